@@ -7,7 +7,7 @@
 // Commands are checked locally first (lib/cli), so a typo gets the usage of
 // the nearest command without a round trip; the daemon parses them again.
 #include "cli/cli.hpp"
-#include "ctl/ctl.hpp"
+#include "sock/sock.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -34,7 +34,7 @@ int run_one(const std::string& sock, const std::string& line) {
         fmt::print("{}", lag::cli::help_text(parsed->get("topic")));
         return 0;
     }
-    auto r = lag::ctl::request(sock, line);
+    auto r = lag::sock::request(sock, line);
     if (!r) {
         fmt::print(stderr, "lagctl: {}\n", r.err().message);
         return 2;

@@ -1,4 +1,4 @@
-#include "ctl/ctl.hpp"
+#include "sock/sock.hpp"
 
 #include <atomic>
 #include <cstring>
@@ -11,13 +11,13 @@
 #include <thread>
 #include <unistd.h>
 
-namespace lag::ctl {
+namespace lag::sock {
 namespace {
 
 namespace fs = std::filesystem;
 
 std::string temp_path(const char* name) {
-    auto dir = fs::temp_directory_path() / ("lag-ctl-test-" + std::to_string(getpid()));
+    auto dir = fs::temp_directory_path() / ("lag-sock-test-" + std::to_string(getpid()));
     fs::create_directories(dir);
     return (dir / name).string();
 }
@@ -52,7 +52,7 @@ int raw_connect(const std::string& path) {
     return fd;
 }
 
-TEST(ctl_frame, round_trip_and_partial) {
+TEST(sock_frame, round_trip_and_partial) {
     reply r{1, "body\nlines\n"};
     std::string f = frame(r);
     reply back;
@@ -68,7 +68,7 @@ TEST(ctl_frame, round_trip_and_partial) {
     EXPECT_FALSE(parse_frame("0 1 2\nb", back));
 }
 
-TEST(ctl_server, socket_is_private_and_answers) {
+TEST(sock_server, socket_is_private_and_answers) {
     auto path = temp_path("a.sock");
     auto s = server::listen(path);
     ASSERT_TRUE(s) << s.err().to_string();
@@ -86,7 +86,7 @@ TEST(ctl_server, socket_is_private_and_answers) {
     EXPECT_EQ(bad->status, 1);
 }
 
-TEST(ctl_server, second_server_on_live_socket_is_refused_stale_is_replaced) {
+TEST(sock_server, second_server_on_live_socket_is_refused_stale_is_replaced) {
     auto path = temp_path("b.sock");
     {
         auto s = server::listen(path);
@@ -112,7 +112,7 @@ TEST(ctl_server, second_server_on_live_socket_is_refused_stale_is_replaced) {
     EXPECT_TRUE(fs::exists(file));
 }
 
-TEST(ctl_server, many_concurrent_clients) {
+TEST(sock_server, many_concurrent_clients) {
     auto path = temp_path("d.sock");
     auto s = server::listen(path);
     ASSERT_TRUE(s);
@@ -133,7 +133,7 @@ TEST(ctl_server, many_concurrent_clients) {
     EXPECT_EQ(good.load(), 200);
 }
 
-TEST(ctl_server, pipelined_lines_and_partial_line_of_a_vanished_client) {
+TEST(sock_server, pipelined_lines_and_partial_line_of_a_vanished_client) {
     auto path = temp_path("e.sock");
     auto s = server::listen(path);
     ASSERT_TRUE(s);
@@ -151,7 +151,7 @@ TEST(ctl_server, pipelined_lines_and_partial_line_of_a_vanished_client) {
     EXPECT_EQ((*s)->clients(), 0u);
 }
 
-TEST(ctl_server, overlong_line_is_refused_and_client_dropped) {
+TEST(sock_server, overlong_line_is_refused_and_client_dropped) {
     auto path = temp_path("f.sock");
     auto s = server::listen(path);
     ASSERT_TRUE(s);
@@ -170,11 +170,11 @@ TEST(ctl_server, overlong_line_is_refused_and_client_dropped) {
     close(fd);
 }
 
-TEST(ctl_request, no_daemon_is_a_clear_error) {
+TEST(sock_request, no_daemon_is_a_clear_error) {
     auto r = request(temp_path("nobody.sock"), "show lag");
     ASSERT_FALSE(r);
     EXPECT_NE(r.err().message.find("is dpdk-lagd running"), std::string::npos);
 }
 
 } // namespace
-} // namespace lag::ctl
+} // namespace lag::sock

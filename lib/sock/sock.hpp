@@ -1,5 +1,5 @@
 #pragma once
-// lib/ctl: the control socket's transport (POSIX, no DPDK). A Unix stream
+// lib/sock: the control socket's transport (POSIX, no DPDK). A Unix stream
 // socket, mode 0600, one command per line; each reply is framed as
 //
 //     <status> <length>\n<body of length bytes>
@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-namespace lag::ctl {
+namespace lag::sock {
 
 struct reply {
     int status = 0; // 0 ok, 1 error
@@ -69,4 +69,4 @@ result<reply> request(const std::string& path, std::string_view line, int timeou
 // needed) or an error for a malformed header.
 result<size_t> parse_frame(std::string_view buf, reply& out);
 
-} // namespace lag::ctl
+} // namespace lag::sock

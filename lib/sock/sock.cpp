@@ -1,4 +1,4 @@
-#include "ctl/ctl.hpp"
+#include "sock/sock.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -10,7 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-namespace lag::ctl {
+namespace lag::sock {
 
 std::string frame(const reply& r) { return fmt::format("{} {}\n{}", r.status, r.body.size(), r.body); }
 
@@ -214,4 +214,4 @@ result<reply> request(const std::string& path, std::string_view line, int timeou
     return r;
 }
 
-} // namespace lag::ctl
+} // namespace lag::sock
