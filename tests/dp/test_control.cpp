@@ -253,6 +253,11 @@ TEST_F(control_test, worker_on_its_own_lcore_switches_snapshots_and_control_recl
         }
         collect();
     }
+    // Let the worker take what is still queued on the access wire, then stop it.
+    for (int spin = 0; spin < 10'000'000 && c->totals(host.b).rx_packets < 400u * flows; ++spin) {
+        collect();
+        c->poll(tick());
+    }
     quit.store(true);
     EXPECT_EQ(rte_eal_wait_lcore(lcore), 0);
     // What the worker sent before stopping.
