@@ -148,7 +148,7 @@ result<daemon_config> parse_config(std::string_view text, std::string source) {
         auto mbufs = r.integer(*t, "mbufs", "[daemon]", 0, 0, 1 << 24);
         if (!mbufs)
             return mbufs.err();
-        auto poll = r.integer(*t, "link_poll_ms", "[daemon]", 10, 1, 10000);
+        auto poll = r.integer(*t, "link_poll_ms", "[daemon]", 0, 0, 10000);
         if (!poll)
             return poll.err();
         auto stats = r.integer(*t, "stats_interval", "[daemon]", 0, 0, 86400);

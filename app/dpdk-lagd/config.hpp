@@ -9,7 +9,7 @@
 //   rx_desc = 1024                  # descriptors per queue
 //   tx_desc = 1024
 //   mbufs = 0                       # mbuf pool size, 0 = computed
-//   link_poll_ms = 10               # link polling period (LSC events act at once)
+//   link_poll_ms = 0                # link polling period, 0 = every control iteration (LSC acts at once)
 //   stats_interval = 0              # seconds between counter prints, 0 = at exit only
 //   [[port]]
 //   name = "access0"
@@ -63,7 +63,7 @@ struct daemon_config {
     uint16_t rx_desc = 1024;
     uint16_t tx_desc = 1024;
     unsigned mbufs = 0;
-    unsigned link_poll_ms = 10;
+    unsigned link_poll_ms = 0;
     unsigned stats_interval = 0;
     std::vector<port_config> ports;
     std::vector<lag_config> lags;
