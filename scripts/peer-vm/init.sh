@@ -22,9 +22,11 @@ echo "peer-vm: up, kernel $(uname -r), nics: $(ls /sys/class/net | tr '\n' ' ')"
 if [ -f /test/init.sh ]; then
     . /test/init.sh
 fi
-echo "peer-vm: ready"
+# Raw mode before "ready": stty flushes pending input, so the host must not
+# send before this.
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 exec 3<>/dev/ttyS1
+echo "peer-vm: ready"
 while true; do
     if read -r line <&3; then
         out=$(sh -c "ip() { /sbin/ip \"\$@\"; }; $line" 2>&1)
