@@ -91,14 +91,15 @@ inline uint32_t toeplitz_l34(const flow_key& k) noexcept {
 template <hash_policy P>
 uint32_t toeplitz_frame(const uint8_t* frame, uint32_t len) noexcept {
     flow_key k;
+    detail::key_sink sink{k};
     if constexpr (P == hash_policy::l2) {
-        detail::parse<detail::depth::l2>(frame, len, k);
+        detail::parse<detail::depth::l2>(frame, len, sink);
         return toeplitz_l2(k);
     } else if constexpr (P == hash_policy::l23) {
-        detail::parse<detail::depth::l3>(frame, len, k);
+        detail::parse<detail::depth::l3>(frame, len, sink);
         return toeplitz_l23(k);
     } else {
-        detail::parse<detail::depth::l4>(frame, len, k);
+        detail::parse<detail::depth::l4>(frame, len, sink);
         return toeplitz_l34<P == hash_policy::sym_l34>(k);
     }
 }
