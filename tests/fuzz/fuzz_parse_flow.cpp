@@ -1,6 +1,5 @@
-// libFuzzer target for the flow parser and hashes. Built by
-// scripts/fuzz-flow.sh with clang++ -fsanitize=fuzzer,address,undefined; not
-// part of the meson (g++) build.
+// libFuzzer target for the flow parser and hashes (tests/fuzz/meson.build;
+// scripts/fuzz.sh runs it under libFuzzer, suite fuzz replays mutations).
 //
 // Besides memory errors (ASan: never a read past len) it checks invariants:
 // the status is one of the four; the frame hash of every policy and algorithm
