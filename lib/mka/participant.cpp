@@ -134,6 +134,27 @@ void participant::process(const decoded_frame& f, time_point now, actions& out) 
         return;
     }
     if (!p) {
+        // A new MI from an SCI we already know: that participant restarted
+        // (9.4.2). Its old MI will never speak again; forget it now rather
+        // than wait a life time with a member that cannot confirm keys.
+        bool lost_live = false;
+        for (auto it = _peers.begin(); it != _peers.end();) {
+            if (it->peer_sci == b.actor_sci) {
+                if (it->live) {
+                    out.list.push_back(peer_changed{it->mi, it->peer_sci, false});
+                    lost_live = true;
+                }
+                it = _peers.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        if (lost_live && !has_live_peers()) {
+            retire_all(out);
+            _ks_mi.reset();
+            _ks_is_self = false;
+            update_secured(out);
+        }
         _peers.push_back(peer{});
         p = &_peers.back();
         p->mi = b.actor_mi;

@@ -349,6 +349,44 @@ TEST(mka_scenario, xpn_is_negotiated_when_every_participant_announces_it) {
     EXPECT_EQ(*l[a].secy.tx_active, ki);
 }
 
+TEST(mka_scenario, xpn_with_three_participants_gives_each_a_distinct_ssci) {
+    lan l(5);
+    std::vector<size_t> ids;
+    for (uint8_t m : {3, 1, 2}) {
+        auto cfg = lan::config(m);
+        cfg.cipher_suites = {cipher_suite::gcm_aes_xpn_256};
+        ids.push_back(l.add(std::move(cfg)));
+    }
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({ids[0], ids[1], ids[2]}); },
+                            seconds(15)));
+    // all_secured_on_one_key checked that every receiver uses the sender's
+    // own SSCI and the one salt; the SSCIs are 1..3 in SCI order.
+    auto ki = *l[ids[0]].secy.tx_active;
+    EXPECT_EQ(l[ids[1]].secy.tx_for(ki)->ssci, 1u); // mac ..01
+    EXPECT_EQ(l[ids[2]].secy.tx_for(ki)->ssci, 2u);
+    EXPECT_EQ(l[ids[0]].secy.tx_for(ki)->ssci, 3u);
+}
+
+TEST(mka_scenario, a_restarted_peer_replaces_its_old_member_identifier_at_once) {
+    lan l;
+    auto a = l.add(lan::config(1));
+    auto b = l.add(lan::config(2));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+    auto old_mi = l.p(b).mi();
+    auto k1 = *l[a].secy.tx_active;
+    // b restarts (same SCI, new MI) well within the life time
+    l[b].p.reset();
+    l[b].p.emplace(std::move(participant::create(lan::config(2), *l[b].crypto, l.now).value()));
+    l[b].secy = {};
+    const auto t0 = l.now;
+    ASSERT_TRUE(l.run_until(
+        [&] { return l.all_secured_on_one_key({a, b}) && !(*l[a].secy.tx_active == k1); },
+        seconds(10)));
+    EXPECT_LT(l.now - t0, seconds(3)); // not held up by the old MI's 6 s life time
+    EXPECT_FALSE(lists_mi(l.p(a), old_mi));
+    EXPECT_EQ(l.p(a).live_peer_count(), 1u);
+}
+
 TEST(mka_scenario, falls_back_to_a_common_suite_or_secures_nothing) {
     lan l;
     auto ca = lan::config(1), cb = lan::config(2);
