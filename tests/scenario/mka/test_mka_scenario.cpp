@@ -423,6 +423,53 @@ TEST(mka_scenario, confidentiality_offset_comes_from_the_key_server) {
     EXPECT_EQ(l[a].secy.tx_for(ki)->offset, confidentiality_offset::offset_30);
 }
 
+TEST(mka_scenario, signed_garbage_from_a_cak_holder_is_survived) {
+    // Frames of a real exchange, mutated, then re-signed with the right ICK:
+    // what a buggy or hostile holder of the CAK could send. The receivers
+    // must neither crash nor install a key that the KEK did not unwrap.
+    lan l(3);
+    auto a = l.add(lan::config(1));
+    auto b = l.add(lan::config(2));
+    l.add(lan::config(3));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b, 2}); }, seconds(15)));
+    auto real = ipsecmb_crypto::create();
+    ASSERT_TRUE(real);
+    auto cfg = lan::config(9);
+    ckn name;
+    name.assign(cfg.ckn);
+    auto keys = derive_keys(*real.value(), cfg.cak.view(), name);
+    ASSERT_TRUE(keys);
+    std::vector<bytes> corpus;
+    for (size_t i = 0; i < 3; ++i)
+        corpus.insert(corpus.end(), l[i].sent.begin(), l[i].sent.end());
+    std::mt19937_64 rng(11);
+    size_t accepted_frames = 0;
+    for (int iter = 0; iter < 4000; ++iter) {
+        auto f = corpus[rng() % corpus.size()];
+        for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k)
+            f[18 + rng() % (f.size() - 18)] = static_cast<uint8_t>(rng());
+        auto d = decode_frame(f);
+        if (!d.ok())
+            continue;
+        std::array<uint8_t, 16> icv{};
+        ASSERT_TRUE(compute_icv(*real.value(), keys->ick, d->icv_covered, icv));
+        std::copy(icv.begin(), icv.end(), f.begin() + static_cast<long>(d->icv_covered.size()));
+        ++accepted_frames;
+        auto before = l[a].secy.rx_list.size();
+        l.apply(a, l.p(a).on_mkpdu(f, l.now));
+        l.apply(b, l.p(b).on_mkpdu(f, l.now));
+        // every rx SA a holds is for a key some sender's KEK-wrapped SAK gave
+        for (size_t k = before; k < l[a].secy.rx_list.size(); ++k)
+            EXPECT_EQ(l[a].secy.rx_list[k].second.sak.size(),
+                      key_length(l[a].secy.rx_list[k].second.suite));
+        if (iter % 50 == 0)
+            l.run(milliseconds(200));
+    }
+    EXPECT_GT(accepted_frames, 1000u);
+    // and once the garbage stops, the three settle on one key again
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b, 2}); }, seconds(30)));
+}
+
 TEST(mka_scenario, runs_are_deterministic_for_a_seed) {
     auto trace = [](uint64_t seed) {
         lan l(seed);
