@@ -103,6 +103,7 @@ std::string_view to_string(drop_reason r) {
     case drop_reason::bad_wrapped_sak: return "bad_wrapped_sak";
     case drop_reason::sak_from_non_key_server: return "sak_from_non_key_server";
     case drop_reason::unsupported_cipher_suite: return "unsupported_cipher_suite";
+    case drop_reason::peer_table_full: return "peer_table_full";
     case drop_reason::count_: break;
     }
     return "?";

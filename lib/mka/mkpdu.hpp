@@ -69,6 +69,7 @@ enum class drop_reason : uint8_t {
     bad_wrapped_sak,      // KEK unwrap failed
     sak_from_non_key_server,
     unsupported_cipher_suite,
+    peer_table_full,      // a new MI while max_peers are already known
     count_
 };
 

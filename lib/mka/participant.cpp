@@ -155,6 +155,10 @@ void participant::process(const decoded_frame& f, time_point now, actions& out) 
             _ks_is_self = false;
             update_secured(out);
         }
+        if (_peers.size() >= _cfg.max_peers) {
+            drop(out, drop_reason::peer_table_full);
+            return;
+        }
         _peers.push_back(peer{});
         p = &_peers.back();
         p->mi = b.actor_mi;

@@ -45,6 +45,9 @@ struct participant_config {
     // suggests rekeying well before 2^32). XPN suites use xpn_pn_threshold.
     uint64_t pn_threshold = 0xC0000000ull;
     uint64_t xpn_pn_threshold = 0xC000000000000000ull;
+    // Live and potential peers kept at most (a member link has one partner;
+    // the bound keeps a misbehaving CAK holder from growing the table).
+    size_t max_peers = 16;
 };
 
 // ---- actions --------------------------------------------------------------

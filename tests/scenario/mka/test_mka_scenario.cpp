@@ -462,9 +462,11 @@ TEST(mka_scenario, signed_garbage_from_a_cak_holder_is_survived) {
         for (size_t k = before; k < l[a].secy.rx_list.size(); ++k)
             EXPECT_EQ(l[a].secy.rx_list[k].second.sak.size(),
                       key_length(l[a].secy.rx_list[k].second.suite));
+        EXPECT_LE(l.p(a).peers().size(), 16u);
         if (iter % 50 == 0)
             l.run(milliseconds(200));
     }
+    EXPECT_GT(l.p(a).counters().drops(drop_reason::peer_table_full), 0u);
     EXPECT_GT(accepted_frames, 1000u);
     // and once the garbage stops, the three settle on one key again
     ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b, 2}); }, seconds(30)));
