@@ -6,7 +6,8 @@
 // "macsec/macsec.hpp".
 //
 // Threading: SAs and SCs are installed on the control path (they allocate).
-// protect_burst/verify_burst run on one worker; they allocate nothing, throw
+// protect_burst/verify_burst run on one worker (a SecY keeps per-burst
+// scratch, so one thread drives it at a time); they allocate nothing, throw
 // nothing, and make one ipsec-mb submit/flush pass per burst. The transmit
 // PN is an atomic counter reserved a burst at a time, so a PN is never used
 // twice even if several workers share a transmit SA; receive state (replay
@@ -260,6 +261,10 @@ private:
     size_t verify_chunk(crypto::engine& e, std::span<frame> frames, std::span<rx_status> st) noexcept;
 
     secy_config _cfg;
+    // Per-burst scratch, reused so a burst initialises nothing it does not use
+    // (a SecY is driven by one worker at a time).
+    std::array<crypto::gcm_op, burst_max> _ops;
+    std::array<std::array<uint8_t, crypto::gcm_iv_len>, burst_max> _ivs;
     std::array<std::unique_ptr<tx_sa>, 4> _tx;
     tx_sa* _encoding = nullptr;
     std::array<rx_sc, max_rx_sc> _rx;
