@@ -1,0 +1,237 @@
+#pragma once
+// lib/mka internal: one MKA participant (802.1X-2020 clause 9) on one port,
+// keyed by a pre-shared CAK/CKN. Pure: frames and `now` in, actions out; it
+// never reads a clock and does no I/O. Not for direct inclusion: include
+// "mka/mka.hpp".
+//
+//   participant p = *participant::create(cfg, crypto, now);
+//   actions a = p.tick(now);            // hello timer, peer expiry
+//   actions b = p.on_mkpdu(frame, now); // a received EAPOL-MKA frame
+//   for (auto& x : a.list) ...          // send frames, install SAs, ...
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/cipher_suite.hpp"
+#include "common/result.hpp"
+#include "common/time.hpp"
+#include "mka/keys.hpp"
+#include "mka/mkpdu.hpp"
+#include "mka/types.hpp"
+
+namespace lag::mka {
+
+struct participant_config {
+    mac_addr mac{};               // this port's address: SA of MKPDUs and the SCI
+    uint16_t port_id = 1;         // SCI port identifier
+    std::vector<uint8_t> ckn;     // 1..32 octets
+    key_secret cak;               // 16 or 32 octets
+    uint8_t key_server_priority = 16; // lower wins; 0xFF: never key server
+    // Suites this participant accepts, most preferred first. As key server it
+    // distributes the first one every live peer announced (GCM-AES-128 is
+    // assumed for a peer that announces none, 802.1AE 14.1).
+    std::vector<cipher_suite> cipher_suites{cipher_suite::gcm_aes_128};
+    confidentiality_offset offset = confidentiality_offset::offset_0; // as key server
+    mac_addr group_address = pae_group_address;
+    duration hello_time = mka_hello_time;
+    duration life_time = mka_life_time;
+    // Rotate the SAK when a transmit PN reaches this (non-XPN suites; 802.1X
+    // suggests rekeying well before 2^32). XPN suites use xpn_pn_threshold.
+    uint64_t pn_threshold = 0xC0000000ull;
+    uint64_t xpn_pn_threshold = 0xC000000000000000ull;
+    // Live and potential peers kept at most (a member link has one partner;
+    // the bound keeps a misbehaving CAK holder from growing the table).
+    size_t max_peers = 16;
+};
+
+// ---- actions --------------------------------------------------------------
+
+struct send_mkpdu {
+    bytes frame; // a whole Ethernet frame, ready for TX on this port
+};
+
+// Everything a SecY needs to build an SA. The SAK is a copy that wipes itself.
+struct sa_key {
+    key_identifier ki{};
+    uint8_t an = 0;
+    cipher_suite suite = cipher_suite::gcm_aes_128;
+    key_secret sak;
+    std::array<uint8_t, 12> salt{}; // XPN only (802.1AE 10.7.8), else zero
+    confidentiality_offset offset = confidentiality_offset::offset_0;
+};
+
+struct install_rx_sa {
+    sci peer{};
+    uint32_t ssci = 0; // the peer's SSCI (XPN)
+    uint64_t lowest_pn = 1;
+    sa_key key;
+};
+struct install_tx_sa { // created, not yet used for transmission
+    uint32_t ssci = 0;
+    uint64_t next_pn = 1;
+    sa_key key;
+};
+struct enable_tx_sa { // transmit with this SA from now on
+    key_identifier ki{};
+    uint8_t an = 0;
+};
+struct retire_sa { // delete every SA (tx and rx) of this key
+    key_identifier ki{};
+    uint8_t an = 0;
+};
+struct secured_changed {
+    bool secured = false;
+};
+struct peer_changed {
+    member_id mi{};
+    sci peer{};
+    bool live = false; // true: became live; false: left (expired or replaced)
+};
+struct key_server_changed {
+    bool we_are_key_server = false;
+    sci key_server{};
+};
+
+using action = std::variant<send_mkpdu, install_rx_sa, install_tx_sa, enable_tx_sa, retire_sa,
+                            secured_changed, peer_changed, key_server_changed>;
+
+struct actions {
+    std::vector<action> list;
+    std::optional<drop_reason> dropped; // on_mkpdu: why the frame was refused
+
+    template <typename T>
+    std::vector<const T*> all() const {
+        std::vector<const T*> v;
+        for (const auto& a : list)
+            if (auto p = std::get_if<T>(&a))
+                v.push_back(p);
+        return v;
+    }
+};
+
+struct participant_counters {
+    uint64_t mkpdus_sent = 0;
+    uint64_t mkpdus_accepted = 0;
+    uint64_t saks_generated = 0;
+    uint64_t saks_installed = 0;
+    std::array<uint64_t, drop_reason_count> dropped{};
+    uint64_t drops(drop_reason r) const { return dropped[static_cast<size_t>(r)]; }
+    uint64_t total_drops() const;
+};
+
+struct peer_status {
+    member_id mi{};
+    sci peer{};
+    uint32_t mn = 0;
+    bool live = false;
+    uint8_t key_server_priority = 0;
+    time_point expires{};
+};
+
+class participant {
+public:
+    // Derives ICK/KEK, draws the MI; fails on a bad CAK/CKN or crypto failure.
+    static result<participant> create(participant_config cfg, crypto_provider& c, time_point now);
+
+    actions on_mkpdu(std::span<const uint8_t> frame, time_point now);
+    actions tick(time_point now);
+    // The data path reports the next PN of the transmit SA in use; crossing
+    // the threshold makes the key server distribute a new SAK (or, on a
+    // non-key server, reports it in SAK Use so the key server rotates).
+    actions report_tx_pn(uint64_t next_pn, time_point now);
+
+    // -- state, for status displays and tests (no key material) --
+    const member_id& mi() const { return _mi; }
+    uint32_t mn() const { return _mn; }
+    sci own_sci() const { return _sci; }
+    bool secured() const { return _secured; }
+    bool is_key_server() const { return _ks_is_self && has_live_peers(); }
+    std::optional<sci> key_server() const;
+    std::optional<key_identifier> latest_key() const;
+    std::optional<cipher_suite> suite_in_use() const;
+    std::optional<uint8_t> latest_an() const;
+    std::vector<peer_status> peers() const;
+    size_t live_peer_count() const;
+    bool has_live_peers() const { return live_peer_count() > 0; }
+    const participant_counters& counters() const { return _counters; }
+
+private:
+    struct peer {
+        member_id mi{};
+        uint32_t mn = 0;
+        sci peer_sci{};
+        bool live = false;
+        uint8_t priority = 0;
+        bool claims_key_server = false;
+        std::vector<cipher_suite> suites; // announced (implemented subset)
+        bool announced = false;
+        time_point expires{};
+        std::optional<sak_use> last_sak_use;
+        uint32_t llpn_msb = 0; // XPN set
+    };
+    struct key_slot {
+        key_identifier ki{};
+        uint8_t an = 0;
+        cipher_suite suite = cipher_suite::gcm_aes_128;
+        confidentiality_offset offset = confidentiality_offset::offset_0;
+        key_secret sak;
+        std::array<uint8_t, 12> salt{};
+        bool rx = false;
+        bool tx = false;
+        uint64_t tx_next_pn = 1;
+        std::vector<member_id> members; // live peers when it was distributed (key server)
+    };
+
+    participant(participant_config cfg, crypto_provider& c, derived_keys k);
+
+    void drop(actions& out, drop_reason r);
+    bool new_mi();
+    void process(const decoded_frame& f, time_point now, actions& out);
+    void update_liveness(const mkpdu& pdu, peer& p, time_point now, actions& out);
+    void elect(actions& out);
+    void key_server_duties(time_point now, actions& out);
+    void handle_distributed_sak(const peer& from, const distributed_sak& d, actions& out);
+    void handle_sak_use(actions& out);
+    void install_key(key_slot&& k, actions& out);
+    void retire_old(actions& out);
+    void retire_all(actions& out);
+    void update_secured(actions& out);
+    void send(time_point now, actions& out);
+    std::optional<cipher_suite> choose_suite() const;
+    uint32_t ssci_of(const sci& s) const;
+    std::array<uint8_t, 12> make_salt(const key_identifier& ki) const;
+    uint32_t mn_floor(time_point now) const;
+    peer* find_peer(const member_id& mi);
+    bool uses_xpn() const { return _latest && is_xpn(_latest->suite); }
+
+    participant_config _cfg;
+    crypto_provider* _crypto;
+    derived_keys _keys;
+    mka::ckn _ckn;
+    sci _sci;
+    member_id _mi{};
+    uint32_t _mn = 0;
+    std::deque<std::pair<time_point, uint32_t>> _sent; // (when, MN) in the last life time
+    std::vector<peer> _peers;
+    bool _ks_is_self = false;
+    std::optional<member_id> _ks_mi;
+    sci _ks_sci{};
+    uint32_t _next_kn = 1;
+    std::optional<key_slot> _latest;
+    std::optional<key_slot> _old;
+    bool _distributing = false;
+    bool _rekey_requested = false;
+    bool _secured = false;
+    bool _new_info = true;
+    time_point _next_hello{};
+    bool _started = false;
+    participant_counters _counters;
+};
+
+} // namespace lag::mka

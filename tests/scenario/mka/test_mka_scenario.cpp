@@ -1,0 +1,488 @@
+// MKA participants wired together in virtual time (see lan.hpp).
+
+#include "lan.hpp"
+
+namespace lag::mka::test {
+namespace {
+
+constexpr std::string_view other_cak =
+    "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+bool lists_mi(participant& p, const member_id& mi) {
+    for (const auto& s : p.peers())
+        if (s.mi == mi)
+            return true;
+    return false;
+}
+
+TEST(mka_scenario, two_participants_elect_lowest_sci_and_agree_on_one_sak) {
+    lan l;
+    auto a = l.add(lan::config(1));
+    auto b = l.add(lan::config(2));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+    EXPECT_TRUE(l.p(a).is_key_server());
+    EXPECT_FALSE(l.p(b).is_key_server());
+    EXPECT_EQ(*l.p(b).key_server(), l.p(a).own_sci());
+    EXPECT_EQ(l.p(a).latest_key()->mi, l.p(a).mi()); // the KS's MI names the key
+    EXPECT_EQ(*l.p(a).suite_in_use(), cipher_suite::gcm_aes_256);
+    EXPECT_EQ(l.p(a).counters().saks_generated, 1u);
+    EXPECT_EQ(l.p(b).counters().saks_generated, 0u);
+    EXPECT_EQ(l.p(a).counters().total_drops(), 0u);
+    EXPECT_EQ(l.p(b).counters().total_drops(), 0u);
+    // receive SA first, then transmit, on both sides
+    for (auto i : {a, b}) {
+        auto& v = l[i].secy;
+        auto* rx = v.rx_for(l.p(i == a ? b : a).own_sci().value(), *v.tx_active);
+        ASSERT_TRUE(rx);
+        EXPECT_LT(rx->seq, v.tx_enabled_seq);
+        EXPECT_EQ(rx->sak.size(), 32u);
+    }
+    // it stays secured on the same key while both keep talking
+    auto ki = *l[a].secy.tx_active;
+    l.run(seconds(60));
+    EXPECT_TRUE(l.all_secured_on_one_key({a, b}));
+    EXPECT_EQ(*l[a].secy.tx_active, ki);
+    EXPECT_EQ(l.p(a).counters().saks_generated, 1u);
+    // hellos every 2 s: about 30 MKPDUs each in 60 s
+    EXPECT_GE(l[a].sent.size(), 30u);
+    EXPECT_LE(l[a].sent.size(), 40u);
+}
+
+TEST(mka_scenario, key_server_priority_beats_sci) {
+    lan l;
+    auto a = l.add(lan::config(1));
+    auto cfg = lan::config(2);
+    cfg.key_server_priority = 1;
+    auto b = l.add(std::move(cfg));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+    EXPECT_TRUE(l.p(b).is_key_server());
+    EXPECT_EQ(l.p(a).latest_key()->mi, l.p(b).mi());
+}
+
+TEST(mka_scenario, priority_0xff_never_becomes_key_server) {
+    lan l;
+    auto ca = lan::config(1);
+    ca.key_server_priority = 0xFF;
+    auto a = l.add(std::move(ca));
+    auto b = l.add(lan::config(2));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+    EXPECT_TRUE(l.p(b).is_key_server());
+    // with both at 0xFF nobody distributes and nothing is secured
+    lan m;
+    auto c1 = lan::config(1), c2 = lan::config(2);
+    c1.key_server_priority = c2.key_server_priority = 0xFF;
+    auto x = m.add(std::move(c1));
+    auto y = m.add(std::move(c2));
+    m.run(seconds(20));
+    EXPECT_EQ(m.p(x).live_peer_count(), 1u);
+    EXPECT_FALSE(m.p(x).secured() || m.p(y).secured());
+    EXPECT_EQ(m.p(x).counters().saks_generated + m.p(y).counters().saks_generated, 0u);
+}
+
+TEST(mka_scenario, three_participants_agree_on_one_key_server_and_one_sak) {
+    lan l;
+    auto a = l.add(lan::config(3));
+    auto b = l.add(lan::config(1)); // lowest SCI
+    auto c = l.add(lan::config(2));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b, c}); }, seconds(15)));
+    for (auto i : {a, b, c}) {
+        EXPECT_EQ(*l.p(i).key_server(), l.p(b).own_sci());
+        EXPECT_EQ(l.p(i).live_peer_count(), 2u);
+    }
+    l.run(seconds(20));
+    EXPECT_TRUE(l.all_secured_on_one_key({a, b, c}));
+    // While the three learn of each other, one may briefly elect another key
+    // server and see a Distributed SAK from a peer it does not elect: that
+    // set is ignored and counted. Nothing else is dropped.
+    for (auto i : {a, b, c})
+        for (size_t r = 0; r < drop_reason_count; ++r) {
+            auto reason = static_cast<drop_reason>(r);
+            if (reason == drop_reason::sak_from_non_key_server)
+                EXPECT_LE(l.p(i).counters().dropped[r], 2u);
+            else
+                EXPECT_EQ(l.p(i).counters().dropped[r], 0u) << to_string(reason);
+        }
+}
+
+TEST(mka_scenario, wrong_cak_never_becomes_live) {
+    lan l;
+    auto a = l.add(lan::config(1));
+    auto b = l.add(lan::config(2));
+    auto x = l.add(lan::config(3, other_cak)); // same CKN, other CAK
+    l.run(seconds(30));
+    EXPECT_TRUE(l.all_secured_on_one_key({a, b}));
+    EXPECT_FALSE(l.p(x).secured());
+    EXPECT_EQ(l.p(x).live_peer_count(), 0u);
+    EXPECT_TRUE(l.p(x).peers().empty()); // not even a potential peer
+    EXPECT_FALSE(lists_mi(l.p(a), l.p(x).mi()));
+    EXPECT_FALSE(lists_mi(l.p(b), l.p(x).mi()));
+    EXPECT_GT(l.p(a).counters().drops(drop_reason::bad_icv), 10u);
+    EXPECT_GT(l.p(x).counters().drops(drop_reason::bad_icv), 10u);
+    EXPECT_TRUE(l[x].secy.rx_list.empty());
+    EXPECT_TRUE(l[x].secy.tx_installed.empty());
+    // and alone with one wrong-CAK peer nothing is ever installed
+    lan m;
+    auto p = m.add(lan::config(1));
+    auto q = m.add(lan::config(2, other_cak));
+    m.run(seconds(30));
+    for (auto i : {p, q}) {
+        EXPECT_FALSE(m.p(i).secured());
+        EXPECT_TRUE(m[i].secy.rx_list.empty());
+        EXPECT_EQ(m.p(i).counters().saks_generated, 0u);
+    }
+}
+
+TEST(mka_scenario, other_ckn_is_dropped_as_unknown) {
+    lan l;
+    auto a = l.add(lan::config(1));
+    auto b = l.add(lan::config(2, {}, "another-ca"));
+    l.run(seconds(10));
+    EXPECT_FALSE(l.p(a).secured());
+    EXPECT_GT(l.p(a).counters().drops(drop_reason::unknown_ckn), 2u);
+    EXPECT_GT(l.p(b).counters().drops(drop_reason::unknown_ckn), 2u);
+}
+
+TEST(mka_scenario, quiet_peer_is_dropped_after_the_life_time) {
+    lan l;
+    auto a = l.add(lan::config(1));
+    auto b = l.add(lan::config(2));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+    auto ki = *l[a].secy.tx_active;
+    // b goes quiet right after sending: its last MKPDU is at most now
+    l[b].up = false;
+    const auto quiet_from = l.now;
+    l.run(seconds(5));
+    EXPECT_TRUE(l.p(a).secured()) << "dropped before the 6 s life time";
+    EXPECT_EQ(l.p(a).live_peer_count(), 1u);
+    l.run(seconds(2)); // now past quiet_from + 6 s (+ one step)
+    EXPECT_LE(l.now - quiet_from, seconds(7) + milliseconds(100));
+    EXPECT_EQ(l.p(a).live_peer_count(), 0u);
+    EXPECT_FALSE(l.p(a).secured());
+    EXPECT_FALSE(l[a].secy.secured);
+    ASSERT_FALSE(l[a].secy.peer_events.empty());
+    EXPECT_FALSE(l[a].secy.peer_events.back().live);
+    EXPECT_EQ(l[a].secy.peer_events.back().mi, l.p(b).mi());
+    EXPECT_NE(std::find(l[a].secy.retired.begin(), l[a].secy.retired.end(), ki),
+              l[a].secy.retired.end());
+    EXPECT_TRUE(l[a].secy.rx_list.empty());
+    // b comes back (a fresh start: new MI) and they secure again on a new key
+    l[b].up = true;
+    auto cfg = lan::config(2);
+    l[b].p.reset();
+    l[b].p.emplace(std::move(participant::create(cfg, *l[b].crypto, l.now).value()));
+    l[b].secy = {};
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+    EXPECT_FALSE(*l[a].secy.tx_active == ki);
+}
+
+TEST(mka_scenario, key_server_rotates_when_its_pn_nears_exhaustion) {
+    lan l;
+    auto a = l.add(lan::config(1));
+    auto b = l.add(lan::config(2));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+    auto k1 = *l[a].secy.tx_active;
+    auto an1 = *l.p(a).latest_an();
+    l.apply(a, l.p(a).report_tx_pn(0xC0000000ull - 1, l.now)); // below: nothing
+    l.deliver_all();
+    EXPECT_EQ(*l.p(a).latest_key(), k1);
+    l.apply(a, l.p(a).report_tx_pn(0xC0000000ull, l.now));
+    l.deliver_all();
+    ASSERT_TRUE(l.run_until(
+        [&] { return l.all_secured_on_one_key({a, b}) && !(*l[a].secy.tx_active == k1); },
+        seconds(10)));
+    auto k2 = *l[a].secy.tx_active;
+    EXPECT_EQ(k2.mi, k1.mi);
+    EXPECT_EQ(k2.kn, k1.kn + 1);
+    EXPECT_EQ(*l.p(a).latest_an(), (an1 + 1) % 4);
+    // the old key is retired on both once both transmit with the new one
+    l.run(seconds(3));
+    for (auto i : {a, b}) {
+        auto& r = l[i].secy.retired;
+        EXPECT_NE(std::find(r.begin(), r.end(), k1), r.end());
+        EXPECT_FALSE(l[i].secy.tx_for(k1));
+    }
+    EXPECT_EQ(l.p(a).counters().saks_generated, 2u);
+}
+
+TEST(mka_scenario, peer_pn_exhaustion_reaches_the_key_server_through_sak_use) {
+    lan l;
+    auto a = l.add(lan::config(1));
+    auto b = l.add(lan::config(2));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+    auto k1 = *l[a].secy.tx_active;
+    l.apply(b, l.p(b).report_tx_pn(0xC0000001ull, l.now)); // b is not the key server
+    l.deliver_all();
+    ASSERT_TRUE(l.run_until(
+        [&] { return l.all_secured_on_one_key({a, b}) && !(*l[a].secy.tx_active == k1); },
+        seconds(10)));
+    EXPECT_EQ(l.p(a).counters().saks_generated, 2u);
+    EXPECT_EQ(l.p(b).counters().saks_generated, 0u);
+}
+
+TEST(mka_scenario, a_new_peer_makes_the_key_server_rotate) {
+    lan l;
+    auto a = l.add(lan::config(1));
+    auto b = l.add(lan::config(2));
+    auto c = l.add(lan::config(3));
+    l[c].up = false;
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+    auto k1 = *l[a].secy.tx_active;
+    l[c].up = true;
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b, c}); }, seconds(15)));
+    auto k2 = *l[a].secy.tx_active;
+    EXPECT_FALSE(k2 == k1);
+    EXPECT_EQ(k2.mi, l.p(a).mi());
+    l.run(seconds(3));
+    for (auto i : {a, b}) {
+        auto& r = l[i].secy.retired;
+        EXPECT_NE(std::find(r.begin(), r.end(), k1), r.end()) << i;
+    }
+    // a member that leaves also makes it rotate, away from the key it knew
+    l[c].up = false;
+    ASSERT_TRUE(l.run_until(
+        [&] {
+            return l.p(a).live_peer_count() == 1 && l.all_secured_on_one_key({a, b}) &&
+                   !(*l[a].secy.tx_active == k2);
+        },
+        seconds(15)));
+}
+
+TEST(mka_scenario, tampered_mkpdus_are_dropped) {
+    lan l;
+    auto a = l.add(lan::config(1));
+    auto b = l.add(lan::config(2));
+    size_t tampered = 0;
+    l.filter = [&](size_t from, size_t, bytes& f) {
+        if (from == a && tampered < 5) {
+            f[30] ^= 0x04; // in the actor's MI: parses, but the ICV no longer matches
+            ++tampered;
+        }
+        return true;
+    };
+    while (tampered < 5)
+        l.run(milliseconds(100));
+    EXPECT_EQ(l.p(b).counters().drops(drop_reason::bad_icv), 5u);
+    EXPECT_FALSE(lists_mi(l.p(b), l.p(a).mi()));
+    EXPECT_FALSE(l.p(b).secured());
+    // once the tampering stops they secure
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(15)));
+    // a tampered Distributed SAK (the wrapped key) is caught by the ICV too
+    lan m;
+    auto x = m.add(lan::config(1));
+    auto y = m.add(lan::config(2));
+    m.filter = [&](size_t from, size_t, bytes& f) {
+        auto d = decode_frame(f);
+        if (from == x && d.ok() && d->pdu.distributed_sak) {
+            auto w = d->pdu.distributed_sak->wrapped_view();
+            auto it = std::search(f.begin(), f.end(), w.begin(), w.end());
+            EXPECT_NE(it, f.end());
+            if (it != f.end())
+                it[5] ^= 0x80; // inside the wrapped SAK
+        }
+        return true;
+    };
+    m.run(seconds(10));
+    EXPECT_FALSE(m.p(y).secured());
+    EXPECT_GT(m.p(y).counters().drops(drop_reason::bad_icv), 0u);
+    EXPECT_TRUE(m[y].secy.rx_list.empty());
+}
+
+TEST(mka_scenario, replayed_reflected_and_stale_mkpdus_are_counted) {
+    lan l;
+    auto a = l.add(lan::config(1));
+    auto b = l.add(lan::config(2));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+    // replay a's first MKPDU to b: its MN is old
+    auto before = l.p(b).counters().drops(drop_reason::stale_message_number);
+    auto r = l.p(b).on_mkpdu(l[a].sent.front(), l.now);
+    ASSERT_TRUE(r.dropped);
+    EXPECT_EQ(*r.dropped, drop_reason::stale_message_number);
+    EXPECT_EQ(l.p(b).counters().drops(drop_reason::stale_message_number), before + 1);
+    EXPECT_TRUE(r.list.empty());
+    // a's own MKPDU reflected back to it
+    r = l.p(a).on_mkpdu(l[a].sent.back(), l.now);
+    ASSERT_TRUE(r.dropped);
+    EXPECT_EQ(*r.dropped, drop_reason::own_member_id);
+    // garbage and truncation
+    r = l.p(a).on_mkpdu(bytes(10, 0), l.now);
+    EXPECT_EQ(*r.dropped, drop_reason::frame_too_short);
+    auto cut = l[b].sent.back();
+    cut.resize(cut.size() - 8);
+    r = l.p(a).on_mkpdu(cut, l.now);
+    EXPECT_EQ(*r.dropped, drop_reason::truncated);
+    // still secured
+    l.run(seconds(5));
+    EXPECT_TRUE(l.all_secured_on_one_key({a, b}));
+}
+
+TEST(mka_scenario, xpn_is_negotiated_when_every_participant_announces_it) {
+    lan l;
+    auto ca = lan::config(1), cb = lan::config(2);
+    ca.cipher_suites = cb.cipher_suites = {cipher_suite::gcm_aes_xpn_256, cipher_suite::gcm_aes_256};
+    auto a = l.add(std::move(ca));
+    auto b = l.add(std::move(cb));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+    EXPECT_EQ(*l.p(a).suite_in_use(), cipher_suite::gcm_aes_xpn_256);
+    auto ki = *l[a].secy.tx_active;
+    auto* tx_a = l[a].secy.tx_for(ki);
+    auto* tx_b = l[b].secy.tx_for(ki);
+    ASSERT_TRUE(tx_a && tx_b);
+    // distinct SSCIs, one salt for the key, not all zero
+    EXPECT_NE(tx_a->ssci, tx_b->ssci);
+    EXPECT_TRUE(tx_a->ssci == 1 || tx_a->ssci == 2);
+    EXPECT_EQ(tx_a->salt, tx_b->salt);
+    EXPECT_NE(tx_a->salt, (std::array<uint8_t, 12>{}));
+    // their MKPDUs carry the XPN parameter set and the 64-bit PN reaches SAK Use
+    auto d = decode_frame(l[b].sent.back());
+    ASSERT_TRUE(d.ok());
+    EXPECT_TRUE(d->pdu.xpn);
+    l.apply(b, l.p(b).report_tx_pn(0x0000000500000010ull, l.now));
+    l.run(seconds(2) + milliseconds(100)); // the next hello carries it
+    d = decode_frame(l[b].sent.back());
+    ASSERT_TRUE(d.ok() && d->pdu.xpn && d->pdu.sak_use);
+    EXPECT_EQ(d->pdu.xpn->latest_lowest_pn_msb, 5u);
+    EXPECT_EQ(d->pdu.sak_use->latest_lowest_pn, 0x10u);
+    // 2^32 is nothing special with XPN: no rotation there
+    l.deliver_all();
+    l.apply(a, l.p(a).report_tx_pn(0x1'0000'0000ull, l.now));
+    l.run(seconds(4));
+    EXPECT_EQ(*l[a].secy.tx_active, ki);
+}
+
+TEST(mka_scenario, xpn_with_three_participants_gives_each_a_distinct_ssci) {
+    lan l(5);
+    std::vector<size_t> ids;
+    for (uint8_t m : {3, 1, 2}) {
+        auto cfg = lan::config(m);
+        cfg.cipher_suites = {cipher_suite::gcm_aes_xpn_256};
+        ids.push_back(l.add(std::move(cfg)));
+    }
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({ids[0], ids[1], ids[2]}); },
+                            seconds(15)));
+    // all_secured_on_one_key checked that every receiver uses the sender's
+    // own SSCI and the one salt; the SSCIs are 1..3 in SCI order.
+    auto ki = *l[ids[0]].secy.tx_active;
+    EXPECT_EQ(l[ids[1]].secy.tx_for(ki)->ssci, 1u); // mac ..01
+    EXPECT_EQ(l[ids[2]].secy.tx_for(ki)->ssci, 2u);
+    EXPECT_EQ(l[ids[0]].secy.tx_for(ki)->ssci, 3u);
+}
+
+TEST(mka_scenario, a_restarted_peer_replaces_its_old_member_identifier_at_once) {
+    lan l;
+    auto a = l.add(lan::config(1));
+    auto b = l.add(lan::config(2));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+    auto old_mi = l.p(b).mi();
+    auto k1 = *l[a].secy.tx_active;
+    // b restarts (same SCI, new MI) well within the life time
+    l[b].p.reset();
+    l[b].p.emplace(std::move(participant::create(lan::config(2), *l[b].crypto, l.now).value()));
+    l[b].secy = {};
+    const auto t0 = l.now;
+    ASSERT_TRUE(l.run_until(
+        [&] { return l.all_secured_on_one_key({a, b}) && !(*l[a].secy.tx_active == k1); },
+        seconds(10)));
+    EXPECT_LT(l.now - t0, seconds(3)); // not held up by the old MI's 6 s life time
+    EXPECT_FALSE(lists_mi(l.p(a), old_mi));
+    EXPECT_EQ(l.p(a).live_peer_count(), 1u);
+}
+
+TEST(mka_scenario, falls_back_to_a_common_suite_or_secures_nothing) {
+    lan l;
+    auto ca = lan::config(1), cb = lan::config(2);
+    ca.cipher_suites = {cipher_suite::gcm_aes_xpn_256, cipher_suite::gcm_aes_256};
+    cb.cipher_suites = {cipher_suite::gcm_aes_256};
+    auto a = l.add(std::move(ca));
+    auto b = l.add(std::move(cb));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+    EXPECT_EQ(*l.p(b).suite_in_use(), cipher_suite::gcm_aes_256);
+    EXPECT_TRUE(l[a].secy.tx_for(*l[a].secy.tx_active)->salt == (std::array<uint8_t, 12>{}));
+
+    lan m;
+    auto cx = lan::config(1), cy = lan::config(2);
+    cx.cipher_suites = {cipher_suite::gcm_aes_xpn_256};
+    cy.cipher_suites = {cipher_suite::gcm_aes_128};
+    auto x = m.add(std::move(cx));
+    auto y = m.add(std::move(cy));
+    m.run(seconds(20));
+    EXPECT_EQ(m.p(x).live_peer_count(), 1u);
+    EXPECT_FALSE(m.p(x).secured() || m.p(y).secured());
+    EXPECT_EQ(m.p(x).counters().saks_generated, 0u);
+}
+
+TEST(mka_scenario, confidentiality_offset_comes_from_the_key_server) {
+    lan l;
+    auto ca = lan::config(1), cb = lan::config(2);
+    ca.offset = confidentiality_offset::offset_30;
+    cb.offset = confidentiality_offset::offset_50;
+    auto a = l.add(std::move(ca)); // key server
+    auto b = l.add(std::move(cb));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+    auto ki = *l[b].secy.tx_active;
+    EXPECT_EQ(l[b].secy.tx_for(ki)->offset, confidentiality_offset::offset_30);
+    EXPECT_EQ(l[a].secy.tx_for(ki)->offset, confidentiality_offset::offset_30);
+}
+
+TEST(mka_scenario, signed_garbage_from_a_cak_holder_is_survived) {
+    // Frames of a real exchange, mutated, then re-signed with the right ICK:
+    // what a buggy or hostile holder of the CAK could send. The receivers
+    // must neither crash nor install a key that the KEK did not unwrap.
+    lan l(3);
+    auto a = l.add(lan::config(1));
+    auto b = l.add(lan::config(2));
+    l.add(lan::config(3));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b, 2}); }, seconds(15)));
+    auto real = ipsecmb_crypto::create();
+    ASSERT_TRUE(real);
+    auto cfg = lan::config(9);
+    ckn name;
+    name.assign(cfg.ckn);
+    auto keys = derive_keys(*real.value(), cfg.cak.view(), name);
+    ASSERT_TRUE(keys);
+    std::vector<bytes> corpus;
+    for (size_t i = 0; i < 3; ++i)
+        corpus.insert(corpus.end(), l[i].sent.begin(), l[i].sent.end());
+    std::mt19937_64 rng(11);
+    size_t accepted_frames = 0;
+    for (int iter = 0; iter < 4000; ++iter) {
+        auto f = corpus[rng() % corpus.size()];
+        for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k)
+            f[18 + rng() % (f.size() - 18)] = static_cast<uint8_t>(rng());
+        auto d = decode_frame(f);
+        if (!d.ok())
+            continue;
+        std::array<uint8_t, 16> icv{};
+        ASSERT_TRUE(compute_icv(*real.value(), keys->ick, d->icv_covered, icv));
+        std::copy(icv.begin(), icv.end(), f.begin() + static_cast<long>(d->icv_covered.size()));
+        ++accepted_frames;
+        auto before = l[a].secy.rx_list.size();
+        l.apply(a, l.p(a).on_mkpdu(f, l.now));
+        l.apply(b, l.p(b).on_mkpdu(f, l.now));
+        // every rx SA a holds is for a key some sender's KEK-wrapped SAK gave
+        for (size_t k = before; k < l[a].secy.rx_list.size(); ++k)
+            EXPECT_EQ(l[a].secy.rx_list[k].second.sak.size(),
+                      key_length(l[a].secy.rx_list[k].second.suite));
+        EXPECT_LE(l.p(a).peers().size(), 16u);
+        if (iter % 50 == 0)
+            l.run(milliseconds(200));
+    }
+    EXPECT_GT(l.p(a).counters().drops(drop_reason::peer_table_full), 0u);
+    EXPECT_GT(accepted_frames, 1000u);
+    // and once the garbage stops, the three settle on one key again
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b, 2}); }, seconds(30)));
+}
+
+TEST(mka_scenario, runs_are_deterministic_for_a_seed) {
+    auto trace = [](uint64_t seed) {
+        lan l(seed);
+        l.add(lan::config(1));
+        l.add(lan::config(2));
+        l.run(seconds(10));
+        return l[0].sent;
+    };
+    EXPECT_EQ(trace(7), trace(7));
+    EXPECT_NE(trace(7), trace(8));
+}
+
+} // namespace
+} // namespace lag::mka::test
