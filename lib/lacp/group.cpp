@@ -31,9 +31,13 @@ result<uint16_t> group::add_port(const port_config& pc, time_point now, actions&
     p.actor.set(state_bit::lacp_activity, _cfg.mode == lacp_mode::active);
     p.actor.set(state_bit::lacp_timeout, _cfg.rate == lacp_rate::fast);
     p.actor.set(state_bit::aggregation, true);
-    // Partner_Admin_*: nothing known. Passive, long timeout, individual, out
-    // of sync: a defaulted port never collects or distributes.
+    // Partner_Admin_*: nothing known. Passive, individual, out of sync: a
+    // defaulted port never collects or distributes, and a passive one stays
+    // silent. Its LACP_Timeout follows our own rate, so a defaulted port keeps
+    // sending at that rate and a mended link comes back within one period
+    // (with Long, a fast LAG would wait up to Slow_Periodic_Time).
     p.partner_admin = port_info{};
+    p.partner_admin.set(state_bit::lacp_timeout, _cfg.rate == lacp_rate::fast);
     p.partner = p.partner_admin;
     p.begin = true;
     _ports.push_back(p);

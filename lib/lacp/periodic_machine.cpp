@@ -46,7 +46,8 @@ int run_periodic_machine(port_vars& p, const step_context& ctx) {
     };
     return dispatch(periodic_table, p.periodic_st, active, [&](st was, st to, ev) {
         enter(p, ctx, to);
-        if (was != to)
+        // The once-a-period trip through PERIODIC_TX is routine: not reported.
+        if (was != to && was != st::periodic_tx && to != st::periodic_tx)
             ctx.transition(p, "periodic", to_string(was), to_string(to));
     });
 }

@@ -111,25 +111,41 @@ TEST_F(one_port, link_up_sends_a_lacpdu_at_once_with_the_configured_actor) {
     EXPECT_EQ(s.reason, unselected_reason::no_partner);
 }
 
-TEST_F(one_port, unanswered_active_port_sends_fast_while_expired_then_slow_when_defaulted) {
-    g.set_link(port, true, at({}), out);
-    out.clear();
+std::vector<time_point> transmit_times(group& g, uint16_t port, duration until) {
+    actions out;
     std::vector<time_point> times;
-    for (int ms = 10; ms <= 100'000; ms += 10) {
+    for (int ms = 10; ms <= until / milliseconds(1); ms += 10) {
         g.tick(at(milliseconds(ms)), out);
         for (const auto& a : out)
-            if (a.kind == action_kind::transmit)
+            if (a.kind == action_kind::transmit && a.port == port)
                 times.push_back(at(milliseconds(ms)));
         out.clear();
     }
-    // EXPIRED for 3 s at the fast rate, DEFAULTED after: 30 s apart.
+    return times;
+}
+
+TEST_F(one_port, unanswered_fast_port_keeps_sending_every_second_when_defaulted) {
+    g.set_link(port, true, at({}), out);
+    auto times = transmit_times(g, port, seconds(100));
     EXPECT_EQ(g.status(port).receive, receive_state::defaulted);
+    ASSERT_EQ(times.size(), 100u);
+    for (size_t i = 0; i < times.size(); ++i)
+        EXPECT_EQ(times[i], at(seconds(static_cast<int64_t>(i) + 1)));
+}
+
+TEST_F(one_port, unanswered_slow_port_sends_fast_while_expired_then_every_30_s) {
+    group s{group_config{.rate = lacp_rate::slow, .system_id = sys_a}};
+    auto i = *s.add_port({.mac = port_a1, .port_number = 1}, at({}), out);
+    s.set_link(i, true, at({}), out);
+    auto times = transmit_times(s, i, seconds(100));
+    // EXPIRED sets the partner's timeout to Short for 3 s, then DEFAULTED.
+    EXPECT_EQ(s.status(i).receive, receive_state::defaulted);
     ASSERT_GE(times.size(), 4u);
     EXPECT_EQ(times[0], at(seconds(1)));
     EXPECT_EQ(times[1], at(seconds(2)));
     EXPECT_EQ(times[2], at(seconds(3)));
-    for (size_t i = 3; i + 1 < times.size(); ++i)
-        EXPECT_EQ(times[i + 1] - times[i], seconds(30));
+    for (size_t k = 3; k + 1 < times.size(); ++k)
+        EXPECT_EQ(times[k + 1] - times[k], seconds(30));
 }
 
 TEST_F(one_port, passive_port_with_no_partner_never_sends) {
