@@ -168,7 +168,8 @@ TEST(lacp_pdu, every_malformed_class_is_a_named_error) {
 TEST(lacp_pdu, every_marker_malformed_class_is_a_named_error) {
     marker_pdu m;
     m.source = *mac_addr::parse("02:00:00:00:00:01");
-    bytes good(encode(m).data.begin(), encode(m).data.end());
+    const frame encoded = encode(m);
+    bytes good(encoded.data.begin(), encoded.data.end());
     struct {
         size_t at;
         uint8_t v;
