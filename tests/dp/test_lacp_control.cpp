@@ -1,0 +1,242 @@
+// LACP on the control core, end to end inside one process: two systems A and
+// B (each a control + worker + lacp_driver with its own LAG model) joined by
+// two member wires of net_ring ports. LACPDUs go out on a TX queue the worker
+// does not use and come back through the worker's punt ring. Both ends must
+// reach collecting and distributing on every member, traffic must cross, and
+// a member whose link goes down must leave on both ends while traffic keeps
+// flowing on the other. Real time here (EAL); waits are bounded, not measured.
+#include "control/lacp_driver.hpp"
+#include "dp_env.hpp"
+#include "port.hpp"
+
+#include <gtest/gtest.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+
+using namespace lag;
+using namespace lag::test;
+
+namespace {
+
+// A member wire whose ports have one RX queue and two TX queues (0 for the
+// worker, 1 for control) that both feed the peer's one RX queue, as any NIC
+// delivers frames whatever queue sent them.
+struct member_wire {
+    uint16_t a = 0, b = 0;
+    rte_ring* ab = nullptr;
+    rte_ring* ba = nullptr;
+};
+
+member_wire make_member_wire(const std::string& name) {
+    member_wire w;
+    // Multi-producer: the worker and control may send on one port.
+    w.ab = rte_ring_create((name + "_ab").c_str(), 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    w.ba = rte_ring_create((name + "_ba").c_str(), 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    EXPECT_TRUE(w.ab && w.ba);
+    rte_ring* a_tx[2] = {w.ab, w.ab};
+    rte_ring* b_tx[2] = {w.ba, w.ba};
+    int a = rte_eth_from_rings((name + "_a").c_str(), &w.ba, 1, a_tx, 2, SOCKET_ID_ANY);
+    int b = rte_eth_from_rings((name + "_b").c_str(), &w.ab, 1, b_tx, 2, SOCKET_ID_ANY);
+    EXPECT_GE(a, 0);
+    EXPECT_GE(b, 0);
+    net::port_setup s;
+    s.rx_queues = 1;
+    s.tx_queues = 2;
+    s.pool = pool();
+    for (int p : {a, b}) {
+        auto r = net::configure_and_start(static_cast<uint16_t>(p), s);
+        EXPECT_TRUE(r.ok()) << r.err().to_string();
+    }
+    w.a = static_cast<uint16_t>(a);
+    w.b = static_cast<uint16_t>(b);
+    return w;
+}
+
+void destroy_member_wire(member_wire& w) {
+    for (uint16_t p : {w.a, w.b}) {
+        auto left = drain(p);
+        free_all(left);
+        net::stop_and_close(p);
+    }
+    for (rte_ring* r : {w.ab, w.ba}) {
+        void* m;
+        while (rte_ring_dequeue(r, &m) == 0)
+            rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+        rte_ring_free(r);
+    }
+}
+
+constexpr uint16_t control_queue = 1;
+
+struct lacp_system {
+    model::lag_model model;
+    std::unique_ptr<ctl::control> c;
+    std::unique_ptr<ctl::queue_tx> tx;
+    std::unique_ptr<ctl::lacp_driver> lacp;
+
+    void start(const std::string& prefix, uint16_t access, const std::vector<uint16_t>& members,
+               const mac_addr& system, time_point now) {
+        std::vector<std::string> names;
+        for (size_t i = 0; i < members.size(); ++i) {
+            names.push_back("m" + std::to_string(i));
+            ASSERT_TRUE(model.add_port(names.back(), model::port_speed::g10));
+        }
+        ASSERT_TRUE(model.create_lag({.name = "lag0", .speed = model::port_speed::g10, .members = names,
+                                      .min_links = 1}));
+        ctl::control_config cfg;
+        cfg.lag = "lag0";
+        cfg.access_port = access;
+        for (size_t i = 0; i < members.size(); ++i)
+            cfg.members.push_back({names[i], members[i]});
+        cfg.static_lag = false;
+        cfg.name_prefix = prefix;
+        auto cr = ctl::control::create(model, cfg);
+        ASSERT_TRUE(cr.ok()) << cr.err().to_string();
+        c = std::move(*cr);
+        // Nothing distributes before LACP says so.
+        EXPECT_EQ(model.operational_members("lag0"), 0u);
+        tx = std::make_unique<ctl::queue_tx>(pool(), control_queue);
+        std::vector<ctl::lacp_member> lm;
+        for (size_t i = 0; i < members.size(); ++i) {
+            mac_addr mac = system;
+            mac.bytes[5] = static_cast<uint8_t>(i + 1);
+            lm.push_back({names[i], members[i], mac, static_cast<uint16_t>(i + 1)});
+        }
+        auto lr = ctl::lacp_driver::create(*c, model, {.system_id = system, .key = lacp::derive_key(1, 10'000)},
+                                           lm, *tx, now);
+        ASSERT_TRUE(lr.ok()) << lr.err().to_string();
+        lacp = std::move(*lr);
+    }
+    void poll(time_point now) {
+        c->poll(now);
+        c->worker(0).poll_once();
+        lacp->poll(now);
+    }
+    bool distributing(uint16_t i) const { return lacp->group().status(i).distributing; }
+    void stop() {
+        lacp.reset();
+        if (c)
+            c->shutdown();
+        c.reset();
+    }
+};
+
+class lacp_control_test : public ::testing::Test {
+protected:
+    void SetUp() override {
+        static unsigned seq = 0;
+        tag = "lc" + std::to_string(seq++);
+        host_a = make_wire(tag + "ha");
+        host_b = make_wire(tag + "hb");
+        for (int i = 0; i < 2; ++i)
+            wires.push_back(make_member_wire(tag + "w" + std::to_string(i)));
+        t0 = std::chrono::steady_clock::now();
+        a.start(tag + "A", host_a.b, {wires[0].a, wires[1].a}, *mac_addr::parse("02:00:00:00:0a:00"), now());
+        b.start(tag + "B", host_b.b, {wires[0].b, wires[1].b}, *mac_addr::parse("02:00:00:00:0b:00"), now());
+    }
+    void TearDown() override {
+        a.stop();
+        b.stop();
+        destroy_wire(host_a);
+        destroy_wire(host_b);
+        for (auto& w : wires)
+            destroy_member_wire(w);
+        EXPECT_EQ(pool_in_use(), 0u) << "mbufs leaked";
+    }
+    time_point now() const { return time_point{std::chrono::steady_clock::now() - t0}; }
+    void poll_both() {
+        auto t = now();
+        a.poll(t);
+        b.poll(t);
+    }
+    // Polls both systems until pred() or `limit` of real time passed.
+    bool poll_until(const std::function<bool()>& pred, std::chrono::seconds limit) {
+        auto end = std::chrono::steady_clock::now() + limit;
+        while (!pred()) {
+            if (std::chrono::steady_clock::now() > end)
+                return false;
+            poll_both();
+        }
+        return true;
+    }
+    // Sends `n` flows from A's access side; returns how many reach B's access side.
+    size_t cross(uint32_t n, uint32_t seq) {
+        std::vector<std::vector<uint8_t>> frames;
+        for (uint32_t f = 0; f < n; ++f)
+            frames.push_back(udp_frame(f, seq, 96));
+        EXPECT_EQ(inject(host_a.a, frames), n);
+        size_t got = 0;
+        for (int i = 0; i < 200 && got < n; ++i) {
+            poll_both();
+            auto r = drain(host_b.a);
+            for (rte_mbuf* m : r) {
+                flow_frame ff{};
+                if (read_flow(m, ff) && ff.seq == seq)
+                    ++got;
+            }
+            free_all(r);
+        }
+        return got;
+    }
+
+    std::string tag;
+    wire host_a{}, host_b{};
+    std::vector<member_wire> wires;
+    std::chrono::steady_clock::time_point t0;
+    lacp_system a, b;
+};
+
+TEST_F(lacp_control_test, both_ends_reach_collecting_distributing_and_traffic_crosses) {
+    ASSERT_TRUE(poll_until([&] { return a.distributing(0) && a.distributing(1) && b.distributing(0) && b.distributing(1); },
+                           std::chrono::seconds(20)))
+        << "A: " << lacp::to_string(a.lacp->group().status(0).mux) << "/"
+        << lacp::to_string(a.lacp->group().status(1).mux)
+        << " B: " << lacp::to_string(b.lacp->group().status(0).mux) << "/"
+        << lacp::to_string(b.lacp->group().status(1).mux) << " frames out A " << a.lacp->counters().frames_out
+        << " in B " << b.lacp->counters().frames_in;
+    std::printf("LACP over net_ring through control and workers: all members distributing after %.3f s\n",
+                std::chrono::duration<double>(now().since_epoch).count());
+    // The LAG models took LACP's word: both members operational, partner the other system.
+    for (auto* s : {&a, &b}) {
+        EXPECT_EQ(s->model.operational_members("lag0"), 2u);
+        EXPECT_TRUE(s->model.lag("lag0")->up);
+        EXPECT_EQ(s->lacp->counters().apply_failed, 0u);
+        EXPECT_EQ(s->lacp->counters().tx_failed, 0u);
+    }
+    ASSERT_TRUE(a.model.lag("lag0")->partner);
+    EXPECT_EQ(a.model.lag("lag0")->partner->system, *mac_addr::parse("02:00:00:00:0b:00"));
+    EXPECT_EQ(a.model.lag("lag0")->partner->key, lacp::derive_key(1, 10'000));
+    // Every LACPDU punted was well formed.
+    for (uint16_t i = 0; i < 2; ++i) {
+        EXPECT_GT(b.lacp->group().counters(i).lacpdus_rx, 0u);
+        EXPECT_EQ(b.lacp->group().counters(i).illegal_rx, 0u);
+    }
+    EXPECT_EQ(cross(64, 1), 64u);
+}
+
+TEST_F(lacp_control_test, a_member_whose_link_goes_down_leaves_both_ends_and_traffic_moves) {
+    ASSERT_TRUE(poll_until([&] { return a.distributing(0) && a.distributing(1) && b.distributing(0) && b.distributing(1); },
+                           std::chrono::seconds(20)));
+    // A's end of member 1 loses its link; B's end does not see it (as with a
+    // fault on the far side of a media converter) and must expire it.
+    ASSERT_TRUE(dpdk::set_link(wires[1].a, false));
+    ASSERT_TRUE(poll_until([&] { return !a.distributing(1); }, std::chrono::seconds(5)));
+    EXPECT_EQ(a.lacp->group().status(1).reason, lacp::unselected_reason::link_down);
+    EXPECT_EQ(a.model.operational_members("lag0"), 1u);
+    ASSERT_TRUE(poll_until([&] { return !b.distributing(1); }, std::chrono::seconds(10)));
+    EXPECT_NE(b.lacp->group().status(1).receive, lacp::receive_state::current);
+    EXPECT_TRUE(a.distributing(0) && b.distributing(0));
+    EXPECT_EQ(cross(64, 2), 64u);
+    // Link back: the member rejoins on both ends.
+    ASSERT_TRUE(dpdk::set_link(wires[1].a, true));
+    ASSERT_TRUE(poll_until([&] { return a.distributing(1) && b.distributing(1); }, std::chrono::seconds(20)));
+    EXPECT_EQ(a.model.operational_members("lag0"), 2u);
+    EXPECT_EQ(cross(64, 3), 64u);
+}
+
+} // namespace
