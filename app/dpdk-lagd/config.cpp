@@ -133,7 +133,9 @@ result<daemon_config> parse_config(std::string_view text, std::string source) {
         const toml::table* t = d->as_table();
         if (t == nullptr)
             return r.fail("type", reader::line_of(*d), "'daemon' must be a table ([daemon])");
-        if (auto ok = r.only(*t, {"burst", "rx_desc", "tx_desc", "mbufs", "link_poll_ms", "stats_interval"}, "[daemon]");
+        if (auto ok = r.only(*t, {"burst", "rx_desc", "tx_desc", "mbufs", "link_poll_ms", "stats_interval",
+                                 "autosave", "socket"},
+                           "[daemon]");
             !ok)
             return ok.err();
         auto burst = r.integer(*t, "burst", "[daemon]", 32, 1, 64);
@@ -160,6 +162,16 @@ result<daemon_config> parse_config(std::string_view text, std::string source) {
         c.mbufs = static_cast<unsigned>(*mbufs);
         c.link_poll_ms = static_cast<unsigned>(*poll);
         c.stats_interval = static_cast<unsigned>(*stats);
+        if (const toml::node* a = t->get("autosave")) {
+            if (!a->is_boolean())
+                return r.fail("type", reader::line_of(*a), "'autosave' in [daemon] must be true or false");
+            c.autosave = *a->value<bool>();
+        }
+        if (const toml::node* so = t->get("socket")) {
+            if (!so->is_string() || so->value<std::string>()->empty())
+                return r.fail("type", reader::line_of(*so), "'socket' in [daemon] must be a non-empty path");
+            c.socket = *so->value<std::string>();
+        }
     }
 
     if (const toml::node* ports = root.get("port")) {

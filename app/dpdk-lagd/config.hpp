@@ -11,6 +11,8 @@
 //   mbufs = 0                       # mbuf pool size, 0 = computed
 //   link_poll_ms = 0                # link polling period, 0 = every control iteration (LSC acts at once)
 //   stats_interval = 0              # seconds between counter prints, 0 = at exit only
+//   autosave = false                # write run-time changes back to this file at once
+//   socket = "/run/dpdk-lagd/dpdk-lagd.sock"  # control socket ("none": no socket)
 //   [[port]]
 //   name = "access0"
 //   device = "net_ring0"            # any EAL device: PCI address or vdev string
@@ -65,6 +67,8 @@ struct daemon_config {
     unsigned mbufs = 0;
     unsigned link_poll_ms = 0;
     unsigned stats_interval = 0;
+    bool autosave = false;
+    std::string socket; // empty: the default (or --socket)
     std::vector<port_config> ports;
     std::vector<lag_config> lags;
 

@@ -11,6 +11,9 @@
 #include "control/control.hpp"
 #include "dpdk/dpdk.hpp"
 #include "port.hpp"
+#include "service.hpp"
+#include "sock/prompt.hpp"
+#include "sock/sock.hpp"
 
 #include <fmt/format.h>
 #include <rte_cycles.h>
@@ -23,6 +26,7 @@
 #include <csignal>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -37,12 +41,18 @@ struct options {
     double duration = 0;
     double stats = -1; // -1: from the config
     bool print_default = false;
+    std::string socket;  // --socket; empty: the config's, else the default
+    bool interactive = false;
 };
+
+constexpr const char* default_socket = "/run/dpdk-lagd/dpdk-lagd.sock";
 
 void usage() {
     fmt::print(stderr,
                "usage: dpdk-lagd [EAL options] -- [--config FILE] [--duration SECONDS] [--stats SECONDS]\n"
-               "                                  [--print-default-config]\n"
+               "                                  [--socket PATH|none] [-i] [--print-default-config]\n"
+               "The control socket (default /run/dpdk-lagd/dpdk-lagd.sock, mode 0600) takes lagctl's\n"
+               "commands; -i opens the same prompt in this terminal.\n"
                "Without --config it runs the embedded default (a static LAG of two net_null members).\n");
 }
 
@@ -71,6 +81,13 @@ bool parse_options(int argc, char** argv, options& o) {
             if (v == nullptr)
                 return false;
             o.stats = std::atof(v);
+        } else if (a == "--socket") {
+            const char* v = value("--socket");
+            if (v == nullptr)
+                return false;
+            o.socket = v;
+        } else if (a == "-i" || a == "--interactive") {
+            o.interactive = true;
         } else if (a == "--print-default-config") {
             o.print_default = true;
         } else if (a == "--help" || a == "-h") {
@@ -165,6 +182,23 @@ int main(int argc, char** argv) {
     }
     const auto& lc = cfg->lags.front();
 
+    // The control socket before the EAL: a socket in use (another daemon)
+    // costs nothing and touches no device.
+    std::string sock_path = !opt.socket.empty() ? opt.socket : !cfg->socket.empty() ? cfg->socket : default_socket;
+    std::unique_ptr<lag::sock::server> server;
+    if (opt.interactive && sock_path == "none") {
+        fmt::print(stderr, "dpdk-lagd: -i needs the control socket (not --socket none)\n");
+        return 2;
+    }
+    if (sock_path != "none") {
+        auto sv = lag::sock::server::listen(sock_path);
+        if (!sv) {
+            fmt::print(stderr, "dpdk-lagd: control socket: {}\n", sv.err().to_string());
+            return 1;
+        }
+        server = std::move(*sv);
+    }
+
     auto eal = lag::dpdk::eal_init(sep, argv);
     if (!eal) {
         fmt::print(stderr, "dpdk-lagd: {}\n", eal.err().to_string());
@@ -241,6 +275,23 @@ int main(int argc, char** argv) {
                        cfg->source, model.rules().name, lc.name, lc.access, fmt::join(lc.members, ","), workers,
                        workers == 0 ? " (the main lcore polls the worker)" : "");
             std::fflush(stdout);
+            std::vector<lag::lagd::port_info> infos;
+            for (const auto& r : rows)
+                infos.push_back({r.name, r.role, r.id});
+            lag::lagd::service svc(*cfg, model, *ctl, std::move(infos), opt.config);
+            svc.set_autosave(cfg->autosave);
+            if (server) {
+                fmt::print("dpdk-lagd: control socket {}\n", sock_path);
+                std::fflush(stdout);
+            }
+            std::thread prompt_thread;
+            if (opt.interactive && server) {
+                prompt_thread = std::thread([sock_path] {
+                    lag::sock::prompt(sock_path, "dpdk-lagd> ");
+                    g_quit.store(true);
+                });
+            }
+            auto handle = [&](std::string_view line) { return svc.execute(line, now()); };
             std::vector<lag::dp::worker::launch_arg> args(workers);
             std::atomic<bool> stop_workers{false};
             unsigned i = 0;
@@ -255,6 +306,8 @@ int main(int argc, char** argv) {
             auto next_stats = t0 + std::chrono::duration<double>(stats);
             while (!g_quit.load(std::memory_order_relaxed)) {
                 unsigned work = ctl->poll(now());
+                if (server)
+                    work += server->poll(handle);
                 if (workers == 0)
                     work += ctl->worker(0).poll_once();
                 auto t = std::chrono::steady_clock::now();
@@ -269,6 +322,9 @@ int main(int argc, char** argv) {
             }
             stop_workers.store(true);
             rte_eal_mp_wait_lcore();
+            if (prompt_thread.joinable())
+                prompt_thread.detach(); // blocked in readline; the process is ending
+            server.reset();
             ctl->poll(now()); // drain the punt ring once more
             double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             fmt::print("dpdk-lagd: stopping{}\n", g_quit.load() ? " (signal)" : "");

@@ -204,6 +204,23 @@ unsigned control::poll_links(time_point now) {
     return work;
 }
 
+result<void> control::set_min_links(unsigned n, time_point now) {
+    auto ev = _model.set_min_links(_cfg.lag, n);
+    if (!ev)
+        return ev.err();
+    apply_events(*ev);
+    publish(now);
+    return ok_v;
+}
+
+void control::set_hash(dp::hash_policy policy, dp::hash_algo algo, time_point now) {
+    if (policy == _cfg.policy && algo == _cfg.algo)
+        return;
+    _cfg.policy = policy;
+    _cfg.algo = algo;
+    publish(now);
+}
+
 result<void> control::set_member_state(std::string_view port, bool distributing, bool collecting, time_point now) {
     for (size_t i = 0; i < _cfg.members.size(); ++i) {
         if (_cfg.members[i].name != port)

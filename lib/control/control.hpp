@@ -102,6 +102,14 @@ public:
     // may distribute (fed to the model) and collect. Publishes on change.
     result<void> set_member_state(std::string_view port, bool distributing, bool collecting, time_point now);
 
+    // Run-time changes from the control socket: each goes through the LAG
+    // model (so its rules apply and a refusal changes nothing) and publishes
+    // a new snapshot.
+    result<void> set_min_links(unsigned n, time_point now);
+    // The bucket table is kept: only the hash that indexes it changes.
+    void set_hash(dp::hash_policy policy, dp::hash_algo algo, time_point now);
+    const control_config& config() const noexcept { return _cfg; }
+
     const dp::snapshot& current() const noexcept { return *_current; }
     const control_counters& counters() const noexcept { return _counters; }
     // Summed over workers, read without locks.

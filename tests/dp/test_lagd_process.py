@@ -26,7 +26,7 @@ def check(cond, what):
 
 def eal(prefix):
     return [LAGD, "--no-huge", "--no-pci", "-m", "1024", "--no-shconf", "--file-prefix", prefix,
-            "-l", "0-1", "--log-level", "*:warning", "--"]
+            "-l", "0-1", "--log-level", "*:warning", "--", "--socket", "none"]
 
 
 def egress_frames(n_flows, per_flow):

@@ -1,0 +1,204 @@
+#!/usr/bin/python3
+"""dpdk-lagd's control socket and lagctl, end to end against a running daemon
+on virtual devices (net_null): every command the daemon serves, its error
+paths, JSON that parses, the socket's permissions, concurrent clients, a
+client that disconnects midway, a second daemon on the same socket, and save
+config + restart bringing the same LAG back."""
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+LAGD, LAGCTL = sys.argv[1], sys.argv[2]
+FAILS = []
+
+CONFIG = """# test config
+profile = "provider"
+[daemon]
+burst = 32
+[[port]]
+name = "access0"
+device = "net_null0"
+[[port]]
+name = "m0"
+device = "net_null1"
+speed = "10G"
+[[port]]
+name = "m1"
+device = "net_null2"
+speed = "10G"
+[[lag]]
+name = "lag0"
+access = "access0"
+members = ["m0", "m1"]
+min_links = 0
+hash = "l34"
+"""
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        FAILS.append(what)
+
+
+def start(prefix, sock, config):
+    args = [LAGD, "--no-huge", "--no-pci", "-m", "512", "--no-shconf", "--file-prefix", prefix,
+            "-l", "0", "--log-level", "*:warning", "--", "--socket", sock, "--config", config]
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if p.poll() is not None:
+            raise RuntimeError("dpdk-lagd exited at start:\n" + p.stdout.read())
+        if os.path.exists(sock) and ctl(sock, "show lag")[0] == 0:
+            return p
+        time.sleep(0.2)
+    p.kill()
+    raise RuntimeError("dpdk-lagd did not answer on its socket")
+
+
+def stop(p):
+    p.terminate()
+    try:
+        out, _ = p.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, _ = p.communicate()
+    return p.returncode, out
+
+
+def ctl(sock, *words):
+    r = subprocess.run([LAGCTL, "--socket", sock] + " ".join(words).split(), capture_output=True,
+                       text=True, timeout=30)
+    return r.returncode, r.stdout, r.stderr
+
+
+def show_json(sock):
+    rc, out, err = ctl(sock, "show lag lag0 json")
+    return json.loads(out) if rc == 0 else {"error": err}
+
+
+def run(tmp):
+    sock = os.path.join(tmp, "run", "lagd.sock")
+    cfg = os.path.join(tmp, "lag.toml")
+    with open(cfg, "w") as f:
+        f.write(CONFIG)
+    p = start("lagdctl1", sock, cfg)
+    try:
+        st = os.stat(sock)
+        check(stat.S_ISSOCK(st.st_mode) and (st.st_mode & 0o777) == 0o600, "socket is mode 0600")
+        check((os.stat(os.path.dirname(sock)).st_mode & 0o777) == 0o700, "socket folder is mode 0700")
+
+        rc, out, _ = ctl(sock, "show lag")
+        check(rc == 0 and "lag lag0:" in out and "m0" in out and "m1" in out, "show lag (text)")
+        j = show_json(sock)
+        check(j.get("name") == "lag0" and j.get("state") in ("available", "down", "pending")
+              and j.get("speed") == "10G" and j.get("min_links") == 0, "show lag json: name/state/speed/min_links")
+        members = j.get("members", [])
+        check(len(members) == 2 and all(set(m) >= {"port", "link", "lacp_mux", "partner_system",
+                                                    "partner_key", "macsec"} for m in members),
+              "show lag json: per member port, link, LACP mux, partner, MACsec")
+        check(j.get("state") == "available", "net_null members are up: LAG available")
+
+        rc, out, err = ctl(sock, "set lag lag0 min-links 3")
+        check(rc == 1 and "min-links" in err and "[rule: min-links]" in err, "min-links above members refused, naming the rule")
+        check(show_json(sock).get("min_links") == 0, "refused change left min-links as it was")
+        rc, _, _ = ctl(sock, "set lag lag0 min-links 2")
+        check(rc == 0 and show_json(sock).get("min_links") == 2, "set min-links 2")
+        rc, _, _ = ctl(sock, "set lag lag0 hash sym-l34")
+        check(rc == 0 and show_json(sock).get("hash") == "sym-l34", "set hash sym-l34")
+        rc, _, err = ctl(sock, "set lag nope min-links 1")
+        check(rc == 1 and "no-such-lag" in err, "unknown LAG refused")
+        rc, _, err = ctl(sock, "shwo lag")
+        check(rc == 1 and "did you mean 'show'" in err, "typo gets the nearest command")
+        rc, _, err = ctl(sock, "set lag lag0 min-links")
+        check(rc == 1 and "usage:" in err, "missing value gets the usage")
+        rc, _, err = ctl(sock, "create lag x speed 10G")
+        check(rc == 1 and "not-at-run-time" in err, "run-time topology change says it is not supported")
+
+        rc, out, _ = ctl(sock, "show stats json")
+        stats = json.loads(out) if rc == 0 else {}
+        check(set(stats) == {"access0", "m0", "m1"} and stats["access0"]["rx_packets"] > 0,
+              "show stats json: every port, traffic counted")
+        rc, _, _ = ctl(sock, "clear stats")
+        rc2, out, _ = ctl(sock, "show stats access0 json")
+        after = json.loads(out)["access0"]["rx_packets"] if rc2 == 0 else -1
+        check(rc == 0 and 0 <= after < stats.get("access0", {}).get("rx_packets", 0),
+              "clear stats resets the counters")
+        rc, out, _ = ctl(sock, "show lacp")
+        check(rc == 0 and "m0" in out and "static" in out, "show lacp (static LAG)")
+        rc, out, _ = ctl(sock, "help")
+        check(rc == 0 and "create lag" in out, "help")
+
+        # Concurrent clients.
+        results = []
+        def one():
+            results.append(ctl(sock, "show lag lag0 json")[0])
+        ts = [threading.Thread(target=one) for _ in range(12)]
+        [t.start() for t in ts]
+        [t.join() for t in ts]
+        check(results == [0] * 12, "12 concurrent clients all answered")
+
+        # A client that disconnects midway: its half line never runs.
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(sock)
+        s.sendall(b"set lag lag0 min-links 1")  # no newline
+        s.close()
+        time.sleep(0.3)
+        check(show_json(sock).get("min_links") == 2, "half a line from a vanished client did not run")
+        # Raw protocol: framed reply.
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(sock)
+        s.sendall(b"show lag lag0 json\n")
+        buf = b""
+        while b"\n" not in buf:
+            buf += s.recv(4096)
+        head = buf.split(b"\n")[0].split()
+        check(len(head) == 2 and head[0] == b"0" and int(head[1]) > 0, "reply framed as '<status> <length>'")
+        s.close()
+
+        # A second daemon on the same socket: a clear error, the first untouched.
+        r = subprocess.run([LAGD, "--no-huge", "--no-pci", "-m", "512", "--no-shconf", "--file-prefix",
+                            "lagdctl2", "-l", "0", "--", "--socket", sock, "--config", cfg],
+                           capture_output=True, text=True, timeout=60)
+        check(r.returncode != 0 and "socket-in-use" in r.stderr, "second daemon on the socket refused")
+        check(ctl(sock, "show lag")[0] == 0, "first daemon still answers")
+
+        rc, out, _ = ctl(sock, "show config")
+        check(rc == 0 and "min_links = 2" in out and "sym-l34" in out, "show config has run-time changes")
+        rc, out, _ = ctl(sock, "save config")
+        check(rc == 0 and "saved" in out, "save config")
+        check(not [f for f in os.listdir(tmp) if ".tmp." in f], "no temporary file left behind")
+    finally:
+        rc, out = stop(p)
+    check(rc == 0, "SIGTERM: clean exit")
+    check(not os.path.exists(sock), "socket removed at exit")
+
+    # Restart from the saved file: the same LAG comes back with the change.
+    p = start("lagdctl3", sock, cfg)
+    try:
+        j = show_json(sock)
+        check(j.get("min_links") == 2 and j.get("hash") == "sym-l34", "after restart: saved min-links and hash")
+    finally:
+        stop(p)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="lagd-ctl-")
+    try:
+        run(tmp)
+    finally:
+        subprocess.run(["rm", "-rf", tmp])
+    if FAILS:
+        print("%d check(s) failed" % len(FAILS))
+        sys.exit(1)
+    print("all checks passed")
+
+
+if __name__ == "__main__":
+    main()
