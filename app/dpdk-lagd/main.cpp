@@ -12,6 +12,7 @@
 #include "dpdk/dpdk.hpp"
 #include "port.hpp"
 #include "service.hpp"
+#include "telemetry.hpp"
 #include "sock/prompt.hpp"
 #include "sock/sock.hpp"
 
@@ -292,6 +293,9 @@ int main(int argc, char** argv) {
                 });
             }
             auto handle = [&](std::string_view line) { return svc.execute(line, now()); };
+            lag::lagd::telemetry_register();
+            lag::lagd::telemetry_publish(svc.lag_json(), svc.stats_json());
+            auto next_telemetry = std::chrono::steady_clock::now();
             std::vector<lag::dp::worker::launch_arg> args(workers);
             std::atomic<bool> stop_workers{false};
             unsigned i = 0;
@@ -311,6 +315,10 @@ int main(int argc, char** argv) {
                 if (workers == 0)
                     work += ctl->worker(0).poll_once();
                 auto t = std::chrono::steady_clock::now();
+                if (t >= next_telemetry) {
+                    lag::lagd::telemetry_publish(svc.lag_json(), svc.stats_json());
+                    next_telemetry = t + std::chrono::milliseconds(250);
+                }
                 if (opt.duration > 0 && t - t0 >= std::chrono::duration<double>(opt.duration))
                     break;
                 if (stats > 0 && t >= next_stats) {

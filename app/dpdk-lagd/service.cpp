@@ -136,10 +136,8 @@ sock::reply service::execute(std::string_view line, time_point now) {
     return fail("internal", "unhandled command");
 }
 
-sock::reply service::show_lag(const cli::parsed_command& c) const {
+nlohmann::json service::lag_json() const {
     const auto& lc = _cfg.lags.front();
-    if (c.has("name") && c.get("name") != lc.name)
-        return fail("no-such-lag", fmt::format("there is no LAG {}", c.get("name")));
     const auto* l = _model.lag(lc.name);
     const auto& snap = _control.current();
     json j;
@@ -165,6 +163,24 @@ sock::reply service::show_lag(const cli::parsed_command& c) const {
                    {"macsec", v.macsec}};
         j["members"].push_back(mj);
     }
+    return j;
+}
+
+nlohmann::json service::stats_json() const {
+    json j = json::object();
+    for (const auto& p : _ports) {
+        j[p.name] = totals_json(totals(p));
+        j[p.name]["role"] = p.role;
+    }
+    return j;
+}
+
+sock::reply service::show_lag(const cli::parsed_command& c) const {
+    const auto& lc = _cfg.lags.front();
+    if (c.has("name") && c.get("name") != lc.name)
+        return fail("no-such-lag", fmt::format("there is no LAG {}", c.get("name")));
+    const auto* l = _model.lag(lc.name);
+    json j = lag_json();
     if (c.json)
         return {0, j.dump() + "\n"};
     std::string s = fmt::format(

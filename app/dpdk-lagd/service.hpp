@@ -12,6 +12,7 @@
 #include "sock/sock.hpp"
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,11 @@ public:
     void set_member_view(member_view_fn f) { _member_view = std::move(f); }
     // Called after every successful change when autosave is on.
     void set_autosave(bool on) { _autosave = on; }
+
+    // What `show lag NAME json` and `show stats json` answer; also what the
+    // telemetry endpoints publish.
+    nlohmann::json lag_json() const;
+    nlohmann::json stats_json() const;
 
     // The config as it would be saved: the file (or the embedded default)
     // with run-time changes applied, as TOML.

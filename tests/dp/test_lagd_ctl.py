@@ -135,6 +135,25 @@ def run(tmp):
         rc, out, _ = ctl(sock, "help")
         check(rc == 0 and "create lag" in out, "help")
 
+        # DPDK telemetry, as dpdk-telemetry.py reads it.
+        tel = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        tel.connect("/var/run/dpdk/lagdctl1/dpdk_telemetry.v2")
+        json.loads(tel.recv(4096))
+        def telq(cmd):
+            tel.send(cmd.encode())
+            return json.loads(tel.recv(65536))
+        time.sleep(0.4)  # published every 250 ms
+        check(telq("/lag/list") == {"/lag/list": ["lag0"]}, "telemetry /lag/list")
+        info = telq("/lag/info,lag0")["/lag/info"]
+        check(info["name"] == "lag0" and info["min_links"] == 2 and info["members"] == ["m0", "m1"]
+              and info["m0/lacp_mux"] == "static", "telemetry /lag/info,lag0")
+        check(telq("/lag/info,nope")["/lag/info"] is None, "telemetry /lag/info of an unknown LAG")
+        lacp = telq("/lag/lacp,m1")["/lag/lacp"]
+        check(lacp["port"] == "m1" and "lacp_mux" in lacp, "telemetry /lag/lacp,m1")
+        st = telq("/lag/stats")["/lag/stats"]
+        check(st["access0/rx_packets"] > 0 and "m0/drops/tx_full" in st, "telemetry /lag/stats")
+        tel.close()
+
         # Concurrent clients.
         results = []
         def one():

@@ -1,0 +1,25 @@
+#pragma once
+// DPDK telemetry endpoints, so dpdk-telemetry.py reads dpdk-lagd as it reads
+// any DPDK application:
+//   /lag/list            LAG names
+//   /lag/info,NAME       the LAG: state, speed, min-links, hash, and per member
+//                        (keys MEMBER/field) link, status, LACP mux, partner, MACsec
+//   /lag/lacp,PORT       one member's LACP view
+//   /lag/macsec,PORT     one member's MACsec view
+//   /lag/stats           per port (keys PORT/counter) packets, bytes, drops by reason
+// Telemetry callbacks run on DPDK's telemetry thread; the control core
+// publishes a copy of its views every few hundred milliseconds and the
+// callbacks read that copy under a mutex (control path only: no worker is
+// involved). Nested JSON is flattened with '/' (telemetry dicts hold only
+// scalars and arrays of scalars).
+
+#include <nlohmann/json.hpp>
+
+namespace lag::lagd {
+
+// Registers the endpoints; call once after rte_eal_init.
+void telemetry_register();
+// Replaces the published views.
+void telemetry_publish(nlohmann::json lag, nlohmann::json stats);
+
+} // namespace lag::lagd
