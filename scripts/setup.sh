@@ -7,9 +7,10 @@ packages=(
   build-essential meson ninja-build pkg-config clang lld libclang-rt-14-dev
   dpdk dpdk-dev libdpdk-dev libipsec-mb-dev libpcap-dev libnuma-dev
   libfmt-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
-  libtomlplusplus-dev libcli11-dev libedit-dev
+  libtomlplusplus-dev libcli11-dev libedit-dev nlohmann-json3-dev
   iproute2 iputils-ping tshark python3 python3-scapy python3-cryptography
   iperf3 tmux valgrind
+  qemu-system-x86 wpasupplicant kmod cpio
 )
 
 missing=()
