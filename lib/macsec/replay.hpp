@@ -27,15 +27,28 @@ public:
     uint64_t lowest_pn() const noexcept { return _next > _window ? _next - _window : 0; }
 
     // Before crypto (and again after, in the same burst): would `pn` pass?
-    replay_verdict check(uint64_t pn, bool replay_protect) const noexcept;
+    replay_verdict check(uint64_t pn, bool replay_protect) const noexcept {
+        if (pn == UINT64_MAX) // never sent: next_pn could not advance past it
+            return replay_verdict::late;
+        if (!replay_protect)
+            return replay_verdict::ok;
+        if (pn < lowest_pn())
+            return replay_verdict::late;
+        if (pn < _next && seen(pn))
+            return replay_verdict::duplicate;
+        return replay_verdict::ok;
+    }
     // After a frame with `pn` verified: remember it, advance next_pn.
     void accept(uint64_t pn) noexcept;
 
 private:
-    bool seen(uint64_t pn) const noexcept; // pn < _next
+    bool seen(uint64_t pn) const noexcept { // pn < _next
+        return _next - 1 - pn < tracked && ((_bits[(pn % tracked) / 64] >> (pn % 64)) & 1) != 0;
+    }
     uint32_t _window = 0;
     uint64_t _next = 1;
-    // bit k of the bitmap: PN (_next - 1 - k) was accepted.
+    // A ring of `tracked` bits: the bit of PN p is p % tracked; it means
+    // "accepted" for the PNs in [_next - tracked, _next - 1].
     std::array<uint64_t, tracked / 64> _bits{};
 };
 

@@ -55,14 +55,4 @@ sectag_error parse_frame(byte_view f, parsed_frame& out) noexcept {
     return sectag_error::none;
 }
 
-size_t write_sectag(uint8_t* p, const sectag& t) noexcept {
-    store_be16(p, macsec_ethertype);
-    p[2] = t.tci_an();
-    p[3] = t.sl & 0x3F;
-    store_be32(p + 4, t.pn);
-    if (t.sc)
-        store_be64(p + 8, t.sci);
-    return t.size();
-}
-
 } // namespace lag::macsec

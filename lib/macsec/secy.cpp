@@ -6,16 +6,23 @@
 namespace lag::macsec {
 
 void make_iv(uint8_t iv[12], sci_t sci, uint32_t pn) noexcept {
-    store_be64(iv, sci);
-    store_be32(iv + 8, pn);
+    const uint64_t a = __builtin_bswap64(sci);
+    const uint32_t b = __builtin_bswap32(pn);
+    std::memcpy(iv, &a, 8);
+    std::memcpy(iv + 8, &b, 4);
 }
 
 void make_xpn_iv(uint8_t iv[12], uint32_t ssci, const std::array<uint8_t, 12>& salt,
                  uint64_t pn) noexcept {
-    store_be32(iv, ssci);
-    store_be64(iv + 4, pn);
-    for (size_t i = 0; i < 12; ++i)
-        iv[i] ^= salt[i];
+    // (SSCI || PN) XOR salt, as one 32-bit and one 64-bit word.
+    uint32_t s0;
+    uint64_t s1;
+    std::memcpy(&s0, salt.data(), 4);
+    std::memcpy(&s1, salt.data() + 4, 8);
+    const uint32_t a = __builtin_bswap32(ssci) ^ s0;
+    const uint64_t b = __builtin_bswap64(pn) ^ s1;
+    std::memcpy(iv, &a, 4);
+    std::memcpy(iv + 4, &b, 8);
 }
 
 namespace {

@@ -15,7 +15,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=$(realpath -m "${1:-$here/../../build/peer-vm}")
 mkdir -p "$cache/debs"
 
-if [[ -f $cache/base.cpio.gz && -f $cache/vmlinuz && $cache/base.cpio.gz -nt $here/init.sh ]]; then
+if [[ -f $cache/base.cpio.gz && -f $cache/vmlinuz && $cache/base.cpio.gz -nt $here/init.sh &&
+      $cache/base.cpio.gz -nt $here/build.sh ]]; then
     echo "$cache"
     exit 0
 fi
@@ -43,7 +44,8 @@ cp "$cache/root/bin/busybox" "$rd/bin/busybox"
 
 # Modules in dependency order (modprobe resolves it against the unpacked tree).
 : >"$rd/lib/modules/load-order"
-for m in virtio_pci virtio_net bonding macsec af_packet; do
+# gcm, ctr and ghash: macsec's SAs need the kernel's gcm(aes) AEAD (ENOENT without).
+for m in virtio_pci virtio_net bonding macsec af_packet gcm ctr ghash_generic; do
     modprobe -d "$cache/root" -S "$kver" --show-depends "$m" 2>/dev/null | awk '$1=="insmod"{print $2}'
 done | awk '!seen[$0]++' | while read -r ko; do
     cp "$ko" "$rd/lib/modules/"
