@@ -1,0 +1,44 @@
+#pragma once
+// Ethdev port set-up for any EAL device (PCI NIC or vdev): probe a device
+// string, configure N RX / M TX queues (RSS on the RX side where the PMD has
+// it and N > 1, LSC interrupts where the PMD raises them), start, stop,
+// close. Control-path code: returns errors, never throws.
+
+#include "common/result.hpp"
+
+#include <cstdint>
+#include <string>
+
+struct rte_mempool;
+
+namespace lag::net {
+
+struct port_setup {
+    uint16_t rx_queues = 1;
+    uint16_t tx_queues = 1;
+    uint16_t rx_desc = 1024;
+    uint16_t tx_desc = 1024;
+    rte_mempool* pool = nullptr; // RX mbufs come from here
+    bool lsc = true;             // ask for LSC interrupts if the PMD has them
+    bool promiscuous = true;     // a bump in the wire forwards every MAC
+};
+
+// Probes `device` ("0000:03:00.0", "net_ring0", "net_pcap0,rx_pcap=a.pcap")
+// unless a port of that name already exists, and returns its port id.
+result<uint16_t> probe(const std::string& device);
+
+// Configures and starts the port. Refuses (with the PMD's limits in the
+// message) a port that has fewer queues than asked for.
+result<void> configure_and_start(uint16_t port, const port_setup& s);
+
+// Whether configure_and_start enabled LSC interrupts on the port.
+bool lsc_enabled(uint16_t port) noexcept;
+
+// Stops and closes the port (close flushes what pcap and similar PMDs
+// buffered); and for vdevs, removes the device.
+void stop_and_close(uint16_t port) noexcept;
+
+// The port's device name ("net_ring0").
+std::string port_name(uint16_t port);
+
+} // namespace lag::net

@@ -1,0 +1,281 @@
+#include "control/control.hpp"
+
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace lag::ctl {
+
+namespace {
+constexpr unsigned punt_batch = 32;
+constexpr unsigned punt_batches_per_poll = 8; // bounds one poll's punt work
+} // namespace
+
+control::control(model::lag_model& m, const control_config& c) : _model(m), _cfg(c) {}
+
+control::~control() { shutdown(); }
+
+result<std::unique_ptr<control>> control::create(model::lag_model& model, const control_config& cfg) {
+    const model::lag_state* lag = model.lag(cfg.lag);
+    if (lag == nullptr)
+        return make_error("no-lag", fmt::format("LAG '{}' is not in the model", cfg.lag));
+    if (cfg.members.empty() || cfg.members.size() > dp::max_members)
+        return make_error("member-count", fmt::format("LAG '{}': {} members; the data plane takes 1 to {}",
+                                                      cfg.lag, cfg.members.size(), dp::max_members));
+    if (cfg.members.size() != lag->members.size())
+        return make_error("members", fmt::format("LAG '{}' has {} members in the model, {} bound to ports",
+                                                 cfg.lag, lag->members.size(), cfg.members.size()));
+    for (const auto& mb : cfg.members) {
+        const model::port_state* p = model.port(mb.name);
+        if (p == nullptr || p->lag != cfg.lag)
+            return make_error("members", fmt::format("port '{}' is not a member of LAG '{}'", mb.name, cfg.lag));
+        if (mb.port >= dp::max_ports || mb.port == cfg.access_port)
+            return make_error("members", fmt::format("port '{}': bad DPDK port id {}", mb.name, mb.port));
+    }
+    if (cfg.workers == 0 || cfg.workers > RTE_MAX_LCORE)
+        return make_error("workers", fmt::format("{} workers", cfg.workers));
+
+    std::unique_ptr<control> c(new control(model, cfg));
+    auto q = dpdk::make_qsbr(cfg.workers);
+    if (!q)
+        return q.err();
+    c->_qsbr = std::move(*q);
+    auto p = dpdk::make_ring(cfg.name_prefix + "_punt", cfg.punt_ring_size, sizeof(void*), dpdk::ring_sync::mp_sc);
+    if (!p)
+        return p.err();
+    c->_punt = std::move(*p);
+    for (unsigned i = 0; i < cfg.workers; ++i) {
+        auto r = dpdk::make_ring(fmt::format("{}_ctl{}", cfg.name_prefix, i), cfg.message_ring_size,
+                                 dp::control_message_size, dpdk::ring_sync::sp_sc);
+        if (!r)
+            return r.err();
+        c->_rings.push_back(std::move(*r));
+    }
+
+    // Links as they are now.
+    size_t n = cfg.members.size();
+    c->_link.assign(n, false);
+    c->_collecting.assign(n, false);
+    for (size_t i = 0; i < n; ++i) {
+        const auto& mb = cfg.members[i];
+        (void)dpdk::watch_lsc(mb.port);
+        bool up = dpdk::link_up(mb.port);
+        c->_link[i] = up;
+        if (cfg.static_lag) {
+            c->_collecting[i] = up;
+            auto ev = model.set_distributable(mb.name, up);
+            if (!ev)
+                return ev.err();
+        }
+    }
+    if (cfg.mirror_access_link)
+        (void)dpdk::set_link(cfg.access_port, model.lag(cfg.lag)->up);
+
+    c->_current = dp::build_snapshot(c->membership(), nullptr);
+    if (c->_current == nullptr)
+        return make_error("snapshot", "cannot build the first snapshot (bucket count must be a power of two, 256 to 65536)");
+    c->_counters.snapshots_published = 1;
+    c->_pending.assign(cfg.workers, false);
+    for (unsigned i = 0; i < cfg.workers; ++i) {
+        dp::worker_config wc;
+        wc.id = i;
+        wc.queue = static_cast<uint16_t>(i);
+        wc.initial = c->_current.get();
+        wc.control_ring = c->_rings[i].get();
+        wc.punt_ring = c->_punt.get();
+        wc.qsbr = c->_qsbr.get();
+        wc.burst = cfg.burst;
+        wc.tx_retries = cfg.tx_retries;
+        c->_workers.push_back(std::make_unique<dp::worker>(wc));
+    }
+    return c;
+}
+
+dp::membership control::membership() const {
+    dp::membership m;
+    const model::lag_state* lag = _model.lag(_cfg.lag);
+    m.access_port = _cfg.access_port;
+    for (size_t i = 0; i < _cfg.members.size(); ++i) {
+        const auto& mb = _cfg.members[i];
+        m.member_ports.push_back(mb.port);
+        m.distributing.push_back(_model.status_of(mb.name) == model::member_status::operational);
+        m.collecting.push_back(_collecting[i]);
+    }
+    m.min_links = lag != nullptr ? lag->min_links : 0;
+    m.lag_up = lag != nullptr && lag->up;
+    m.policy = _cfg.policy;
+    m.algo = _cfg.algo;
+    m.bucket_count = _cfg.bucket_count;
+    return m;
+}
+
+void control::apply_events(const model::events& ev) {
+    for (const auto& e : ev) {
+        if (e.lag != _cfg.lag || !_cfg.mirror_access_link)
+            continue;
+        if (e.kind == model::event_kind::lag_up)
+            (void)dpdk::set_link(_cfg.access_port, true);
+        else if (e.kind == model::event_kind::lag_down)
+            (void)dpdk::set_link(_cfg.access_port, false);
+    }
+}
+
+void control::publish(time_point) {
+    auto next = dp::build_snapshot(membership(), _current.get());
+    if (next == nullptr)
+        return; // cannot happen: the config was checked in create()
+    _retired.push_back({std::move(_current), 0, false});
+    _current = std::move(next);
+    ++_counters.snapshots_published;
+    std::fill(_pending.begin(), _pending.end(), true);
+    send_pending();
+    reclaim();
+}
+
+void control::send_pending() {
+    for (size_t i = 0; i < _pending.size(); ++i) {
+        if (!_pending[i])
+            continue;
+        dp::control_message msg{dp::message_kind::snapshot, 0, _current.get()};
+        if (rte_ring_sp_enqueue_elem(_rings[i].get(), &msg, sizeof msg) == 0)
+            _pending[i] = false;
+        else
+            ++_counters.message_ring_full;
+    }
+}
+
+void control::reclaim() {
+    // A token taken after the newest snapshot reached every worker's ring
+    // covers every older snapshot: a worker drains its ring before it uses
+    // a snapshot again, and reports quiescence only after that.
+    bool all_sent = std::none_of(_pending.begin(), _pending.end(), [](bool b) { return b; });
+    if (all_sent) {
+        bool need = std::any_of(_retired.begin(), _retired.end(), [](const retired& r) { return !r.has_token; });
+        if (need) {
+            uint64_t t = rte_rcu_qsbr_start(_qsbr.get());
+            for (auto& r : _retired)
+                if (!r.has_token) {
+                    r.token = t;
+                    r.has_token = true;
+                }
+        }
+    }
+    while (!_retired.empty() && _retired.front().has_token &&
+           rte_rcu_qsbr_check(_qsbr.get(), _retired.front().token, false) == 1) {
+        _retired.pop_front();
+        ++_counters.snapshots_freed;
+    }
+}
+
+unsigned control::poll_links(time_point now) {
+    bool due = _cfg.link_poll_interval.count() == 0 || now >= _next_link_poll;
+    if (due)
+        _next_link_poll = now + _cfg.link_poll_interval;
+    bool changed = false;
+    unsigned work = 0;
+    for (size_t i = 0; i < _cfg.members.size(); ++i) {
+        const auto& mb = _cfg.members[i];
+        bool lsc = dpdk::take_lsc(mb.port);
+        if (!due && !lsc)
+            continue;
+        bool up = dpdk::link_up(mb.port);
+        if (up == _link[i])
+            continue;
+        _link[i] = up;
+        ++_counters.link_changes;
+        ++work;
+        if (_link_handler != nullptr)
+            _link_handler->on_link(mb.port, up, now);
+        if (_cfg.static_lag) {
+            _collecting[i] = up;
+            auto ev = _model.set_distributable(mb.name, up);
+            if (ev)
+                apply_events(*ev);
+            changed = true;
+        }
+    }
+    if (changed)
+        publish(now);
+    return work;
+}
+
+result<void> control::set_member_state(std::string_view port, bool distributing, bool collecting, time_point now) {
+    for (size_t i = 0; i < _cfg.members.size(); ++i) {
+        if (_cfg.members[i].name != port)
+            continue;
+        const model::port_state* ps = _model.port(port);
+        bool same = ps != nullptr && ps->distributable == distributing && _collecting[i] == collecting;
+        if (same)
+            return ok_v;
+        _collecting[i] = collecting;
+        auto ev = _model.set_distributable(port, distributing);
+        if (!ev)
+            return ev.err();
+        apply_events(*ev);
+        publish(now);
+        return ok_v;
+    }
+    return make_error("members", fmt::format("'{}' is not a member of LAG '{}'", port, _cfg.lag));
+}
+
+unsigned control::drain_punt(time_point now) {
+    unsigned total = 0;
+    void* objs[punt_batch];
+    for (unsigned b = 0; b < punt_batches_per_poll; ++b) {
+        unsigned n = rte_ring_sc_dequeue_burst(_punt.get(), objs, punt_batch, nullptr);
+        for (unsigned i = 0; i < n; ++i) {
+            auto* m = static_cast<rte_mbuf*>(objs[i]);
+            if (_punt_handler != nullptr)
+                _punt_handler->on_frame(m->port, {rte_pktmbuf_mtod(m, const uint8_t*), m->data_len}, now);
+            rte_pktmbuf_free(m);
+        }
+        total += n;
+        if (n < punt_batch)
+            break;
+    }
+    _counters.punted_frames += total;
+    return total;
+}
+
+unsigned control::poll(time_point now) {
+    ++_counters.polls;
+    send_pending();
+    unsigned work = poll_links(now);
+    work += drain_punt(now);
+    reclaim();
+    return work;
+}
+
+dp::port_totals control::totals(uint16_t port) const noexcept {
+    dp::port_totals t;
+    if (port >= dp::max_ports)
+        return t;
+    for (const auto& w : _workers)
+        t.add(w->counters().ports[port]);
+    return t;
+}
+
+void control::shutdown() {
+    if (_punt != nullptr) {
+        void* m;
+        while (rte_ring_sc_dequeue(_punt.get(), &m) == 0)
+            rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+    }
+    for (auto& r : _rings) {
+        dp::control_message msg;
+        while (rte_ring_sc_dequeue_elem(r.get(), &msg, sizeof msg) == 0) {
+        }
+    }
+    for (const auto& mb : _cfg.members)
+        dpdk::unwatch_lsc(mb.port);
+    _workers.clear();
+    _counters.snapshots_freed += _retired.size();
+    _retired.clear();
+}
+
+} // namespace lag::ctl

@@ -1,0 +1,150 @@
+#pragma once
+// lib/control public header: the control core's loop for one LAG.
+//
+// control owns the lock-free plumbing between itself and the workers (one
+// SP/SC message ring per worker, the MP/SC punt ring, the RCU QSBR variable)
+// and the workers themselves, built with the first snapshot; the caller
+// launches them (worker::lcore_main) or polls them itself. Each poll():
+//   1. reads member link state (LSC flag, or polling every link_poll_interval),
+//      feeds a static LAG's lag_model::set_distributable(), and mirrors the
+//      LAG's up/down on the access port's link;
+//   2. on any change, builds the next immutable snapshot (bucket table moved
+//      as little as possible) and sends it to every worker;
+//   3. frees old snapshots once every worker reported quiescence after it;
+//   4. drains the punt ring into the punt_handler (then frees the mbufs).
+// Control path: may allocate; never blocks on a worker.
+
+#include "common/result.hpp"
+#include "common/time.hpp"
+#include "dataplane/dataplane.hpp"
+#include "dpdk/dpdk.hpp"
+#include "lag/lag.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace lag::ctl {
+
+// Where punted frames (slow protocols 0x8809, EAPOL 0x888E) go. LACP and MKA
+// plug in here. The bytes are valid only during the call.
+class punt_handler {
+public:
+    virtual ~punt_handler() = default;
+    virtual void on_frame(uint16_t port, std::span<const uint8_t> frame, time_point now) = 0;
+};
+
+// Told about member link changes; for a LAG that LACP drives (static_lag
+// false) this is how LACP learns a port went down.
+class link_handler {
+public:
+    virtual ~link_handler() = default;
+    virtual void on_link(uint16_t port, bool up, time_point now) = 0;
+};
+
+struct member_binding {
+    std::string name; // port name in the LAG model
+    uint16_t port;    // DPDK port id
+};
+
+struct control_config {
+    std::string lag;                     // LAG name in the model
+    uint16_t access_port = 0;
+    std::vector<member_binding> members; // slot order; at most dp::max_members
+    dp::hash_policy policy = dp::hash_policy::l34;
+    dp::hash_algo algo = dp::hash_algo::crc32;
+    size_t bucket_count = model::default_bucket_count;
+    unsigned workers = 1;                // worker i owns RX/TX queue i of every port
+    uint16_t burst = 32;
+    uint16_t tx_retries = 8;
+    unsigned punt_ring_size = 1024;
+    unsigned message_ring_size = 64;
+    bool static_lag = true;              // link up == may distribute and collect
+    bool mirror_access_link = true;      // access link down while the LAG is down
+    duration link_poll_interval{0};      // 0: every poll()
+    std::string name_prefix = "lag";     // for DPDK object names (unique per process)
+};
+
+// Control-side counters (plain: only control touches them).
+struct control_counters {
+    uint64_t polls = 0;
+    uint64_t link_changes = 0;
+    uint64_t snapshots_published = 0;
+    uint64_t snapshots_freed = 0;
+    uint64_t message_ring_full = 0; // retried on the next poll
+    uint64_t punted_frames = 0;
+};
+
+class control {
+public:
+    // Checks the config against the model (the LAG exists, the members are
+    // its members in any order, at most dp::max_members), creates the rings,
+    // the QSBR variable and the workers with the first snapshot (links as
+    // they are now). `model` must outlive the control.
+    static result<std::unique_ptr<control>> create(model::lag_model& model, const control_config& cfg);
+    ~control();
+    control(const control&) = delete;
+    control& operator=(const control&) = delete;
+
+    // One control iteration; returns the amount of work done (0 = idle).
+    unsigned poll(time_point now);
+
+    unsigned worker_count() const noexcept { return static_cast<unsigned>(_workers.size()); }
+    dp::worker& worker(unsigned i) noexcept { return *_workers[i]; }
+
+    void set_punt_handler(punt_handler* h) noexcept { _punt_handler = h; }
+    void set_link_handler(link_handler* h) noexcept { _link_handler = h; }
+
+    // For a LAG driven by a protocol (static_lag false): whether the member
+    // may distribute (fed to the model) and collect. Publishes on change.
+    result<void> set_member_state(std::string_view port, bool distributing, bool collecting, time_point now);
+
+    const dp::snapshot& current() const noexcept { return *_current; }
+    const control_counters& counters() const noexcept { return _counters; }
+    // Summed over workers, read without locks.
+    dp::port_totals totals(uint16_t port) const noexcept;
+    size_t snapshots_awaiting_reclaim() const noexcept { return _retired.size(); }
+    bool member_link(unsigned slot) const noexcept { return _link[slot]; }
+
+    // Call after every worker stopped: drains the punt ring and the message
+    // rings and frees every retired snapshot.
+    void shutdown();
+
+private:
+    control(model::lag_model& m, const control_config& c);
+    dp::membership membership() const;
+    void publish(time_point now);
+    void send_pending();
+    void reclaim();
+    unsigned poll_links(time_point now);
+    unsigned drain_punt(time_point now);
+    void apply_events(const model::events& ev);
+
+    struct retired {
+        std::unique_ptr<const dp::snapshot> snap;
+        uint64_t token = 0;
+        bool has_token = false;
+    };
+
+    model::lag_model& _model;
+    control_config _cfg;
+    dpdk::qsbr_ptr _qsbr;
+    dpdk::ring_ptr _punt;
+    std::vector<dpdk::ring_ptr> _rings;
+    std::vector<std::unique_ptr<dp::worker>> _workers;
+    std::vector<bool> _pending; // per worker: current snapshot not yet enqueued
+    std::unique_ptr<const dp::snapshot> _current;
+    std::deque<retired> _retired;
+    std::vector<bool> _link;       // per slot: last link state seen
+    std::vector<bool> _collecting; // per slot
+    bool _lsc_any = false;
+    time_point _next_link_poll{};
+    punt_handler* _punt_handler = nullptr;
+    link_handler* _link_handler = nullptr;
+    control_counters _counters;
+};
+
+} // namespace lag::ctl

@@ -1,0 +1,93 @@
+#pragma once
+// Per-worker, per-port counters. Each worker writes only its own block (one
+// writer: a relaxed load and store, no read-modify-write, no lock); the
+// control core reads them at any time with relaxed loads and sums over
+// workers. Each port's counters fill whole cache lines, and each worker's
+// block starts on its own, so workers never share a line.
+//
+// Not for direct inclusion: use "dataplane/dataplane.hpp".
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace lag::dp {
+
+inline constexpr size_t cache_line_size = 64;
+// DPDK port ids index the counters (RTE_MAX_ETHPORTS in Debian's build).
+inline constexpr size_t max_ports = 32;
+
+// A counter with one writer. add() is a plain load+add+store (no lock
+// prefix); concurrent readers see a whole, possibly slightly old, value.
+class counter {
+public:
+    void add(uint64_t n) noexcept { _v.store(_v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+    uint64_t load() const noexcept { return _v.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<uint64_t> _v{0};
+};
+
+// Why a frame was dropped. Every drop has exactly one reason.
+enum class drop_reason : uint8_t {
+    lag_down,       // egress while fewer members distribute than min-links
+    no_member,      // egress bucket without a member (cannot happen while the LAG is up)
+    tx_full,        // the port did not take the frame within the retry budget
+    not_collecting, // ingress from a member that is not collecting
+    punt_full,      // slow-protocol/EAPOL frame and the punt ring was full
+};
+inline constexpr size_t drop_reason_count = 5;
+constexpr std::string_view to_string(drop_reason r) {
+    switch (r) {
+    case drop_reason::lag_down: return "lag_down";
+    case drop_reason::no_member: return "no_member";
+    case drop_reason::tx_full: return "tx_full";
+    case drop_reason::not_collecting: return "not_collecting";
+    case drop_reason::punt_full: return "punt_full";
+    }
+    return "?";
+}
+
+struct alignas(cache_line_size) port_counters {
+    counter rx_packets, rx_bytes; // received on this port
+    counter tx_packets, tx_bytes; // sent on this port
+    counter punted;               // received here and handed to control
+    std::array<counter, drop_reason_count> drops; // attributed to the port received on (lag_down,
+                                                  // no_member, not_collecting, punt_full) or sent on (tx_full)
+
+    counter& drop(drop_reason r) noexcept { return drops[static_cast<size_t>(r)]; }
+    const counter& drop(drop_reason r) const noexcept { return drops[static_cast<size_t>(r)]; }
+};
+
+struct alignas(cache_line_size) worker_counters {
+    std::array<port_counters, max_ports> ports;
+    counter polls;             // poll_once() calls
+    counter snapshots_applied; // membership snapshots switched to
+};
+
+// A plain copy for control and display: the sum over workers.
+struct port_totals {
+    uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0, punted = 0;
+    std::array<uint64_t, drop_reason_count> drops{};
+
+    uint64_t drop(drop_reason r) const noexcept { return drops[static_cast<size_t>(r)]; }
+    uint64_t total_drops() const noexcept {
+        uint64_t s = 0;
+        for (auto d : drops)
+            s += d;
+        return s;
+    }
+    void add(const port_counters& c) noexcept {
+        rx_packets += c.rx_packets.load();
+        rx_bytes += c.rx_bytes.load();
+        tx_packets += c.tx_packets.load();
+        tx_bytes += c.tx_bytes.load();
+        punted += c.punted.load();
+        for (size_t i = 0; i < drop_reason_count; ++i)
+            drops[i] += c.drops[i].load();
+    }
+};
+
+} // namespace lag::dp

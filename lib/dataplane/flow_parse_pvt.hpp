@@ -1,0 +1,167 @@
+#pragma once
+// Internal to lib/dataplane: the inline parser behind parse_flow() and the
+// per-policy hash functions. Not for direct inclusion; use dataplane/flow.hpp.
+
+#include "dataplane/flow.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace lag::dp::detail {
+
+inline uint16_t rd16(const uint8_t* p) noexcept {
+    return static_cast<uint16_t>(p[0] << 8 | p[1]);
+}
+
+// How deep a hash needs the parse to go.
+enum class depth : uint8_t { l2, l3, l4 };
+
+// IP protocol numbers.
+inline constexpr uint8_t ipproto_hopopts = 0;
+inline constexpr uint8_t ipproto_tcp = 6;
+inline constexpr uint8_t ipproto_udp = 17;
+inline constexpr uint8_t ipproto_routing = 43;
+inline constexpr uint8_t ipproto_fragment = 44;
+inline constexpr uint8_t ipproto_ah = 51;
+inline constexpr uint8_t ipproto_dstopts = 60;
+inline constexpr uint8_t ipproto_mobility = 135;
+inline constexpr uint8_t ipproto_hip = 139;
+inline constexpr uint8_t ipproto_shim6 = 140;
+inline constexpr uint8_t ipproto_sctp = 132;
+
+// Ports of TCP, UDP, SCTP (all start with src port, dst port).
+inline parse_status parse_l4(const uint8_t* p, uint32_t avail, flow_key& k) noexcept {
+    uint32_t need;
+    switch (k.l4_proto) {
+    case ipproto_tcp: need = 20; break;
+    case ipproto_udp: need = 8; break;
+    case ipproto_sctp: need = 12; break;
+    default: return parse_status::ok;
+    }
+    if (avail < 4)
+        return parse_status::truncated;
+    k.src_port = rd16(p);
+    k.dst_port = rd16(p + 2);
+    return avail < need ? parse_status::truncated : parse_status::ok;
+}
+
+template <depth D>
+inline parse_status parse_ipv4(const uint8_t* ip, uint32_t avail, flow_key& k) noexcept {
+    if (avail < 20)
+        return parse_status::truncated;
+    const uint32_t ihl = (ip[0] & 0x0fu) * 4u;
+    const uint32_t total = rd16(ip + 2);
+    // total == 0 is left to the frame length (seen with segmentation offload).
+    if ((ip[0] >> 4) != 4 || ihl < 20 || (total != 0 && total < ihl))
+        return parse_status::bad_header;
+    k.l3 = 4;
+    std::memcpy(k.src_ip, ip + 12, 4);
+    std::memcpy(k.dst_ip, ip + 16, 4);
+    k.l4_proto = ip[9];
+    k.fragment = (rd16(ip + 6) & 0x3fff) != 0; // MF or a fragment offset
+    if (avail < ihl)
+        return parse_status::truncated;
+    if constexpr (D == depth::l4) {
+        if (k.fragment)
+            return parse_status::ok;
+        const uint32_t bound = total != 0 ? std::min(avail, total) : avail;
+        return parse_l4(ip + ihl, bound - ihl, k);
+    }
+    return parse_status::ok;
+}
+
+template <depth D>
+inline parse_status parse_ipv6(const uint8_t* ip, uint32_t avail, flow_key& k) noexcept {
+    if (avail < 40)
+        return parse_status::truncated;
+    if ((ip[0] >> 4) != 6)
+        return parse_status::bad_header;
+    k.l3 = 6;
+    std::memcpy(k.src_ip, ip + 8, 16);
+    std::memcpy(k.dst_ip, ip + 24, 16);
+    if constexpr (D != depth::l4)
+        return parse_status::ok;
+    const uint32_t payload = rd16(ip + 4);
+    // payload == 0: a jumbogram (or offload); bounded by the frame instead.
+    const uint32_t bound = payload != 0 ? std::min(avail, 40 + payload) : avail;
+    uint8_t nh = ip[6];
+    uint32_t off = 40;
+    // Every extension header is at least 8 bytes, so this ends.
+    for (;;) {
+        switch (nh) {
+        case ipproto_hopopts:
+        case ipproto_routing:
+        case ipproto_dstopts:
+        case ipproto_mobility:
+        case ipproto_hip:
+        case ipproto_shim6:
+        case ipproto_ah: {
+            if (bound < off + 2)
+                return parse_status::truncated;
+            const uint32_t hl = nh == ipproto_ah ? (ip[off + 1] + 2u) * 4u : (ip[off + 1] + 1u) * 8u;
+            if (bound < off + hl)
+                return parse_status::truncated;
+            nh = ip[off];
+            off += hl;
+            break;
+        }
+        case ipproto_fragment: {
+            if (bound < off + 8)
+                return parse_status::truncated;
+            const uint16_t fo = rd16(ip + off + 2); // offset << 3 | res | M
+            nh = ip[off];
+            off += 8;
+            if ((fo & 0xfff9) != 0) { // a real fragment (not an atomic one)
+                k.fragment = true;
+                k.l4_proto = nh; // the same in every fragment of the datagram
+                return parse_status::ok;
+            }
+            break;
+        }
+        default:
+            k.l4_proto = nh;
+            return parse_l4(ip + off, bound - off, k);
+        }
+    }
+}
+
+template <depth D>
+inline parse_status parse(const uint8_t* f, uint32_t len, flow_key& k) noexcept {
+    std::memset(&k, 0, sizeof k);
+    if (len >= 6)
+        std::memcpy(k.dst_mac, f, 6);
+    if (len >= 12)
+        std::memcpy(k.src_mac, f + 6, 6);
+    if (len < 14)
+        return parse_status::truncated;
+    uint16_t et = rd16(f + 12);
+    uint32_t off = 14;
+    bool outer = true;
+    while (is_vlan_tpid(et)) {
+        k.ether_type = et;
+        if (len < off + 4)
+            return parse_status::truncated;
+        if (outer)
+            k.outer_vlan = rd16(f + off) & 0x0fff;
+        outer = false;
+        et = rd16(f + off + 2);
+        off += 4;
+    }
+    k.ether_type = et;
+    if constexpr (D == depth::l2)
+        return parse_status::ok;
+    if (et == ether_type_ipv4)
+        return parse_ipv4<D>(f + off, len - off, k);
+    if (et == ether_type_ipv6)
+        return parse_ipv6<D>(f + off, len - off, k);
+    return parse_status::unsupported_l3;
+}
+
+// Canonical order of the two ends for the symmetric hash: the smaller
+// (address, port) first. Returns true when src and dst must swap.
+inline bool swap_ends(const flow_key& k) noexcept {
+    const int c = std::memcmp(k.src_ip, k.dst_ip, k.l3 == 4 ? 4 : 16);
+    return c > 0 || (c == 0 && k.src_port > k.dst_port);
+}
+
+} // namespace lag::dp::detail

@@ -1,0 +1,197 @@
+#include "dataplane/worker.hpp"
+
+#include "dataplane/messages.hpp"
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include <algorithm>
+
+namespace lag::dp {
+
+static_assert(RTE_MAX_ETHPORTS <= max_ports, "counters are indexed by DPDK port id");
+
+namespace {
+constexpr unsigned prefetch_ahead = 3;
+constexpr unsigned message_batch = 8;
+
+inline const uint8_t* frame_of(const rte_mbuf* m) noexcept {
+    return rte_pktmbuf_mtod(m, const uint8_t*);
+}
+} // namespace
+
+worker::worker(const worker_config& cfg) noexcept : _cfg(cfg), _snap(cfg.initial) {
+    _cfg.burst = std::clamp<uint16_t>(_cfg.burst, 1, max_burst);
+    if (_cfg.qsbr != nullptr) {
+        (void)rte_rcu_qsbr_thread_register(_cfg.qsbr, _cfg.id);
+        rte_rcu_qsbr_thread_online(_cfg.qsbr, _cfg.id);
+    }
+}
+
+worker::~worker() {
+    if (_cfg.qsbr != nullptr) {
+        rte_rcu_qsbr_thread_offline(_cfg.qsbr, _cfg.id);
+        (void)rte_rcu_qsbr_thread_unregister(_cfg.qsbr, _cfg.id);
+    }
+}
+
+void worker::apply_messages() noexcept {
+    if (_cfg.control_ring == nullptr)
+        return;
+    control_message msgs[message_batch];
+    unsigned n;
+    while ((n = rte_ring_sc_dequeue_burst_elem(_cfg.control_ring, msgs, sizeof(control_message),
+                                               message_batch, nullptr)) > 0) {
+        for (unsigned i = 0; i < n; ++i) {
+            if (msgs[i].kind == message_kind::snapshot && msgs[i].ptr != nullptr) {
+                _snap = static_cast<const snapshot*>(msgs[i].ptr);
+                _counters.snapshots_applied.add(1);
+            }
+        }
+    }
+}
+
+uint16_t worker::send(uint16_t port, rte_mbuf** pkts, uint16_t n, uint64_t bytes) noexcept {
+    const uint16_t q = _cfg.queue;
+    uint16_t sent = rte_eth_tx_burst(port, q, pkts, n);
+    for (unsigned r = 0; sent < n && r < _cfg.tx_retries; ++r)
+        sent += rte_eth_tx_burst(port, q, pkts + sent, static_cast<uint16_t>(n - sent));
+    port_counters& pc = _counters.ports[port];
+    if (sent < n) {
+        uint64_t lost = 0;
+        for (uint16_t i = sent; i < n; ++i)
+            lost += pkts[i]->pkt_len;
+        rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+        pc.drop(drop_reason::tx_full).add(n - sent);
+        bytes -= lost;
+    }
+    pc.tx_packets.add(sent);
+    pc.tx_bytes.add(bytes);
+    return sent;
+}
+
+unsigned worker::egress() noexcept {
+    const snapshot& s = *_snap;
+    const uint16_t n = rte_eth_rx_burst(s.access_port, _cfg.queue, _rx, _cfg.burst);
+    if (n == 0)
+        return 0;
+    port_counters& ac = _counters.ports[s.access_port];
+    ac.rx_packets.add(n);
+    if (!s.lag_up) {
+        uint64_t bytes = 0;
+        for (uint16_t i = 0; i < n; ++i)
+            bytes += _rx[i]->pkt_len;
+        ac.rx_bytes.add(bytes);
+        rte_pktmbuf_free_bulk(_rx, n);
+        ac.drop(drop_reason::lag_down).add(n);
+        return n;
+    }
+    const unsigned slots = s.member_count;
+    for (unsigned k = 0; k <= max_members; ++k) {
+        _count[k] = 0;
+        _bytes[k] = 0;
+    }
+    for (uint16_t i = 0; i < n && i < prefetch_ahead; ++i)
+        rte_prefetch0(frame_of(_rx[i]));
+    uint64_t bytes = 0;
+    const frame_hash_fn hash = s.hash;
+    for (uint16_t i = 0; i < n; ++i) {
+        if (i + prefetch_ahead < n)
+            rte_prefetch0(frame_of(_rx[i + prefetch_ahead]));
+        rte_mbuf* m = _rx[i];
+        const uint8_t slot = s.slot_for_hash(hash(frame_of(m), m->data_len));
+        _out[slot][_count[slot]++] = m;
+        _bytes[slot] += m->pkt_len;
+        bytes += m->pkt_len;
+    }
+    ac.rx_bytes.add(bytes);
+    for (unsigned k = 0; k < slots; ++k)
+        if (_count[k] != 0)
+            send(s.member_ports[k], _out[k], _count[k], _bytes[k]);
+    // Slots past member_count are never in the table; drop_slot catches
+    // buckets without a member.
+    if (_count[drop_slot] != 0) {
+        rte_pktmbuf_free_bulk(_out[drop_slot], _count[drop_slot]);
+        ac.drop(drop_reason::no_member).add(_count[drop_slot]);
+    }
+    return n;
+}
+
+unsigned worker::ingress() noexcept {
+    const snapshot& s = *_snap;
+    unsigned total = 0;
+    uint16_t nfwd = 0;
+    uint64_t fwd_bytes = 0;
+    for (unsigned k = 0; k < s.member_count; ++k) {
+        const uint16_t port = s.member_ports[k];
+        const uint16_t n = rte_eth_rx_burst(port, _cfg.queue, _rx, _cfg.burst);
+        if (n == 0)
+            continue;
+        total += n;
+        port_counters& pc = _counters.ports[port];
+        const bool collecting = s.collecting_slot(k);
+        uint16_t ndrop = 0, npunt = 0;
+        uint64_t bytes = 0;
+        for (uint16_t i = 0; i < n; ++i) {
+            rte_mbuf* m = _rx[i];
+            bytes += m->pkt_len;
+            const uint16_t et = outer_ether_type(frame_of(m), m->data_len);
+            if (et == ether_type_slow || et == ether_type_eapol) [[unlikely]] {
+                m->port = port;
+                _punt[npunt++] = m;
+            } else if (!collecting) {
+                _rx[ndrop++] = m; // ndrop <= i: reuses the front of _rx
+            } else {
+                _fwd[nfwd++] = m;
+                fwd_bytes += m->pkt_len;
+            }
+        }
+        pc.rx_packets.add(n);
+        pc.rx_bytes.add(bytes);
+        if (ndrop != 0) {
+            rte_pktmbuf_free_bulk(_rx, ndrop);
+            pc.drop(drop_reason::not_collecting).add(ndrop);
+        }
+        if (npunt != 0) {
+            unsigned queued = 0;
+            if (_cfg.punt_ring != nullptr)
+                queued = rte_ring_mp_enqueue_burst(_cfg.punt_ring, reinterpret_cast<void**>(_punt), npunt,
+                                                   nullptr);
+            if (queued < npunt) {
+                rte_pktmbuf_free_bulk(_punt + queued, npunt - queued);
+                pc.drop(drop_reason::punt_full).add(npunt - queued);
+            }
+            pc.punted.add(queued);
+        }
+    }
+    if (nfwd != 0)
+        send(s.access_port, _fwd, nfwd, fwd_bytes);
+    return total;
+}
+
+unsigned worker::poll_once() noexcept {
+    _counters.polls.add(1);
+    apply_messages();
+    unsigned n = egress();
+    n += ingress();
+    if (_cfg.qsbr != nullptr)
+        rte_rcu_qsbr_quiescent(_cfg.qsbr, _cfg.id);
+    return n;
+}
+
+void worker::run(const std::atomic<bool>& quit) noexcept {
+    while (!quit.load(std::memory_order_relaxed))
+        poll_once();
+}
+
+int worker::lcore_main(void* arg) noexcept {
+    auto* a = static_cast<launch_arg*>(arg);
+    a->w->run(*a->quit);
+    return 0;
+}
+
+} // namespace lag::dp

@@ -1,0 +1,101 @@
+#pragma once
+// The poll-mode worker: one per worker lcore, owning RX queue `queue` and TX
+// queue `queue` of the access port and of every member.
+//
+//   egress:  RX burst from the access port -> hash each frame -> bucket ->
+//            member slot -> scatter into fixed [max_members][burst] arrays ->
+//            one rte_eth_tx_burst per member, retried up to tx_retries times,
+//            then the tail is freed and counted (tx_full). While the LAG is
+//            down the whole burst is freed and counted (lag_down).
+//   ingress: RX burst from every member -> EtherType 0x8809 (slow protocols)
+//            and 0x888E (EAPOL) go to the punt ring with mbuf->port set to the
+//            member's port id (ring full: freed, punt_full); frames from a
+//            member that is not collecting are freed (not_collecting); the
+//            rest go to the access port in one TX burst.
+//
+// Between bursts the worker drains its control ring (new snapshots), and at
+// the end of every poll_once() it reports a quiescent state on the RCU QSBR
+// variable: after that it holds no pointer to any snapshot it was sent a
+// replacement for. The worker path is noexcept and does no allocation, no
+// locking and no system call. Every mbuf is either sent or freed.
+//
+// Not for direct inclusion: use "dataplane/dataplane.hpp".
+
+#include "dataplane/counters.hpp"
+#include "dataplane/snapshot.hpp"
+
+#include <atomic>
+#include <cstdint>
+
+struct rte_mbuf;
+struct rte_ring;
+struct rte_rcu_qsbr;
+
+namespace lag::dp {
+
+inline constexpr uint16_t max_burst = 64;
+
+struct worker_config {
+    unsigned id = 0;              // RCU thread id: 0 .. (qsbr's max threads - 1)
+    uint16_t queue = 0;           // RX/TX queue index this worker owns on every port
+    const snapshot* initial = nullptr; // required: the snapshot to start with
+    rte_ring* control_ring = nullptr;  // SP/SC ring of control_message; null: none
+    rte_ring* punt_ring = nullptr;     // MP/SC ring of rte_mbuf*; null: punts counted as punt_full
+    rte_rcu_qsbr* qsbr = nullptr;      // null: no quiescence reporting
+    uint16_t burst = 32;               // RX burst size, 1 .. max_burst
+    uint16_t tx_retries = 8;           // extra TX attempts for a partially sent burst
+};
+
+class alignas(cache_line_size) worker {
+public:
+    // Builds a worker from `cfg` (see worker_config). Control path: call it on
+    // the control core before launching. If cfg.qsbr is set, registers
+    // cfg.id on it and marks it online (the destructor takes it offline and
+    // unregisters it). The snapshot in cfg.initial, and every snapshot sent
+    // later, must stay valid until the worker reported quiescence after
+    // being sent a replacement (or is destroyed). burst is clamped to
+    // [1, max_burst]. Does not touch the ports: they must be configured with
+    // at least queue+1 RX and TX queues and started.
+    explicit worker(const worker_config& cfg) noexcept;
+    ~worker();
+    worker(const worker&) = delete;
+    worker& operator=(const worker&) = delete;
+
+    // One iteration: drain control messages, one egress RX burst, one RX burst
+    // per member, report quiescence. Returns the number of frames received.
+    unsigned poll_once() noexcept;
+
+    // poll_once() until `quit` becomes true.
+    void run(const std::atomic<bool>& quit) noexcept;
+
+    // For rte_eal_remote_launch: arg is a `launch_arg*`.
+    struct launch_arg {
+        worker* w;
+        const std::atomic<bool>* quit;
+    };
+    static int lcore_main(void* arg) noexcept;
+
+    const worker_counters& counters() const noexcept { return _counters; }
+    const snapshot* current() const noexcept { return _snap; }
+    unsigned id() const noexcept { return _cfg.id; }
+
+private:
+    void apply_messages() noexcept;
+    unsigned egress() noexcept;
+    unsigned ingress() noexcept;
+    // Sends n frames on (port, queue) with retries, frees and counts the
+    // rest. Returns frames sent.
+    uint16_t send(uint16_t port, rte_mbuf** pkts, uint16_t n, uint64_t bytes) noexcept;
+
+    worker_counters _counters;
+    worker_config _cfg;
+    const snapshot* _snap;
+    alignas(cache_line_size) rte_mbuf* _rx[max_burst];
+    uint16_t _count[max_members + 1];
+    uint64_t _bytes[max_members + 1];
+    rte_mbuf* _out[max_members + 1][max_burst];
+    rte_mbuf* _fwd[max_members * max_burst];
+    rte_mbuf* _punt[max_burst];
+};
+
+} // namespace lag::dp

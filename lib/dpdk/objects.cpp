@@ -1,0 +1,58 @@
+#include "dpdk/objects.hpp"
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include <fmt/format.h>
+
+namespace lag::dpdk {
+
+void mempool_deleter::operator()(rte_mempool* p) const noexcept { rte_mempool_free(p); }
+void ring_deleter::operator()(rte_ring* r) const noexcept { rte_ring_free(r); }
+void qsbr_deleter::operator()(rte_rcu_qsbr* v) const noexcept { rte_free(v); }
+
+result<mempool_ptr> make_pktmbuf_pool(const std::string& name, unsigned count, unsigned cache_size,
+                                      int socket) {
+    if (socket < 0)
+        socket = SOCKET_ID_ANY;
+    rte_mempool* p = rte_pktmbuf_pool_create(name.c_str(), count, cache_size, 0,
+                                             RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+    if (p == nullptr)
+        return make_error("mempool", fmt::format("cannot create mbuf pool {} of {} mbufs: {}", name,
+                                                 count, rte_strerror(rte_errno)));
+    return mempool_ptr(p);
+}
+
+result<ring_ptr> make_ring(const std::string& name, unsigned count, unsigned elem_size,
+                           ring_sync sync, int socket) {
+    if (socket < 0)
+        socket = SOCKET_ID_ANY;
+    unsigned flags = RING_F_SC_DEQ | (sync == ring_sync::sp_sc ? RING_F_SP_ENQ : 0u);
+    rte_ring* r = rte_ring_create_elem(name.c_str(), elem_size, rte_align32pow2(count), socket, flags);
+    if (r == nullptr)
+        return make_error("ring", fmt::format("cannot create ring {} of {} x {} bytes: {}", name,
+                                              count, elem_size, rte_strerror(rte_errno)));
+    return ring_ptr(r);
+}
+
+result<qsbr_ptr> make_qsbr(unsigned max_threads) {
+    size_t sz = rte_rcu_qsbr_get_memsize(max_threads);
+    auto* v = static_cast<rte_rcu_qsbr*>(rte_zmalloc("lag_qsbr", sz, RTE_CACHE_LINE_SIZE));
+    if (v == nullptr)
+        return make_error("rcu", fmt::format("cannot allocate QSBR variable for {} threads", max_threads));
+    if (rte_rcu_qsbr_init(v, max_threads) != 0) {
+        rte_free(v);
+        return make_error("rcu", fmt::format("rte_rcu_qsbr_init failed: {}", rte_strerror(rte_errno)));
+    }
+    return qsbr_ptr(v);
+}
+
+unsigned mempool_avail(const rte_mempool* p) noexcept { return rte_mempool_avail_count(p); }
+unsigned mempool_size(const rte_mempool* p) noexcept { return p->size; }
+
+} // namespace lag::dpdk

@@ -1,0 +1,287 @@
+// control + worker over net_ring wires: link changes become snapshots, the
+// RCU reclaim, min-links, punting to the handler, and how long a member that
+// went down keeps getting frames.
+#include "control/control.hpp"
+#include "dp_env.hpp"
+
+#include <gtest/gtest.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <thread>
+
+using namespace lag;
+using namespace lag::test;
+
+namespace {
+
+class recording_punt : public ctl::punt_handler {
+public:
+    void on_frame(uint16_t port, std::span<const uint8_t> frame, time_point) override {
+        frames.push_back({port, std::vector<uint8_t>(frame.begin(), frame.end())});
+    }
+    std::vector<std::pair<uint16_t, std::vector<uint8_t>>> frames;
+};
+
+class control_test : public ::testing::Test {
+protected:
+    static constexpr unsigned members = 3;
+
+    void SetUp() override {
+        static unsigned seq = 0;
+        tag = "c" + std::to_string(seq++);
+        host = make_wire(tag + "acc");
+        for (unsigned i = 0; i < members; ++i)
+            mem.push_back(make_wire(tag + "m" + std::to_string(i)));
+    }
+
+    void TearDown() override {
+        if (c)
+            c->shutdown();
+        c.reset();
+        destroy_wire(host);
+        for (auto& x : mem)
+            destroy_wire(x);
+        EXPECT_EQ(pool_in_use(), 0u) << "mbufs leaked";
+    }
+
+    void start(unsigned min_links = 1) {
+        for (unsigned i = 0; i < members; ++i)
+            ASSERT_TRUE(model.add_port("m" + std::to_string(i), model::port_speed::g10).ok());
+        auto r = model.create_lag({.name = "lag0", .speed = model::port_speed::g10,
+                                   .members = {"m0", "m1", "m2"}, .min_links = min_links});
+        ASSERT_TRUE(r.ok()) << r.err().to_string();
+        ctl::control_config cfg;
+        cfg.lag = "lag0";
+        cfg.access_port = host.b;
+        for (unsigned i = 0; i < members; ++i)
+            cfg.members.push_back({"m" + std::to_string(i), mem[i].a});
+        cfg.name_prefix = tag;
+        auto cr = ctl::control::create(model, cfg);
+        ASSERT_TRUE(cr.ok()) << cr.err().to_string();
+        c = std::move(*cr);
+        c->set_punt_handler(&punt);
+    }
+
+    time_point tick() { return now += std::chrono::microseconds(10); }
+
+    std::vector<std::vector<uint8_t>> round_frames(uint32_t flows, uint32_t seq) {
+        std::vector<std::vector<uint8_t>> v;
+        for (uint32_t f = 0; f < flows; ++f)
+            v.push_back(udp_frame(f, seq, 96));
+        return v;
+    }
+
+    // Reads the partner sides: records flow -> member, checks one member per
+    // flow until `moved` allows a change, and per-flow sequence without gaps.
+    void collect() {
+        for (unsigned i = 0; i < members; ++i) {
+            auto got = drain(mem[i].b);
+            for (rte_mbuf* m : got) {
+                flow_frame ff{};
+                ASSERT_TRUE(read_flow(m, ff));
+                member_of[ff.flow].push_back(i);
+                auto [it, first] = next_seq.emplace(ff.flow, 0);
+                EXPECT_EQ(ff.seq, it->second) << "flow " << ff.flow << " lost or reordered a frame";
+                it->second = ff.seq + 1;
+            }
+            free_all(got);
+        }
+    }
+
+    std::string tag;
+    wire host{};
+    std::vector<wire> mem;
+    model::lag_model model;
+    std::unique_ptr<ctl::control> c;
+    recording_punt punt;
+    time_point now{};
+    std::map<uint32_t, std::vector<unsigned>> member_of; // members each frame of a flow used, in order
+    std::map<uint32_t, uint32_t> next_seq;
+};
+
+TEST_F(control_test, member_down_moves_only_its_flows_within_one_control_iteration_and_one_burst) {
+    start();
+    constexpr uint32_t flows = 24; // one burst of 32 holds a whole round
+    auto& w = c->worker(0);
+    const uint16_t m1 = mem[1].a;
+    uint64_t tx_at_down = 0;
+    int down_round = 10;
+    int bursts_with_frames_after_down = 0, control_polls_after_down = 0;
+    bool stopped = false;
+    for (int round = 0; round < 30; ++round) {
+        ASSERT_EQ(inject(host.a, round_frames(flows, static_cast<uint32_t>(round))), flows);
+        if (round == down_round) {
+            ASSERT_EQ(rte_eth_dev_set_link_down(m1), 0);
+            tx_at_down = c->totals(m1).tx_packets;
+        }
+        w.poll_once(); // one burst
+        if (round >= down_round && !stopped) {
+            if (c->totals(m1).tx_packets > tx_at_down) {
+                ++bursts_with_frames_after_down;
+                tx_at_down = c->totals(m1).tx_packets;
+            } else {
+                stopped = true;
+            }
+        }
+        c->poll(tick());
+        if (round >= down_round && !stopped)
+            ++control_polls_after_down;
+        collect();
+    }
+    RecordProperty("bursts_on_member_after_link_down", bursts_with_frames_after_down);
+    RecordProperty("control_iterations_until_it_stopped", control_polls_after_down);
+    std::printf("member down -> last frame on it: %d control iteration(s), %d burst(s)\n",
+                control_polls_after_down, bursts_with_frames_after_down);
+    EXPECT_TRUE(stopped);
+    EXPECT_LE(control_polls_after_down, 1);
+    EXPECT_LE(bursts_with_frames_after_down, 1);
+    EXPECT_FALSE(c->current().distributing_slot(1));
+    EXPECT_EQ(c->counters().link_changes, 1u);
+
+    unsigned moved = 0;
+    for (auto& [flow, used] : member_of) {
+        ASSERT_EQ(used.size(), 30u) << "flow " << flow << " lost frames";
+        unsigned first = used.front();
+        if (first == 1) {
+            ++moved;
+            EXPECT_NE(used.back(), 1u);
+        } else {
+            for (unsigned m : used)
+                EXPECT_EQ(m, first) << "flow " << flow << " moved although its member stayed up";
+        }
+    }
+    EXPECT_GT(moved, 0u);
+    // The old snapshot is freed once the worker passed a quiescent state.
+    w.poll_once();
+    c->poll(tick());
+    EXPECT_EQ(c->snapshots_awaiting_reclaim(), 0u);
+    EXPECT_EQ(c->counters().snapshots_freed, 1u);
+
+    // Link back: the member takes an even share again, only moving buckets to it.
+    ASSERT_EQ(rte_eth_dev_set_link_up(m1), 0);
+    c->poll(tick());
+    EXPECT_TRUE(c->current().distributing_slot(1));
+}
+
+TEST_F(control_test, min_links_takes_the_lag_and_the_access_link_down_and_up) {
+    start(2);
+    auto& w = c->worker(0);
+    EXPECT_TRUE(c->current().lag_up);
+    EXPECT_TRUE(dpdk::link_up(host.b));
+    ASSERT_EQ(rte_eth_dev_set_link_down(mem[0].a), 0);
+    c->poll(tick());
+    EXPECT_TRUE(c->current().lag_up); // two of three left, min-links 2
+    ASSERT_EQ(rte_eth_dev_set_link_down(mem[1].a), 0);
+    c->poll(tick());
+    EXPECT_FALSE(c->current().lag_up);
+    EXPECT_FALSE(dpdk::link_up(host.b)) << "the access port shows the LAG down";
+
+    ASSERT_EQ(inject(host.a, round_frames(20, 0)), 20u);
+    w.poll_once();
+    EXPECT_EQ(c->totals(host.b).drop(dp::drop_reason::lag_down), 20u);
+    collect();
+    EXPECT_TRUE(member_of.empty());
+
+    ASSERT_EQ(rte_eth_dev_set_link_up(mem[1].a), 0);
+    c->poll(tick());
+    EXPECT_TRUE(c->current().lag_up);
+    EXPECT_TRUE(dpdk::link_up(host.b));
+    ASSERT_EQ(inject(host.a, round_frames(20, 0)), 20u);
+    w.poll_once();
+    collect();
+    EXPECT_EQ(member_of.size(), 20u);
+    for (auto& [flow, used] : member_of)
+        EXPECT_NE(used.front(), 0u) << "member 0 is still down";
+}
+
+TEST_F(control_test, slow_protocol_frames_reach_the_punt_handler) {
+    start();
+    auto lacp = ether_frame(0x8809, 124);
+    lacp[20] = 0x5a; // something to recognise
+    ASSERT_EQ(inject(mem[2].b, {lacp, udp_frame(7, 0, 100, true), ether_frame(0x888E, 100)}), 3u);
+    c->worker(0).poll_once();
+    c->poll(tick());
+    ASSERT_EQ(punt.frames.size(), 2u);
+    EXPECT_EQ(punt.frames[0].first, mem[2].a);
+    EXPECT_EQ(punt.frames[0].second, lacp);
+    EXPECT_EQ(punt.frames[1].first, mem[2].a);
+    EXPECT_EQ(c->counters().punted_frames, 2u);
+    auto to_host = drain(host.a);
+    EXPECT_EQ(to_host.size(), 1u);
+    free_all(to_host);
+}
+
+TEST_F(control_test, worker_on_its_own_lcore_switches_snapshots_and_control_reclaims_them) {
+    start();
+    unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+    ASSERT_LT(lcore, RTE_MAX_LCORE) << "the EAL was started with one lcore";
+    std::atomic<bool> quit{false};
+    dp::worker::launch_arg arg{&c->worker(0), &quit};
+    ASSERT_EQ(rte_eal_remote_launch(dp::worker::lcore_main, &arg, lcore), 0);
+
+    constexpr uint32_t flows = 64;
+    const uint16_t m1 = mem[1].a;
+    bool reclaimed = false;
+    uint64_t frozen_tx = 0;
+    int polls_until_reclaimed = 0;
+    for (uint32_t round = 0; round < 400; ++round) {
+        auto frames = round_frames(flows, round);
+        size_t sent = 0;
+        while (sent < flows) { // the worker drains concurrently
+            std::vector<std::vector<uint8_t>> rest(frames.begin() + static_cast<long>(sent), frames.end());
+            sent += inject(host.a, rest);
+            collect();
+        }
+        if (round == 100) {
+            ASSERT_EQ(rte_eth_dev_set_link_down(m1), 0);
+        }
+        c->poll(tick());
+        if (round >= 100 && !reclaimed) {
+            ++polls_until_reclaimed;
+            if (c->counters().snapshots_freed == 1) {
+                reclaimed = true;
+                frozen_tx = c->totals(m1).tx_packets; // no frame goes to m1 after this
+            }
+        }
+        if (reclaimed) {
+            EXPECT_EQ(c->totals(m1).tx_packets, frozen_tx) << "frame sent on a member after quiescence";
+        }
+        collect();
+    }
+    quit.store(true);
+    EXPECT_EQ(rte_eal_wait_lcore(lcore), 0);
+    // What the worker sent before stopping.
+    for (int i = 0; i < 3; ++i)
+        collect();
+    std::printf("threaded: old snapshot reclaimed after %d control iteration(s)\n", polls_until_reclaimed);
+    EXPECT_TRUE(reclaimed);
+    EXPECT_EQ(c->totals(m1).tx_packets, frozen_tx);
+    // Every frame of every flow arrived, in order (checked in collect).
+    for (auto& [flow, used] : member_of)
+        EXPECT_EQ(used.size(), 400u) << "flow " << flow;
+    EXPECT_EQ(c->totals(host.b).rx_packets, 400u * flows);
+}
+
+TEST_F(control_test, config_that_does_not_match_the_model_is_refused) {
+    ASSERT_TRUE(model.add_port("m0", model::port_speed::g10).ok());
+    ASSERT_TRUE(model.add_port("x", model::port_speed::g10).ok());
+    ASSERT_TRUE(model.create_lag({.name = "lag0", .members = {"m0"}}).ok());
+    ctl::control_config cfg;
+    cfg.lag = "nope";
+    cfg.members = {{"m0", mem[0].a}};
+    auto r = ctl::control::create(model, cfg);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.err().code, "no-lag");
+    cfg.lag = "lag0";
+    cfg.members = {{"x", mem[0].a}};
+    r = ctl::control::create(model, cfg);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.err().code, "members");
+}
+
+} // namespace

@@ -1,0 +1,288 @@
+// The worker alone, driven with poll_once() on one thread, over net_ring
+// wires: snapshots are built and sent by hand here (control's own tests are
+// in test_control.cpp).
+#include "dataplane/dataplane.hpp"
+#include "dp_env.hpp"
+#include "dpdk/dpdk.hpp"
+
+#include <gtest/gtest.h>
+#include <rte_ring_elem.h>
+
+#include <map>
+#include <set>
+
+using namespace lag;
+using namespace lag::test;
+
+namespace {
+
+class worker_test : public ::testing::Test {
+protected:
+    static constexpr unsigned members = 3;
+
+    void SetUp() override {
+        static unsigned seq = 0;
+        std::string tag = "w" + std::to_string(seq++);
+        host = make_wire(tag + "acc");
+        for (unsigned i = 0; i < members; ++i)
+            mem.push_back(make_wire(tag + "m" + std::to_string(i)));
+        auto r = dpdk::make_ring(tag + "ctl", 64, dp::control_message_size, dpdk::ring_sync::sp_sc);
+        ASSERT_TRUE(r.ok());
+        ctl = std::move(*r);
+        auto p = dpdk::make_ring(tag + "punt", 64, sizeof(void*), dpdk::ring_sync::mp_sc);
+        ASSERT_TRUE(p.ok());
+        punt = std::move(*p);
+        auto q = dpdk::make_qsbr(1);
+        ASSERT_TRUE(q.ok());
+        qsbr = std::move(*q);
+    }
+
+    void TearDown() override {
+        w.reset();
+        void* m;
+        while (rte_ring_dequeue(punt.get(), &m) == 0)
+            rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+        destroy_wire(host);
+        for (auto& x : mem)
+            destroy_wire(x);
+        EXPECT_EQ(pool_in_use(), 0u) << "mbufs leaked";
+    }
+
+    // access port = host.b (the host injects on host.a); member i = mem[i].a,
+    // its partner side mem[i].b.
+    dp::membership membership(std::vector<bool> up, unsigned min_links = 1,
+                              dp::hash_policy policy = dp::hash_policy::l34) const {
+        dp::membership m;
+        m.access_port = host.b;
+        for (auto& x : mem)
+            m.member_ports.push_back(x.a);
+        m.distributing = up;
+        m.collecting = up;
+        m.min_links = min_links;
+        unsigned n = 0;
+        for (bool b : up)
+            n += b;
+        m.lag_up = n >= std::max(1u, min_links);
+        m.policy = policy;
+        return m;
+    }
+
+    void start(std::vector<bool> up, unsigned min_links = 1) {
+        snaps.push_back(dp::build_snapshot(membership(up, min_links), nullptr));
+        ASSERT_NE(snaps.back(), nullptr);
+        dp::worker_config c;
+        c.initial = snaps.back().get();
+        c.control_ring = ctl.get();
+        c.punt_ring = punt.get();
+        c.qsbr = qsbr.get();
+        w = std::make_unique<dp::worker>(c);
+    }
+
+    void publish(std::vector<bool> up, unsigned min_links = 1) {
+        snaps.push_back(dp::build_snapshot(membership(up, min_links), snaps.back().get()));
+        dp::control_message msg{dp::message_kind::snapshot, 0, snaps.back().get()};
+        ASSERT_EQ(rte_ring_sp_enqueue_elem(ctl.get(), &msg, sizeof msg), 0);
+    }
+
+    // Polls until the worker found nothing to do three times in a row.
+    void settle() {
+        for (int idle = 0; idle < 3;)
+            idle = w->poll_once() == 0 ? idle + 1 : 0;
+    }
+
+    dp::port_totals totals(uint16_t port) const {
+        dp::port_totals t;
+        t.add(w->counters().ports[port]);
+        return t;
+    }
+
+    // Sends frames of `flows` flows, `per_flow` each, from the host side and
+    // returns flow -> member index as seen on the partner sides; checks each
+    // flow used one member and arrived in order.
+    std::map<uint32_t, unsigned> egress_round(uint32_t flows, uint32_t per_flow, uint32_t seq0,
+                                              size_t* received = nullptr) {
+        std::vector<std::vector<uint8_t>> frames;
+        for (uint32_t s = 0; s < per_flow; ++s)
+            for (uint32_t f = 0; f < flows; ++f)
+                frames.push_back(udp_frame(f, seq0 + s, 64 + (f * 37) % 1400));
+        size_t sent = 0;
+        for (size_t off = 0; off < frames.size(); off += 1024) {
+            std::vector<std::vector<uint8_t>> part(frames.begin() + off,
+                                                   frames.begin() + std::min(frames.size(), off + 1024));
+            sent += inject(host.a, part);
+            settle();
+            collect(seq0);
+        }
+        EXPECT_EQ(sent, frames.size());
+        if (received != nullptr)
+            *received = _received;
+        _received = 0;
+        auto out = std::move(_seen);
+        _seen.clear();
+        _next.clear();
+        return out;
+    }
+
+    void collect(uint32_t seq0) {
+        for (unsigned i = 0; i < members; ++i) {
+            auto got = drain(mem[i].b);
+            for (rte_mbuf* m : got) {
+                flow_frame ff{};
+                EXPECT_TRUE(read_flow(m, ff));
+                auto [it, fresh] = _seen.emplace(ff.flow, i);
+                EXPECT_EQ(it->second, i) << "flow " << ff.flow << " on two members";
+                auto [nx, first] = _next.emplace(ff.flow, seq0);
+                EXPECT_EQ(ff.seq, nx->second) << "flow " << ff.flow << " out of order or lost";
+                nx->second = ff.seq + 1;
+                ++_received;
+            }
+            free_all(got);
+        }
+    }
+
+    wire host{};
+    std::vector<wire> mem;
+    dpdk::ring_ptr ctl, punt;
+    dpdk::qsbr_ptr qsbr;
+    std::vector<std::unique_ptr<const dp::snapshot>> snaps;
+    std::unique_ptr<dp::worker> w;
+    std::map<uint32_t, unsigned> _seen;
+    std::map<uint32_t, uint32_t> _next;
+    size_t _received = 0;
+};
+
+TEST_F(worker_test, forwards_many_flows_both_ways_one_member_per_flow) {
+    start({true, true, true});
+    size_t received = 0;
+    auto seen = egress_round(600, 8, 0, &received);
+    EXPECT_EQ(received, 600u * 8);
+    ASSERT_EQ(seen.size(), 600u);
+    std::array<unsigned, members> per_member{};
+    for (auto [flow, m] : seen)
+        ++per_member[m];
+    for (unsigned i = 0; i < members; ++i)
+        EXPECT_GT(per_member[i], 600u / members / 2) << "member " << i << " got too few flows";
+    EXPECT_EQ(totals(host.b).rx_packets, 600u * 8);
+
+    // Ingress: every member's partner sends; all of it reaches the host.
+    std::vector<std::vector<uint8_t>> frames;
+    for (uint32_t f = 0; f < 300; ++f)
+        frames.push_back(udp_frame(f, 0, 200, true));
+    size_t sent = 0;
+    for (unsigned i = 0; i < members; ++i)
+        sent += inject(mem[i].b, frames);
+    settle();
+    auto back = drain(host.a);
+    EXPECT_EQ(sent, 900u);
+    EXPECT_EQ(back.size(), 900u);
+    free_all(back);
+    EXPECT_EQ(totals(host.b).tx_packets, 900u);
+    EXPECT_EQ(totals(host.b).tx_bytes, 900u * 200);
+    for (unsigned i = 0; i < members; ++i)
+        EXPECT_EQ(totals(mem[i].a).rx_packets, 300u);
+}
+
+TEST_F(worker_test, member_leaving_moves_only_its_flows_and_loses_no_surviving_frame) {
+    start({true, true, true});
+    auto before = egress_round(900, 4, 0);
+    publish({true, false, true});
+    size_t received = 0;
+    auto after = egress_round(900, 4, 4, &received);
+    EXPECT_EQ(received, 900u * 4);
+    unsigned moved = 0;
+    for (auto [flow, m] : before) {
+        if (m == 1) {
+            EXPECT_NE(after[flow], 1u);
+            ++moved;
+        } else {
+            EXPECT_EQ(after[flow], m) << "flow " << flow << " moved although its member stayed";
+        }
+    }
+    EXPECT_GT(moved, 0u);
+    EXPECT_EQ(w->counters().snapshots_applied.load(), 1u);
+    // It comes back: it takes an even share and nothing else moves.
+    publish({true, true, true});
+    auto again = egress_round(900, 4, 8);
+    for (auto [flow, m] : again)
+        if (m != 1) {
+            EXPECT_EQ(after[flow], m) << "flow " << flow << " moved to a member other than the joiner";
+        }
+}
+
+TEST_F(worker_test, lag_down_drops_and_counts_egress) {
+    start({true, true, true}, 2);
+    publish({true, false, false}, 2); // one member left, min-links 2: down
+    std::vector<std::vector<uint8_t>> frames;
+    for (uint32_t f = 0; f < 100; ++f)
+        frames.push_back(udp_frame(f, 0, 100));
+    EXPECT_EQ(inject(host.a, frames), 100u);
+    settle();
+    EXPECT_EQ(totals(host.b).drop(dp::drop_reason::lag_down), 100u);
+    for (unsigned i = 0; i < members; ++i)
+        EXPECT_EQ(drain(mem[i].b).size(), 0u);
+    publish({true, true, false}, 2); // back up
+    EXPECT_EQ(inject(host.a, frames), 100u);
+    settle();
+    size_t got = 0;
+    for (unsigned i = 0; i < members; ++i) {
+        auto v = drain(mem[i].b);
+        got += v.size();
+        free_all(v);
+    }
+    EXPECT_EQ(got, 100u);
+    EXPECT_EQ(totals(host.b).drop(dp::drop_reason::lag_down), 100u);
+}
+
+TEST_F(worker_test, slow_protocol_and_eapol_frames_are_punted_with_their_port) {
+    start({true, false, true});
+    std::vector<std::vector<uint8_t>> frames = {ether_frame(0x8809), udp_frame(1, 0), ether_frame(0x888E)};
+    // Member 1 is not collecting: its LACPDU is still punted, its data dropped.
+    for (unsigned i = 0; i < members; ++i)
+        EXPECT_EQ(inject(mem[i].b, frames), 3u);
+    settle();
+    std::map<uint16_t, unsigned> by_port;
+    void* obj;
+    while (rte_ring_dequeue(punt.get(), &obj) == 0) {
+        auto* m = static_cast<rte_mbuf*>(obj);
+        uint16_t et = dp::outer_ether_type(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
+        EXPECT_TRUE(et == dp::ether_type_slow || et == dp::ether_type_eapol);
+        ++by_port[m->port];
+        rte_pktmbuf_free(m);
+    }
+    for (unsigned i = 0; i < members; ++i) {
+        EXPECT_EQ(by_port[mem[i].a], 2u);
+        EXPECT_EQ(totals(mem[i].a).punted, 2u);
+    }
+    EXPECT_EQ(totals(mem[1].a).drop(dp::drop_reason::not_collecting), 1u);
+    auto host_got = drain(host.a);
+    EXPECT_EQ(host_got.size(), 2u); // the data frames of members 0 and 2
+    free_all(host_got);
+}
+
+TEST_F(worker_test, full_punt_ring_is_a_counted_drop) {
+    start({true, true, true});
+    std::vector<std::vector<uint8_t>> frames(200, ether_frame(0x8809));
+    EXPECT_EQ(inject(mem[0].b, frames), 200u);
+    settle();
+    auto t = totals(mem[0].a);
+    EXPECT_EQ(t.punted, rte_ring_get_capacity(punt.get()));
+    EXPECT_EQ(t.punted + t.drop(dp::drop_reason::punt_full), 200u);
+}
+
+TEST_F(worker_test, member_that_cannot_take_frames_drops_and_counts_tx_full) {
+    start({true, false, false}); // everything to member 0
+    // Fill member 0's wire (ring of 4096 slots, 4095 usable) so it takes nothing more.
+    std::vector<std::vector<uint8_t>> frames;
+    for (uint32_t f = 0; f < 64; ++f)
+        frames.push_back(udp_frame(f, 0, 64));
+    size_t filled = 0;
+    for (int k = 0; k < 80; ++k)
+        filled += inject(mem[0].a, frames);
+    ASSERT_EQ(filled, 4095u);
+    EXPECT_EQ(inject(host.a, frames), 64u);
+    settle();
+    EXPECT_EQ(totals(mem[0].a).drop(dp::drop_reason::tx_full), 64u);
+    EXPECT_EQ(totals(mem[0].a).tx_packets, 0u);
+}
+
+} // namespace
