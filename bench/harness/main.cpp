@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 
+#include "dataplane/dataplane.hpp"
 #include "harness.hpp"
 #include "hugepages.hpp"
 
@@ -173,9 +175,9 @@ struct scenario {
     std::vector<uint16_t> count_egress_on;   // ports whose TX counts egress
     std::vector<uint16_t> reset_ports;
     port_pair_fwd pair;                      // io_fwd and bond
-    // worker scenarios: see add_worker_scenarios()
-    void (*poll_fn)(void*) noexcept = nullptr;
-    void* poll_ctx = nullptr;
+    // worker scenarios
+    std::unique_ptr<const lag::dp::snapshot> snap;
+    std::unique_ptr<lag::dp::worker> worker;
 };
 
 template <class Poll>
@@ -269,7 +271,16 @@ std::vector<std::string> eal_args_for(const options& o, const hugepage_reservati
         // --no-huge implies legacy memory, which --in-memory refuses in 22.11.
         a.insert(a.end(), {"--no-huge", "-m", "1024", "--no-shconf"});
     }
-    a.push_back(o.verbose ? "--log-level=info" : "--log-level=warning");
+    a.push_back("--no-telemetry");
+    if (o.verbose) {
+        a.push_back("--log-level=info");
+    } else {
+        a.push_back("--log-level=warning");
+        // The bonding PMD logs an error for each net_null member at start
+        // (net_null cannot turn promiscuous or allmulti mode off); the harness
+        // checks the bond's state itself (make_bond). --verbose shows them.
+        a.push_back("--log-level=pmd.net.bonding:critical");
+    }
     return a;
 }
 
@@ -339,12 +350,41 @@ int run(int argc, char** argv) {
         scs.push_back(std::move(b));
     }
 
+    for (uint32_t k : {2u, 4u}) {
+        scenario w;
+        w.result.name = fmt::format("worker_l34_{}", k);
+        w.result.kind = "worker";
+        w.result.members = k;
+        w.result.what = fmt::format("dpdk-lag worker (lag::dp::worker::poll_once), l34, CRC32, {} net_null members", k);
+        lag::dp::membership m;
+        m.access_port = f.access_port;
+        for (uint32_t i = 0; i < k; ++i)
+            m.member_ports.push_back(make_null_port(fmt::format("net_null_w{}_{}", k, i), null_size,
+                                                    f.ingress_pool, true, socket));
+        m.distributing.assign(k, true);
+        m.collecting.assign(k, true);
+        m.min_links = 1;
+        m.lag_up = true;
+        m.policy = lag::dp::hash_policy::l34;
+        m.algo = lag::dp::hash_algo::crc32;
+        w.snap = lag::dp::build_snapshot(m, nullptr);
+        if (!w.snap) die("build_snapshot refused the benchmark's membership");
+        lag::dp::worker_config wc;
+        wc.initial = w.snap.get();
+        wc.burst = burst_size;
+        w.worker = std::make_unique<lag::dp::worker>(wc);
+        w.count_egress_on = m.member_ports;
+        w.reset_ports = m.member_ports;
+        scs.push_back(std::move(w));
+    }
+
     std::vector<uint64_t> rounds;
     rounds.reserve(1u << 20);
     for (unsigned trial = 0; trial < o.trials && !quit.load(); ++trial) {
         for (auto& sc : scs) {
-            if (sc.poll_fn != nullptr) {
-                measure(f, sc, [&sc]() noexcept { sc.poll_fn(sc.poll_ctx); }, o.seconds, rounds);
+            if (sc.worker) {
+                lag::dp::worker* w = sc.worker.get();
+                measure(f, sc, [w]() noexcept { w->poll_once(); }, o.seconds, rounds);
             } else {
                 port_pair_fwd& p = sc.pair;
                 measure(f, sc, [&p]() noexcept { p.poll(); }, o.seconds, rounds);
@@ -365,7 +405,11 @@ int run(int argc, char** argv) {
         r.cycles_per_packet = median(med);
         r.mean_cycles_per_packet = median(mean);
         r.mpps = r.cycles_per_packet > 0 ? static_cast<double>(hz) / r.cycles_per_packet / 1e6 : 0;
-        const uint64_t dropped = sc.pair.dropped;
+        uint64_t dropped = sc.pair.dropped;
+        if (sc.worker) {
+            for (const auto& pc : sc.worker->counters().ports)
+                for (const auto& d : pc.drops) dropped += d.load();
+        }
         if (r.error.empty() && (r.egress_packets != r.fed_egress || r.ingress_packets != r.fed_ingress || dropped))
             r.error = fmt::format("ports counted {} egress and {} ingress frames for {} fed each way ({} dropped)",
                                   r.egress_packets, r.ingress_packets, r.fed_egress, dropped);
@@ -394,9 +438,13 @@ int run(int argc, char** argv) {
     if (o.json) print_json(info, results);
     else print_table(info, results);
 
-    // Bonds were created after their members: stop in reverse order.
+    // Stop every port before EAL goes: a bond's 802.3ad alarm must not fire
+    // after its memory is gone. Bonds were created after their members, so
+    // reverse order stops them first.
     for (int p = RTE_MAX_ETHPORTS - 1; p >= 0; --p)
         if (rte_eth_dev_is_valid_port(static_cast<uint16_t>(p))) rte_eth_dev_stop(static_cast<uint16_t>(p));
+    // Workers before EAL: they hold no DPDK object, but keep the order plain.
+    scs.clear();
     rte_eal_cleanup();
     huge.release();
     bool ok = !quit.load();
