@@ -51,6 +51,7 @@ struct options {
     uint32_t huge_pages = 256;
     int lcore = -1;
     uint32_t round = 1024;
+    std::vector<std::string> only;   // scenario names to run; empty: all
     traffic_config tcfg;
 };
 
@@ -68,6 +69,7 @@ struct options {
         "  --frames N           pre-built frames per direction (default 8192)\n"
         "  --round N            frames per direction per measured round (default 1024)\n"
         "  --seed N             traffic seed (default 1)\n"
+        "  --only A,B           run only these scenarios (e.g. worker_l34_2, to profile)\n"
         "  --verbose            DPDK's own log at info level\n");
     std::exit(rc);
 }
@@ -118,6 +120,14 @@ options parse(int argc, char** argv) {
         else if (a == "--frames") o.tcfg.frames = static_cast<uint32_t>(std::clamp(num(i), 64ul, 1ul << 20));
         else if (a == "--round") o.round = static_cast<uint32_t>(std::clamp(num(i), 1ul, 1ul << 16));
         else if (a == "--seed") o.tcfg.seed = num(i);
+        else if (a == "--only") {
+            std::string v = need(i);
+            for (size_t pos = 0; pos <= v.size();) {
+                const size_t comma = std::min(v.find(',', pos), v.size());
+                if (comma > pos) o.only.push_back(v.substr(pos, comma - pos));
+                pos = comma + 1;
+            }
+        }
         else {
             std::fprintf(stderr, "dpdk-lag-bench: unknown option %s\n", a.c_str());
             usage(2);
@@ -376,6 +386,15 @@ int run(int argc, char** argv) {
         w.count_egress_on = m.member_ports;
         w.reset_ports = m.member_ports;
         scs.push_back(std::move(w));
+    }
+
+    if (!o.only.empty()) {
+        for (const auto& name : o.only)
+            if (std::none_of(scs.begin(), scs.end(), [&](const scenario& sc) { return sc.result.name == name; }))
+                die("--only: no scenario " + name);
+        std::erase_if(scs, [&](const scenario& sc) {
+            return std::find(o.only.begin(), o.only.end(), sc.result.name) == o.only.end();
+        });
     }
 
     std::vector<uint64_t> rounds;
