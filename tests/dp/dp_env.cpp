@@ -90,8 +90,12 @@ void destroy_wire(const wire& w) {
     std::string name = net::port_name(w.a);
     name = name.substr(0, name.size() - 2); // strip "_a"
     for (uint16_t p : {w.a, w.b}) {
-        auto left = drain(p);
-        free_all(left);
+        rte_eth_dev_info info{};
+        if (rte_eth_dev_info_get(p, &info) == 0)
+            for (uint16_t q = 0; q < info.nb_rx_queues; ++q) {
+                auto left = drain(p, q);
+                free_all(left);
+            }
         net::stop_and_close(p);
     }
     for (rte_ring* r : g_rings[name]) {

@@ -31,12 +31,14 @@ class control_test : public ::testing::Test {
 protected:
     static constexpr unsigned members = 3;
 
+    static constexpr uint16_t queues = 2; // two workers where a test asks for them
+
     void SetUp() override {
         static unsigned seq = 0;
         tag = "c" + std::to_string(seq++);
-        host = make_wire(tag + "acc");
+        host = make_wire(tag + "acc", queues);
         for (unsigned i = 0; i < members; ++i)
-            mem.push_back(make_wire(tag + "m" + std::to_string(i)));
+            mem.push_back(make_wire(tag + "m" + std::to_string(i), queues));
     }
 
     void TearDown() override {
@@ -49,7 +51,7 @@ protected:
         EXPECT_EQ(pool_in_use(), 0u) << "mbufs leaked";
     }
 
-    void start(unsigned min_links = 1) {
+    void start(unsigned min_links = 1, unsigned workers = 1) {
         for (unsigned i = 0; i < members; ++i)
             ASSERT_TRUE(model.add_port("m" + std::to_string(i), model::port_speed::g10).ok());
         auto r = model.create_lag({.name = "lag0", .speed = model::port_speed::g10,
@@ -61,6 +63,7 @@ protected:
         for (unsigned i = 0; i < members; ++i)
             cfg.members.push_back({"m" + std::to_string(i), mem[i].a});
         cfg.name_prefix = tag;
+        cfg.workers = workers;
         auto cr = ctl::control::create(model, cfg);
         ASSERT_TRUE(cr.ok()) << cr.err().to_string();
         c = std::move(*cr);
@@ -253,6 +256,11 @@ TEST_F(control_test, worker_on_its_own_lcore_switches_snapshots_and_control_recl
         }
         collect();
     }
+    // Let the worker take what is still queued on the access wire, then stop it.
+    for (int spin = 0; spin < 10'000'000 && c->totals(host.b).rx_packets < 400u * flows; ++spin) {
+        collect();
+        c->poll(tick());
+    }
     quit.store(true);
     EXPECT_EQ(rte_eal_wait_lcore(lcore), 0);
     // What the worker sent before stopping.
@@ -265,6 +273,55 @@ TEST_F(control_test, worker_on_its_own_lcore_switches_snapshots_and_control_recl
     for (auto& [flow, used] : member_of)
         EXPECT_EQ(used.size(), 400u) << "flow " << flow;
     EXPECT_EQ(c->totals(host.b).rx_packets, 400u * flows);
+}
+
+TEST_F(control_test, old_snapshots_are_freed_only_after_every_worker_passed_them) {
+    start(1, 2);
+    ASSERT_EQ(c->worker_count(), 2u);
+    ASSERT_EQ(rte_eth_dev_set_link_down(mem[0].a), 0);
+    c->poll(tick());
+    EXPECT_EQ(c->counters().snapshots_published, 2u);
+    EXPECT_EQ(c->snapshots_awaiting_reclaim(), 1u);
+    c->worker(0).poll_once();
+    c->poll(tick());
+    EXPECT_EQ(c->snapshots_awaiting_reclaim(), 1u) << "worker 1 may still use the old snapshot";
+    EXPECT_EQ(c->worker(1).current()->generation, 1u);
+    c->worker(1).poll_once();
+    EXPECT_EQ(c->worker(1).current()->generation, 2u);
+    c->poll(tick());
+    EXPECT_EQ(c->snapshots_awaiting_reclaim(), 0u);
+    EXPECT_EQ(c->counters().snapshots_freed, 1u);
+
+    // Both workers forward, each from its own queue; flows keep one member
+    // whichever worker carries them.
+    for (uint16_t q = 0; q < queues; ++q)
+        ASSERT_EQ(inject(host.a, round_frames(50, 0), q), 50u);
+    for (int k = 0; k < 3; ++k) { // 50 frames: two bursts each
+        c->worker(0).poll_once();
+        c->worker(1).poll_once();
+    }
+    for (uint16_t q = 0; q < queues; ++q)
+        for (unsigned i = 0; i < members; ++i) {
+            auto got = drain(mem[i].b, q);
+            for (rte_mbuf* m : got) {
+                flow_frame ff{};
+                ASSERT_TRUE(read_flow(m, ff));
+                member_of[ff.flow].push_back(i);
+            }
+            free_all(got);
+        }
+    EXPECT_EQ(member_of.size(), 50u);
+    for (auto& [flow, used] : member_of) {
+        ASSERT_EQ(used.size(), 2u);
+        EXPECT_EQ(used[0], used[1]) << "flow " << flow;
+        EXPECT_NE(used[0], 0u) << "member 0 is down";
+    }
+    dp::port_totals w0, w1;
+    w0.add(c->worker(0).counters().ports[host.b]);
+    w1.add(c->worker(1).counters().ports[host.b]);
+    EXPECT_EQ(w0.rx_packets, 50u);
+    EXPECT_EQ(w1.rx_packets, 50u);
+    EXPECT_EQ(c->totals(host.b).rx_packets, 100u);
 }
 
 TEST_F(control_test, config_that_does_not_match_the_model_is_refused) {

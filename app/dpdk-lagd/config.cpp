@@ -1,0 +1,328 @@
+#include "config.hpp"
+
+#include <toml++/toml.h>
+
+#include <fmt/format.h>
+
+#include <bit>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace lag::lagd {
+
+namespace {
+
+constexpr std::string_view embedded = R"(# dpdk-lagd embedded default: a static LAG of two virtual members.
+# net_null receives an endless stream of frames and discards what it sends,
+# so traffic flows both ways with no file and no NIC.
+profile = "provider"
+
+[daemon]
+burst = 32
+stats_interval = 0
+
+[[port]]
+name = "access0"
+device = "net_null0"
+
+[[port]]
+name = "m0"
+device = "net_null1"
+speed = "10G"
+
+[[port]]
+name = "m1"
+device = "net_null2"
+speed = "10G"
+
+[[lag]]
+name = "lag0"
+access = "access0"
+members = ["m0", "m1"]
+min_links = 1
+hash = "l34"
+)";
+
+struct reader {
+    const std::string& source;
+
+    error fail(const char* code, unsigned line, const std::string& what) const {
+        return make_error(code, fmt::format("{}:{}: {}", source, line, what));
+    }
+    static unsigned line_of(const toml::node& n) { return static_cast<unsigned>(n.source().begin.line); }
+
+    // Refuses keys not in `allowed`.
+    result<void> only(const toml::table& t, std::initializer_list<std::string_view> allowed,
+                      std::string_view where) const {
+        for (const auto& [k, v] : t) {
+            bool known = false;
+            for (auto a : allowed)
+                known = known || a == k.str();
+            if (!known) {
+                std::string list;
+                for (auto a : allowed)
+                    list += (list.empty() ? "" : ", ") + std::string(a);
+                return fail("unknown-key", line_of(v),
+                            fmt::format("unknown key '{}' in {} (known: {})", k.str(), where, list));
+            }
+        }
+        return ok_v;
+    }
+
+    result<std::string> string(const toml::table& t, std::string_view key, std::string_view where,
+                               bool required, unsigned table_line) const {
+        const toml::node* n = t.get(key);
+        if (n == nullptr) {
+            if (required)
+                return fail("missing-key", table_line, fmt::format("{} needs '{}'", where, key));
+            return std::string();
+        }
+        if (!n->is_string())
+            return fail("type", line_of(*n), fmt::format("'{}' in {} must be a string", key, where));
+        return std::string(*n->value<std::string>());
+    }
+
+    result<int64_t> integer(const toml::table& t, std::string_view key, std::string_view where, int64_t def,
+                            int64_t lo, int64_t hi) const {
+        const toml::node* n = t.get(key);
+        if (n == nullptr)
+            return def;
+        if (!n->is_integer())
+            return fail("type", line_of(*n), fmt::format("'{}' in {} must be an integer", key, where));
+        int64_t v = *n->value<int64_t>();
+        if (v < lo || v > hi)
+            return fail("value", line_of(*n), fmt::format("'{}' in {} is {}; it must be {} to {}", key, where, v, lo, hi));
+        return v;
+    }
+};
+
+} // namespace
+
+const port_config* daemon_config::port(std::string_view name) const {
+    for (const auto& p : ports)
+        if (p.name == name)
+            return &p;
+    return nullptr;
+}
+
+std::string_view default_config_text() { return embedded; }
+
+result<daemon_config> parse_config(std::string_view text, std::string source) {
+    toml::table root;
+    try {
+        root = toml::parse(text, source);
+    } catch (const toml::parse_error& e) {
+        return make_error("syntax", fmt::format("{}:{}: {}", source, e.source().begin.line, e.description()));
+    }
+    daemon_config c;
+    c.source = source;
+    reader r{c.source};
+
+    if (auto ok = r.only(root, {"profile", "daemon", "port", "lag"}, "the top level"); !ok)
+        return ok.err();
+
+    if (const toml::node* p = root.get("profile")) {
+        if (!p->is_string())
+            return r.fail("type", reader::line_of(*p), "'profile' must be a string");
+        c.profile = *p->value<std::string>();
+        c.profile_line = reader::line_of(*p);
+    }
+
+    if (const toml::node* d = root.get("daemon")) {
+        const toml::table* t = d->as_table();
+        if (t == nullptr)
+            return r.fail("type", reader::line_of(*d), "'daemon' must be a table ([daemon])");
+        if (auto ok = r.only(*t, {"burst", "rx_desc", "tx_desc", "mbufs", "link_poll_ms", "stats_interval"}, "[daemon]");
+            !ok)
+            return ok.err();
+        auto burst = r.integer(*t, "burst", "[daemon]", 32, 1, 64);
+        if (!burst)
+            return burst.err();
+        auto rxd = r.integer(*t, "rx_desc", "[daemon]", 1024, 64, 16384);
+        if (!rxd)
+            return rxd.err();
+        auto txd = r.integer(*t, "tx_desc", "[daemon]", 1024, 64, 16384);
+        if (!txd)
+            return txd.err();
+        auto mbufs = r.integer(*t, "mbufs", "[daemon]", 0, 0, 1 << 24);
+        if (!mbufs)
+            return mbufs.err();
+        auto poll = r.integer(*t, "link_poll_ms", "[daemon]", 0, 0, 10000);
+        if (!poll)
+            return poll.err();
+        auto stats = r.integer(*t, "stats_interval", "[daemon]", 0, 0, 86400);
+        if (!stats)
+            return stats.err();
+        c.burst = static_cast<uint16_t>(*burst);
+        c.rx_desc = static_cast<uint16_t>(*rxd);
+        c.tx_desc = static_cast<uint16_t>(*txd);
+        c.mbufs = static_cast<unsigned>(*mbufs);
+        c.link_poll_ms = static_cast<unsigned>(*poll);
+        c.stats_interval = static_cast<unsigned>(*stats);
+    }
+
+    if (const toml::node* ports = root.get("port")) {
+        const toml::array* a = ports->as_array();
+        if (a == nullptr || !a->is_array_of_tables())
+            return r.fail("type", reader::line_of(*ports), "'port' must be an array of tables ([[port]])");
+        for (const toml::node& n : *a) {
+            const toml::table& t = *n.as_table();
+            unsigned line = reader::line_of(t);
+            if (auto ok = r.only(t, {"name", "device", "speed"}, "[[port]]"); !ok)
+                return ok.err();
+            port_config p;
+            p.line = line;
+            auto name = r.string(t, "name", "[[port]]", true, line);
+            if (!name)
+                return name.err();
+            p.name = *name;
+            auto dev = r.string(t, "device", fmt::format("port '{}'", p.name), true, line);
+            if (!dev)
+                return dev.err();
+            p.device = *dev;
+            if (p.device.empty())
+                return r.fail("value", line, fmt::format("port '{}': 'device' is empty", p.name));
+            auto speed = r.string(t, "speed", fmt::format("port '{}'", p.name), false, line);
+            if (!speed)
+                return speed.err();
+            if (!speed->empty()) {
+                auto sp = model::parse_port_speed(*speed);
+                if (!sp)
+                    return r.fail("value", reader::line_of(*t.get("speed")),
+                                  fmt::format("port '{}': speed '{}' is not 1G, 10G or 100G", p.name, *speed));
+                p.speed = *sp;
+            }
+            c.ports.push_back(std::move(p));
+        }
+    }
+
+    if (const toml::node* lags = root.get("lag")) {
+        const toml::array* a = lags->as_array();
+        if (a == nullptr || !a->is_array_of_tables())
+            return r.fail("type", reader::line_of(*lags), "'lag' must be an array of tables ([[lag]])");
+        for (const toml::node& n : *a) {
+            const toml::table& t = *n.as_table();
+            unsigned line = reader::line_of(t);
+            if (auto ok = r.only(t, {"name", "access", "members", "min_links", "hash", "hash_algo", "buckets"},
+                                 "[[lag]]");
+                !ok)
+                return ok.err();
+            lag_config l;
+            l.line = line;
+            auto name = r.string(t, "name", "[[lag]]", true, line);
+            if (!name)
+                return name.err();
+            l.name = *name;
+            std::string where = fmt::format("LAG '{}'", l.name);
+            auto access = r.string(t, "access", where, true, line);
+            if (!access)
+                return access.err();
+            l.access = *access;
+            l.access_line = reader::line_of(*t.get("access"));
+            const toml::node* mem = t.get("members");
+            if (mem == nullptr)
+                return r.fail("missing-key", line, fmt::format("{} needs 'members'", where));
+            l.members_line = reader::line_of(*mem);
+            const toml::array* ma = mem->as_array();
+            if (ma == nullptr)
+                return r.fail("type", l.members_line, fmt::format("'members' in {} must be an array of port names", where));
+            for (const toml::node& m : *ma) {
+                if (!m.is_string())
+                    return r.fail("type", reader::line_of(m), fmt::format("'members' in {} must hold strings", where));
+                l.members.push_back(*m.value<std::string>());
+            }
+            auto ml = r.integer(t, "min_links", where, 0, 0, 64);
+            if (!ml)
+                return ml.err();
+            l.min_links = static_cast<unsigned>(*ml);
+            l.min_links_line = t.get("min_links") != nullptr ? reader::line_of(*t.get("min_links")) : line;
+            auto hash = r.string(t, "hash", where, false, line);
+            if (!hash)
+                return hash.err();
+            if (!hash->empty()) {
+                auto h = dp::parse_hash_policy(*hash);
+                if (!h)
+                    return r.fail("value", reader::line_of(*t.get("hash")),
+                                  fmt::format("{}: hash '{}' is not l2, l23, l34 or sym-l34", where, *hash));
+                l.hash = *h;
+            }
+            auto algo = r.string(t, "hash_algo", where, false, line);
+            if (!algo)
+                return algo.err();
+            if (!algo->empty()) {
+                auto h = dp::parse_hash_algo(*algo);
+                if (!h)
+                    return r.fail("value", reader::line_of(*t.get("hash_algo")),
+                                  fmt::format("{}: hash_algo '{}' is not crc32 or toeplitz", where, *algo));
+                l.hash_algo = *h;
+            }
+            auto buckets = r.integer(t, "buckets", where, 256, 256, 65536);
+            if (!buckets)
+                return buckets.err();
+            if (!std::has_single_bit(static_cast<uint64_t>(*buckets)))
+                return r.fail("value", reader::line_of(*t.get("buckets")),
+                              fmt::format("{}: buckets {} is not a power of two", where, *buckets));
+            l.buckets = static_cast<size_t>(*buckets);
+            c.lags.push_back(std::move(l));
+        }
+    }
+    return c;
+}
+
+result<daemon_config> load_config(const std::string& path) {
+    std::ifstream in(path);
+    if (!in)
+        return make_error("file", fmt::format("{}: cannot open the file", path));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parse_config(ss.str(), path);
+}
+
+result<void> check_config(const daemon_config& c, model::lag_model& model) {
+    reader r{c.source};
+    const model::profile* prof = model::find_profile(c.profile);
+    if (prof == nullptr)
+        return r.fail("profile", c.profile_line, fmt::format("unknown profile '{}' (known: provider, ieee)", c.profile));
+    model = model::lag_model(*prof);
+
+    std::set<std::string> devices;
+    for (const auto& p : c.ports) {
+        auto name = p.device.substr(0, p.device.find(','));
+        if (!devices.insert(name).second)
+            return r.fail("device", p.line, fmt::format("port '{}': device '{}' is used by another port", p.name, name));
+        auto ev = model.add_port(p.name, p.speed);
+        if (!ev)
+            return r.fail(ev.err().code.c_str(), p.line, ev.err().message);
+    }
+    if (c.lags.size() != 1)
+        return r.fail("lag-count", c.lags.empty() ? 1 : c.lags[1].line,
+                      fmt::format("{} [[lag]] tables; this version runs exactly one LAG", c.lags.size()));
+    for (const auto& l : c.lags) {
+        std::string where = fmt::format("LAG '{}'", l.name);
+        if (c.port(l.access) == nullptr)
+            return r.fail("access", l.access_line, fmt::format("{}: access port '{}' is not a [[port]]", where, l.access));
+        for (const auto& m : l.members) {
+            if (m == l.access)
+                return r.fail("access", l.members_line, fmt::format("{}: '{}' is the access port and a member", where, m));
+            if (c.port(m) == nullptr)
+                return r.fail("no-such-port", l.members_line, fmt::format("{}: member '{}' is not a [[port]]", where, m));
+        }
+        if (l.members.empty())
+            return r.fail("membership", l.members_line, fmt::format("{}: no members", where));
+        const port_config* first = c.port(l.members.front());
+        auto ev = model.create_lag({.name = l.name, .speed = first->speed, .members = l.members,
+                                    .min_links = l.min_links, .key = std::nullopt});
+        if (!ev) {
+            const auto& code = ev.err().code;
+            unsigned line = code == "min-links" ? l.min_links_line : code == "name" || code == "duplicate-lag" ? l.line : l.members_line;
+            return r.fail(code.c_str(), line, fmt::format("{}: {}", where, ev.err().message));
+        }
+    }
+    auto inv = model.check_invariants();
+    if (!inv)
+        return inv.err();
+    return ok_v;
+}
+
+} // namespace lag::lagd

@@ -1,0 +1,92 @@
+#pragma once
+// dpdk-lagd's configuration file (TOML): what it holds, how it is read, and
+// the check against the LAG model. No DPDK here: tests read files without an
+// EAL.
+//
+//   profile = "provider"            # optional: "provider" (default) or "ieee"
+//   [daemon]                        # optional
+//   burst = 32                      # RX burst, 1..64
+//   rx_desc = 1024                  # descriptors per queue
+//   tx_desc = 1024
+//   mbufs = 0                       # mbuf pool size, 0 = computed
+//   link_poll_ms = 0                # link polling period, 0 = every control iteration (LSC acts at once)
+//   stats_interval = 0              # seconds between counter prints, 0 = at exit only
+//   [[port]]
+//   name = "access0"
+//   device = "net_ring0"            # any EAL device: PCI address or vdev string
+//   speed = "10G"                   # optional: 1G, 10G (default), 100G
+//   [[lag]]
+//   name = "lag0"
+//   access = "access0"
+//   members = ["m0", "m1"]
+//   min_links = 1                   # optional, default 0
+//   hash = "l34"                    # optional: l2, l23, l34 (default), sym-l34
+//   hash_algo = "crc32"             # optional: crc32 (default), toeplitz
+//   buckets = 256                   # optional: power of two, 256..65536
+//
+// Unknown keys, wrong types and bad values are errors naming the file, line
+// and rule; so is anything the LAG model refuses (with the model's rule code).
+
+#include "common/result.hpp"
+#include "dataplane/flow.hpp"
+#include "lag/lag.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lag::lagd {
+
+struct port_config {
+    std::string name;
+    std::string device;
+    model::port_speed speed = model::port_speed::g10;
+    unsigned line = 0;
+};
+
+struct lag_config {
+    std::string name;
+    std::string access;
+    std::vector<std::string> members;
+    unsigned min_links = 0;
+    dp::hash_policy hash = dp::hash_policy::l34;
+    dp::hash_algo hash_algo = dp::hash_algo::crc32;
+    size_t buckets = 256;
+    unsigned line = 0, members_line = 0, min_links_line = 0, access_line = 0;
+};
+
+struct daemon_config {
+    std::string source; // file name, or "<embedded default>"
+    std::string profile = "provider";
+    unsigned profile_line = 0;
+    uint16_t burst = 32;
+    uint16_t rx_desc = 1024;
+    uint16_t tx_desc = 1024;
+    unsigned mbufs = 0;
+    unsigned link_poll_ms = 0;
+    unsigned stats_interval = 0;
+    std::vector<port_config> ports;
+    std::vector<lag_config> lags;
+
+    const port_config* port(std::string_view name) const;
+};
+
+// Parses TOML text. `source` names it in error messages. Error codes:
+// "syntax", "unknown-key", "missing-key", "type", "value", plus the checks
+// check_config() makes.
+result<daemon_config> parse_config(std::string_view text, std::string source);
+result<daemon_config> load_config(const std::string& path);
+
+// Checks the config against the LAG model under its profile and fills
+// `model` (ports, then LAGs). Errors carry the model's rule code
+// ("max-members", "min-links", "no-such-port", ...) and the line of the key
+// that broke it. Also: "lag-count" (this version runs exactly one LAG),
+// "access" (the access port is missing or is a member), "device" (two
+// ports on one device).
+result<void> check_config(const daemon_config& c, model::lag_model& model);
+
+// The embedded default: a static LAG of two net_null members and a net_null
+// access port, for the demo and for `dpdk-lagd` without --config.
+std::string_view default_config_text();
+
+} // namespace lag::lagd

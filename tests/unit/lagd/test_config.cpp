@@ -1,0 +1,155 @@
+// dpdk-lagd's config reader: every refusal names the file, the line and the
+// rule; the LAG model's rules come through with their own codes.
+#include "config.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace lag;
+using namespace lag::lagd;
+
+namespace {
+
+const char* ports4 = R"([[port]]
+name = "acc"
+device = "net_null0"
+[[port]]
+name = "m0"
+device = "net_null1"
+[[port]]
+name = "m1"
+device = "net_null2"
+[[port]]
+name = "m2"
+device = "net_null3"
+[[port]]
+name = "m3"
+device = "net_null4"
+[[port]]
+name = "m4"
+device = "net_null5"
+)"; // 18 lines
+
+// Parses and checks; returns the error (code, message) or an empty code.
+error refusal(const std::string& text) {
+    auto c = parse_config(text, "t.toml");
+    if (!c)
+        return c.err();
+    model::lag_model m;
+    auto ok = check_config(*c, m);
+    if (!ok)
+        return ok.err();
+    return {};
+}
+
+void expect_refused(const std::string& text, const std::string& code, int line) {
+    error e = refusal(text);
+    EXPECT_EQ(e.code, code) << e.message;
+    EXPECT_NE(e.message.find("t.toml:" + std::to_string(line) + ":"), std::string::npos)
+        << "expected line " << line << " in: " << e.message;
+}
+
+TEST(lagd_config, embedded_default_is_valid) {
+    auto c = parse_config(default_config_text(), "<embedded default>");
+    ASSERT_TRUE(c.ok()) << c.err().to_string();
+    model::lag_model m;
+    auto ok = check_config(*c, m);
+    ASSERT_TRUE(ok.ok()) << ok.err().to_string();
+    ASSERT_EQ(c->lags.size(), 1u);
+    EXPECT_EQ(c->lags[0].members, (std::vector<std::string>{"m0", "m1"}));
+    EXPECT_EQ(c->lags[0].hash, dp::hash_policy::l34);
+    ASSERT_NE(m.lag("lag0"), nullptr);
+    EXPECT_EQ(m.lag("lag0")->members.size(), 2u);
+}
+
+TEST(lagd_config, reads_every_key) {
+    auto c = parse_config(std::string(R"(profile = "ieee"
+[daemon]
+burst = 16
+rx_desc = 512
+tx_desc = 256
+mbufs = 20000
+link_poll_ms = 5
+stats_interval = 2
+)") + ports4 + R"([[lag]]
+name = "lag0"
+access = "acc"
+members = ["m0", "m1", "m2", "m3", "m4"]
+min_links = 2
+hash = "sym-l34"
+hash_algo = "toeplitz"
+buckets = 1024
+)",
+                          "t.toml");
+    ASSERT_TRUE(c.ok()) << c.err().to_string();
+    EXPECT_EQ(c->profile, "ieee");
+    EXPECT_EQ(c->burst, 16);
+    EXPECT_EQ(c->rx_desc, 512);
+    EXPECT_EQ(c->tx_desc, 256);
+    EXPECT_EQ(c->mbufs, 20000u);
+    EXPECT_EQ(c->link_poll_ms, 5u);
+    EXPECT_EQ(c->stats_interval, 2u);
+    const auto& l = c->lags.at(0);
+    EXPECT_EQ(l.min_links, 2u);
+    EXPECT_EQ(l.hash, dp::hash_policy::sym_l34);
+    EXPECT_EQ(l.hash_algo, dp::hash_algo::toeplitz);
+    EXPECT_EQ(l.buckets, 1024u);
+    model::lag_model m;
+    auto ok = check_config(*c, m); // five members: the IEEE profile allows eight
+    EXPECT_TRUE(ok.ok()) << ok.err().to_string();
+}
+
+TEST(lagd_config, syntax_error_names_its_line) { expect_refused("[[port]]\nname = \"a\"\ndevice = \n", "syntax", 3); }
+
+TEST(lagd_config, unknown_keys_are_errors) {
+    expect_refused("colour = \"red\"\n", "unknown-key", 1);
+    expect_refused("[[port]]\nname = \"a\"\ndevcie = \"net_null0\"\n", "unknown-key", 3);
+    expect_refused("[daemon]\nburst = 8\nbrust = 8\n", "unknown-key", 3);
+    expect_refused(std::string(ports4) + "[[lag]]\nname = \"l\"\naccess = \"acc\"\nmembers = [\"m0\"]\nmin_link = 1\n",
+                   "unknown-key", 23);
+}
+
+TEST(lagd_config, missing_keys_wrong_types_and_bad_values) {
+    expect_refused("[[port]]\nname = \"a\"\n", "missing-key", 1);
+    expect_refused("[[port]]\nname = \"a\"\ndevice = 7\n", "type", 3);
+    expect_refused("[[port]]\nname = \"a\"\ndevice = \"net_null0\"\nspeed = \"40G\"\n", "value", 4);
+    expect_refused("[daemon]\nburst = 65\n", "value", 2);
+    expect_refused("port = 3\n", "type", 1);
+    std::string lag = std::string(ports4) + "[[lag]]\nname = \"l\"\naccess = \"acc\"\nmembers = [\"m0\"]\n";
+    expect_refused(lag + "min_links = \"1\"\n", "type", 23);
+    expect_refused(lag + "hash = \"l4\"\n", "value", 23);
+    expect_refused(lag + "hash_algo = \"md5\"\n", "value", 23);
+    expect_refused(lag + "buckets = 300\n", "value", 23);
+    expect_refused(std::string(ports4) + "[[lag]]\nname = \"l\"\naccess = \"acc\"\nmembers = [\"m0\", 1]\n",
+                   "type", 22);
+}
+
+TEST(lagd_config, lag_model_rules_come_with_their_code_and_line) {
+    std::string head = std::string(ports4) + "[[lag]]\nname = \"lag0\"\naccess = \"acc\"\n";
+    // Provider profile: at most four 10G members.
+    expect_refused(head + "members = [\"m0\", \"m1\", \"m2\", \"m3\", \"m4\"]\n", "max-members", 22);
+    expect_refused(head + "members = [\"m0\", \"m1\"]\nmin_links = 3\n", "min-links", 23);
+    expect_refused(head + "members = [\"m0\", \"m9\"]\n", "no-such-port", 22);
+    expect_refused(head + "members = [\"m0\", \"acc\"]\n", "access", 22);
+    expect_refused(std::string(ports4) + "[[lag]]\nname = \"lag0\"\naccess = \"nope\"\nmembers = [\"m0\"]\n",
+                   "access", 21);
+    expect_refused(head + "members = [\"m0\"]\n[[lag]]\nname = \"lag1\"\naccess = \"m1\"\nmembers = [\"m2\"]\n",
+                   "lag-count", 23);
+    expect_refused(std::string(ports4), "lag-count", 1);
+    expect_refused("profile = \"strict\"\n" + head + "members = [\"m0\"]\n", "profile", 1);
+}
+
+TEST(lagd_config, port_rules) {
+    expect_refused("[[port]]\nname = \"a\"\ndevice = \"net_null0\"\n[[port]]\nname = \"a\"\ndevice = \"net_null1\"\n",
+                   "duplicate-port", 4);
+    expect_refused("[[port]]\nname = \"a\"\ndevice = \"net_null0\"\n[[port]]\nname = \"b\"\ndevice = \"net_null0,size=64\"\n",
+                   "device", 4);
+    // Members of one LAG share one speed.
+    std::string mixed = std::string(ports4) + "[[port]]\nname = \"h\"\ndevice = \"net_null9\"\nspeed = \"100G\"\n" +
+                        "[[lag]]\nname = \"lag0\"\naccess = \"acc\"\nmembers = [\"m0\", \"h\"]\n";
+    error e = refusal(mixed);
+    EXPECT_FALSE(e.code.empty());
+    EXPECT_NE(e.message.find("t.toml:26:"), std::string::npos) << e.message;
+    EXPECT_EQ(e.code, "uniform-speed") << e.message;
+}
+
+} // namespace
