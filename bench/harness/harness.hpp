@@ -75,7 +75,12 @@ extern const char* const bond_distribution_method;
 // Configures one RX and one TX queue and starts the port.
 void start_port(uint16_t port, rte_mempool* rx_pool, int socket);
 
+// Prints the reason, stops every port and EAL, exits with status 2.
 [[noreturn]] void die(const std::string& what);
+// EAL is up (after rte_eal_init), and the orderly way down: every port
+// stopped, then rte_eal_cleanup(). Idempotent.
+void mark_eal_up() noexcept;
+void shutdown_dpdk() noexcept;
 
 // ---- results ---------------------------------------------------------------
 

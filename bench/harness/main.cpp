@@ -42,6 +42,14 @@ namespace {
 std::atomic<bool> quit{false};
 void on_signal(int) { quit.store(true, std::memory_order_relaxed); }
 
+// die() calls std::exit, which runs no destructors: give the hugepages back
+// from an atexit handler too (the kernel frees pages still mapped when the
+// process ends; nr_hugepages is restored either way).
+hugepage_reservation* reservation_at_exit = nullptr;
+void release_at_exit() {
+    if (reservation_at_exit != nullptr) reservation_at_exit->release();
+}
+
 struct options {
     bool json = false;
     bool verbose = false;
@@ -305,6 +313,8 @@ int run(int argc, char** argv) {
     hugepage_reservation huge = hugepage_reservation::acquire(retry_note ? huge_mode::off : o.huge, o.huge_pages);
     std::string memory_note = retry_note ? fmt::format("--no-huge (EAL did not start on hugepages: {})", retry_note)
                                          : huge.note();
+    reservation_at_exit = &huge;
+    std::atexit(release_at_exit);
     if (o.huge == huge_mode::required && !huge.active()) die("hugepages required: " + memory_note);
 
     const int lcore = o.lcore >= 0 ? o.lcore : default_lcore();
@@ -323,6 +333,7 @@ int run(int argc, char** argv) {
         }
         die("EAL: " + why);
     }
+    mark_eal_up();
     const int socket = static_cast<int>(rte_socket_id());
 
     const traffic t = make_traffic(o.tcfg);
@@ -457,14 +468,8 @@ int run(int argc, char** argv) {
     if (o.json) print_json(info, results);
     else print_table(info, results);
 
-    // Stop every port before EAL goes: a bond's 802.3ad alarm must not fire
-    // after its memory is gone. Bonds were created after their members, so
-    // reverse order stops them first.
-    for (int p = RTE_MAX_ETHPORTS - 1; p >= 0; --p)
-        if (rte_eth_dev_is_valid_port(static_cast<uint16_t>(p))) rte_eth_dev_stop(static_cast<uint16_t>(p));
-    // Workers before EAL: they hold no DPDK object, but keep the order plain.
     scs.clear();
-    rte_eal_cleanup();
+    shutdown_dpdk();
     huge.release();
     bool ok = !quit.load();
     for (const auto& r : results) ok = ok && r.error.empty() && !r.trials.empty();

@@ -10,6 +10,7 @@
 #include <rte_errno.h>
 #include <rte_eth_bond.h>
 #include <rte_eth_bond_8023ad.h>
+#include <rte_eal.h>
 #include <rte_eth_ring.h>
 
 #include "harness.hpp"
@@ -57,8 +58,27 @@ const char* const bond_distribution_method =
     "(LACPDUs from members are freed; none arrive on net_null), then "
     "rte_eth_bond_8023ad_ext_collect/_ext_distrib(member, 1) on every member";
 
+namespace {
+bool eal_up = false;
+}
+
+void mark_eal_up() noexcept { eal_up = true; }
+
+void shutdown_dpdk() noexcept {
+    if (!eal_up) return;
+    eal_up = false;
+    // A bond's 802.3ad alarm must not fire after EAL's memory is gone: stop
+    // every port first. Bonds were created after their members, so reverse
+    // order stops them first.
+    for (int p = RTE_MAX_ETHPORTS - 1; p >= 0; --p)
+        if (rte_eth_dev_is_valid_port(static_cast<uint16_t>(p))) rte_eth_dev_stop(static_cast<uint16_t>(p));
+    rte_eal_cleanup();
+}
+
 void die(const std::string& what) {
     std::fprintf(stderr, "dpdk-lag-bench: %s\n", what.c_str());
+    // Give hugepage memory back before exit's handlers restore nr_hugepages.
+    shutdown_dpdk();
     std::exit(2);
 }
 
