@@ -42,6 +42,9 @@ struct feed {
     rte_ring* access_tx = nullptr;
     uint16_t access_port = 0;
     uint32_t round = 1024;             // frames per direction per round
+    bool egress_on = true;             // feed the access port
+    bool ingress_on = true;            // feed the members
+    uint32_t per_round() const noexcept { return round * (egress_on + ingress_on); }
     uint32_t egress_frames = 0;
     uint32_t ingress_frames = 0;
     std::vector<void*> scratch;        // `round` pointers
@@ -115,6 +118,7 @@ struct report_info {
     unsigned trials = 0;
     uint32_t round = 0;
     std::string traffic;
+    std::string direction;       // both, egress or ingress
     std::string input;
     std::string bond_method;
     std::vector<std::string> eal_args;

@@ -60,6 +60,8 @@ struct options {
     int lcore = -1;
     uint32_t round = 1024;
     std::vector<std::string> only;   // scenario names to run; empty: all
+    std::vector<std::string> eal_extra;   // --eal ARG, appended to EAL's arguments
+    std::string direction = "both";       // both, egress, ingress
     traffic_config tcfg;
 };
 
@@ -78,6 +80,8 @@ struct options {
         "  --round N            frames per direction per measured round (default 1024)\n"
         "  --seed N             traffic seed (default 1)\n"
         "  --only A,B           run only these scenarios (e.g. worker_l34_2, to profile)\n"
+        "  --direction D        both (default), egress (access -> LAG only) or ingress\n"
+        "  --eal ARG            one more EAL argument (repeatable), e.g. --eal -d --eal DRIVER.so\n"
         "  --verbose            DPDK's own log at info level\n");
     std::exit(rc);
 }
@@ -128,6 +132,11 @@ options parse(int argc, char** argv) {
         else if (a == "--frames") o.tcfg.frames = static_cast<uint32_t>(std::clamp(num(i), 64ul, 1ul << 20));
         else if (a == "--round") o.round = static_cast<uint32_t>(std::clamp(num(i), 1ul, 1ul << 16));
         else if (a == "--seed") o.tcfg.seed = num(i);
+        else if (a == "--eal") o.eal_extra.push_back(need(i));
+        else if (a == "--direction") {
+            o.direction = need(i);
+            if (o.direction != "both" && o.direction != "egress" && o.direction != "ingress") usage(2);
+        }
         else if (a == "--only") {
             std::string v = need(i);
             for (size_t pos = 0; pos <= v.size();) {
@@ -218,7 +227,7 @@ void measure(feed& f, scenario& sc, Poll&& poll, double seconds, std::vector<uin
     for (uint16_t p : sc.reset_ports) rte_eth_stats_reset(p);
     rte_eth_stats_reset(f.access_port);
     const uint64_t hz = rte_get_tsc_hz();
-    uint64_t cycles = 0, fed = 0;
+    uint64_t cycles = 0, rounds_fed = 0;
 
     // Warm-up: a tenth of the time, at least 16 rounds; not counted.
     const uint64_t warm_end = rte_rdtsc() + static_cast<uint64_t>(seconds * 0.1 * hz);
@@ -227,7 +236,7 @@ void measure(feed& f, scenario& sc, Poll&& poll, double seconds, std::vector<uin
             r.error = "did not forward a round of input (frames lost or stuck)";
             return;
         }
-        fed += f.round;
+        ++rounds_fed;
     }
     rounds.clear();
     const uint64_t end = rte_rdtsc() + static_cast<uint64_t>(seconds * hz);
@@ -238,7 +247,7 @@ void measure(feed& f, scenario& sc, Poll&& poll, double seconds, std::vector<uin
             return;
         }
         rounds.push_back(cycles);
-        fed += f.round;
+        ++rounds_fed;
     }
     if (rounds.empty()) {
         r.error = "interrupted";
@@ -250,7 +259,7 @@ void measure(feed& f, scenario& sc, Poll&& poll, double seconds, std::vector<uin
     }
     trial_result t;
     t.rounds = rounds.size();
-    const double per_round = 2.0 * f.round;
+    const double per_round = f.per_round();
     t.packets = static_cast<uint64_t>(rounds.size() * per_round);
     uint64_t total = 0;
     for (uint64_t c : rounds) total += c;
@@ -260,8 +269,8 @@ void measure(feed& f, scenario& sc, Poll&& poll, double seconds, std::vector<uin
     t.cycles_per_packet = static_cast<double>(*mid) / per_round;
     r.trials.push_back(t);
 
-    r.fed_egress += fed;
-    r.fed_ingress += fed;
+    if (f.egress_on) r.fed_egress += rounds_fed * f.round;
+    if (f.ingress_on) r.fed_ingress += rounds_fed * f.round;
     rte_eth_stats st{};
     if (rte_eth_stats_get(f.access_port, &st) == 0) r.ingress_packets += st.opackets;
     r.member_egress.resize(sc.count_egress_on.size());
@@ -290,6 +299,7 @@ std::vector<std::string> eal_args_for(const options& o, const hugepage_reservati
         a.insert(a.end(), {"--no-huge", "-m", "1024", "--no-shconf"});
     }
     a.push_back("--no-telemetry");
+    a.insert(a.end(), o.eal_extra.begin(), o.eal_extra.end());
     if (o.verbose) {
         a.push_back("--log-level=info");
     } else {
@@ -338,6 +348,8 @@ int run(int argc, char** argv) {
 
     const traffic t = make_traffic(o.tcfg);
     feed f = make_feed(t, o.round, socket);
+    f.egress_on = o.direction != "ingress";
+    f.ingress_on = o.direction != "egress";
     const uint16_t null_size = o.tcfg.ingress_len;
 
     std::vector<scenario> scs;
@@ -455,6 +467,7 @@ int run(int argc, char** argv) {
     info.trials = o.trials;
     info.round = o.round;
     info.traffic = t.describe();
+    info.direction = o.direction;
     info.tcfg = o.tcfg;
     info.mean_wire_size = t.mean_wire_size();
     info.input = fmt::format(

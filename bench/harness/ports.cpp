@@ -130,10 +130,14 @@ feed make_feed(const traffic& t, uint32_t round, int socket) {
 
 bool feed::load_round() noexcept {
     void** p = scratch.data();
-    if (rte_mempool_get_bulk(egress_pool, p, round) != 0) return false;
-    if (rte_ring_enqueue_bulk(access_rx, p, round, nullptr) != round) return false;
-    if (rte_ring_dequeue_bulk(access_tx, p, round, nullptr) != round) return false;
-    rte_mempool_put_bulk(ingress_pool, p, round);
+    if (egress_on) {
+        if (rte_mempool_get_bulk(egress_pool, p, round) != 0) return false;
+        if (rte_ring_enqueue_bulk(access_rx, p, round, nullptr) != round) return false;
+    }
+    if (ingress_on) {
+        if (rte_ring_dequeue_bulk(access_tx, p, round, nullptr) != round) return false;
+        rte_mempool_put_bulk(ingress_pool, p, round);
+    }
     return true;
 }
 

@@ -48,8 +48,12 @@ void print_table(const report_info& info, const std::vector<scenario_result>& rs
     fmt::print("traffic: {}\n", info.traffic);
     fmt::print("input:   {}\n", info.input);
     fmt::print("bonding: {}\n", info.bond_method);
-    fmt::print("figures: both directions counted; median round of {} + {} frames, median over trials\n\n",
-               info.round, info.round);
+    if (info.direction == "both")
+        fmt::print("figures: both directions counted; median round of {} + {} frames, median over trials\n\n",
+                   info.round, info.round);
+    else
+        fmt::print("figures: {} only; median round of {} frames, median over trials\n\n", info.direction,
+                   info.round);
     fmt::print("{:<20} {:>7} {:>8} {:>11} {:>9} {:>9}  {}\n", "scenario", "members", "Mpps", "cycles/pkt",
                "vs io_fwd", "vs bond", "egress per member");
     const scenario_result* io = find(rs, "io_fwd", 0);
@@ -87,7 +91,8 @@ void print_json(const report_info& info, const std::vector<scenario_result>& rs)
     o += fmt::format("  \"lcore\": {},\n  \"tsc_hz\": {},\n", info.lcore, info.tsc_hz);
     o += fmt::format("  \"seconds_per_trial\": {},\n  \"trials\": {},\n", num(info.seconds), info.trials);
     o += fmt::format("  \"round_frames_per_direction\": {},\n", info.round);
-    o += "  \"statistic\": \"median over trials of the median round; both directions counted\",\n";
+    o += fmt::format("  \"direction\": {},\n", json_str(info.direction));
+    o += "  \"statistic\": \"median over trials of the median round, packets of every direction fed counted\",\n";
     o += fmt::format("  \"traffic\": {{\"description\": {}, \"flows\": {}, \"egress_frames\": {}, "
                      "\"mean_wire_size\": {}, \"ingress_wire_size\": {}, \"seed\": {}}},\n",
                      json_str(info.traffic), info.tcfg.flows, info.tcfg.frames, num(info.mean_wire_size),
