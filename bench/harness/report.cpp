@@ -67,7 +67,8 @@ void print_table(const report_info& info, const std::vector<scenario_result>& rs
         uint64_t total = 0;
         for (uint64_t e : r.member_egress) total += e;
         for (uint64_t e : r.member_egress)
-            spread += fmt::format("{}{:.1f}%", spread.empty() ? "" : " ", total ? 100.0 * e / total : 0.0);
+            if (total != 0) spread += fmt::format("{}{:.1f}%", spread.empty() ? "" : " ", 100.0 * e / total);
+        if (spread.empty()) spread = "-";
         fmt::print("{:<20} {:>7} {:>8.2f} {:>11.1f} {:>9} {:>9}  {}\n", r.name, r.members, r.mpps,
                    r.cycles_per_packet, io ? fmt::format("{:.2f}", ratio(r, io)) : "-",
                    bond ? fmt::format("{:.2f}", ratio(r, bond)) : "-", spread);
