@@ -22,6 +22,15 @@ constexpr unsigned message_batch = 8;
 inline const uint8_t* frame_of(const rte_mbuf* m) noexcept {
     return rte_pktmbuf_mtod(m, const uint8_t*);
 }
+
+// outer_ether_type() (the EtherType at offset 12, 0 if the frame is
+// shorter), inlined: it runs on every ingress frame.
+inline uint16_t ether_type_at_12(const rte_mbuf* m) noexcept {
+    if (m->data_len < 14) [[unlikely]]
+        return 0;
+    const uint8_t* f = frame_of(m);
+    return static_cast<uint16_t>(f[12] << 8 | f[13]);
+}
 } // namespace
 
 worker::worker(const worker_config& cfg) noexcept : _cfg(cfg), _snap(cfg.initial) {
@@ -55,13 +64,16 @@ void worker::apply_messages() noexcept {
     }
 }
 
-uint16_t worker::send(uint16_t port, rte_mbuf** pkts, uint16_t n, uint64_t bytes) noexcept {
+uint16_t worker::send(uint16_t port, rte_mbuf** pkts, uint16_t n) noexcept {
     const uint16_t q = _cfg.queue;
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < n; ++i) // headers are hot: just read by the caller
+        bytes += pkts[i]->pkt_len;
     uint16_t sent = rte_eth_tx_burst(port, q, pkts, n);
     for (unsigned r = 0; sent < n && r < _cfg.tx_retries; ++r)
         sent += rte_eth_tx_burst(port, q, pkts + sent, static_cast<uint16_t>(n - sent));
     port_counters& pc = _counters.ports[port];
-    if (sent < n) {
+    if (sent < n) [[unlikely]] {
         uint64_t lost = 0;
         for (uint16_t i = sent; i < n; ++i)
             lost += pkts[i]->pkt_len;
@@ -81,7 +93,7 @@ unsigned worker::egress() noexcept {
         return 0;
     port_counters& ac = _counters.ports[s.access_port];
     ac.rx_packets.add(n);
-    if (!s.lag_up) {
+    if (!s.lag_up) [[unlikely]] {
         uint64_t bytes = 0;
         for (uint16_t i = 0; i < n; ++i)
             bytes += _rx[i]->pkt_len;
@@ -90,11 +102,11 @@ unsigned worker::egress() noexcept {
         ac.drop(drop_reason::lag_down).add(n);
         return n;
     }
-    const unsigned slots = s.member_count;
-    for (unsigned k = 0; k <= max_members; ++k) {
-        _count[k] = 0;
-        _bytes[k] = 0;
-    }
+    // Pass 1: hash every frame (the only pass that reads frame data). The
+    // mbuf headers are fetched first: a PMD that does not write them (ring,
+    // null) hands them back cold, and the data address is in them.
+    for (uint16_t i = 0; i < n; ++i)
+        rte_prefetch0(_rx[i]);
     for (uint16_t i = 0; i < n && i < prefetch_ahead; ++i)
         rte_prefetch0(frame_of(_rx[i]));
     uint64_t bytes = 0;
@@ -102,21 +114,43 @@ unsigned worker::egress() noexcept {
     for (uint16_t i = 0; i < n; ++i) {
         if (i + prefetch_ahead < n)
             rte_prefetch0(frame_of(_rx[i + prefetch_ahead]));
-        rte_mbuf* m = _rx[i];
-        const uint8_t slot = s.slot_for_hash(hash(frame_of(m), m->data_len));
-        _out[slot][_count[slot]++] = m;
-        _bytes[slot] += m->pkt_len;
+        const rte_mbuf* m = _rx[i];
+        _hash[i] = hash(frame_of(m), m->data_len);
         bytes += m->pkt_len;
     }
     ac.rx_bytes.add(bytes);
-    for (unsigned k = 0; k < slots; ++k)
-        if (_count[k] != 0)
-            send(s.member_ports[k], _out[k], _count[k], _bytes[k]);
-    // Slots past member_count are never in the table; drop_slot catches
-    // buckets without a member.
-    if (_count[drop_slot] != 0) {
-        rte_pktmbuf_free_bulk(_out[drop_slot], _count[drop_slot]);
-        ac.drop(drop_reason::no_member).add(_count[drop_slot]);
+    // Pass 2: bucket -> slot.
+    const uint8_t* table = s.slot_of_bucket.data();
+    const uint32_t mask = s.bucket_mask;
+    unsigned dropped = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+        const uint8_t slot = table[_hash[i] & mask];
+        _slot[i] = slot;
+        dropped += slot == drop_slot;
+    }
+    // Pass 3, per member: gather its frames in arrival order. The store is
+    // unconditional and the count advances by a comparison, so there is no
+    // branch to mispredict and no counter round-trip through memory.
+    const unsigned slots = s.member_count;
+    for (unsigned k = 0; k < slots; ++k) {
+        rte_mbuf** out = _out[k];
+        uint16_t c = 0;
+        for (uint16_t i = 0; i < n; ++i) {
+            out[c] = _rx[i];
+            c += _slot[i] == k;
+        }
+        if (c != 0)
+            send(s.member_ports[k], out, c);
+    }
+    // Buckets without a member (none while the LAG is up, but never trust it).
+    if (dropped != 0) [[unlikely]] {
+        rte_mbuf** out = _out[drop_slot];
+        uint16_t c = 0;
+        for (uint16_t i = 0; i < n; ++i)
+            if (_slot[i] == drop_slot)
+                out[c++] = _rx[i];
+        rte_pktmbuf_free_bulk(out, c);
+        ac.drop(drop_reason::no_member).add(c);
     }
     return n;
 }
@@ -125,7 +159,6 @@ unsigned worker::ingress() noexcept {
     const snapshot& s = *_snap;
     unsigned total = 0;
     uint16_t nfwd = 0;
-    uint64_t fwd_bytes = 0;
     for (unsigned k = 0; k < s.member_count; ++k) {
         const uint16_t port = s.member_ports[k];
         const uint16_t n = rte_eth_rx_burst(port, _cfg.queue, _rx, _cfg.burst);
@@ -136,10 +169,16 @@ unsigned worker::ingress() noexcept {
         const bool collecting = s.collecting_slot(k);
         uint16_t ndrop = 0, npunt = 0;
         uint64_t bytes = 0;
+        for (uint16_t i = 0; i < n; ++i)
+            rte_prefetch0(_rx[i]);
+        for (uint16_t i = 0; i < n && i < prefetch_ahead; ++i)
+            rte_prefetch0(frame_of(_rx[i]));
         for (uint16_t i = 0; i < n; ++i) {
+            if (i + prefetch_ahead < n)
+                rte_prefetch0(frame_of(_rx[i + prefetch_ahead]));
             rte_mbuf* m = _rx[i];
             bytes += m->pkt_len;
-            const uint16_t et = outer_ether_type(frame_of(m), m->data_len);
+            const uint16_t et = ether_type_at_12(m);
             if (et == ether_type_slow || et == ether_type_eapol) [[unlikely]] {
                 m->port = port;
                 _punt[npunt++] = m;
@@ -147,7 +186,6 @@ unsigned worker::ingress() noexcept {
                 _rx[ndrop++] = m; // ndrop <= i: reuses the front of _rx
             } else {
                 _fwd[nfwd++] = m;
-                fwd_bytes += m->pkt_len;
             }
         }
         pc.rx_packets.add(n);
@@ -169,7 +207,7 @@ unsigned worker::ingress() noexcept {
         }
     }
     if (nfwd != 0)
-        send(s.access_port, _fwd, nfwd, fwd_bytes);
+        send(s.access_port, _fwd, nfwd);
     return total;
 }
 

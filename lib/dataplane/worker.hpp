@@ -2,8 +2,10 @@
 // The poll-mode worker: one per worker lcore, owning RX queue `queue` and TX
 // queue `queue` of the access port and of every member.
 //
-//   egress:  RX burst from the access port -> hash each frame -> bucket ->
-//            member slot -> scatter into fixed [max_members][burst] arrays ->
+//   egress:  RX burst from the access port -> hash each frame (one pass) ->
+//            bucket -> member slot -> gather each member's frames into a
+//            fixed [max_members][burst] array (branchless, one pass per
+//            member: no per-packet read-modify-write of a counter) ->
 //            one rte_eth_tx_burst per member, retried up to tx_retries times,
 //            then the tail is freed and counted (tx_full). While the LAG is
 //            down the whole burst is freed and counted (lag_down).
@@ -85,14 +87,14 @@ private:
     unsigned ingress() noexcept;
     // Sends n frames on (port, queue) with retries, frees and counts the
     // rest. Returns frames sent.
-    uint16_t send(uint16_t port, rte_mbuf** pkts, uint16_t n, uint64_t bytes) noexcept;
+    uint16_t send(uint16_t port, rte_mbuf** pkts, uint16_t n) noexcept;
 
     worker_counters _counters;
     worker_config _cfg;
     const snapshot* _snap;
     alignas(cache_line_size) rte_mbuf* _rx[max_burst];
-    uint16_t _count[max_members + 1];
-    uint64_t _bytes[max_members + 1];
+    uint32_t _hash[max_burst];
+    uint8_t _slot[max_burst];
     rte_mbuf* _out[max_members + 1][max_burst];
     rte_mbuf* _fwd[max_members * max_burst];
     rte_mbuf* _punt[max_burst];

@@ -27,6 +27,12 @@ public:
     std::vector<std::pair<uint16_t, std::vector<uint8_t>>> frames;
 };
 
+class recording_links : public ctl::link_handler {
+public:
+    void on_link(uint16_t port, bool up, time_point) override { events.emplace_back(port, up); }
+    std::vector<std::pair<uint16_t, bool>> events;
+};
+
 class control_test : public ::testing::Test {
 protected:
     static constexpr unsigned members = 3;
@@ -51,7 +57,7 @@ protected:
         EXPECT_EQ(pool_in_use(), 0u) << "mbufs leaked";
     }
 
-    void start(unsigned min_links = 1, unsigned workers = 1) {
+    void start(unsigned min_links = 1, unsigned workers = 1, unsigned message_ring = 64, bool static_lag = true) {
         for (unsigned i = 0; i < members; ++i)
             ASSERT_TRUE(model.add_port("m" + std::to_string(i), model::port_speed::g10).ok());
         auto r = model.create_lag({.name = "lag0", .speed = model::port_speed::g10,
@@ -64,6 +70,8 @@ protected:
             cfg.members.push_back({"m" + std::to_string(i), mem[i].a});
         cfg.name_prefix = tag;
         cfg.workers = workers;
+        cfg.message_ring_size = message_ring;
+        cfg.static_lag = static_lag;
         auto cr = ctl::control::create(model, cfg);
         ASSERT_TRUE(cr.ok()) << cr.err().to_string();
         c = std::move(*cr);
@@ -322,6 +330,65 @@ TEST_F(control_test, old_snapshots_are_freed_only_after_every_worker_passed_them
     EXPECT_EQ(w0.rx_packets, 50u);
     EXPECT_EQ(w1.rx_packets, 50u);
     EXPECT_EQ(c->totals(host.b).rx_packets, 100u);
+}
+
+TEST_F(control_test, full_message_ring_is_retried_and_nothing_is_freed_early) {
+    start(1, 1, 4); // 3 usable slots
+    auto& w = c->worker(0);
+    for (int k = 0; k < 3; ++k) { // six changes, the worker asleep
+        ASSERT_EQ(rte_eth_dev_set_link_down(mem[2].a), 0);
+        c->poll(tick());
+        ASSERT_EQ(rte_eth_dev_set_link_up(mem[2].a), 0);
+        c->poll(tick());
+    }
+    EXPECT_EQ(c->counters().snapshots_published, 7u);
+    EXPECT_GT(c->counters().message_ring_full, 0u);
+    EXPECT_EQ(c->counters().snapshots_freed, 0u);
+    EXPECT_EQ(c->snapshots_awaiting_reclaim(), 6u);
+    w.poll_once();  // takes the three queued snapshots (generations 2 to 4)
+    EXPECT_EQ(w.current()->generation, 4u);
+    c->poll(tick()); // sends the newest (7); frees 1 to 3, which the worker left
+    EXPECT_EQ(c->counters().snapshots_freed, 3u);
+    EXPECT_EQ(c->snapshots_awaiting_reclaim(), 3u) << "4 is in use, 5 and 6 were retired after the worker's last pass";
+    w.poll_once();
+    c->poll(tick());
+    EXPECT_EQ(w.current(), &c->current());
+    EXPECT_EQ(c->snapshots_awaiting_reclaim(), 0u);
+    EXPECT_EQ(c->counters().snapshots_freed, 6u);
+}
+
+TEST_F(control_test, protocol_driven_lag_distributes_only_what_it_is_told) {
+    start(1, 1, 64, false); // LACP's place: links alone decide nothing
+    recording_links links;
+    c->set_link_handler(&links);
+    EXPECT_EQ(c->current().distributing, 0u);
+    EXPECT_FALSE(c->current().lag_up);
+    ASSERT_TRUE(c->set_member_state("m0", true, true, tick()).ok());
+    ASSERT_TRUE(c->set_member_state("m2", false, true, tick()).ok()); // collecting, not distributing
+    EXPECT_TRUE(c->current().lag_up);
+    EXPECT_EQ(c->current().distributing, 0b001u);
+    EXPECT_EQ(c->current().collecting, 0b101u);
+    EXPECT_FALSE(c->set_member_state("x", true, true, tick()).ok());
+
+    ASSERT_EQ(rte_eth_dev_set_link_down(mem[0].a), 0);
+    c->poll(tick());
+    ASSERT_EQ(links.events.size(), 1u);
+    EXPECT_EQ(links.events[0], std::make_pair(mem[0].a, false));
+    EXPECT_EQ(c->current().distributing, 0b001u) << "the protocol, not the link, decides";
+
+    auto& w = c->worker(0);
+    ASSERT_EQ(inject(mem[1].b, {udp_frame(1, 0, 100, true)}), 1u); // m1: not collecting
+    ASSERT_EQ(inject(mem[2].b, {udp_frame(2, 0, 100, true)}), 1u); // m2: collecting
+    w.poll_once();
+    auto up = drain(host.a);
+    ASSERT_EQ(up.size(), 1u);
+    flow_frame ff{};
+    EXPECT_TRUE(read_flow(up[0], ff));
+    EXPECT_EQ(ff.flow, 2u);
+    free_all(up);
+    EXPECT_EQ(c->totals(mem[1].a).drop(dp::drop_reason::not_collecting), 1u);
+    ASSERT_EQ(rte_eth_dev_set_link_up(mem[0].a), 0);
+    c->poll(tick());
 }
 
 TEST_F(control_test, config_that_does_not_match_the_model_is_refused) {
