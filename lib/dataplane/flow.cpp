@@ -50,7 +50,8 @@ std::string_view to_string(parse_status s) noexcept {
 }
 
 parse_status parse_flow(const uint8_t* frame, uint32_t len, flow_key& out) noexcept {
-    return detail::parse<detail::depth::l4>(frame, len, out);
+    detail::key_sink sink{out};
+    return detail::parse<detail::depth::l4>(frame, len, sink);
 }
 
 uint16_t outer_ether_type(const uint8_t* frame, uint32_t len, bool skip_vlan) noexcept {
@@ -97,61 +98,92 @@ inline uint32_t fmix(uint32_t h) noexcept {
 constexpr uint32_t seed_l2 = 0x6c616732;  // "lag2"
 constexpr uint32_t seed_l34 = 0x6c616734; // "lag4"
 
-inline uint32_t crc_l2(const flow_key& k) noexcept {
-    uint32_t h = crc(seed_l2, ld64(k.dst_mac));     // dst MAC + 2 bytes of src
-    h = crc(h, ld32(k.src_mac + 2));                // rest of src MAC
-    return crc(h, uint32_t{k.outer_vlan});
+// Each hash is CRC32C over a byte sequence; CRC32C does not depend on how the
+// sequence is cut into 4- and 8-byte steps, so the key path (fields copied
+// into a flow_key) and the frame path (fields read where they lie in the
+// frame) give the same value.
+
+// 12 MAC bytes, then the outer VID as 4 bytes.
+inline uint32_t crc_l2(const uint8_t* macs, uint16_t vlan) noexcept {
+    uint32_t h = crc(seed_l2, ld64(macs));
+    h = crc(h, ld32(macs + 8));
+    return crc(h, uint32_t{vlan});
 }
 
-inline uint32_t crc_addr(uint32_t h, const uint8_t* a, uint8_t l3) noexcept {
+inline uint32_t crc_addrs(uint32_t h, uint8_t l3, const uint8_t* a, const uint8_t* b) noexcept {
     if (l3 == 4)
-        return crc(h, ld32(a));
-    return crc(crc(h, ld64(a)), ld64(a + 8));
+        return crc(crc(h, ld32(a)), ld32(b));
+    h = crc(crc(h, ld64(a)), ld64(a + 8));
+    return crc(crc(h, ld64(b)), ld64(b + 8));
 }
 
-inline uint32_t hash_l2(const flow_key& k) noexcept {
-    return fmix(crc_l2(k));
-}
-
-inline uint32_t hash_l23(const flow_key& k) noexcept {
-    uint32_t h = crc_l2(k);
-    if (k.l3 != 0)
-        h = crc_addr(crc_addr(h, k.src_ip, k.l3), k.dst_ip, k.l3);
-    return fmix(h);
-}
-
+// l3 and protocol, the two addresses, the two ports (in canonical order when
+// Symmetric). l3 != 0.
 template <bool Symmetric>
-inline uint32_t hash_l34(const flow_key& k) noexcept {
-    if (k.l3 == 0)
-        return hash_l2(k);
-    const uint8_t* a = k.src_ip;
-    const uint8_t* b = k.dst_ip;
-    uint32_t pa = k.src_port;
-    uint32_t pb = k.dst_port;
+inline uint32_t crc_l34(uint8_t l3, uint8_t proto, const uint8_t* a, const uint8_t* b, uint32_t pa,
+                        uint32_t pb) noexcept {
     if constexpr (Symmetric) {
-        if (detail::swap_ends(k)) {
+        const int c = std::memcmp(a, b, l3 == 4 ? 4 : 16);
+        if (c > 0 || (c == 0 && pa > pb)) {
             std::swap(a, b);
             std::swap(pa, pb);
         }
     }
-    uint32_t h = crc(seed_l34, uint32_t{k.l3} << 8 | k.l4_proto);
-    h = crc_addr(crc_addr(h, a, k.l3), b, k.l3);
-    h = crc(h, pa << 16 | pb);
+    uint32_t h = crc(seed_l34, uint32_t{l3} << 8 | proto);
+    h = crc_addrs(h, l3, a, b);
+    return fmix(crc(h, pa << 16 | pb));
+}
+
+inline const uint8_t* macs_of(const flow_key& k) noexcept {
+    return reinterpret_cast<const uint8_t*>(&k); // dst_mac, src_mac: offsets 0 and 6
+}
+
+inline uint32_t key_l2(const flow_key& k) noexcept {
+    return fmix(crc_l2(macs_of(k), k.outer_vlan));
+}
+
+inline uint32_t key_l23(const flow_key& k) noexcept {
+    uint32_t h = crc_l2(macs_of(k), k.outer_vlan);
+    if (k.l3 != 0)
+        h = crc_addrs(h, k.l3, k.src_ip, k.dst_ip);
     return fmix(h);
 }
 
+template <bool Symmetric>
+inline uint32_t key_l34(const flow_key& k) noexcept {
+    if (k.l3 == 0)
+        return key_l2(k);
+    return crc_l34<Symmetric>(k.l3, k.l4_proto, k.src_ip, k.dst_ip, k.src_port, k.dst_port);
+}
+
+// The per-packet functions: parse to a view, hash from the frame.
 template <hash_policy P>
 uint32_t hash_frame(const uint8_t* frame, uint32_t len) noexcept {
-    flow_key k;
+    constexpr detail::depth d = P == hash_policy::l2    ? detail::depth::l2
+                                : P == hash_policy::l23 ? detail::depth::l3
+                                                        : detail::depth::l4;
+    detail::flow_view v;
+    detail::view_sink sink{v};
+    detail::parse<d>(frame, len, sink);
+    if (v.frame == nullptr) [[unlikely]] { // under 14 bytes: the key holds what there is
+        flow_key k;
+        parse_flow(frame, len, k);
+        return hash_key_crc32(k, P);
+    }
     if constexpr (P == hash_policy::l2) {
-        detail::parse<detail::depth::l2>(frame, len, k);
-        return hash_l2(k);
+        return fmix(crc_l2(v.frame, v.vlan));
     } else if constexpr (P == hash_policy::l23) {
-        detail::parse<detail::depth::l3>(frame, len, k);
-        return hash_l23(k);
+        uint32_t h = crc_l2(v.frame, v.vlan);
+        if (v.l3 != 0)
+            h = crc_addrs(h, v.l3, v.addrs, v.addrs + (v.l3 == 4 ? 4 : 16));
+        return fmix(h);
     } else {
-        detail::parse<detail::depth::l4>(frame, len, k);
-        return hash_l34<P == hash_policy::sym_l34>(k);
+        if (v.l3 == 0)
+            return fmix(crc_l2(v.frame, v.vlan));
+        const uint32_t pa = v.ports ? detail::rd16(v.ports) : 0;
+        const uint32_t pb = v.ports ? detail::rd16(v.ports + 2) : 0;
+        return crc_l34<P == hash_policy::sym_l34>(v.l3, v.l4_proto, v.addrs,
+                                                   v.addrs + (v.l3 == 4 ? 4 : 16), pa, pb);
     }
 }
 
@@ -159,12 +191,12 @@ uint32_t hash_frame(const uint8_t* frame, uint32_t len) noexcept {
 
 uint32_t hash_key_crc32(const flow_key& k, hash_policy p) noexcept {
     switch (p) {
-    case hash_policy::l2: return hash_l2(k);
-    case hash_policy::l23: return hash_l23(k);
-    case hash_policy::l34: return hash_l34<false>(k);
-    case hash_policy::sym_l34: return hash_l34<true>(k);
+    case hash_policy::l2: return key_l2(k);
+    case hash_policy::l23: return key_l23(k);
+    case hash_policy::l34: return key_l34<false>(k);
+    case hash_policy::sym_l34: return key_l34<true>(k);
     }
-    return hash_l2(k);
+    return key_l2(k);
 }
 
 frame_hash_fn crc32_hash_function(hash_policy p) noexcept {

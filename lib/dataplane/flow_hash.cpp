@@ -8,7 +8,8 @@
 
 namespace lag::dp {
 
-alignas(4) const std::array<uint8_t, rss_key_len> rss_key = {
+namespace {
+constexpr std::array<uint8_t, rss_key_len> rss_key_bytes = {
     0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, //
     0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, //
     0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, //
@@ -16,10 +17,25 @@ alignas(4) const std::array<uint8_t, rss_key_len> rss_key = {
     // extension for inputs longer than 36 bytes (l2/l23 over IPv6)
     0x3c, 0x1e, 0x9a, 0x67, 0xd5, 0x08, 0x4f, 0xb2, 0x71, 0x93, 0xe6, 0x2d,
 };
+} // namespace
+
+alignas(4) const std::array<uint8_t, rss_key_len> rss_key = rss_key_bytes;
 
 namespace {
 
 using detail::rd16;
+
+// rss_key as host-order 32-bit words (what rte_convert_rss_key makes), for the
+// faster rte_softrss_be.
+struct converted_key {
+    uint32_t w[rss_key_len / 4];
+    constexpr converted_key() : w{} {
+        for (size_t i = 0; i < rss_key_len / 4; ++i)
+            w[i] = uint32_t{rss_key_bytes[4 * i]} << 24 | uint32_t{rss_key_bytes[4 * i + 1]} << 16 |
+                   uint32_t{rss_key_bytes[4 * i + 2]} << 8 | rss_key_bytes[4 * i + 3];
+    }
+};
+constexpr converted_key rss_key_be{};
 
 inline uint32_t be32(const uint8_t* p) noexcept {
     return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
@@ -35,7 +51,9 @@ struct tuple {
             w[n++] = be32(p + i);
     }
     void add(uint32_t v) noexcept { w[n++] = v; }
-    uint32_t hash() noexcept { return rte_softrss(w, n, rss_key.data()); }
+    uint32_t hash() noexcept {
+        return rte_softrss_be(w, n, reinterpret_cast<const uint8_t*>(rss_key_be.w));
+    }
 };
 
 inline void add_l2(tuple& t, const flow_key& k) noexcept {
@@ -91,14 +109,15 @@ inline uint32_t toeplitz_l34(const flow_key& k) noexcept {
 template <hash_policy P>
 uint32_t toeplitz_frame(const uint8_t* frame, uint32_t len) noexcept {
     flow_key k;
+    detail::key_sink sink{k};
     if constexpr (P == hash_policy::l2) {
-        detail::parse<detail::depth::l2>(frame, len, k);
+        detail::parse<detail::depth::l2>(frame, len, sink);
         return toeplitz_l2(k);
     } else if constexpr (P == hash_policy::l23) {
-        detail::parse<detail::depth::l3>(frame, len, k);
+        detail::parse<detail::depth::l3>(frame, len, sink);
         return toeplitz_l23(k);
     } else {
-        detail::parse<detail::depth::l4>(frame, len, k);
+        detail::parse<detail::depth::l4>(frame, len, sink);
         return toeplitz_l34<P == hash_policy::sym_l34>(k);
     }
 }

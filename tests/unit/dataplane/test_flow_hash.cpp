@@ -267,6 +267,17 @@ TEST(flow_hash_spread, random_flows_100k) {
     for (auto p : policies)
         for (auto a : algos)
             expect_spread(frames, p, a, true);
+    // The worker indexes a power-of-two table with the low bits: 1024 buckets.
+    // 1023 degrees of freedom: 1e-6 quantiles 822 and 1253.
+    for (auto p : policies)
+        for (auto a : algos) {
+            std::vector<uint32_t> counts(1024);
+            for (const frame& f : frames)
+                ++counts[h(p, a, f) & 1023];
+            const double chi = chi_square(counts, static_cast<double>(frames.size()));
+            EXPECT_GT(chi, 822.0) << to_string(p) << " " << to_string(a);
+            EXPECT_LT(chi, 1253.0) << to_string(p) << " " << to_string(a);
+        }
 }
 
 TEST(flow_hash_spread, one_client_many_ports) {
