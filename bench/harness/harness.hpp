@@ -58,6 +58,9 @@ struct feed {
     // Every frame back where it started: egress in its pool, ingress in
     // access_tx, and nothing queued on the access RX ring.
     bool all_home() const noexcept;
+    // After a failed round: puts back what is still queued on the access RX
+    // ring or in the ingress pool, so the next scenario starts clean.
+    void reset() noexcept;
 };
 
 // Builds the feed: pools, rings, the access port (started), frames written.

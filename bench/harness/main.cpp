@@ -234,6 +234,7 @@ void measure(feed& f, scenario& sc, Poll&& poll, double seconds, std::vector<uin
     for (unsigned i = 0; (i < 16 || rte_rdtsc() < warm_end) && !quit.load(std::memory_order_relaxed); ++i) {
         if (!run_round(f, poll, cycles)) {
             r.error = "did not forward a round of input (frames lost or stuck)";
+            f.reset();
             return;
         }
         ++rounds_fed;
@@ -244,6 +245,7 @@ void measure(feed& f, scenario& sc, Poll&& poll, double seconds, std::vector<uin
            !quit.load(std::memory_order_relaxed)) {
         if (!run_round(f, poll, cycles)) {
             r.error = "did not forward a round of input (frames lost or stuck)";
+            f.reset();
             return;
         }
         rounds.push_back(cycles);
@@ -255,6 +257,7 @@ void measure(feed& f, scenario& sc, Poll&& poll, double seconds, std::vector<uin
     }
     if (!f.all_home()) {
         r.error = "frames missing after the trial (leak or loss)";
+        f.reset();
         return;
     }
     trial_result t;

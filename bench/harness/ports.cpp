@@ -1,5 +1,6 @@
 // Port and input set-up for dpdk-lag-bench (start-up code: it exits on error).
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -139,6 +140,17 @@ bool feed::load_round() noexcept {
         rte_mempool_put_bulk(ingress_pool, p, round);
     }
     return true;
+}
+
+void feed::reset() noexcept {
+    void** p = scratch.data();
+    unsigned n = 0;
+    while ((n = rte_ring_dequeue_burst(access_rx, p, round, nullptr)) != 0)
+        rte_mempool_put_bulk(egress_pool, p, n);
+    while ((n = std::min<unsigned>(rte_mempool_avail_count(ingress_pool), round)) != 0) {
+        if (rte_mempool_get_bulk(ingress_pool, p, n) != 0) break;
+        rte_ring_enqueue_bulk(access_tx, p, n, nullptr);
+    }
 }
 
 bool feed::all_home() const noexcept {
