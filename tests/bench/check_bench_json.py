@@ -26,6 +26,7 @@ def check(cond, what):
 
 check(report.get("hugepages") is False, "--hugepages no must run without hugepages")
 check("--no-huge" in report.get("eal_args", []), "EAL must get --no-huge")
+check(report.get("direction") == "both", "both directions are fed by default")
 check(isinstance(report.get("bond_distribution"), str) and "ext_distrib" in report["bond_distribution"],
       "the report says how the bond was made to distribute")
 scenarios = report.get("scenarios", [])
@@ -38,6 +39,7 @@ for name in want:
         failures.append(f"scenario {name} missing")
         continue
     check(s.get("ok") is True, f"{name}: not ok: {s.get('error')}")
+    check(len(s.get("trial_cycles_per_packet", [])) == 1, f"{name}: one figure per trial")
     for key in ("mpps", "cycles_per_packet", "ratio_to_io_fwd"):
         v = s.get(key)
         check(isinstance(v, (int, float)) and v > 0, f"{name}: {key} = {v!r}, want a positive number")
