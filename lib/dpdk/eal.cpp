@@ -9,14 +9,17 @@
 namespace lag::dpdk {
 
 result<int> eal_init(const std::vector<std::string>& args) {
-    // rte_eal_init may permute and keep pointers into argv for the process's
-    // life, so the strings are copied into storage that is never freed.
-    auto* storage = new std::vector<std::string>(args);
-    auto* argv = new std::vector<char*>();
-    for (auto& a : *storage)
-        argv->push_back(a.data());
-    argv->push_back(nullptr);
-    return eal_init(static_cast<int>(storage->size()), argv->data());
+    // rte_eal_init may permute argv and keep pointers into it for the
+    // process's life (the EAL starts once per process), so the strings live
+    // in static storage.
+    static std::vector<std::string> storage;
+    static std::vector<char*> argv;
+    storage = args;
+    argv.clear();
+    for (auto& a : storage)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    return eal_init(static_cast<int>(storage.size()), argv.data());
 }
 
 result<int> eal_init(int argc, char** argv) {

@@ -25,7 +25,7 @@ public:
     void SetUp() override {
         std::string prefix = "lagdp" + std::to_string(getpid());
         std::vector<std::string> args = {"dp-test", "--no-huge", "--no-pci", "-m", "1024", "--no-shconf",
-                                         "--file-prefix", prefix, "-l", "0-1", "--log-level", "*:warning",
+                                         "--file-prefix", prefix, "-l", "0-1", "--log-level", (getenv("DP_LOG") ? getenv("DP_LOG") : "*:warning"),
                                          "--no-telemetry"};
         auto r = dpdk::eal_init(args);
         ASSERT_TRUE(r.ok()) << r.err().to_string();

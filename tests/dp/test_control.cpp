@@ -9,6 +9,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -96,9 +97,12 @@ protected:
                 flow_frame ff{};
                 ASSERT_TRUE(read_flow(m, ff));
                 member_of[ff.flow].push_back(i);
-                auto [it, first] = next_seq.emplace(ff.flow, 0);
-                EXPECT_EQ(ff.seq, it->second) << "flow " << ff.flow << " lost or reordered a frame";
-                it->second = ff.seq + 1;
+                seqs_of[ff.flow].push_back(ff.seq);
+                if (strict_order) {
+                    auto [it, first] = next_seq.emplace(ff.flow, 0);
+                    EXPECT_EQ(ff.seq, it->second) << "flow " << ff.flow << " lost or reordered a frame";
+                    it->second = ff.seq + 1;
+                }
             }
             free_all(got);
         }
@@ -113,6 +117,12 @@ protected:
     time_point now{};
     std::map<uint32_t, std::vector<unsigned>> member_of; // members each frame of a flow used, in order
     std::map<uint32_t, uint32_t> next_seq;
+    std::map<uint32_t, std::vector<uint32_t>> seqs_of; // sequence numbers of each flow, in arrival order
+    // Checks each flow's frames arrive in order as they are collected. Off
+    // where a worker runs concurrently and a flow moves: its frames still
+    // queued on the old member may then be collected after newer ones on the
+    // new member (as on real links, without the marker protocol).
+    bool strict_order = true;
 };
 
 TEST_F(control_test, member_down_moves_only_its_flows_within_one_control_iteration_and_one_burst) {
@@ -231,6 +241,7 @@ TEST_F(control_test, worker_on_its_own_lcore_switches_snapshots_and_control_recl
     start();
     unsigned lcore = rte_get_next_lcore(-1, 1, 0);
     ASSERT_LT(lcore, RTE_MAX_LCORE) << "the EAL was started with one lcore";
+    strict_order = false;
     std::atomic<bool> quit{false};
     dp::worker::launch_arg arg{&c->worker(0), &quit};
     ASSERT_EQ(rte_eal_remote_launch(dp::worker::lcore_main, &arg, lcore), 0);
@@ -275,11 +286,33 @@ TEST_F(control_test, worker_on_its_own_lcore_switches_snapshots_and_control_recl
     for (int i = 0; i < 3; ++i)
         collect();
     std::printf("threaded: old snapshot reclaimed after %d control iteration(s)\n", polls_until_reclaimed);
+    for (unsigned i = 0; i < members; ++i)
+        EXPECT_EQ(c->totals(mem[i].a).total_drops(), 0u)
+            << "member " << i << " tx_full " << c->totals(mem[i].a).drop(dp::drop_reason::tx_full);
+    EXPECT_EQ(c->totals(host.b).total_drops(), 0u);
     EXPECT_TRUE(reclaimed);
     EXPECT_EQ(c->totals(m1).tx_packets, frozen_tx);
-    // Every frame of every flow arrived, in order (checked in collect).
-    for (auto& [flow, used] : member_of)
+    // Every frame of every flow arrived exactly once; flows that kept their
+    // member arrived in order.
+    unsigned moved = 0;
+    for (auto& [flow, used] : member_of) {
+        auto seqs = seqs_of[flow];
         EXPECT_EQ(used.size(), 400u) << "flow " << flow;
+        bool stayed = std::all_of(used.begin(), used.end(), [&](unsigned m) { return m == used.front(); });
+        if (stayed) {
+            EXPECT_TRUE(std::is_sorted(seqs.begin(), seqs.end())) << "flow " << flow << " reordered on one member";
+        } else {
+            ++moved;
+            EXPECT_EQ(used.front(), 1u) << "flow " << flow << " moved but was not on the member that went down";
+        }
+        std::sort(seqs.begin(), seqs.end());
+        for (uint32_t k = 0; k < seqs.size(); ++k)
+            if (seqs[k] != k) {
+                ADD_FAILURE() << "flow " << flow << " lost or duplicated frame " << k;
+                break;
+            }
+    }
+    EXPECT_GT(moved, 0u);
     EXPECT_EQ(c->totals(host.b).rx_packets, 400u * flows);
 }
 
