@@ -33,6 +33,7 @@
 #include <rte_log.h>
 
 #include "dataplane/dataplane.hpp"
+#include "dpdk/dpdk.hpp"
 #include "harness.hpp"
 #include "hugepages.hpp"
 
@@ -202,8 +203,11 @@ struct scenario {
     std::vector<uint16_t> count_egress_on;   // ports whose TX counts egress
     std::vector<uint16_t> reset_ports;
     port_pair_fwd pair;                      // io_fwd and bond
-    // worker scenarios
+    // worker scenarios: as deployed, with an (empty) control ring to drain
+    // and an RCU QSBR variable to report quiescence on every poll.
     std::unique_ptr<const lag::dp::snapshot> snap;
+    lag::dpdk::ring_ptr control_ring;
+    lag::dpdk::qsbr_ptr qsbr;
     std::unique_ptr<lag::dp::worker> worker;
 };
 
@@ -391,7 +395,8 @@ int run(int argc, char** argv) {
         w.result.name = fmt::format("worker_l34_{}", k);
         w.result.kind = "worker";
         w.result.members = k;
-        w.result.what = fmt::format("dpdk-lag worker (lag::dp::worker::poll_once), l34, CRC32, {} net_null members", k);
+        w.result.what = fmt::format("dpdk-lag worker (lag::dp::worker::poll_once), l34, CRC32, 256 buckets, "
+                                    "control ring and RCU QSBR as deployed, {} net_null members", k);
         lag::dp::membership m;
         m.access_port = f.access_port;
         for (uint32_t i = 0; i < k; ++i)
@@ -405,9 +410,18 @@ int run(int argc, char** argv) {
         m.algo = lag::dp::hash_algo::crc32;
         w.snap = lag::dp::build_snapshot(m, nullptr);
         if (!w.snap) die("build_snapshot refused the benchmark's membership");
+        auto ring = lag::dpdk::make_ring(fmt::format("bench_ctl_w{}", k), 64, lag::dp::control_message_size,
+                                         lag::dpdk::ring_sync::sp_sc, socket);
+        if (!ring) die(ring.err().to_string());
+        w.control_ring = std::move(ring.value());
+        auto qsbr = lag::dpdk::make_qsbr(1);
+        if (!qsbr) die(qsbr.err().to_string());
+        w.qsbr = std::move(qsbr.value());
         lag::dp::worker_config wc;
         wc.initial = w.snap.get();
         wc.burst = burst_size;
+        wc.control_ring = w.control_ring.get();
+        wc.qsbr = w.qsbr.get();
         w.worker = std::make_unique<lag::dp::worker>(wc);
         w.count_egress_on = m.member_ports;
         w.reset_ports = m.member_ports;
