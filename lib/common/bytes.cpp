@@ -14,22 +14,13 @@ std::string to_hex(byte_view b) {
 }
 
 std::optional<bytes> from_hex(std::string_view s) {
-    auto nibble = [](char c) -> int {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-            return c - 'A' + 10;
-        return -1;
-    };
     bytes out;
     out.reserve(s.size() / 2);
     int hi = -1;
     for (char c : s) {
         if (c == ' ' || c == ':' || c == '\n' || c == '\t')
             continue;
-        int n = nibble(c);
+        int n = hex_nibble(c);
         if (n < 0)
             return std::nullopt;
         if (hi < 0) {

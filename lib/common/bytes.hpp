@@ -41,6 +41,17 @@ constexpr void store_be64(uint8_t* p, uint64_t v) noexcept {
     store_be32(p + 4, static_cast<uint32_t>(v));
 }
 
+// The value of one hex digit, or -1.
+constexpr int hex_nibble(char c) noexcept {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 // Hex for tests and diagnostics. Never used on key material (see
 // common/secret.hpp, which has no accessor that formats).
 std::string to_hex(byte_view b);

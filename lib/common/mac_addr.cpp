@@ -1,28 +1,18 @@
 #include "common/mac_addr.hpp"
 
+#include "common/bytes.hpp"
+
 #include <fmt/format.h>
 
 namespace lag {
-
-namespace {
-int hex_digit(char c) noexcept {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-} // namespace
 
 std::optional<mac_addr> mac_addr::parse(std::string_view s) noexcept {
     if (s.size() != 17)
         return std::nullopt;
     mac_addr m;
     for (size_t i = 0; i < 6; ++i) {
-        int hi = hex_digit(s[i * 3]);
-        int lo = hex_digit(s[i * 3 + 1]);
+        int hi = hex_nibble(s[i * 3]);
+        int lo = hex_nibble(s[i * 3 + 1]);
         if (hi < 0 || lo < 0)
             return std::nullopt;
         if (i < 5 && s[i * 3 + 2] != ':' && s[i * 3 + 2] != '-')
