@@ -19,13 +19,20 @@ result<size_t> parse_frame(std::string_view buf, reply& out) {
     if (nl == std::string_view::npos)
         return buf.size() > 32 ? result<size_t>(make_error("frame", "reply header too long"))
                                : result<size_t>(size_t{0});
-    int status = -1;
-    unsigned long len = 0;
-    char extra = 0;
-    std::string head(buf.substr(0, nl));
-    if (std::sscanf(head.c_str(), "%d %lu%c", &status, &len, &extra) != 2 || status < 0 ||
-        status > 1 || len > (64u << 20))
-        return make_error("frame", "malformed reply header '" + head + "'");
+    // Exactly "<0|1> <decimal length>": nothing else is accepted.
+    std::string_view head = buf.substr(0, nl);
+    bool good = head.size() >= 3 && (head[0] == '0' || head[0] == '1') && head[1] == ' ' &&
+                head.size() <= 2 + 9 && (head[2] != '0' || head.size() == 3);
+    size_t len = 0;
+    for (size_t i = 2; good && i < head.size(); ++i) {
+        if (head[i] < '0' || head[i] > '9')
+            good = false;
+        else
+            len = len * 10 + static_cast<size_t>(head[i] - '0');
+    }
+    if (!good)
+        return make_error("frame", "malformed reply header '" + std::string(head) + "'");
+    int status = head[0] - '0';
     if (buf.size() - nl - 1 < len)
         return size_t{0};
     out.status = status;
