@@ -281,7 +281,10 @@ def main():
         print(f"both ends COLLECTING+DISTRIBUTING on both members after {time.monotonic() - t0:.1f} s "
               "(from dpdk-lagd's start)")
 
-        # 2. Traffic both ways, LACP steady while the worker forwards at full load.
+        # 2. Traffic both ways, LACP steady while the worker lcore forwards
+        # (it busy-polls lcore 0; control and LACP run on the main lcore 1).
+        banner = next((l for l in lagd.lines if l.startswith("dpdk-lagd: ")), "")
+        assert "1 worker lcore(s)" in banner and "LACP on the control lcore" in banner, banner
         p0, _, _ = lagd.snapshot()
         s0 = tp.port_stats(bond)
         for _ in range(5):
