@@ -97,6 +97,55 @@ struct reader {
     }
 };
 
+// [lag.lacp] of one [[lag]].
+result<lacp_config> read_lacp(const reader& r, const toml::node& n, const std::string& lag) {
+    lacp_config lc;
+    lc.line = reader::line_of(n);
+    const toml::table* t = n.as_table();
+    if (t == nullptr)
+        return r.fail("type", lc.line, fmt::format("'lacp' in {} must be a table ([lag.lacp])", lag));
+    std::string where = fmt::format("[lag.lacp] of {}", lag);
+    if (auto ok = r.only(*t, {"mode", "rate", "system_priority", "system_id"}, where); !ok)
+        return ok.err();
+    lc.mode = lacp_mode::active;
+    auto mode = r.string(*t, "mode", where, false, lc.line);
+    if (!mode)
+        return mode.err();
+    if (*mode == "passive")
+        lc.mode = lacp_mode::passive;
+    else if (*mode == "off")
+        lc.mode = lacp_mode::off;
+    else if (!mode->empty() && *mode != "active")
+        return r.fail("value", reader::line_of(*t->get("mode")),
+                      fmt::format("{}: mode '{}' is not active, passive or off", where, *mode));
+    auto rate = r.string(*t, "rate", where, false, lc.line);
+    if (!rate)
+        return rate.err();
+    if (*rate == "slow")
+        lc.rate = lacp_rate::slow;
+    else if (!rate->empty() && *rate != "fast")
+        return r.fail("value", reader::line_of(*t->get("rate")),
+                      fmt::format("{}: rate '{}' is not fast or slow", where, *rate));
+    auto prio = r.integer(*t, "system_priority", where, 32768, 1, 65535);
+    if (!prio)
+        return prio.err();
+    lc.system_priority = static_cast<uint16_t>(*prio);
+    auto id = r.string(*t, "system_id", where, false, lc.line);
+    if (!id)
+        return id.err();
+    if (!id->empty()) {
+        auto mac = mac_addr::parse(*id);
+        unsigned line = reader::line_of(*t->get("system_id"));
+        if (!mac)
+            return r.fail("value", line, fmt::format("{}: system_id '{}' is not a MAC address", where, *id));
+        if (mac->bytes == mac_addr{}.bytes || (mac->bytes[0] & 1) != 0)
+            return r.fail("value", line,
+                          fmt::format("{}: system_id {} must be a non-zero unicast address", where, *id));
+        lc.system_id = *mac;
+    }
+    return lc;
+}
+
 } // namespace
 
 const port_config* daemon_config::port(std::string_view name) const {
@@ -181,7 +230,7 @@ result<daemon_config> parse_config(std::string_view text, std::string source) {
         for (const toml::node& n : *a) {
             const toml::table& t = *n.as_table();
             unsigned line = reader::line_of(t);
-            if (auto ok = r.only(t, {"name", "device", "speed"}, "[[port]]"); !ok)
+            if (auto ok = r.only(t, {"name", "device", "speed", "port_priority"}, "[[port]]"); !ok)
                 return ok.err();
             port_config p;
             p.line = line;
@@ -205,6 +254,10 @@ result<daemon_config> parse_config(std::string_view text, std::string source) {
                                   fmt::format("port '{}': speed '{}' is not 1G, 10G or 100G", p.name, *speed));
                 p.speed = *sp;
             }
+            auto prio = r.integer(t, "port_priority", fmt::format("port '{}'", p.name), 32768, 1, 65535);
+            if (!prio)
+                return prio.err();
+            p.port_priority = static_cast<uint16_t>(*prio);
             c.ports.push_back(std::move(p));
         }
     }
@@ -216,7 +269,7 @@ result<daemon_config> parse_config(std::string_view text, std::string source) {
         for (const toml::node& n : *a) {
             const toml::table& t = *n.as_table();
             unsigned line = reader::line_of(t);
-            if (auto ok = r.only(t, {"name", "access", "members", "min_links", "hash", "hash_algo", "buckets"},
+            if (auto ok = r.only(t, {"name", "access", "members", "min_links", "hash", "hash_algo", "buckets", "lacp"},
                                  "[[lag]]");
                 !ok)
                 return ok.err();
@@ -276,6 +329,12 @@ result<daemon_config> parse_config(std::string_view text, std::string source) {
                 return r.fail("value", reader::line_of(*t.get("buckets")),
                               fmt::format("{}: buckets {} is not a power of two", where, *buckets));
             l.buckets = static_cast<size_t>(*buckets);
+            if (const toml::node* lp = t.get("lacp")) {
+                auto lacp = read_lacp(r, *lp, where);
+                if (!lacp)
+                    return lacp.err();
+                l.lacp = *lacp;
+            }
             c.lags.push_back(std::move(l));
         }
     }

@@ -17,6 +17,7 @@
 //   name = "access0"
 //   device = "net_ring0"            # any EAL device: PCI address or vdev string
 //   speed = "10G"                   # optional: 1G, 10G (default), 100G
+//   port_priority = 32768           # optional: LACP port priority of a member, 1..65535
 //   [[lag]]
 //   name = "lag0"
 //   access = "access0"
@@ -25,14 +26,21 @@
 //   hash = "l34"                    # optional: l2, l23, l34 (default), sym-l34
 //   hash_algo = "crc32"             # optional: crc32 (default), toeplitz
 //   buckets = 256                   # optional: power of two, 256..65536
+//   [lag.lacp]                      # optional; without it the LAG is static (mode "off")
+//   mode = "active"                 # active (default), passive, off (static: link up = member)
+//   rate = "fast"                   # fast (default: 1 s / 3 s timeout) or slow (30 s / 90 s)
+//   system_priority = 32768         # 1..65535
+//   system_id = "02:00:00:00:00:01" # default: the first member's MAC
 //
 // Unknown keys, wrong types and bad values are errors naming the file, line
 // and rule; so is anything the LAG model refuses (with the model's rule code).
 
+#include "common/mac_addr.hpp"
 #include "common/result.hpp"
 #include "dataplane/flow.hpp"
 #include "lag/lag.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +51,19 @@ struct port_config {
     std::string name;
     std::string device;
     model::port_speed speed = model::port_speed::g10;
+    uint16_t port_priority = 32768; // LACP, members only
+    unsigned line = 0;
+};
+
+enum class lacp_mode : uint8_t { off, active, passive };
+enum class lacp_rate : uint8_t { fast, slow };
+
+// [lag.lacp]: mode off (the default without the table) is a static LAG.
+struct lacp_config {
+    lacp_mode mode = lacp_mode::off;
+    lacp_rate rate = lacp_rate::fast;
+    uint16_t system_priority = 32768;
+    std::optional<mac_addr> system_id; // nullopt: the first member's MAC
     unsigned line = 0;
 };
 
@@ -54,6 +75,7 @@ struct lag_config {
     dp::hash_policy hash = dp::hash_policy::l34;
     dp::hash_algo hash_algo = dp::hash_algo::crc32;
     size_t buckets = 256;
+    lacp_config lacp;
     unsigned line = 0, members_line = 0, min_links_line = 0, access_line = 0;
 };
 

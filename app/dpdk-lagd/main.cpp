@@ -6,9 +6,11 @@
 // TX queue per worker on every port, starts one worker per worker lcore
 // (none: the main lcore polls the worker itself between control
 // iterations), runs the control loop until SIGINT/SIGTERM (or --duration),
-// stops, prints the counters and closes the ports.
+// stops, prints the counters and closes the ports. With [lag.lacp], LACP runs
+// on the control loop (lacp_setup.hpp) and members get one more TX queue for it.
 #include "config.hpp"
 #include "control/control.hpp"
+#include "lacp_setup.hpp"
 #include "dpdk/dpdk.hpp"
 #include "port.hpp"
 #include "service.hpp"
@@ -182,6 +184,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     const auto& lc = cfg->lags.front();
+    const bool lacp = lag::lagd::lacp_enabled(lc);
 
     // The control socket before the EAL: a socket in use (another daemon)
     // costs nothing and touches no device.
@@ -232,7 +235,7 @@ int main(int argc, char** argv) {
             }
             lag::net::port_setup s;
             s.rx_queues = static_cast<uint16_t>(queues);
-            s.tx_queues = static_cast<uint16_t>(queues);
+            s.tx_queues = static_cast<uint16_t>(queues + (lacp && role == "member" ? 1 : 0)); // last: LACP
             s.rx_desc = cfg->rx_desc;
             s.tx_desc = cfg->tx_desc;
             s.pool = pool->get();
@@ -249,6 +252,7 @@ int main(int argc, char** argv) {
             ports_ok = ports_ok && add_port(m, "member");
 
         std::unique_ptr<lag::ctl::control> ctl;
+        std::unique_ptr<lag::lagd::lacp_runtime> lacp_rt;
         if (ports_ok) {
             lag::ctl::control_config cc;
             cc.lag = lc.name;
@@ -262,6 +266,7 @@ int main(int argc, char** argv) {
             cc.burst = cfg->burst;
             cc.link_poll_interval = std::chrono::milliseconds(cfg->link_poll_ms);
             cc.name_prefix = "lagd";
+            cc.static_lag = !lacp;
             auto c = lag::ctl::control::create(model, cc);
             if (!c) {
                 fmt::print(stderr, "dpdk-lagd: {}\n", c.err().to_string());
@@ -270,17 +275,38 @@ int main(int argc, char** argv) {
                 ctl = std::move(*c);
             }
         }
+        if (ports_ok && lacp) {
+            std::vector<lag::ctl::member_binding> mb;
+            for (size_t i = 1; i < rows.size(); ++i)
+                mb.push_back({rows[i].name, rows[i].id});
+            auto r = lag::lagd::lacp_runtime::start(*cfg, lc, *ctl, model, mb, pool->get(),
+                                                    static_cast<uint16_t>(queues), now());
+            if (!r) {
+                fmt::print(stderr, "dpdk-lagd: LACP: {}\n", r.err().to_string());
+                ports_ok = false;
+            } else {
+                lacp_rt = std::move(*r);
+            }
+        }
+        auto print_all = [&](double secs) {
+            print_counters(*ctl, rows, model, lc.name, secs);
+            if (lacp_rt)
+                lacp_rt->print();
+        };
 
         if (ports_ok) {
-            fmt::print("dpdk-lagd: {} ({}), LAG {} with access {} and members {}, {} worker lcore(s){}\n",
+            fmt::print("dpdk-lagd: {} ({}), LAG {} with access {} and members {}, {} worker lcore(s){}{}\n",
                        cfg->source, model.rules().name, lc.name, lc.access, fmt::join(lc.members, ","), workers,
-                       workers == 0 ? " (the main lcore polls the worker)" : "");
+                       workers == 0 ? " (the main lcore polls the worker)" : "",
+                       lacp ? ", LACP on the control lcore" : ", static");
             std::fflush(stdout);
             std::vector<lag::lagd::port_info> infos;
             for (const auto& r : rows)
                 infos.push_back({r.name, r.role, r.id});
             lag::lagd::service svc(*cfg, model, *ctl, std::move(infos), opt.config);
             svc.set_autosave(cfg->autosave);
+            if (lacp_rt)
+                svc.set_member_view([&](std::string_view port) { return lacp_rt->view(port); });
             if (server) {
                 fmt::print("dpdk-lagd: control socket {}\n", sock_path);
                 std::fflush(stdout);
@@ -312,6 +338,8 @@ int main(int argc, char** argv) {
                 unsigned work = ctl->poll(now());
                 if (server)
                     work += server->poll(handle);
+                if (lacp_rt)
+                    work += lacp_rt->poll(now());
                 if (workers == 0)
                     work += ctl->worker(0).poll_once();
                 auto t = std::chrono::steady_clock::now();
@@ -322,7 +350,7 @@ int main(int argc, char** argv) {
                 if (opt.duration > 0 && t - t0 >= std::chrono::duration<double>(opt.duration))
                     break;
                 if (stats > 0 && t >= next_stats) {
-                    print_counters(*ctl, rows, model, lc.name, std::chrono::duration<double>(t - t0).count());
+                    print_all(std::chrono::duration<double>(t - t0).count());
                     next_stats = t + std::chrono::duration<double>(stats);
                 }
                 if (work == 0 && workers > 0)
@@ -336,11 +364,12 @@ int main(int argc, char** argv) {
             ctl->poll(now()); // drain the punt ring once more
             double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             fmt::print("dpdk-lagd: stopping{}\n", g_quit.load() ? " (signal)" : "");
-            print_counters(*ctl, rows, model, lc.name, secs);
+            print_all(secs);
             ctl->shutdown();
         } else {
             rc = 1;
         }
+        lacp_rt.reset();
         ctl.reset();
         for (const auto& r : rows)
             lag::net::stop_and_close(r.id);

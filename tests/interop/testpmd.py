@@ -6,7 +6,9 @@
 
 The bonding PMD sends LACPDUs only from inside its TX burst, so testpmd runs
 flowgen on the bond port alone (never on the member ports, or it would steal
-their LACPDUs). Always stopped on exit.
+their LACPDUs). Always stopped on exit. `netns` runs it inside a network
+namespace (`ip netns exec`); `bond_args` adds bonding devargs
+("xmit_policy=l34").
 """
 
 import os
@@ -21,7 +23,7 @@ PROMPT = "testpmd> "
 
 class TestPmd:
     def __init__(self, vdevs, bond_members=None, bond_mode=4, file_prefix=None,
-                 extra_eal=(), extra_app=(), lcores="0,1"):
+                 extra_eal=(), extra_app=(), lcores="0,1", netns=None, bond_args=""):
         self.vdevs = list(vdevs)
         self.bond_members = bond_members
         self.bond_mode = bond_mode
@@ -29,6 +31,8 @@ class TestPmd:
         self.extra_eal = list(extra_eal)
         self.extra_app = list(extra_app)
         self.lcores = lcores
+        self.netns = netns
+        self.bond_args = bond_args
         self.proc = None
         self.out = queue.Queue()
         self.log = []
@@ -39,7 +43,8 @@ class TestPmd:
 
     def __enter__(self):
         # testpmd prints with stdio: unbuffer it, or output to a pipe waits for exit.
-        args = ["stdbuf", "-o0", "-e0", "dpdk-testpmd", "--no-huge", "--no-pci", "-m", "1024", "-l", self.lcores,
+        args = ["ip", "netns", "exec", self.netns] if self.netns else []
+        args += ["stdbuf", "-o0", "-e0", "dpdk-testpmd", "--no-huge", "--no-pci", "-m", "1024", "-l", self.lcores,
                 "--file-prefix", self.file_prefix]
         for v in self.vdevs:
             args += ["--vdev", v]
@@ -48,7 +53,8 @@ class TestPmd:
             names = [v.split(",")[0] for v in self.vdevs]
             # DPDK 22.11 spells the bonding devarg 'slave='.
             members = ",".join("slave=" + names[i] for i in self.bond_members)
-            args += ["--vdev", f"net_bonding0,mode={self.bond_mode},{members}"]
+            extra = f",{self.bond_args}" if self.bond_args else ""
+            args += ["--vdev", f"net_bonding0,mode={self.bond_mode},{members}{extra}"]
             portmask = hex(1 << self.bond_port)
         args += self.extra_eal + ["--", "-i", "--total-num-mbufs=16384"]
         if portmask:
@@ -121,3 +127,13 @@ class TestPmd:
             elif "port state:" in line and in_actor:
                 states.append(line.split("port state:")[1].strip())
         return states
+
+    def port_stats(self, port):
+        """RX-packets, TX-packets and RX-missed of `port` from `show port stats`."""
+        text = self.cmd(f"show port stats {port}")
+        out = {}
+        for line in text.splitlines():
+            for key in ("RX-packets", "TX-packets", "RX-missed"):
+                if key + ":" in line:
+                    out[key] = int(line.split(key + ":")[1].split()[0])
+        return out
