@@ -39,7 +39,7 @@ trap 'exit 130' INT TERM
 
 echo "== 1. dpdk-lagd on its embedded default for ${secs}s"
 "$lagd" -- --print-default-config | grep -v '^#' | grep -v '^$' | sed 's/^/    /'
-"$lagd" "${eal[@]}" -- --duration "$secs" 2>&1 | grep -v -e '^EAL:' -e '^TELEMETRY:'
+"$lagd" "${eal[@]}" -- --socket none --duration "$secs" 2>&1 | grep -v -e '^EAL:' -e '^TELEMETRY:'
 
 echo
 echo "== 2. 512 flows replayed on the access port, ${secs}s"
@@ -75,7 +75,7 @@ min_links = 1
 hash = "l34"
 TOML
 sed 's/^/    /' "$tmp/demo.toml"
-"$lagd" "${eal[@]}" -- --config "$tmp/demo.toml" --duration "$secs" 2>&1 | grep -v -e '^EAL:' -e '^TELEMETRY:'
+"$lagd" "${eal[@]}" -- --socket none --config "$tmp/demo.toml" --duration "$secs" 2>&1 | grep -v -e '^EAL:' -e '^TELEMETRY:'
 
 echo
 echo "== 3. LACP: dpdk-lagd against DPDK's bonding PMD (dpdk-testpmd, mode 4) over veths"
@@ -129,7 +129,7 @@ ip netns exec "$ns_tp" stdbuf -oL dpdk-testpmd --no-huge --no-pci -m 1024 -l 0,1
     >"$tmp/testpmd.log" 2>&1 </dev/null &
 pids+=($!)
 ip netns exec "$ns_lagd" stdbuf -oL "$lagd" --no-huge --no-pci -m 1024 -l 0,1 --main-lcore 1 \
-    --file-prefix "lagd-lacp-$$" --log-level '*:warning' -- --config "$tmp/lacp.toml" --stats 1 \
+    --file-prefix "lagd-lacp-$$" --log-level '*:warning' -- --config "$tmp/lacp.toml" --stats 1 --socket "$tmp/lagd.sock" \
     >"$tmp/lagd.log" 2>&1 &
 pids+=($!)
 # Follow dpdk-lagd's LACP lines and the traffic it forwards, once a second:
@@ -151,3 +151,7 @@ for _ in $(seq 1 12); do
 done
 echo "   testpmd's bond port (its last stats print):"
 grep -E 'RX-packets|TX-packets' "$tmp/testpmd.log" | tail -2 | sed 's/^ */    /'
+echo "   lagctl show lag (dpdk-lagd's control socket):"
+./build/app/lagctl/lagctl --socket "$tmp/lagd.sock" show lag | sed 's/^/    /' || true
+echo "   lagctl show lacp:"
+./build/app/lagctl/lagctl --socket "$tmp/lagd.sock" show lacp | sed 's/^/    /' || true
