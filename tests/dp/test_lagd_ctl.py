@@ -203,6 +203,19 @@ def run(tmp):
     try:
         j = show_json(sock)
         check(j.get("min_links") == 2 and j.get("hash") == "sym-l34", "after restart: saved min-links and hash")
+        # An unsaved change, then SIGKILL: the next start comes up from the
+        # last saved config, and the stale socket file is taken over.
+        check(ctl(sock, "set lag lag0 min-links 1")[0] == 0, "unsaved change before SIGKILL")
+        p.kill()
+        p.wait()
+        check(os.path.exists(sock), "SIGKILL leaves the socket file behind")
+    finally:
+        if p.poll() is None:
+            stop(p)
+    p = start("lagdctl4", sock, cfg)
+    try:
+        j = show_json(sock)
+        check(j.get("min_links") == 2, "after SIGKILL: the last saved config (min-links 2), stale socket replaced")
     finally:
         stop(p)
 
