@@ -23,12 +23,14 @@
 //   hash = "l34"                    # optional: l2, l23, l34 (default), sym-l34
 //   hash_algo = "crc32"             # optional: crc32 (default), toeplitz
 //   buckets = 256                   # optional: power of two, 256..65536
+//   [lag.macsec]                    # optional: MACsec, see macsec_config.hpp
 //
 // Unknown keys, wrong types and bad values are errors naming the file, line
 // and rule; so is anything the LAG model refuses (with the model's rule code).
 
 #include "common/result.hpp"
 #include "dataplane/flow.hpp"
+#include "macsec_config.hpp"
 #include "lag/lag.hpp"
 
 #include <string>
@@ -52,6 +54,7 @@ struct lag_config {
     dp::hash_policy hash = dp::hash_policy::l34;
     dp::hash_algo hash_algo = dp::hash_algo::crc32;
     size_t buckets = 256;
+    macsec_config macsec;            // enabled only with a [lag.macsec] table
     unsigned line = 0, members_line = 0, min_links_line = 0, access_line = 0;
 };
 

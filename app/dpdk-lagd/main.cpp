@@ -10,6 +10,7 @@
 #include "config.hpp"
 #include "control/control.hpp"
 #include "dpdk/dpdk.hpp"
+#include "macsec_setup.hpp"
 #include "port.hpp"
 
 #include <fmt/format.h>
@@ -236,6 +237,20 @@ int main(int argc, char** argv) {
             }
         }
 
+        lag::lagd::port_ids member_ids;
+        for (size_t i = 1; i < rows.size(); ++i)
+            member_ids.emplace_back(rows[i].name, rows[i].id);
+        std::unique_ptr<lag::ctl::macsec_driver> msd;
+        if (ports_ok) {
+            auto d = lag::lagd::start_static_macsec(*ctl, lc, member_ids);
+            if (!d) {
+                fmt::print(stderr, "dpdk-lagd: MACsec: {}\n", d.err().to_string());
+                ports_ok = false;
+            } else {
+                msd = std::move(*d);
+            }
+        }
+
         if (ports_ok) {
             fmt::print("dpdk-lagd: {} ({}), LAG {} with access {} and members {}, {} worker lcore(s){}\n",
                        cfg->source, model.rules().name, lc.name, lc.access, fmt::join(lc.members, ","), workers,
@@ -255,6 +270,8 @@ int main(int argc, char** argv) {
             auto next_stats = t0 + std::chrono::duration<double>(stats);
             while (!g_quit.load(std::memory_order_relaxed)) {
                 unsigned work = ctl->poll(now());
+                if (msd)
+                    work += msd->poll();
                 if (workers == 0)
                     work += ctl->worker(0).poll_once();
                 auto t = std::chrono::steady_clock::now();
@@ -273,10 +290,13 @@ int main(int argc, char** argv) {
             double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             fmt::print("dpdk-lagd: stopping{}\n", g_quit.load() ? " (signal)" : "");
             print_counters(*ctl, rows, model, lc.name, secs);
+            if (msd)
+                lag::lagd::print_macsec_counters(*msd, *ctl, member_ids);
             ctl->shutdown();
         } else {
             rc = 1;
         }
+        msd.reset();
         ctl.reset();
         for (const auto& r : rows)
             lag::net::stop_and_close(r.id);
