@@ -165,6 +165,12 @@ int main(int argc, char** argv) {
         return 2;
     }
     const auto& lc = cfg->lags.front();
+    if (lc.macsec.enabled) { // the key file's mode and syntax, before the EAL (keys wiped at once)
+        if (auto k = lag::lagd::load_key_file(lc.macsec.key_file); !k) {
+            fmt::print(stderr, "dpdk-lagd: config refused: {}\n", k.err().message + " [rule: " + k.err().code + "]");
+            return 2;
+        }
+    }
 
     auto eal = lag::dpdk::eal_init(sep, argv);
     if (!eal) {
