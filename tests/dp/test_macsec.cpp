@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <rte_ethdev.h>
 
+#include <set>
 #include <tuple>
 
 using namespace lag;
@@ -418,5 +419,108 @@ INSTANTIATE_TEST_SUITE_P(annex_c, annex_c_dp, ::testing::ValuesIn(macsec::annex_
                                      ch = '_';
                              return n;
                          });
+
+} // namespace
+
+// ---- two workers share one transmit SA ------------------------------------------
+namespace {
+
+TEST(macsec_two_workers, share_the_transmit_sa_without_reusing_a_pn_and_each_verifies_its_queue) {
+    const cipher_suite suite = cipher_suite::gcm_aes_xpn_256;
+    wire host = make_wire("mw_acc", 2), mem = make_wire("mw_m0", 2);
+    {
+        model::lag_model model;
+        ASSERT_TRUE(model.add_port("m0", model::port_speed::g10).ok());
+        ASSERT_TRUE(
+            model.create_lag({.name = "lag0", .speed = model::port_speed::g10, .members = {"m0"}, .min_links = 1}).ok());
+        ctl::control_config cfg;
+        cfg.lag = "lag0";
+        cfg.access_port = host.b;
+        cfg.members.push_back({"m0", mem.a});
+        cfg.name_prefix = "mw";
+        cfg.workers = 2;
+        auto cr = ctl::control::create(model, cfg);
+        ASSERT_TRUE(cr.ok()) << cr.err().to_string();
+        auto& c = *cr;
+        auto d = ctl::macsec_driver::create(*c);
+        ASSERT_TRUE(d.ok());
+        auto& drv = *d;
+        macsec::secy_config sc;
+        sc.sci = our_sci;
+        sc.suite = suite;
+        const macsec::sci_t peers[] = {peer_sci};
+        ASSERT_TRUE(drv->add_port(mem.a, sc, peers).ok());
+        ASSERT_TRUE(drv->install_tx_sa(mem.a, 0, params(suite, 0x10, 1)).ok());
+        ASSERT_TRUE(drv->enable_tx_sa(mem.a, 0).ok());
+        ASSERT_TRUE(drv->install_rx_sa(mem.a, peer_sci, 0, params(suite, 0x40, 2)).ok());
+
+        auto eng = crypto::engine::create();
+        ASSERT_TRUE(eng.ok());
+        macsec::secy_config pc = sc;
+        pc.sci = peer_sci;
+        pc.replay_window = 1024; // two queues: the partner sees the workers' PN ranges interleaved
+        auto partner = macsec::secy::create(pc);
+        ASSERT_TRUE(partner.ok());
+        ASSERT_TRUE((*partner)->add_rx_sc(our_sci).ok());
+        auto prx = macsec::rx_sa::create(**eng, 0, params(suite, 0x10, 1));
+        ASSERT_TRUE(prx.ok());
+        ASSERT_TRUE((*partner)->install_rx_sa(our_sci, std::move(*prx)).ok());
+        auto ptx = macsec::tx_sa::create(**eng, 0, params(suite, 0x40, 2));
+        ASSERT_TRUE(ptx.ok());
+        ASSERT_TRUE((*partner)->install_tx_sa(std::move(*ptx)).ok());
+        ASSERT_TRUE((*partner)->set_encoding_sa(0).ok());
+
+        std::set<uint32_t> pns;
+        size_t verified = 0, sent = 0, delivered = 0;
+        for (uint32_t round = 0; round < 5; ++round) {
+            std::vector<std::vector<uint8_t>> q0, q1;
+            for (uint32_t f = 0; f < 6; ++f) {
+                q0.push_back(udp_frame(f, round, 200));
+                q1.push_back(udp_frame(f + 100, round, 300));
+            }
+            ASSERT_EQ(inject(host.a, q0, 0), q0.size());
+            ASSERT_EQ(inject(host.a, q1, 1), q1.size());
+            // Ingress on queue 1 only: worker 1 verifies with its own rx SA.
+            std::vector<std::vector<uint8_t>> prot;
+            for (const auto& fr : q0) {
+                std::vector<uint8_t> buf(64 + fr.size() + 64);
+                std::copy(fr.begin(), fr.end(), buf.begin() + 64);
+                macsec::frame f{buf.data() + 64, static_cast<uint32_t>(fr.size()), 64, 64};
+                ASSERT_EQ((*partner)->protect(**eng, f), macsec::tx_status::protected_frame);
+                prot.emplace_back(f.data, f.data + f.len);
+            }
+            ASSERT_EQ(inject(mem.b, prot, 1), prot.size());
+            sent += q0.size() + q1.size();
+            c->poll(time_point{});
+            drv->poll();
+            c->worker(0).poll_once();
+            c->worker(1).poll_once();
+            for (uint16_t q : {0, 1}) {
+                auto got = drain(mem.b, q);
+                for (rte_mbuf* m : got) {
+                    const uint8_t* b = rte_pktmbuf_mtod(m, const uint8_t*);
+                    pns.insert(load_be32(b + 16));
+                    macsec::frame f{rte_pktmbuf_mtod(m, uint8_t*), m->data_len, rte_pktmbuf_headroom(m),
+                                    static_cast<uint32_t>(rte_pktmbuf_tailroom(m))};
+                    verified += macsec::delivered((*partner)->verify(**eng, f));
+                }
+                free_all(got);
+            }
+            auto back = drain(host.a, 1);
+            delivered += back.size();
+            free_all(back);
+        }
+        EXPECT_EQ(verified, sent);
+        EXPECT_EQ(pns.size(), sent) << "every frame had its own PN";
+        EXPECT_EQ(delivered, 30u);
+        EXPECT_EQ(drv->tx_totals(mem.a).out_pkts_encrypted, sent);
+        EXPECT_EQ(drv->rx_totals(mem.a).in_pkts_ok, 30u);
+        c->shutdown();
+        drv.reset();
+    }
+    destroy_wire(host);
+    destroy_wire(mem);
+    EXPECT_EQ(pool_in_use(), 0u) << "mbufs leaked";
+}
 
 } // namespace
