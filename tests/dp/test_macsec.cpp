@@ -524,3 +524,57 @@ TEST(macsec_two_workers, share_the_transmit_sa_without_reusing_a_pn_and_each_ver
 }
 
 } // namespace
+
+// ---- validate check / disabled: unprotected frames pass --------------------------
+namespace {
+
+void clear_frames_under(macsec::validate_frames v, const std::string& tag) {
+    wire host = make_wire(tag + "acc"), mem = make_wire(tag + "m0");
+    {
+        model::lag_model model;
+        ASSERT_TRUE(model.add_port("m0", model::port_speed::g10).ok());
+        ASSERT_TRUE(
+            model.create_lag({.name = "lag0", .speed = model::port_speed::g10, .members = {"m0"}, .min_links = 1}).ok());
+        ctl::control_config cfg;
+        cfg.lag = "lag0";
+        cfg.access_port = host.b;
+        cfg.members.push_back({"m0", mem.a});
+        cfg.name_prefix = tag;
+        auto c = ctl::control::create(model, cfg);
+        ASSERT_TRUE(c.ok());
+        auto d = ctl::macsec_driver::create(**c);
+        ASSERT_TRUE(d.ok());
+        macsec::secy_config sc;
+        sc.sci = our_sci;
+        sc.suite = cipher_suite::gcm_aes_256;
+        sc.validate = v;
+        const macsec::sci_t peers[] = {peer_sci};
+        ASSERT_TRUE((*d)->add_port(mem.a, sc, peers).ok());
+        std::vector<std::vector<uint8_t>> in = {udp_frame(1, 1), udp_frame(2, 1, 300)};
+        ASSERT_EQ(inject(mem.b, in), in.size());
+        (*c)->poll(time_point{});
+        (*d)->poll();
+        (*c)->worker(0).poll_once();
+        auto back = drain(host.a);
+        std::vector<std::vector<uint8_t>> out;
+        for (rte_mbuf* m : back)
+            out.push_back(bytes_of(m));
+        free_all(back);
+        const bool pass = v != macsec::validate_frames::strict;
+        EXPECT_EQ(out, pass ? in : std::vector<std::vector<uint8_t>>{}) << to_string(v);
+        EXPECT_EQ((*d)->secy_totals(mem.a).in_pkts_untagged, pass ? 2u : 0u);
+        EXPECT_EQ((*d)->secy_totals(mem.a).in_pkts_no_tag, pass ? 0u : 2u);
+        (*c)->shutdown();
+    }
+    destroy_wire(host);
+    destroy_wire(mem);
+    EXPECT_EQ(pool_in_use(), 0u) << "mbufs leaked";
+}
+
+TEST(macsec_validate, unprotected_frames_pass_under_check_and_disabled_and_drop_under_strict) {
+    clear_frames_under(macsec::validate_frames::check, "vchk");
+    clear_frames_under(macsec::validate_frames::disabled, "vdis");
+    clear_frames_under(macsec::validate_frames::strict, "vstr");
+}
+
+} // namespace
