@@ -5,12 +5,17 @@
 #      all alike, so one flow and one member);
 #   2. a traffic mix of 512 flows (IPv4/IPv6, TCP/UDP, 60 to 1464 bytes)
 #      replayed forever from a pcap on the access port, spread over both members;
-#   3. LACP: dpdk-lagd against DPDK's bonding PMD in 802.3ad mode (dpdk-testpmd)
+#   3. the same LAG with static MACsec keys (GCM-AES-XPN-256, SCI in every
+#      SecTAG, the provider profile): the workers protect every egress frame;
+#      the net_null members' endless clear frames are dropped as untagged
+#      (validate strict) and counted. Keys are drawn at random into a key file
+#      created 0600, and never printed.
+#   4. LACP: dpdk-lagd against DPDK's bonding PMD in 802.3ad mode (dpdk-testpmd)
 #      over two veth pairs between two network namespaces: both ends converge
 #      (timestamps, per-member mux state) before any traffic flows, then the
 #      same 512 flows cross one way and testpmd's flowgen the other.
-# No hugepages and no NIC needed. DEMO_SECONDS sets the length of runs 1 and 2.
-# Part 3 needs root (network namespaces); everything it made is removed on
+# No hugepages and no NIC needed. DEMO_SECONDS sets the length of runs 1 to 3.
+# Part 4 needs root (network namespaces); everything it made is removed on
 # exit, also on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,7 +83,46 @@ sed 's/^/    /' "$tmp/demo.toml"
 "$lagd" "${eal[@]}" -- --socket none --config "$tmp/demo.toml" --duration "$secs" 2>&1 | grep -v -e '^EAL:' -e '^TELEMETRY:'
 
 echo
-echo "== 3. LACP: dpdk-lagd against DPDK's bonding PMD (dpdk-testpmd, mode 4) over veths"
+echo "== 3. the same LAG with static MACsec keys (GCM-AES-XPN-256), ${secs}s"
+key() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
+( umask 077; printf 'm0-tx = %s\nm0-rx = %s\nm1-tx = %s\nm1-rx = %s\n' "$(key)" "$(key)" "$(key)" "$(key)" > "$tmp/keys" )
+ls -l "$tmp/keys" | awk '{print "    key file mode " $1}'
+salt=$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')
+cat >> "$tmp/demo.toml" <<TOML
+[lag.macsec]
+mode = "static"
+cipher = "gcm-aes-xpn-256"
+include_sci = true
+confidentiality_offset = 0
+replay_window = 0
+validate = "strict"
+key_file = "keys"
+[[lag.macsec.member]]
+port = "m0"
+sci = "020000000a00-0001"
+tx_key = "m0-tx"
+tx_ssci = 1
+tx_salt = "$salt"
+peer_sci = "020000000b00-0001"
+rx_key = "m0-rx"
+rx_ssci = 2
+rx_salt = "$salt"
+[[lag.macsec.member]]
+port = "m1"
+sci = "020000000a01-0001"
+tx_key = "m1-tx"
+tx_ssci = 1
+tx_salt = "$salt"
+peer_sci = "020000000b01-0001"
+rx_key = "m1-rx"
+rx_ssci = 2
+rx_salt = "$salt"
+TOML
+sed -n '/lag.macsec/,$p' "$tmp/demo.toml" | sed 's/^/    /'
+"$lagd" "${eal[@]}" -- --socket none --config "$tmp/demo.toml" --duration "$secs" 2>&1 | grep -v -e '^EAL:' -e '^TELEMETRY:'
+
+echo
+echo "== 4. LACP: dpdk-lagd against DPDK's bonding PMD (dpdk-testpmd, mode 4) over veths"
 if [[ $(id -u) -ne 0 ]]; then
     echo "   (skipped: needs root for network namespaces)"
     exit 0

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <bit>
 #include <fstream>
 #include <set>
@@ -269,7 +270,7 @@ result<daemon_config> parse_config(std::string_view text, std::string source) {
         for (const toml::node& n : *a) {
             const toml::table& t = *n.as_table();
             unsigned line = reader::line_of(t);
-            if (auto ok = r.only(t, {"name", "access", "members", "min_links", "hash", "hash_algo", "buckets", "lacp"},
+            if (auto ok = r.only(t, {"name", "access", "members", "min_links", "hash", "hash_algo", "buckets", "lacp", "macsec"},
                                  "[[lag]]");
                 !ok)
                 return ok.err();
@@ -335,6 +336,14 @@ result<daemon_config> parse_config(std::string_view text, std::string source) {
                     return lacp.err();
                 l.lacp = *lacp;
             }
+            if (const toml::node* ms = t.get("macsec")) {
+                if (!ms->is_table())
+                    return r.fail("type", reader::line_of(*ms), "'macsec' must be a table ([lag.macsec])");
+                auto mc = parse_macsec(*ms->as_table(), c.source);
+                if (!mc)
+                    return mc.err();
+                l.macsec = std::move(*mc);
+            }
             c.lags.push_back(std::move(l));
         }
     }
@@ -348,6 +357,33 @@ result<daemon_config> load_config(const std::string& path) {
     std::stringstream ss;
     ss << in.rdbuf();
     return parse_config(ss.str(), path);
+}
+
+// [lag.macsec] against the LAG: one entry per member, and the profile's rules.
+static result<void> check_macsec_config(const daemon_config& c, const model::profile& prof) {
+    reader r{c.source};
+    const lag_config& l = c.lags.front();
+    const macsec_config& m = l.macsec;
+    if (!m.enabled)
+        return ok_v;
+    for (const auto& mm : m.members) {
+        const bool member = std::find(l.members.begin(), l.members.end(), mm.port) != l.members.end();
+        if (!member)
+            return r.fail("macsec-member", mm.line, fmt::format("MACsec member '{}' is not a member of LAG '{}'",
+                                                                mm.port, l.name));
+        auto ok = model::check_macsec(prof, c.port(mm.port)->speed, m.suite, key_length(m.suite), m.include_sci);
+        if (!ok)
+            return r.fail(ok.err().code.c_str(), m.line, fmt::format("[lag.macsec]: {}", ok.err().message));
+    }
+    for (const auto& p : l.members) {
+        bool found = false;
+        for (const auto& mm : m.members)
+            found = found || mm.port == p;
+        if (!found)
+            return r.fail("macsec-member", m.line,
+                          fmt::format("[lag.macsec]: LAG member '{}' has no [[lag.macsec.member]]", p));
+    }
+    return ok_v;
 }
 
 result<void> check_config(const daemon_config& c, model::lag_model& model) {
@@ -390,6 +426,8 @@ result<void> check_config(const daemon_config& c, model::lag_model& model) {
             return r.fail(code.c_str(), line, fmt::format("{}: {}", where, ev.err().message));
         }
     }
+    if (auto ok = check_macsec_config(c, *prof); !ok)
+        return ok;
     auto inv = model.check_invariants();
     if (!inv)
         return inv.err();

@@ -31,6 +31,7 @@
 //   rate = "fast"                   # fast (default: 1 s / 3 s timeout) or slow (30 s / 90 s)
 //   system_priority = 32768         # 1..65535
 //   system_id = "02:00:00:00:00:01" # default: the first member's MAC
+//   [lag.macsec]                    # optional: MACsec, see macsec_config.hpp
 //
 // Unknown keys, wrong types and bad values are errors naming the file, line
 // and rule; so is anything the LAG model refuses (with the model's rule code).
@@ -38,6 +39,7 @@
 #include "common/mac_addr.hpp"
 #include "common/result.hpp"
 #include "dataplane/flow.hpp"
+#include "macsec_config.hpp"
 #include "lag/lag.hpp"
 
 #include <optional>
@@ -76,6 +78,7 @@ struct lag_config {
     dp::hash_algo hash_algo = dp::hash_algo::crc32;
     size_t buckets = 256;
     lacp_config lacp;
+    macsec_config macsec;            // enabled only with a [lag.macsec] table
     unsigned line = 0, members_line = 0, min_links_line = 0, access_line = 0;
 };
 

@@ -12,6 +12,7 @@
 #include "control/control.hpp"
 #include "lacp_setup.hpp"
 #include "dpdk/dpdk.hpp"
+#include "macsec_setup.hpp"
 #include "port.hpp"
 #include "service.hpp"
 #include "telemetry.hpp"
@@ -185,6 +186,12 @@ int main(int argc, char** argv) {
     }
     const auto& lc = cfg->lags.front();
     const bool lacp = lag::lagd::lacp_enabled(lc);
+    if (lc.macsec.enabled) { // the key file's mode and syntax, before the EAL (keys wiped at once)
+        if (auto k = lag::lagd::load_key_file(lc.macsec.key_file); !k) {
+            fmt::print(stderr, "dpdk-lagd: config refused: {}\n", k.err().message + " [rule: " + k.err().code + "]");
+            return 2;
+        }
+    }
 
     // The control socket before the EAL: a socket in use (another daemon)
     // costs nothing and touches no device.
@@ -294,6 +301,20 @@ int main(int argc, char** argv) {
                 lacp_rt->print();
         };
 
+        lag::lagd::port_ids member_ids;
+        for (size_t i = 1; i < rows.size(); ++i)
+            member_ids.emplace_back(rows[i].name, rows[i].id);
+        std::unique_ptr<lag::ctl::macsec_driver> msd;
+        if (ports_ok) {
+            auto d = lag::lagd::start_static_macsec(*ctl, lc, member_ids);
+            if (!d) {
+                fmt::print(stderr, "dpdk-lagd: MACsec: {}\n", d.err().to_string());
+                ports_ok = false;
+            } else {
+                msd = std::move(*d);
+            }
+        }
+
         if (ports_ok) {
             fmt::print("dpdk-lagd: {} ({}), LAG {} with access {} and members {}, {} worker lcore(s){}{}\n",
                        cfg->source, model.rules().name, lc.name, lc.access, fmt::join(lc.members, ","), workers,
@@ -340,6 +361,8 @@ int main(int argc, char** argv) {
                     work += server->poll(handle);
                 if (lacp_rt)
                     work += lacp_rt->poll(now());
+                if (msd)
+                    work += msd->poll();
                 if (workers == 0)
                     work += ctl->worker(0).poll_once();
                 auto t = std::chrono::steady_clock::now();
@@ -365,10 +388,13 @@ int main(int argc, char** argv) {
             double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             fmt::print("dpdk-lagd: stopping{}\n", g_quit.load() ? " (signal)" : "");
             print_all(secs);
+            if (msd)
+                lag::lagd::print_macsec_counters(*msd, *ctl, member_ids);
             ctl->shutdown();
         } else {
             rc = 1;
         }
+        msd.reset();
         lacp_rt.reset();
         ctl.reset();
         for (const auto& r : rows)

@@ -55,6 +55,10 @@ result<std::unique_ptr<control>> control::create(model::lag_model& model, const 
         if (!r)
             return r.err();
         c->_rings.push_back(std::move(*r));
+        auto e = crypto::engine::create();
+        if (!e)
+            return e.err();
+        c->_engines.push_back(std::move(*e));
     }
 
     // Links as they are now.
@@ -91,6 +95,7 @@ result<std::unique_ptr<control>> control::create(model::lag_model& model, const 
         wc.qsbr = c->_qsbr.get();
         wc.burst = cfg.burst;
         wc.tx_retries = cfg.tx_retries;
+        wc.engine = c->_engines[i].get();
         c->_workers.push_back(std::make_unique<dp::worker>(wc));
     }
     return c;
@@ -275,6 +280,12 @@ dp::port_totals control::totals(uint16_t port) const noexcept {
     for (const auto& w : _workers)
         t.add(w->counters().ports[port]);
     return t;
+}
+
+bool control::post(unsigned worker, const dp::control_message& m) noexcept {
+    if (worker >= _rings.size())
+        return false;
+    return rte_ring_sp_enqueue_elem(_rings[worker].get(), const_cast<dp::control_message*>(&m), sizeof m) == 0;
 }
 
 void control::shutdown() {

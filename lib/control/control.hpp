@@ -16,6 +16,7 @@
 
 #include "common/result.hpp"
 #include "common/time.hpp"
+#include "crypto/crypto.hpp"
 #include "dataplane/dataplane.hpp"
 #include "dpdk/dpdk.hpp"
 #include "lag/lag.hpp"
@@ -117,6 +118,12 @@ public:
     size_t snapshots_awaiting_reclaim() const noexcept { return _retired.size(); }
     bool member_link(unsigned slot) const noexcept { return _link[slot]; }
 
+    // For other control-core drivers (MACsec): enqueues one message on
+    // worker i's ring, behind any snapshot already there. False if the ring
+    // is full (retry later).
+    bool post(unsigned worker, const dp::control_message& m) noexcept;
+    rte_rcu_qsbr* qsbr() const noexcept { return _qsbr.get(); }
+
     // Call after every worker stopped: drains the punt ring and the message
     // rings and frees every retired snapshot.
     void shutdown();
@@ -142,6 +149,7 @@ private:
     dpdk::qsbr_ptr _qsbr;
     dpdk::ring_ptr _punt;
     std::vector<dpdk::ring_ptr> _rings;
+    std::vector<std::unique_ptr<crypto::engine>> _engines; // one per worker (ipsec-mb manager)
     std::vector<std::unique_ptr<dp::worker>> _workers;
     std::vector<bool> _pending; // per worker: current snapshot not yet enqueued
     std::unique_ptr<const dp::snapshot> _current;

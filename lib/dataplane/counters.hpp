@@ -37,8 +37,10 @@ enum class drop_reason : uint8_t {
     tx_full,        // the port did not take the frame within the retry budget
     not_collecting, // ingress from a member that is not collecting
     punt_full,      // slow-protocol/EAPOL frame and the punt ring was full
+    macsec_tx,      // MACsec protect refused it (the reason: macsec_tx[tx_status])
+    macsec_rx,      // MACsec verify refused it (the reason: macsec_rx[rx_status])
 };
-inline constexpr size_t drop_reason_count = 5;
+inline constexpr size_t drop_reason_count = 7;
 constexpr std::string_view to_string(drop_reason r) {
     switch (r) {
     case drop_reason::lag_down: return "lag_down";
@@ -46,9 +48,15 @@ constexpr std::string_view to_string(drop_reason r) {
     case drop_reason::tx_full: return "tx_full";
     case drop_reason::not_collecting: return "not_collecting";
     case drop_reason::punt_full: return "punt_full";
+    case drop_reason::macsec_tx: return "macsec_tx";
+    case drop_reason::macsec_rx: return "macsec_rx";
     }
     return "?";
 }
+
+// MACsec outcomes per frame, indexed by macsec::tx_status / rx_status.
+inline constexpr size_t macsec_tx_status_count = 8;
+inline constexpr size_t macsec_rx_status_count = 12;
 
 struct alignas(cache_line_size) port_counters {
     counter rx_packets, rx_bytes; // received on this port
@@ -56,6 +64,11 @@ struct alignas(cache_line_size) port_counters {
     counter punted;               // received here and handed to control
     std::array<counter, drop_reason_count> drops; // attributed to the port received on (lag_down,
                                                   // no_member, not_collecting, punt_full) or sent on (tx_full)
+
+    // MACsec on a member: what protect did to each frame sent here, what
+    // verify did to each frame received here (delivered or dropped).
+    std::array<counter, macsec_tx_status_count> macsec_tx;
+    std::array<counter, macsec_rx_status_count> macsec_rx;
 
     counter& drop(drop_reason r) noexcept { return drops[static_cast<size_t>(r)]; }
     const counter& drop(drop_reason r) const noexcept { return drops[static_cast<size_t>(r)]; }
@@ -65,12 +78,16 @@ struct alignas(cache_line_size) worker_counters {
     std::array<port_counters, max_ports> ports;
     counter polls;             // poll_once() calls
     counter snapshots_applied; // membership snapshots switched to
+    counter macsec_messages;   // MACsec messages applied
+    counter macsec_refused;    // MACsec messages that did not fit (bad port, suite, SC)
 };
 
 // A plain copy for control and display: the sum over workers.
 struct port_totals {
     uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0, punted = 0;
     std::array<uint64_t, drop_reason_count> drops{};
+    std::array<uint64_t, macsec_tx_status_count> macsec_tx{};
+    std::array<uint64_t, macsec_rx_status_count> macsec_rx{};
 
     uint64_t drop(drop_reason r) const noexcept { return drops[static_cast<size_t>(r)]; }
     uint64_t total_drops() const noexcept {
@@ -87,6 +104,10 @@ struct port_totals {
         punted += c.punted.load();
         for (size_t i = 0; i < drop_reason_count; ++i)
             drops[i] += c.drops[i].load();
+        for (size_t i = 0; i < macsec_tx_status_count; ++i)
+            macsec_tx[i] += c.macsec_tx[i].load();
+        for (size_t i = 0; i < macsec_rx_status_count; ++i)
+            macsec_rx[i] += c.macsec_rx[i].load();
     }
 };
 

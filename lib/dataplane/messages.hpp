@@ -11,8 +11,25 @@ struct snapshot;
 
 enum class message_kind : uint32_t {
     snapshot = 1, // ptr: the new const snapshot*; the worker switches to it
-    // later: MACsec SA install / retire
+    // MACsec (802.1AE) on a member port. `arg` packs small fields, see
+    // macsec_arg(). The objects are owned by the control core, which keeps
+    // them (and their keys) until every worker reported quiescence after the
+    // message that detached them.
+    macsec_secy = 2,      // arg: port; ptr: macsec::secy* (null: MACsec off on that port)
+    macsec_tx_sa = 3,     // arg: port; ptr: macsec::tx_sa*, attached at its AN
+    macsec_tx_detach = 4, // arg: port, an
+    macsec_encoding = 5,  // arg: port, an: the SA protect uses from now on
+    macsec_rx_sa = 6,     // arg: port, sc (index in add_rx_sc order); ptr: macsec::rx_sa*
+    macsec_rx_detach = 7, // arg: port, sc, an
 };
+
+// arg of the MACsec messages: port in bits 0..7, AN in 8..15, SC index in 16..23.
+constexpr uint32_t macsec_arg(uint16_t port, uint8_t an = 0, uint8_t sc = 0) noexcept {
+    return uint32_t(port & 0xFF) | uint32_t(an) << 8 | uint32_t(sc) << 16;
+}
+constexpr uint16_t macsec_arg_port(uint32_t a) noexcept { return a & 0xFF; }
+constexpr uint8_t macsec_arg_an(uint32_t a) noexcept { return (a >> 8) & 0xFF; }
+constexpr uint8_t macsec_arg_sc(uint32_t a) noexcept { return (a >> 16) & 0xFF; }
 
 struct control_message {
     message_kind kind;

@@ -1,6 +1,7 @@
 #include "dataplane/worker.hpp"
 
 #include "dataplane/messages.hpp"
+#include "macsec/macsec.hpp"
 
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
@@ -56,12 +57,131 @@ void worker::apply_messages() noexcept {
     while ((n = rte_ring_sc_dequeue_burst_elem(_cfg.control_ring, msgs, sizeof(control_message),
                                                message_batch, nullptr)) > 0) {
         for (unsigned i = 0; i < n; ++i) {
-            if (msgs[i].kind == message_kind::snapshot && msgs[i].ptr != nullptr) {
-                _snap = static_cast<const snapshot*>(msgs[i].ptr);
-                _counters.snapshots_applied.add(1);
+            if (msgs[i].kind == message_kind::snapshot) {
+                if (msgs[i].ptr != nullptr) {
+                    _snap = static_cast<const snapshot*>(msgs[i].ptr);
+                    _counters.snapshots_applied.add(1);
+                }
+            } else {
+                apply_macsec(msgs[i]);
             }
         }
     }
+}
+
+void worker::apply_macsec(const control_message& m) noexcept {
+    const uint16_t port = macsec_arg_port(m.arg);
+    const uint8_t an = macsec_arg_an(m.arg);
+    const uint8_t sc = macsec_arg_sc(m.arg);
+    // The objects are the control core's; the worker only switches pointers.
+    auto* sa_ptr = const_cast<void*>(m.ptr);
+    bool ok = port < max_ports;
+    macsec::secy* sy = ok ? _secy[port] : nullptr;
+    switch (m.kind) {
+    case message_kind::macsec_secy:
+        ok = ok && (m.ptr == nullptr || _cfg.engine != nullptr);
+        if (ok)
+            _secy[port] = static_cast<macsec::secy*>(sa_ptr);
+        break;
+    case message_kind::macsec_tx_sa:
+        ok = sy != nullptr && sy->attach_tx_sa(static_cast<macsec::tx_sa*>(sa_ptr));
+        break;
+    case message_kind::macsec_tx_detach:
+        ok = sy != nullptr;
+        if (ok)
+            sy->detach_tx_sa(an);
+        break;
+    case message_kind::macsec_encoding:
+        ok = sy != nullptr && sy->use_encoding_sa(an);
+        break;
+    case message_kind::macsec_rx_sa:
+        ok = sy != nullptr && sy->attach_rx_sa(sc, static_cast<macsec::rx_sa*>(sa_ptr));
+        break;
+    case message_kind::macsec_rx_detach:
+        ok = sy != nullptr;
+        if (ok)
+            sy->detach_rx_sa(sc, an);
+        break;
+    default:
+        ok = false;
+        break;
+    }
+    (ok ? _counters.macsec_messages : _counters.macsec_refused).add(1);
+}
+
+uint16_t worker::protect(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint16_t n) noexcept {
+    macsec::frame f[max_burst];
+    macsec::tx_status st[max_burst];
+    for (uint16_t i = 0; i < n; ++i) {
+        rte_mbuf* m = pkts[i];
+        // One segment only: a chained mbuf is refused for lack of tailroom.
+        const bool flat = m->nb_segs == 1;
+        f[i] = macsec::frame{rte_pktmbuf_mtod(m, uint8_t*), m->data_len, rte_pktmbuf_headroom(m),
+                             flat ? static_cast<uint32_t>(rte_pktmbuf_tailroom(m)) : 0u};
+    }
+    sy.protect_burst(*_cfg.engine, {f, n}, {st, n});
+    port_counters& pc = _counters.ports[port];
+    uint32_t tally[macsec_tx_status_count] = {};
+    uint16_t keep = 0, nfree = 0;
+    rte_mbuf* bad[max_burst];
+    for (uint16_t i = 0; i < n; ++i) {
+        rte_mbuf* m = pkts[i];
+        ++tally[static_cast<size_t>(st[i])];
+        if (macsec::sent(st[i])) {
+            m->data_off = static_cast<uint16_t>(f[i].data - static_cast<uint8_t*>(m->buf_addr));
+            m->data_len = static_cast<uint16_t>(f[i].len);
+            m->pkt_len = f[i].len;
+            pkts[keep++] = m;
+        } else {
+            bad[nfree++] = m;
+        }
+    }
+    for (size_t s = 0; s < macsec_tx_status_count; ++s)
+        if (tally[s] != 0)
+            pc.macsec_tx[s].add(tally[s]);
+    if (nfree != 0) [[unlikely]] {
+        rte_pktmbuf_free_bulk(bad, nfree);
+        pc.drop(drop_reason::macsec_tx).add(nfree);
+    }
+    return keep;
+}
+
+uint16_t worker::verify(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint16_t n,
+                        rte_mbuf** out) noexcept {
+    macsec::frame f[max_burst];
+    macsec::rx_status st[max_burst];
+    for (uint16_t i = 0; i < n; ++i) {
+        rte_mbuf* m = pkts[i];
+        // A chained frame cannot be verified in place: given as too short to
+        // parse, it is dropped as a bad tag.
+        const bool flat = m->nb_segs == 1;
+        f[i] = macsec::frame{flat ? rte_pktmbuf_mtod(m, uint8_t*) : nullptr, flat ? m->data_len : 0u,
+                             rte_pktmbuf_headroom(m), static_cast<uint32_t>(rte_pktmbuf_tailroom(m))};
+    }
+    sy.verify_burst(*_cfg.engine, {f, n}, {st, n});
+    port_counters& pc = _counters.ports[port];
+    uint32_t tally[macsec_rx_status_count] = {};
+    uint16_t k = 0, nfree = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+        rte_mbuf* m = pkts[i];
+        ++tally[static_cast<size_t>(st[i])];
+        if (macsec::delivered(st[i])) {
+            m->data_off = static_cast<uint16_t>(f[i].data - static_cast<uint8_t*>(m->buf_addr));
+            m->data_len = static_cast<uint16_t>(f[i].len);
+            m->pkt_len = f[i].len;
+            out[k++] = m;
+        } else {
+            pkts[nfree++] = m; // nfree <= i: reuses the front of pkts
+        }
+    }
+    for (size_t s = 0; s < macsec_rx_status_count; ++s)
+        if (tally[s] != 0)
+            pc.macsec_rx[s].add(tally[s]);
+    if (nfree != 0) {
+        rte_pktmbuf_free_bulk(pkts, nfree);
+        pc.drop(drop_reason::macsec_rx).add(nfree);
+    }
+    return k;
 }
 
 uint16_t worker::send(uint16_t port, rte_mbuf** pkts, uint16_t n) noexcept {
@@ -139,8 +259,13 @@ unsigned worker::egress() noexcept {
             out[c] = _rx[i];
             c += _slot[i] == k;
         }
+        if (c == 0)
+            continue;
+        const uint16_t port = s.member_ports[k];
+        if (macsec::secy* sy = _secy[port]; sy != nullptr)
+            c = protect(port, *sy, out, c);
         if (c != 0)
-            send(s.member_ports[k], out, c);
+            send(port, out, c);
     }
     // Buckets without a member (none while the LAG is up, but never trust it).
     if (dropped != 0) [[unlikely]] {
@@ -167,7 +292,8 @@ unsigned worker::ingress() noexcept {
         total += n;
         port_counters& pc = _counters.ports[port];
         const bool collecting = s.collecting_slot(k);
-        uint16_t ndrop = 0, npunt = 0;
+        macsec::secy* sy = _secy[port];
+        uint16_t ndrop = 0, npunt = 0, nmx = 0;
         uint64_t bytes = 0;
         for (uint16_t i = 0; i < n; ++i)
             rte_prefetch0(_rx[i]);
@@ -184,10 +310,14 @@ unsigned worker::ingress() noexcept {
                 _punt[npunt++] = m;
             } else if (!collecting) {
                 _rx[ndrop++] = m; // ndrop <= i: reuses the front of _rx
+            } else if (sy != nullptr) {
+                _mx[nmx++] = m;
             } else {
                 _fwd[nfwd++] = m;
             }
         }
+        if (nmx != 0)
+            nfwd = static_cast<uint16_t>(nfwd + verify(port, *sy, _mx, nmx, _fwd + nfwd));
         pc.rx_packets.add(n);
         pc.rx_bytes.add(bytes);
         if (ndrop != 0) {

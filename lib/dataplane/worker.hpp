@@ -15,6 +15,17 @@
 //            member that is not collecting are freed (not_collecting); the
 //            rest go to the access port in one TX burst.
 //
+// MACsec (802.1AE), per member port, when control sent the worker a SecY for
+// it (message macsec_secy): egress frames chosen for that member are
+// protected in one ipsec-mb submit/flush pass (secy::protect_burst) before
+// the TX burst; ingress frames from it that are neither punted nor dropped
+// as not collecting are verified and decrypted in one pass (verify_burst),
+// and what verify refuses is freed and counted (macsec_rx[rx_status] and
+// drop_reason::macsec_rx; the SecY keeps the 802.1AE counters). Unprotected
+// frames: dropped under validate strict, passed otherwise, as the SecY says.
+// 0x8809 and 0x888E frames are punted before verify and never protected
+// here. Each worker protects with its own crypto::engine (worker_config).
+//
 // Between bursts the worker drains its control ring (new snapshots), and at
 // the end of every poll_once() it reports a quiescent state on the RCU QSBR
 // variable: after that it holds no pointer to any snapshot it was sent a
@@ -26,14 +37,24 @@
 #include "dataplane/counters.hpp"
 #include "dataplane/snapshot.hpp"
 
+#include <array>
 #include <atomic>
 #include <cstdint>
+
+namespace lag::crypto {
+class engine;
+}
+namespace lag::macsec {
+class secy;
+}
 
 struct rte_mbuf;
 struct rte_ring;
 struct rte_rcu_qsbr;
 
 namespace lag::dp {
+
+struct control_message;
 
 inline constexpr uint16_t max_burst = 64;
 
@@ -46,6 +67,7 @@ struct worker_config {
     rte_rcu_qsbr* qsbr = nullptr;      // null: no quiescence reporting
     uint16_t burst = 32;               // RX burst size, 1 .. max_burst
     uint16_t tx_retries = 8;           // extra TX attempts for a partially sent burst
+    crypto::engine* engine = nullptr;  // this worker's ipsec-mb manager; null: MACsec messages refused
 };
 
 class alignas(cache_line_size) worker {
@@ -79,6 +101,9 @@ public:
 
     const worker_counters& counters() const noexcept { return _counters; }
     const snapshot* current() const noexcept { return _snap; }
+    // The SecY this worker drives for a port (null: MACsec off there). For
+    // reading counters after the worker stopped.
+    const macsec::secy* secy_of(uint16_t port) const noexcept { return port < max_ports ? _secy[port] : nullptr; }
     unsigned id() const noexcept { return _cfg.id; }
 
 private:
@@ -88,6 +113,13 @@ private:
     // Sends n frames on (port, queue) with retries, frees and counts the
     // rest. Returns frames sent.
     uint16_t send(uint16_t port, rte_mbuf** pkts, uint16_t n) noexcept;
+    void apply_macsec(const control_message& m) noexcept;
+    // Protects pkts in place; frees and counts what protect refused; the
+    // frames to send are compacted to the front. Returns their number.
+    uint16_t protect(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint16_t n) noexcept;
+    // Verifies pkts; appends what is delivered to `out`, frees and counts
+    // the rest. Returns the number appended.
+    uint16_t verify(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint16_t n, rte_mbuf** out) noexcept;
 
     worker_counters _counters;
     worker_config _cfg;
@@ -98,6 +130,8 @@ private:
     rte_mbuf* _out[max_members + 1][max_burst];
     rte_mbuf* _fwd[max_members * max_burst];
     rte_mbuf* _punt[max_burst];
+    rte_mbuf* _mx[max_burst];
+    std::array<macsec::secy*, max_ports> _secy{};
 };
 
 } // namespace lag::dp

@@ -125,25 +125,63 @@ result<void> secy::install_tx_sa(std::unique_ptr<tx_sa> sa) {
     if (sa->suite() != _cfg.suite)
         return make_error("sa-suite", "the SA's cipher suite is not the SecY's");
     const uint8_t an = sa->an();
-    if (_encoding == _tx[an].get())
+    if (_encoding == _tx[an])
         _encoding = nullptr;
-    _tx[an] = std::move(sa);
+    _tx[an] = sa.get();
+    _tx_owned[an] = std::move(sa);
     return ok_v;
 }
 
 result<void> secy::set_encoding_sa(uint8_t an) {
     if (an > 3 || !_tx[an])
         return make_error("sa-missing", "no transmit SA installed for that AN");
-    _encoding = _tx[an].get();
+    _encoding = _tx[an];
     return ok_v;
 }
 
 void secy::retire_tx_sa(uint8_t an) noexcept {
     if (an > 3)
         return;
-    if (_encoding == _tx[an].get())
+    if (_encoding == _tx[an])
         _encoding = nullptr;
-    _tx[an].reset();
+    _tx[an] = nullptr;
+    _tx_owned[an].reset();
+}
+
+bool secy::attach_tx_sa(tx_sa* sa) noexcept {
+    if (sa == nullptr || sa->suite() != _cfg.suite)
+        return false;
+    const uint8_t an = sa->an();
+    if (_encoding != nullptr && _encoding == _tx[an])
+        _encoding = sa; // a new SA at the AN in use takes over at once
+    _tx[an] = sa;
+    return true;
+}
+
+void secy::detach_tx_sa(uint8_t an) noexcept {
+    if (an > 3)
+        return;
+    if (_encoding == _tx[an])
+        _encoding = nullptr;
+    _tx[an] = nullptr;
+}
+
+bool secy::use_encoding_sa(uint8_t an) noexcept {
+    _encoding = an < 4 ? _tx[an] : nullptr;
+    return _encoding != nullptr;
+}
+
+bool secy::attach_rx_sa(size_t sc_index, rx_sa* sa) noexcept {
+    if (sc_index >= _n_rx || sa == nullptr || sa->suite() != _cfg.suite)
+        return false;
+    sa->_replay = replay_window(_cfg.replay_window, sa->_replay.next_pn());
+    _rx[sc_index].sa[sa->an()] = sa;
+    return true;
+}
+
+void secy::detach_rx_sa(size_t sc_index, uint8_t an) noexcept {
+    if (sc_index < _n_rx && an < 4)
+        _rx[sc_index].sa[an] = nullptr;
 }
 
 secy::rx_sc* secy::find_sc(sci_t sci) noexcept {
@@ -176,18 +214,22 @@ result<void> secy::install_rx_sa(sci_t sci, std::unique_ptr<rx_sa> sa) {
     if (sc == nullptr)
         return make_error("rx-sc-missing", "no receive SC with that SCI");
     sa->_replay = replay_window(_cfg.replay_window, sa->_replay.next_pn());
-    sc->sa[sa->an()] = std::move(sa);
+    const uint8_t an = sa->an();
+    sc->sa[an] = sa.get();
+    sc->owned[an] = std::move(sa);
     return ok_v;
 }
 
 void secy::retire_rx_sa(sci_t sci, uint8_t an) noexcept {
-    if (rx_sc* sc = find_sc(sci); sc != nullptr && an < 4)
-        sc->sa[an].reset();
+    if (rx_sc* sc = find_sc(sci); sc != nullptr && an < 4) {
+        sc->sa[an] = nullptr;
+        sc->owned[an].reset();
+    }
 }
 
 const rx_sa* secy::rx(sci_t sci, uint8_t an) const noexcept {
     const rx_sc* sc = find_sc(sci);
-    return sc != nullptr && an < 4 ? sc->sa[an].get() : nullptr;
+    return sc != nullptr && an < 4 ? sc->sa[an] : nullptr;
 }
 
 const rx_sc_counters* secy::rx_sc_stats(sci_t sci) const noexcept {
@@ -197,10 +239,11 @@ const rx_sc_counters* secy::rx_sc_stats(sci_t sci) const noexcept {
 
 tx_sa_counters secy::tx_totals() const noexcept {
     tx_sa_counters t;
-    for (const auto& sa : _tx)
-        if (sa) {
-            t.out_pkts_protected += sa->_counters.out_pkts_protected;
-            t.out_pkts_encrypted += sa->_counters.out_pkts_encrypted;
+    for (const tx_sa* sa : _tx)
+        if (sa != nullptr) {
+            const tx_sa_counters c = sa->counters();
+            t.out_pkts_protected += c.out_pkts_protected;
+            t.out_pkts_encrypted += c.out_pkts_encrypted;
         }
     return t;
 }
@@ -362,12 +405,10 @@ size_t secy::protect_chunk(crypto::engine& e, std::span<frame> frames,
             ++_counters.out_pkts_crypto_error;
             continue;
         }
-        if (_cfg.confidentiality)
-            ++sa->_counters.out_pkts_encrypted;
-        else
-            ++sa->_counters.out_pkts_protected;
         ++sent;
     }
+    if (sent != 0)
+        (_cfg.confidentiality ? sa->_encrypted : sa->_protected).fetch_add(sent, std::memory_order_relaxed);
     return sent;
 }
 
@@ -448,7 +489,7 @@ size_t secy::verify_chunk(crypto::engine& e, std::span<frame> frames,
             }
             continue;
         }
-        rx_sa* sa = sc->sa[t.an].get();
+        rx_sa* sa = sc->sa[t.an];
         if (sa == nullptr) {
             if (strict || t.c) {
                 st[i] = rx_status::drop_not_using_sa;

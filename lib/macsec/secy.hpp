@@ -71,7 +71,10 @@ public:
     bool near_exhaustion() const noexcept { return next_pn() >= _threshold; }
     // No PN left: this SA sends nothing more.
     bool exhausted() const noexcept { return next_pn() > _max_pn; }
-    const tx_sa_counters& counters() const noexcept { return _counters; }
+    // A copy: several workers may add to a shared SA's counters.
+    tx_sa_counters counters() const noexcept {
+        return {_protected.load(std::memory_order_relaxed), _encrypted.load(std::memory_order_relaxed)};
+    }
 
     // Reserves up to n consecutive PNs; returns how many (0 once exhausted)
     // and the first in `first`. A PN is handed out at most once.
@@ -88,7 +91,9 @@ private:
     uint64_t _max_pn = max_pn_32;
     uint64_t _threshold = 0;
     std::atomic<uint64_t> _next_pn{1};
-    tx_sa_counters _counters;
+    // Added once per burst (an SA may be shared by several workers' SecYs).
+    std::atomic<uint64_t> _protected{0};
+    std::atomic<uint64_t> _encrypted{0};
 };
 
 struct rx_sa_counters {
@@ -222,7 +227,7 @@ public:
     // The SA protect uses (802.1AE encodingSA). Fails if none installed at an.
     result<void> set_encoding_sa(uint8_t an);
     void retire_tx_sa(uint8_t an) noexcept;
-    const tx_sa* tx(uint8_t an) const noexcept { return an < 4 ? _tx[an].get() : nullptr; }
+    const tx_sa* tx(uint8_t an) const noexcept { return an < 4 ? _tx[an] : nullptr; }
     const tx_sa* encoding_sa() const noexcept { return _encoding; }
 
     result<void> add_rx_sc(sci_t sci);
@@ -230,6 +235,26 @@ public:
     void retire_rx_sa(sci_t sci, uint8_t an) noexcept;
     const rx_sa* rx(sci_t sci, uint8_t an) const noexcept;
     const rx_sc_counters* rx_sc_stats(sci_t sci) const noexcept;
+
+    // ---- SAs owned elsewhere (the data plane) ---------------------------------------
+    // For a SecY a worker drives: the control core owns the SAs and keeps
+    // them alive (and their keys unwiped) until every worker is quiescent
+    // past their detachment; the worker switches pointers between bursts.
+    // No allocation, no lock. A SecY uses either these or the owning calls
+    // above, not both. The receive SCs must all exist (add_rx_sc) before the
+    // SecY is handed to the worker. A transmit SA may be attached to several
+    // SecYs (its PN counter is atomic); a receive SA to one only (its replay
+    // window has one writer).
+    // False if the SA's suite is not the SecY's.
+    bool attach_tx_sa(tx_sa* sa) noexcept;
+    void detach_tx_sa(uint8_t an) noexcept;
+    // False if no SA is attached at an (the encoding SA is then none).
+    bool use_encoding_sa(uint8_t an) noexcept;
+    // sc_index: the SC's position in add_rx_sc order. Sets the SA's replay
+    // window to the SecY's. False if the SC or suite does not match.
+    bool attach_rx_sa(size_t sc_index, rx_sa* sa) noexcept;
+    void detach_rx_sa(size_t sc_index, uint8_t an) noexcept;
+    size_t rx_sc_count() const noexcept { return _n_rx; }
 
     const secy_counters& counters() const noexcept { return _counters; }
     // Sums over every transmit SA / receive SC.
@@ -251,7 +276,8 @@ public:
 private:
     struct rx_sc {
         sci_t sci = 0;
-        std::array<std::unique_ptr<rx_sa>, 4> sa;
+        std::array<rx_sa*, 4> sa{};                  // in use (owned here or elsewhere)
+        std::array<std::unique_ptr<rx_sa>, 4> owned; // installed by install_rx_sa
         rx_sc_counters counters;
     };
     explicit secy(const secy_config& c) : _cfg(c) {}
@@ -265,7 +291,8 @@ private:
     // (a SecY is driven by one worker at a time).
     std::array<crypto::gcm_op, burst_max> _ops;
     std::array<std::array<uint8_t, crypto::gcm_iv_len>, burst_max> _ivs;
-    std::array<std::unique_ptr<tx_sa>, 4> _tx;
+    std::array<tx_sa*, 4> _tx{};                  // in use (owned here or elsewhere)
+    std::array<std::unique_ptr<tx_sa>, 4> _tx_owned; // installed by install_tx_sa
     tx_sa* _encoding = nullptr;
     std::array<rx_sc, max_rx_sc> _rx;
     size_t _n_rx = 0;

@@ -1,0 +1,354 @@
+#include "macsec_config.hpp"
+
+#include <fmt/format.h>
+
+#include <sys/stat.h>
+
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+namespace lag::lagd {
+
+namespace {
+
+struct rd {
+    const std::string& source;
+    error fail(const char* code, unsigned line, const std::string& what) const {
+        return make_error(code, fmt::format("{}:{}: {}", source, line, what));
+    }
+    static unsigned line_of(const toml::node& n) { return static_cast<unsigned>(n.source().begin.line); }
+
+    result<void> only(const toml::table& t, std::initializer_list<std::string_view> allowed,
+                      std::string_view where) const {
+        for (const auto& [k, v] : t) {
+            bool known = false;
+            for (auto a : allowed)
+                known = known || a == k.str();
+            if (!known) {
+                std::string list;
+                for (auto a : allowed)
+                    list += (list.empty() ? "" : ", ") + std::string(a);
+                return fail("unknown-key", line_of(v),
+                            fmt::format("unknown key '{}' in {} (known: {})", k.str(), where, list));
+            }
+        }
+        return ok_v;
+    }
+    result<std::string> str(const toml::table& t, std::string_view key, std::string_view where, bool required,
+                            unsigned line, std::string def = {}) const {
+        const toml::node* n = t.get(key);
+        if (n == nullptr) {
+            if (required)
+                return fail("missing-key", line, fmt::format("{} needs '{}'", where, key));
+            return def;
+        }
+        if (!n->is_string())
+            return fail("type", line_of(*n), fmt::format("'{}' in {} must be a string", key, where));
+        return std::string(*n->value<std::string>());
+    }
+    result<int64_t> integer(const toml::table& t, std::string_view key, std::string_view where, int64_t def,
+                            int64_t lo, int64_t hi) const {
+        const toml::node* n = t.get(key);
+        if (n == nullptr)
+            return def;
+        if (!n->is_integer())
+            return fail("type", line_of(*n), fmt::format("'{}' in {} must be an integer", key, where));
+        const int64_t v = *n->value<int64_t>();
+        if (v < lo || v > hi)
+            return fail("value", line_of(*n), fmt::format("'{}' in {} is {}; it must be {} to {}", key, where, v, lo, hi));
+        return v;
+    }
+    result<bool> boolean(const toml::table& t, std::string_view key, std::string_view where, bool def) const {
+        const toml::node* n = t.get(key);
+        if (n == nullptr)
+            return def;
+        if (!n->is_boolean())
+            return fail("type", line_of(*n), fmt::format("'{}' in {} must be true or false", key, where));
+        return *n->value<bool>();
+    }
+    unsigned line_or(const toml::table& t, std::string_view key, unsigned def) const {
+        const toml::node* n = t.get(key);
+        return n != nullptr ? line_of(*n) : def;
+    }
+};
+
+int hexval(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+// Hex digits (':' '-' ' ' ignored) into out; false unless exactly out.size() bytes.
+bool parse_hex(std::string_view s, std::span<uint8_t> out, size_t& n) {
+    n = 0;
+    int hi = -1;
+    for (char c : s) {
+        if (c == ':' || c == '-' || c == ' ' || c == '\t')
+            continue;
+        const int v = hexval(c);
+        if (v < 0 || n >= out.size())
+            return false;
+        if (hi < 0) {
+            hi = v;
+        } else {
+            out[n++] = static_cast<uint8_t>(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    return hi < 0;
+}
+
+result<macsec::sci_t> parse_sci(const rd& r, const toml::table& t, std::string_view key, std::string_view where,
+                                unsigned line) {
+    auto s = r.str(t, key, where, true, line);
+    if (!s)
+        return s.err();
+    std::array<uint8_t, 8> b{};
+    size_t n = 0;
+    if (!parse_hex(*s, b, n) || n != 8)
+        return r.fail("value", r.line_or(t, key, line),
+                      fmt::format("'{}' in {} must be 16 hex digits (MAC, then port)", key, where));
+    macsec::sci_t v = 0;
+    for (uint8_t x : b)
+        v = v << 8 | x;
+    return v;
+}
+
+result<macsec_sa_config> parse_sa(const rd& r, const toml::table& t, std::string_view dir, std::string_view where,
+                                  unsigned line, cipher_suite suite) {
+    const std::string p(dir);
+    macsec_sa_config sa;
+    auto key = r.str(t, p + "_key", where, true, line);
+    if (!key)
+        return key.err();
+    sa.key = *key;
+    auto an = r.integer(t, p + "_an", where, 0, 0, 3);
+    if (!an)
+        return an.err();
+    sa.an = static_cast<uint8_t>(*an);
+    const int64_t max_pn = is_xpn(suite) ? INT64_MAX : int64_t(0xFFFFFFFF);
+    auto pn = r.integer(t, p + "_pn", where, 1, 1, max_pn);
+    if (!pn)
+        return pn.err();
+    sa.pn = static_cast<uint64_t>(*pn);
+    if (is_xpn(suite)) {
+        auto ssci = r.integer(t, p + "_ssci", where, -1, 0, 0xFFFFFFFF);
+        if (!ssci)
+            return ssci.err();
+        if (*ssci < 0)
+            return r.fail("missing-key", line, fmt::format("{} needs '{}_ssci' ({} is an XPN suite)", where, p,
+                                                           to_string(suite)));
+        sa.ssci = static_cast<uint32_t>(*ssci);
+        auto salt = r.str(t, p + "_salt", where, false, line);
+        if (!salt)
+            return salt.err();
+        if (salt->empty())
+            return r.fail("missing-key", line, fmt::format("{} needs '{}_salt' ({} is an XPN suite)", where, p,
+                                                           to_string(suite)));
+        size_t n = 0;
+        if (!parse_hex(*salt, sa.salt, n) || n != 12)
+            return r.fail("value", r.line_or(t, p + "_salt", line),
+                          fmt::format("'{}_salt' in {} must be 24 hex digits", p, where));
+    } else {
+        for (const char* k : {"_ssci", "_salt"})
+            if (t.get(p + k) != nullptr)
+                return r.fail("value", r.line_or(t, p + k, line),
+                              fmt::format("'{}{}' in {}: only the XPN suites have an SSCI and salt", p, k, where));
+    }
+    return sa;
+}
+
+} // namespace
+
+macsec::secy_config macsec_config::secy(const macsec_member_config& m) const {
+    macsec::secy_config c;
+    c.sci = m.sci;
+    c.suite = suite;
+    c.confidentiality = confidentiality;
+    c.confidentiality_offset = offset;
+    c.include_sci = include_sci;
+    c.validate = validate;
+    c.replay_protect = replay_protect;
+    c.replay_window = replay_window;
+    return c;
+}
+
+result<macsec_config> parse_macsec(const toml::table& t, const std::string& source) {
+    rd r{source};
+    const unsigned line = rd::line_of(t);
+    const std::string_view where = "[lag.macsec]";
+    if (auto ok = r.only(t, {"mode", "cipher", "include_sci", "confidentiality", "confidentiality_offset",
+                             "replay_protect", "replay_window", "validate", "key_file", "member"},
+                         where);
+        !ok)
+        return ok.err();
+    macsec_config c;
+    c.line = line;
+    auto mode = r.str(t, "mode", where, true, line);
+    if (!mode)
+        return mode.err();
+    if (*mode != "static")
+        return r.fail("value", r.line_or(t, "mode", line),
+                      fmt::format("{}: mode '{}' is not supported (only \"static\")", where, *mode));
+    c.enabled = true;
+    auto cipher = r.str(t, "cipher", where, true, line);
+    if (!cipher)
+        return cipher.err();
+    auto suite = parse_cipher_suite(*cipher);
+    if (!suite)
+        return r.fail("value", r.line_or(t, "cipher", line),
+                      fmt::format("{}: cipher '{}' is not gcm-aes-128, gcm-aes-256, gcm-aes-xpn-128 or "
+                                  "gcm-aes-xpn-256", where, *cipher));
+    c.suite = *suite;
+    auto sci = r.boolean(t, "include_sci", where, true);
+    if (!sci)
+        return sci.err();
+    c.include_sci = *sci;
+    auto conf = r.boolean(t, "confidentiality", where, true);
+    if (!conf)
+        return conf.err();
+    c.confidentiality = *conf;
+    auto off = r.integer(t, "confidentiality_offset", where, 0, 0, 50);
+    if (!off)
+        return off.err();
+    if (*off != 0 && *off != 30 && *off != 50)
+        return r.fail("value", r.line_or(t, "confidentiality_offset", line),
+                      fmt::format("{}: confidentiality_offset {} is not 0, 30 or 50", where, *off));
+    c.offset = static_cast<uint8_t>(*off);
+    auto rp = r.boolean(t, "replay_protect", where, true);
+    if (!rp)
+        return rp.err();
+    c.replay_protect = *rp;
+    auto win = r.integer(t, "replay_window", where, 0, 0, is_xpn(c.suite) ? (1 << 30) : 0xFFFFFFFF);
+    if (!win)
+        return win.err();
+    c.replay_window = static_cast<uint32_t>(*win);
+    auto val = r.str(t, "validate", where, false, line, "strict");
+    if (!val)
+        return val.err();
+    if (*val == "strict")
+        c.validate = macsec::validate_frames::strict;
+    else if (*val == "check")
+        c.validate = macsec::validate_frames::check;
+    else if (*val == "disabled")
+        c.validate = macsec::validate_frames::disabled;
+    else
+        return r.fail("value", r.line_or(t, "validate", line),
+                      fmt::format("{}: validate '{}' is not strict, check or disabled", where, *val));
+    auto kf = r.str(t, "key_file", where, true, line);
+    if (!kf)
+        return kf.err();
+    if (kf->empty())
+        return r.fail("value", r.line_or(t, "key_file", line), fmt::format("{}: 'key_file' is empty", where));
+    c.key_file = *kf;
+    if (c.key_file.front() != '/') {
+        const auto slash = source.rfind('/');
+        if (slash != std::string::npos)
+            c.key_file = source.substr(0, slash + 1) + c.key_file;
+    }
+    const toml::node* mem = t.get("member");
+    if (mem == nullptr)
+        return r.fail("missing-key", line, fmt::format("{} needs [[lag.macsec.member]] tables", where));
+    const toml::array* a = mem->as_array();
+    if (a == nullptr || !a->is_array_of_tables())
+        return r.fail("type", rd::line_of(*mem), "'member' must be an array of tables ([[lag.macsec.member]])");
+    for (const toml::node& n : *a) {
+        const toml::table& m = *n.as_table();
+        const unsigned ml = rd::line_of(m);
+        if (auto ok = r.only(m, {"port", "sci", "peer_sci", "tx_key", "tx_an", "tx_pn", "tx_ssci", "tx_salt",
+                                 "rx_key", "rx_an", "rx_pn", "rx_ssci", "rx_salt"},
+                             "[[lag.macsec.member]]");
+            !ok)
+            return ok.err();
+        macsec_member_config mc;
+        mc.line = ml;
+        auto port = r.str(m, "port", "[[lag.macsec.member]]", true, ml);
+        if (!port)
+            return port.err();
+        mc.port = *port;
+        const std::string w = fmt::format("MACsec member '{}'", mc.port);
+        for (const auto& other : c.members)
+            if (other.port == mc.port)
+                return r.fail("value", ml, fmt::format("{} appears twice", w));
+        auto own = parse_sci(r, m, "sci", w, ml);
+        if (!own)
+            return own.err();
+        mc.sci = *own;
+        auto peer = parse_sci(r, m, "peer_sci", w, ml);
+        if (!peer)
+            return peer.err();
+        mc.peer_sci = *peer;
+        auto tx = parse_sa(r, m, "tx", w, ml, c.suite);
+        if (!tx)
+            return tx.err();
+        mc.tx = std::move(*tx);
+        auto rx = parse_sa(r, m, "rx", w, ml, c.suite);
+        if (!rx)
+            return rx.err();
+        mc.rx = std::move(*rx);
+        c.members.push_back(std::move(mc));
+    }
+    return c;
+}
+
+result<key_map> load_key_file(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return make_error("key-file", fmt::format("{}: cannot read the key file", path));
+    if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+        return make_error("key-file-mode",
+                          fmt::format("{}: mode {:04o} lets group or others at the keys; chmod 600 it", path,
+                                      st.st_mode & 07777));
+    std::ifstream in(path);
+    if (!in)
+        return make_error("key-file", fmt::format("{}: cannot read the key file", path));
+    key_map keys;
+    std::string line;
+    unsigned no = 0;
+    while (std::getline(in, line)) {
+        ++no;
+        std::string_view s = line;
+        const auto hash = s.find('#');
+        if (hash != std::string_view::npos)
+            s = s.substr(0, hash);
+        while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+            s.remove_prefix(1);
+        while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+            s.remove_suffix(1);
+        if (s.empty())
+            continue;
+        const auto eq = s.find('=');
+        if (eq == std::string_view::npos) {
+            secure_wipe(line.data(), line.size());
+            return make_error("key-file", fmt::format("{}:{}: expected 'name = hex'", path, no));
+        }
+        std::string_view name = s.substr(0, eq), hex = s.substr(eq + 1);
+        while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back())))
+            name.remove_suffix(1);
+        if (hex.size() >= 2 && (hex.front() == '"' || std::isspace(static_cast<unsigned char>(hex.front()))))
+            while (!hex.empty() && (hex.front() == '"' || std::isspace(static_cast<unsigned char>(hex.front()))))
+                hex.remove_prefix(1);
+        if (!hex.empty() && hex.back() == '"')
+            hex.remove_suffix(1);
+        std::array<uint8_t, 32> buf{};
+        size_t n = 0;
+        const bool ok = parse_hex(hex, buf, n) && (n == 16 || n == 32);
+        const std::string key_name(name);
+        if (ok)
+            keys[key_name].assign({buf.data(), n});
+        secure_wipe(buf.data(), buf.size());
+        secure_wipe(line.data(), line.size());
+        if (!ok)
+            return make_error("key-file",
+                              fmt::format("{}:{}: key '{}' must be 32 or 64 hex digits", path, no, key_name));
+        if (name.empty())
+            return make_error("key-file", fmt::format("{}:{}: a key needs a name", path, no));
+    }
+    return keys;
+}
+
+} // namespace lag::lagd

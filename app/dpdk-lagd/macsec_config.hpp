@@ -1,0 +1,91 @@
+#pragma once
+// dpdk-lagd's [lag.macsec] table: MACsec (IEEE 802.1AE) keyed by hand.
+//
+//   [lag.macsec]
+//   mode = "static"                 # the only mode so far (MKA: later)
+//   cipher = "gcm-aes-xpn-256"      # gcm-aes-128 | gcm-aes-256 | gcm-aes-xpn-128 | gcm-aes-xpn-256
+//   include_sci = true              # optional, default true
+//   confidentiality = true          # optional, default true (false: integrity only)
+//   confidentiality_offset = 0      # optional: 0 (default), 30 or 50
+//   replay_protect = true           # optional, default true
+//   replay_window = 0               # optional, default 0
+//   validate = "strict"             # optional: strict (default), check, disabled
+//   key_file = "keys.txt"           # SAKs by name; relative to the config's directory;
+//                                   # refused if group or others have any access to it
+//   [[lag.macsec.member]]           # one per LAG member
+//   port = "m0"
+//   sci = "020000000001-0001"       # this member's SCI: MAC (12 hex) and port (4 hex)
+//   tx_key = "m0-tx"                # name in key_file
+//   tx_an = 0                       # optional, default 0
+//   tx_pn = 1                       # optional, default 1: first PN sent
+//   tx_ssci = 1                     # XPN: SSCI of this member
+//   tx_salt = "hex, 24 digits"      # XPN: 12-byte salt
+//   peer_sci = "020000000002-0001"  # the partner port's SCI
+//   rx_key = "m0-rx"
+//   rx_an = 0                       # optional
+//   rx_pn = 1                       # optional: lowest PN accepted
+//   rx_ssci = 2                     # XPN: the peer's SSCI
+//   rx_salt = "..."                 # XPN
+//
+// The key file holds one key per line, `name = hex` (16 or 32 bytes, as the
+// suite says), '#' comments. Keys are never printed: errors name the key.
+
+#include "common/cipher_suite.hpp"
+#include "common/result.hpp"
+#include "common/secret.hpp"
+#include "macsec/macsec.hpp"
+
+#include <toml++/toml.h>
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+
+namespace lag::lagd {
+
+struct macsec_sa_config {
+    std::string key;  // name in the key file
+    uint8_t an = 0;
+    uint64_t pn = 1;
+    uint32_t ssci = 0;
+    std::array<uint8_t, 12> salt{};
+};
+
+struct macsec_member_config {
+    std::string port;
+    macsec::sci_t sci = 0;
+    macsec::sci_t peer_sci = 0;
+    macsec_sa_config tx, rx;
+    unsigned line = 0;
+};
+
+struct macsec_config {
+    bool enabled = false;
+    cipher_suite suite = cipher_suite::gcm_aes_xpn_256;
+    bool include_sci = true;
+    bool confidentiality = true;
+    uint8_t offset = 0;
+    bool replay_protect = true;
+    uint32_t replay_window = 0;
+    macsec::validate_frames validate = macsec::validate_frames::strict;
+    std::string key_file; // resolved against the config's directory
+    std::vector<macsec_member_config> members;
+    unsigned line = 0;
+
+    // The SecY config of one member.
+    macsec::secy_config secy(const macsec_member_config& m) const;
+};
+
+// Parses a [lag.macsec] table. `source` names the config file (errors are
+// "source:line: ...", the key file is resolved against its directory).
+result<macsec_config> parse_macsec(const toml::table& t, const std::string& source);
+
+using key_map = std::map<std::string, secret<32>, std::less<>>;
+// Reads a key file; refuses one that group or others may access. Errors
+// never quote a key.
+result<key_map> load_key_file(const std::string& path);
+
+} // namespace lag::lagd

@@ -1,0 +1,314 @@
+#include "control/macsec_driver.hpp"
+
+#include <rte_rcu_qsbr.h>
+
+#include <fmt/format.h>
+
+namespace lag::ctl {
+
+using dp::message_kind;
+
+result<std::unique_ptr<macsec_driver>> macsec_driver::create(control& c) {
+    std::unique_ptr<macsec_driver> d(new macsec_driver(c));
+    auto e = crypto::engine::create();
+    if (!e)
+        return e.err();
+    d->_engine = std::move(*e);
+    d->_pending.resize(c.worker_count());
+    return d;
+}
+
+macsec_driver::~macsec_driver() { shutdown(); }
+
+macsec_driver::port_state* macsec_driver::find(uint16_t port) noexcept {
+    for (auto& p : _ports)
+        if (p->port == port)
+            return p.get();
+    return nullptr;
+}
+const macsec_driver::port_state* macsec_driver::find(uint16_t port) const noexcept {
+    return const_cast<macsec_driver*>(this)->find(port);
+}
+
+std::vector<uint16_t> macsec_driver::ports() const {
+    std::vector<uint16_t> v;
+    for (const auto& p : _ports)
+        v.push_back(p->port);
+    return v;
+}
+
+void macsec_driver::send_one(unsigned worker, message_kind k, uint32_t arg, const void* ptr) {
+    _pending[worker].push_back(dp::control_message{k, arg, ptr});
+}
+
+void macsec_driver::send_all(message_kind k, uint32_t arg, const void* ptr) {
+    for (unsigned w = 0; w < _pending.size(); ++w)
+        send_one(w, k, arg, ptr);
+}
+
+void macsec_driver::flush() {
+    for (unsigned w = 0; w < _pending.size(); ++w) {
+        auto& q = _pending[w];
+        while (!q.empty()) {
+            if (!_control.post(w, q.front())) {
+                ++_counters.ring_full;
+                break;
+            }
+            q.pop_front();
+            ++_counters.messages_sent;
+        }
+    }
+}
+
+size_t macsec_driver::messages_pending() const noexcept {
+    size_t n = 0;
+    for (const auto& q : _pending)
+        n += q.size();
+    return n;
+}
+
+result<void> macsec_driver::add_port(uint16_t port, const macsec::secy_config& cfg,
+                                     std::span<const macsec::sci_t> peers) {
+    if (port >= dp::max_ports || port > 0xFF)
+        return make_error("macsec-port", fmt::format("port {}: bad DPDK port id", port));
+    if (find(port) != nullptr)
+        return make_error("macsec-port", fmt::format("port {} already has a SecY", port));
+    if (peers.size() > macsec::secy::max_rx_sc)
+        return make_error("rx-sc-full", fmt::format("port {}: at most {} peer SCIs", port, macsec::secy::max_rx_sc));
+    auto ps = std::make_unique<port_state>();
+    ps->port = port;
+    ps->cfg = cfg;
+    for (unsigned w = 0; w < _pending.size(); ++w) {
+        auto s = macsec::secy::create(cfg);
+        if (!s)
+            return s.err();
+        for (macsec::sci_t sci : peers)
+            if (auto r = (*s)->add_rx_sc(sci); !r)
+                return r.err();
+        ps->secys.push_back(std::move(*s));
+    }
+    for (macsec::sci_t sci : peers) {
+        bool dup = false;
+        for (const auto& p : ps->peers)
+            dup = dup || p.sci == sci;
+        if (dup)
+            return make_error("rx-sc-duplicate", fmt::format("port {}: peer SCI {:016x} twice", port, sci));
+        ps->peers.push_back(peer_sas{sci, {}});
+    }
+    for (unsigned w = 0; w < _pending.size(); ++w)
+        send_one(w, message_kind::macsec_secy, dp::macsec_arg(port), ps->secys[w].get());
+    _ports.push_back(std::move(ps));
+    flush();
+    return ok_v;
+}
+
+result<void> macsec_driver::install_tx_sa(uint16_t port, uint8_t an, const macsec::sa_params& p,
+                                          uint64_t pn_threshold) {
+    port_state* ps = find(port);
+    if (ps == nullptr)
+        return make_error("macsec-port", fmt::format("port {} has no SecY", port));
+    if (p.suite != ps->cfg.suite)
+        return make_error("sa-suite", "the SA's cipher suite is not the SecY's");
+    auto sa = macsec::tx_sa::create(*_engine, an, p, pn_threshold);
+    if (!sa)
+        return sa.err();
+    if (ps->tx[an]) {
+        // The old SA stays alive until every worker is past its replacement.
+        retired r;
+        r.tx = std::move(ps->tx[an]);
+        _retired.push_back(std::move(r));
+    }
+    ps->tx[an] = std::move(*sa);
+    ps->near_counted[an] = false;
+    send_all(message_kind::macsec_tx_sa, dp::macsec_arg(port), ps->tx[an].get());
+    ++_counters.sas_installed;
+    flush();
+    return ok_v;
+}
+
+result<void> macsec_driver::enable_tx_sa(uint16_t port, uint8_t an) {
+    port_state* ps = find(port);
+    if (ps == nullptr || an > 3 || !ps->tx[an])
+        return make_error("sa-missing", fmt::format("port {}: no transmit SA at AN {}", port, an));
+    ps->encoding = an;
+    send_all(message_kind::macsec_encoding, dp::macsec_arg(port, an), nullptr);
+    flush();
+    return ok_v;
+}
+
+result<void> macsec_driver::install_rx_sa(uint16_t port, macsec::sci_t peer, uint8_t an,
+                                          const macsec::sa_params& p) {
+    port_state* ps = find(port);
+    if (ps == nullptr)
+        return make_error("macsec-port", fmt::format("port {} has no SecY", port));
+    if (p.suite != ps->cfg.suite)
+        return make_error("sa-suite", "the SA's cipher suite is not the SecY's");
+    size_t sc = 0;
+    while (sc < ps->peers.size() && ps->peers[sc].sci != peer)
+        ++sc;
+    if (sc == ps->peers.size())
+        return make_error("rx-sc-missing", fmt::format("port {}: no receive SC {:016x}", port, peer));
+    std::vector<std::unique_ptr<macsec::rx_sa>> sas;
+    for (unsigned w = 0; w < _pending.size(); ++w) {
+        auto sa = macsec::rx_sa::create(*_engine, an, p);
+        if (!sa)
+            return sa.err();
+        sas.push_back(std::move(*sa));
+    }
+    auto& slot = ps->peers[sc].sa[an & 3];
+    if (!slot.empty()) {
+        retired r;
+        r.rx = std::move(slot);
+        _retired.push_back(std::move(r));
+    }
+    slot = std::move(sas);
+    for (unsigned w = 0; w < _pending.size(); ++w)
+        send_one(w, message_kind::macsec_rx_sa, dp::macsec_arg(port, an, static_cast<uint8_t>(sc)),
+                 slot[w].get());
+    ++_counters.sas_installed;
+    flush();
+    return ok_v;
+}
+
+void macsec_driver::retire_tx_sa(uint16_t port, uint8_t an) {
+    port_state* ps = find(port);
+    if (ps == nullptr || an > 3 || !ps->tx[an])
+        return;
+    send_all(message_kind::macsec_tx_detach, dp::macsec_arg(port, an), nullptr);
+    if (ps->encoding == an)
+        ps->encoding = -1;
+    retired r;
+    r.tx = std::move(ps->tx[an]);
+    _retired.push_back(std::move(r));
+    flush();
+}
+
+void macsec_driver::retire_rx_sa(uint16_t port, macsec::sci_t peer, uint8_t an) {
+    port_state* ps = find(port);
+    if (ps == nullptr || an > 3)
+        return;
+    for (size_t sc = 0; sc < ps->peers.size(); ++sc) {
+        auto& slot = ps->peers[sc].sa[an];
+        if (ps->peers[sc].sci != peer || slot.empty())
+            continue;
+        send_all(message_kind::macsec_rx_detach, dp::macsec_arg(port, an, static_cast<uint8_t>(sc)), nullptr);
+        retired r;
+        r.rx = std::move(slot);
+        slot.clear();
+        _retired.push_back(std::move(r));
+    }
+    flush();
+}
+
+void macsec_driver::reclaim() {
+    // A token taken once every detach message is on the rings covers them:
+    // a worker reports quiescence only after draining its ring.
+    if (messages_pending() == 0) {
+        for (auto& r : _retired)
+            if (!r.has_token) {
+                r.token = rte_rcu_qsbr_start(_control.qsbr());
+                r.has_token = true;
+            }
+    }
+    while (!_retired.empty() && _retired.front().has_token &&
+           rte_rcu_qsbr_check(_control.qsbr(), _retired.front().token, false) == 1) {
+        _counters.sas_freed += (_retired.front().tx ? 1 : 0) + (_retired.front().rx.empty() ? 0 : 1);
+        _retired.pop_front(); // the SAs' destructors wipe the keys
+    }
+}
+
+unsigned macsec_driver::poll() {
+    const size_t before = messages_pending() + _retired.size();
+    flush();
+    for (auto& ps : _ports)
+        for (unsigned an = 0; an < 4; ++an)
+            if (ps->tx[an] && !ps->near_counted[an] && ps->tx[an]->near_exhaustion()) {
+                ps->near_counted[an] = true;
+                ++_counters.pn_near_exhaustion;
+            }
+    reclaim();
+    const size_t after = messages_pending() + _retired.size();
+    return static_cast<unsigned>(before - std::min(before, after));
+}
+
+bool macsec_driver::tx_near_exhaustion(uint16_t port) const noexcept {
+    const port_state* ps = find(port);
+    return ps != nullptr && ps->encoding >= 0 && ps->tx[ps->encoding]->near_exhaustion();
+}
+
+bool macsec_driver::tx_exhausted(uint16_t port) const noexcept {
+    const port_state* ps = find(port);
+    return ps != nullptr && ps->encoding >= 0 && ps->tx[ps->encoding]->exhausted();
+}
+
+const macsec::tx_sa* macsec_driver::tx_sa_of(uint16_t port, uint8_t an) const noexcept {
+    const port_state* ps = find(port);
+    return ps != nullptr && an < 4 ? ps->tx[an].get() : nullptr;
+}
+
+macsec::secy_counters macsec_driver::secy_totals(uint16_t port) const noexcept {
+    macsec::secy_counters t;
+    const port_state* ps = find(port);
+    if (ps == nullptr)
+        return t;
+    for (const auto& s : ps->secys) {
+        const auto& c = s->counters();
+        t.out_pkts_untagged += c.out_pkts_untagged;
+        t.out_pkts_too_long += c.out_pkts_too_long;
+        t.out_pkts_no_sa += c.out_pkts_no_sa;
+        t.out_pkts_pn_exhausted += c.out_pkts_pn_exhausted;
+        t.out_pkts_no_room += c.out_pkts_no_room;
+        t.out_pkts_runt += c.out_pkts_runt;
+        t.out_pkts_crypto_error += c.out_pkts_crypto_error;
+        t.in_pkts_untagged += c.in_pkts_untagged;
+        t.in_pkts_no_tag += c.in_pkts_no_tag;
+        t.in_pkts_bad_tag += c.in_pkts_bad_tag;
+        t.in_pkts_unknown_sci += c.in_pkts_unknown_sci;
+        t.in_pkts_no_sci += c.in_pkts_no_sci;
+        t.in_pkts_overrun += c.in_pkts_overrun;
+    }
+    return t;
+}
+
+macsec::rx_sc_counters macsec_driver::rx_totals(uint16_t port) const noexcept {
+    macsec::rx_sc_counters t;
+    const port_state* ps = find(port);
+    if (ps == nullptr)
+        return t;
+    for (const auto& s : ps->secys) {
+        const auto c = s->rx_totals();
+        t.in_pkts_ok += c.in_pkts_ok;
+        t.in_pkts_unchecked += c.in_pkts_unchecked;
+        t.in_pkts_delayed += c.in_pkts_delayed;
+        t.in_pkts_late += c.in_pkts_late;
+        t.in_pkts_invalid += c.in_pkts_invalid;
+        t.in_pkts_not_valid += c.in_pkts_not_valid;
+        t.in_pkts_not_using_sa += c.in_pkts_not_using_sa;
+        t.in_pkts_unused_sa += c.in_pkts_unused_sa;
+    }
+    return t;
+}
+
+macsec::tx_sa_counters macsec_driver::tx_totals(uint16_t port) const noexcept {
+    macsec::tx_sa_counters t;
+    const port_state* ps = find(port);
+    if (ps == nullptr)
+        return t;
+    // The SAs installed now (a retired SA's counts leave with it).
+    for (const auto& sa : ps->tx)
+        if (sa) {
+            const auto c = sa->counters();
+            t.out_pkts_protected += c.out_pkts_protected;
+            t.out_pkts_encrypted += c.out_pkts_encrypted;
+        }
+    return t;
+}
+
+void macsec_driver::shutdown() {
+    for (auto& q : _pending)
+        q.clear();
+    _counters.sas_freed += _retired.size();
+    _retired.clear();
+}
+
+} // namespace lag::ctl

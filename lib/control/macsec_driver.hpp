@@ -1,0 +1,124 @@
+#pragma once
+// MACsec (IEEE 802.1AE) on the workers, driven from the control core.
+//
+// For each member port the driver owns one macsec::secy per worker (a SecY
+// keeps per-burst scratch and receive state with one writer), one transmit
+// SA per AN shared by every worker's SecY (its PN counter is atomic, so a PN
+// is never handed out twice), and one receive SA per worker for each (peer
+// SCI, AN). They reach the workers as control messages (dp::message_kind
+// macsec_*) on the same SP/SC rings as snapshots; a worker only switches
+// pointers. An SA that is replaced or retired is detached first and freed
+// (its key wiped) only once every worker reported quiescence after the
+// detach: the same RCU QSBR variable as snapshots.
+//
+// Static keying calls install_*/enable_tx_sa once at start; MKA will call the
+// same functions. Control path only: these allocate; nothing blocks on a
+// worker (a full ring is retried by poll()).
+
+#include "common/result.hpp"
+#include "control/control.hpp"
+#include "crypto/crypto.hpp"
+#include "macsec/macsec.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace lag::ctl {
+
+struct macsec_driver_counters {
+    uint64_t messages_sent = 0;
+    uint64_t ring_full = 0;          // retried on the next poll
+    uint64_t sas_installed = 0;
+    uint64_t sas_freed = 0;          // after every worker was quiescent past them
+    uint64_t pn_near_exhaustion = 0; // transmit SAs that crossed their threshold
+};
+
+class macsec_driver {
+public:
+    // `c` must outlive the driver, and its workers must have crypto engines
+    // (control creates one per worker).
+    static result<std::unique_ptr<macsec_driver>> create(control& c);
+    ~macsec_driver();
+    macsec_driver(const macsec_driver&) = delete;
+    macsec_driver& operator=(const macsec_driver&) = delete;
+
+    // Turns MACsec on for a member: a SecY per worker with `cfg` and one
+    // receive SC per peer SCI. Refused if the port already has one.
+    result<void> add_port(uint16_t port, const macsec::secy_config& cfg, std::span<const macsec::sci_t> peers);
+
+    // Installs the transmit SA at `an` (replacing, then retiring, the SA that
+    // was there). It is not used until enable_tx_sa(an).
+    result<void> install_tx_sa(uint16_t port, uint8_t an, const macsec::sa_params& p,
+                               uint64_t pn_threshold = 0);
+    // Makes the SA at `an` the one protect uses (802.1AE encodingSA).
+    result<void> enable_tx_sa(uint16_t port, uint8_t an);
+    result<void> install_rx_sa(uint16_t port, macsec::sci_t peer, uint8_t an, const macsec::sa_params& p);
+    void retire_tx_sa(uint16_t port, uint8_t an);
+    void retire_rx_sa(uint16_t port, macsec::sci_t peer, uint8_t an);
+
+    // Sends queued messages, counts transmit SAs that became near exhaustion,
+    // frees detached SAs every worker is past. Returns the work done.
+    unsigned poll();
+
+    // The encoding SA of the port needs a new key (MKA's cue), or is out of PNs.
+    bool tx_near_exhaustion(uint16_t port) const noexcept;
+    bool tx_exhausted(uint16_t port) const noexcept;
+    const macsec::tx_sa* tx_sa_of(uint16_t port, uint8_t an) const noexcept;
+    size_t awaiting_reclaim() const noexcept { return _retired.size(); }
+    size_t messages_pending() const noexcept;
+
+    // Counters summed over the workers' SecYs. The SecY and SC counters have
+    // one writer (the worker) and are plain: read them after the workers
+    // stopped (the transmit SA counters are atomic).
+    bool has_port(uint16_t port) const noexcept { return find(port) != nullptr; }
+    macsec::secy_counters secy_totals(uint16_t port) const noexcept;
+    macsec::rx_sc_counters rx_totals(uint16_t port) const noexcept;
+    macsec::tx_sa_counters tx_totals(uint16_t port) const noexcept;
+    std::vector<uint16_t> ports() const;
+    const macsec_driver_counters& counters() const noexcept { return _counters; }
+
+    // After every worker stopped: drops pending messages and frees every SA.
+    void shutdown();
+
+private:
+    struct peer_sas {
+        macsec::sci_t sci = 0;
+        // [an][worker]
+        std::array<std::vector<std::unique_ptr<macsec::rx_sa>>, 4> sa;
+    };
+    struct port_state {
+        uint16_t port = 0;
+        macsec::secy_config cfg;
+        std::vector<std::unique_ptr<macsec::secy>> secys; // per worker
+        std::array<std::unique_ptr<macsec::tx_sa>, 4> tx;
+        int encoding = -1;
+        std::array<bool, 4> near_counted{};
+        std::vector<peer_sas> peers; // add_rx_sc order
+    };
+    struct retired {
+        std::unique_ptr<macsec::tx_sa> tx;
+        std::vector<std::unique_ptr<macsec::rx_sa>> rx;
+        uint64_t token = 0;
+        bool has_token = false;
+    };
+
+    explicit macsec_driver(control& c) : _control(c) {}
+    port_state* find(uint16_t port) noexcept;
+    const port_state* find(uint16_t port) const noexcept;
+    void send_all(dp::message_kind k, uint32_t arg, const void* ptr);
+    void send_one(unsigned worker, dp::message_kind k, uint32_t arg, const void* ptr);
+    void flush();
+    void reclaim();
+
+    control& _control;
+    std::unique_ptr<crypto::engine> _engine; // key expansion on the control core
+    std::vector<std::unique_ptr<port_state>> _ports;
+    std::vector<std::deque<dp::control_message>> _pending; // per worker, in order
+    std::deque<retired> _retired;
+    macsec_driver_counters _counters;
+};
+
+} // namespace lag::ctl

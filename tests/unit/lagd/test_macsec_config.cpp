@@ -1,0 +1,205 @@
+// dpdk-lagd's [lag.macsec]: parsed values, refusals with file:line and rule,
+// the profile's MACsec rules, and the key file (mode, syntax, no key in any
+// message).
+#include "config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+
+using namespace lag;
+using namespace lag::lagd;
+
+namespace {
+
+std::string base(const std::string& profile = "ieee") {
+    return "profile = \"" + profile + R"("
+[[port]]
+name = "acc"
+device = "net_null0"
+[[port]]
+name = "m0"
+device = "net_null1"
+[[lag]]
+name = "lag0"
+access = "acc"
+members = ["m0"]
+[lag.macsec]
+)"; // [lag.macsec] is line 12
+}
+
+std::string member(const std::string& extra = "") {
+    return R"([[lag.macsec.member]]
+port = "m0"
+sci = "020000000001-0001"
+peer_sci = "02:00:00:00:00:02:00:01"
+tx_key = "a"
+rx_key = "b"
+)" + extra;
+}
+
+result<daemon_config> parse(const std::string& macsec, const std::string& profile = "ieee") {
+    return parse_config(base(profile) + macsec, "lagd.toml");
+}
+
+TEST(macsec_config, static_keys_parse_and_pass_the_ieee_profile) {
+    auto c = parse("mode = \"static\"\ncipher = \"gcm-aes-xpn-256\"\nconfidentiality_offset = 30\n"
+                   "replay_window = 64\nvalidate = \"check\"\nkey_file = \"k\"\n" +
+                   member("tx_an = 2\ntx_pn = 4294967296\ntx_ssci = 1\ntx_salt = \"000102030405060708090a0b\"\n"
+                          "rx_ssci = 2\nrx_salt = \"000102030405060708090a0b\"\n"));
+    ASSERT_TRUE(c.ok()) << c.err().to_string();
+    const auto& m = c->lags[0].macsec;
+    EXPECT_TRUE(m.enabled);
+    EXPECT_EQ(m.suite, cipher_suite::gcm_aes_xpn_256);
+    EXPECT_EQ(m.offset, 30);
+    EXPECT_EQ(m.replay_window, 64u);
+    EXPECT_EQ(m.validate, macsec::validate_frames::check);
+    EXPECT_EQ(m.key_file, "k"); // no directory in "lagd.toml"
+    ASSERT_EQ(m.members.size(), 1u);
+    EXPECT_EQ(m.members[0].sci, 0x0200000000010001ull);
+    EXPECT_EQ(m.members[0].peer_sci, 0x0200000000020001ull);
+    EXPECT_EQ(m.members[0].tx.an, 2);
+    EXPECT_EQ(m.members[0].tx.pn, 4294967296ull);
+    EXPECT_EQ(m.members[0].rx.ssci, 2u);
+    EXPECT_EQ(m.members[0].tx.salt[11], 0x0b);
+    model::lag_model model;
+    EXPECT_TRUE(check_config(*c, model).ok());
+}
+
+TEST(macsec_config, refusals_name_the_line_and_rule) {
+    struct bad {
+        std::string text, code, line;
+    } cases[] = {
+        {"mode = \"static\"\ncipher = \"gcm-aes-128\"\nkey_file = \"k\"\ncolour = 1\n" + member(), "unknown-key",
+         "lagd.toml:16"},
+        {"mode = \"mka\"\ncipher = \"gcm-aes-128\"\nkey_file = \"k\"\n" + member(), "value", "lagd.toml:13"},
+        {"mode = \"static\"\ncipher = \"aes-ccm\"\nkey_file = \"k\"\n" + member(), "value", "lagd.toml:14"},
+        {"mode = \"static\"\ncipher = \"gcm-aes-128\"\nconfidentiality_offset = 20\nkey_file = \"k\"\n" + member(),
+         "value", "lagd.toml:15"},
+        {"mode = \"static\"\ncipher = \"gcm-aes-128\"\nvalidate = \"lax\"\nkey_file = \"k\"\n" + member(), "value",
+         "lagd.toml:15"},
+        {"mode = \"static\"\ncipher = \"gcm-aes-128\"\n" + member(), "missing-key", "lagd.toml:12"},
+        {"mode = \"static\"\ncipher = \"gcm-aes-128\"\nkey_file = \"k\"\n" + member("tx_key_hex = \"00\"\n"),
+         "unknown-key", "lagd.toml:22"},
+        {"mode = \"static\"\ncipher = \"gcm-aes-xpn-128\"\nkey_file = \"k\"\n" + member(), "missing-key",
+         "lagd.toml:16"},
+        {"mode = \"static\"\ncipher = \"gcm-aes-128\"\nkey_file = \"k\"\n" + member("tx_ssci = 1\n"), "value",
+         "lagd.toml:22"},
+        {"mode = \"static\"\ncipher = \"gcm-aes-128\"\nkey_file = \"k\"\n" + member("tx_an = 4\n"), "value",
+         "lagd.toml:22"},
+    };
+    for (const auto& b : cases) {
+        auto c = parse(b.text);
+        ASSERT_FALSE(c.ok()) << b.text;
+        EXPECT_EQ(c.err().code, b.code) << c.err().message;
+        EXPECT_NE(c.err().message.find(b.line + ":"), std::string::npos) << c.err().message << " want " << b.line;
+    }
+}
+
+TEST(macsec_config, provider_profile_refuses_128_bit_keys_and_no_sci) {
+    model::lag_model model;
+    auto c = parse("mode = \"static\"\ncipher = \"gcm-aes-128\"\nkey_file = \"k\"\n" + member(), "provider");
+    ASSERT_TRUE(c.ok());
+    auto r = check_config(*c, model);
+    ASSERT_FALSE(r.ok());
+    EXPECT_TRUE(r.err().code == "cak-length" || r.err().code == "cipher-suite") << r.err().code;
+    EXPECT_NE(r.err().message.find("lagd.toml:12"), std::string::npos) << r.err().message;
+
+    auto n = parse("mode = \"static\"\ncipher = \"gcm-aes-256\"\ninclude_sci = false\nkey_file = \"k\"\n" + member(),
+                   "provider");
+    ASSERT_TRUE(n.ok());
+    auto rn = check_config(*n, model);
+    ASSERT_FALSE(rn.ok());
+    EXPECT_EQ(rn.err().code, "sci-required");
+
+    auto ok = parse("mode = \"static\"\ncipher = \"gcm-aes-256\"\nkey_file = \"k\"\n" + member(), "provider");
+    ASSERT_TRUE(ok.ok());
+    EXPECT_TRUE(check_config(*ok, model).ok());
+}
+
+TEST(macsec_config, a_lag_member_without_keys_is_refused) {
+    auto c = parse_config(R"(profile = "ieee"
+[[port]]
+name = "acc"
+device = "net_null0"
+[[port]]
+name = "m0"
+device = "net_null1"
+[[port]]
+name = "m1"
+device = "net_null2"
+[[lag]]
+name = "lag0"
+access = "acc"
+members = ["m0", "m1"]
+[lag.macsec]
+mode = "static"
+cipher = "gcm-aes-256"
+key_file = "k"
+)" + member(), "lagd.toml");
+    ASSERT_TRUE(c.ok()) << c.err().to_string();
+    model::lag_model model;
+    auto r = check_config(*c, model);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.err().code, "macsec-member");
+    EXPECT_NE(r.err().message.find("'m1'"), std::string::npos);
+}
+
+class key_file : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char tmpl[] = "/tmp/lagd-keys-XXXXXX";
+        int fd = mkstemp(tmpl);
+        ASSERT_GE(fd, 0);
+        close(fd);
+        path = tmpl;
+    }
+    void TearDown() override { std::remove(path.c_str()); }
+    void write(const std::string& text, mode_t mode) {
+        std::ofstream(path) << text;
+        ASSERT_EQ(chmod(path.c_str(), mode), 0);
+    }
+    std::string path;
+};
+
+const std::string k128 = "000102030405060708090a0b0c0d0e0f";
+const std::string k256 = "101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f";
+
+TEST_F(key_file, reads_named_keys_of_16_and_32_bytes) {
+    write("# keys\nm0-tx = " + k128 + "\nm0-rx = \"" + k256 + "\"  # quoted\n\n", 0600);
+    auto k = load_key_file(path);
+    ASSERT_TRUE(k.ok()) << k.err().to_string();
+    ASSERT_EQ(k->size(), 2u);
+    EXPECT_EQ(k->at("m0-tx").size(), 16u);
+    EXPECT_EQ(k->at("m0-tx").view()[15], 0x0f);
+    EXPECT_EQ(k->at("m0-rx").size(), 32u);
+}
+
+TEST_F(key_file, refuses_a_file_group_or_others_may_read) {
+    for (mode_t m : {0640, 0604, 0620, 0660}) {
+        write("a = " + k128 + "\n", m);
+        auto k = load_key_file(path);
+        ASSERT_FALSE(k.ok()) << std::oct << m;
+        EXPECT_EQ(k.err().code, "key-file-mode");
+    }
+    write("a = " + k128 + "\n", 0400);
+    EXPECT_TRUE(load_key_file(path).ok());
+}
+
+TEST_F(key_file, bad_lines_are_refused_without_quoting_the_key) {
+    const std::string secret_ish = "00112233445566778899aabbccddee"; // 15 bytes
+    write("a = " + secret_ish + "\n", 0600);
+    auto k = load_key_file(path);
+    ASSERT_FALSE(k.ok());
+    EXPECT_EQ(k.err().code, "key-file");
+    EXPECT_NE(k.err().message.find(":1:"), std::string::npos);
+    EXPECT_EQ(k.err().message.find(secret_ish), std::string::npos) << k.err().message;
+    write("just-a-name\n", 0600);
+    EXPECT_FALSE(load_key_file(path).ok());
+    EXPECT_FALSE(load_key_file(path + ".missing").ok());
+}
+
+} // namespace
