@@ -326,8 +326,13 @@ int main(int argc, char** argv) {
                 infos.push_back({r.name, r.role, r.id});
             lag::lagd::service svc(*cfg, model, *ctl, std::move(infos), opt.config);
             svc.set_autosave(cfg->autosave);
-            if (lacp_rt)
-                svc.set_member_view([&](std::string_view port) { return lacp_rt->view(port); });
+            svc.set_member_view([&](std::string_view port) {
+                lag::lagd::member_view v = lacp_rt ? lacp_rt->view(port) : lag::lagd::member_view{};
+                if (msd)
+                    v.macsec = fmt::format("static {}{}", lag::to_string(lc.macsec.suite),
+                                           lc.macsec.confidentiality ? "" : " integrity-only");
+                return v;
+            });
             if (server) {
                 fmt::print("dpdk-lagd: control socket {}\n", sock_path);
                 std::fflush(stdout);
