@@ -1,4 +1,5 @@
 #include "config.hpp"
+#include "toml_reader.hpp"
 
 #include <toml++/toml.h>
 
@@ -45,31 +46,7 @@ min_links = 1
 hash = "l34"
 )";
 
-struct reader {
-    const std::string& source;
-
-    error fail(const char* code, unsigned line, const std::string& what) const {
-        return make_error(code, fmt::format("{}:{}: {}", source, line, what));
-    }
-    static unsigned line_of(const toml::node& n) { return static_cast<unsigned>(n.source().begin.line); }
-
-    // Refuses keys not in `allowed`.
-    result<void> only(const toml::table& t, std::initializer_list<std::string_view> allowed,
-                      std::string_view where) const {
-        for (const auto& [k, v] : t) {
-            bool known = false;
-            for (auto a : allowed)
-                known = known || a == k.str();
-            if (!known) {
-                std::string list;
-                for (auto a : allowed)
-                    list += (list.empty() ? "" : ", ") + std::string(a);
-                return fail("unknown-key", line_of(v),
-                            fmt::format("unknown key '{}' in {} (known: {})", k.str(), where, list));
-            }
-        }
-        return ok_v;
-    }
+struct reader : toml_reader {
 
     result<std::string> string(const toml::table& t, std::string_view key, std::string_view where,
                                bool required, unsigned table_line) const {

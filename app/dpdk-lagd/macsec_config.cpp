@@ -1,4 +1,5 @@
 #include "macsec_config.hpp"
+#include "toml_reader.hpp"
 
 #include <fmt/format.h>
 
@@ -12,29 +13,7 @@ namespace lag::lagd {
 
 namespace {
 
-struct rd {
-    const std::string& source;
-    error fail(const char* code, unsigned line, const std::string& what) const {
-        return make_error(code, fmt::format("{}:{}: {}", source, line, what));
-    }
-    static unsigned line_of(const toml::node& n) { return static_cast<unsigned>(n.source().begin.line); }
-
-    result<void> only(const toml::table& t, std::initializer_list<std::string_view> allowed,
-                      std::string_view where) const {
-        for (const auto& [k, v] : t) {
-            bool known = false;
-            for (auto a : allowed)
-                known = known || a == k.str();
-            if (!known) {
-                std::string list;
-                for (auto a : allowed)
-                    list += (list.empty() ? "" : ", ") + std::string(a);
-                return fail("unknown-key", line_of(v),
-                            fmt::format("unknown key '{}' in {} (known: {})", k.str(), where, list));
-            }
-        }
-        return ok_v;
-    }
+struct rd : toml_reader {
     result<std::string> str(const toml::table& t, std::string_view key, std::string_view where, bool required,
                             unsigned line, std::string def = {}) const {
         const toml::node* n = t.get(key);
