@@ -90,7 +90,9 @@ struct mka_system {
     std::unique_ptr<ctl::macsec_driver> macsec;
     std::unique_ptr<mka::ipsecmb_crypto> crypto;
     std::unique_ptr<ctl::mka_driver> mka;
+    std::unique_ptr<ctl::lacp_driver> lacp; // with_lacp: LACP is the default punt handler
     std::vector<uint16_t> ports;
+    bool with_lacp = false;
 
     void start(const std::string& prefix, uint16_t access, const std::vector<uint16_t>& mports, uint8_t self,
                uint8_t peer, const std::vector<uint8_t>& cak, time_point now) {
@@ -108,6 +110,7 @@ struct mka_system {
         for (size_t i = 0; i < mports.size(); ++i)
             cfg.members.push_back({names[i], mports[i]});
         cfg.name_prefix = prefix;
+        cfg.static_lag = !with_lacp;
         auto cr = ctl::control::create(model, cfg);
         ASSERT_TRUE(cr.ok()) << cr.err().to_string();
         c = std::move(*cr);
@@ -118,6 +121,16 @@ struct mka_system {
         ASSERT_TRUE(cp.ok());
         crypto = std::move(*cp);
         tx = std::make_unique<ctl::queue_tx>(pool(), control_queue);
+        if (with_lacp) {
+            std::vector<ctl::lacp_member> lm;
+            for (size_t i = 0; i < mports.size(); ++i)
+                lm.push_back({names[i], mports[i], member_mac(self, i), static_cast<uint16_t>(i + 1)});
+            mac_addr system{{0x02, 0x00, 0x00, 0x00, self, 0x00}};
+            auto lr = ctl::lacp_driver::create(*c, model, {.system_id = system, .key = lacp::derive_key(1, 10'000)},
+                                               lm, *tx, now);
+            ASSERT_TRUE(lr.ok()) << lr.err().to_string();
+            lacp = std::move(*lr);
+        }
         ctl::mka_driver_config mc;
         mc.ckn = {0x96, 0x43, 0x7a, 0x93};
         mc.cak.assign(cak);
@@ -136,6 +149,8 @@ struct mka_system {
         c->poll(now);
         c->worker(0).poll_once();
         mka->poll(now);
+        if (lacp)
+            lacp->poll(now);
         macsec->poll();
     }
     bool all_secured() const {
@@ -150,6 +165,7 @@ struct mka_system {
         if (macsec)
             macsec->shutdown();
         mka.reset();
+        lacp.reset();
         macsec.reset();
         c.reset();
     }
@@ -160,7 +176,9 @@ const std::vector<uint8_t> cak_a = {0x13, 0x5b, 0xd7, 0x58, 0xb0, 0xee, 0x5c, 0x
 
 class mka_control_test : public ::testing::Test {
 protected:
-    void start(const std::vector<uint8_t>& cak_b) {
+    void start(const std::vector<uint8_t>& cak_b, bool with_lacp = false) {
+        a.with_lacp = with_lacp;
+        b.with_lacp = with_lacp;
         static unsigned seq = 0;
         tag = "mk" + std::to_string(seq++);
         host_a = make_wire(tag + "ha");
@@ -291,6 +309,49 @@ TEST_F(mka_control_test, wrong_cak_never_secures_and_must_encrypt_never_distribu
     }
     EXPECT_EQ(cross(host_a, host_b, 16, 3), 0u);
     EXPECT_EQ(protected_out(a), 0u);
+}
+
+TEST_F(mka_control_test, lacp_and_mka_share_the_punt_path_and_a_member_distributes_once_both_agree) {
+    start(cak_a, true);
+    auto lacp_all = [&] {
+        for (auto* s : {&a, &b})
+            for (uint16_t i = 0; i < members; ++i)
+                if (!s->lacp->group().status(i).distributing)
+                    return false;
+        return true;
+    };
+    ASSERT_TRUE(poll_until([&] { return lacp_all() && a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)))
+        << "LACP " << lacp_all() << " A secured " << a.all_secured() << " B secured " << b.all_secured();
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    for (auto* s : {&a, &b}) {
+        // Each driver saw only its own frames: LACPDUs are all well formed,
+        // MKPDUs all accepted.
+        for (uint16_t i = 0; i < members; ++i)
+            EXPECT_EQ(s->lacp->group().counters(i).illegal_rx, 0u);
+        EXPECT_GT(s->lacp->counters().frames_in, 0u);
+        EXPECT_GT(s->mka->counters().frames_in, 0u);
+        EXPECT_EQ(s->mka->counters().frames_dropped, 0u);
+        EXPECT_EQ(s->model.operational_members("lag0"), members);
+    }
+    uint64_t a_out = protected_out(a);
+    EXPECT_EQ(cross(host_a, host_b, 64, 4), 64u);
+    EXPECT_EQ(protected_out(a) - a_out, 64u);
+}
+
+TEST_F(mka_control_test, with_lacp_a_wrong_cak_keeps_lacp_members_from_distributing) {
+    std::vector<uint8_t> wrong = cak_a;
+    wrong[5] ^= 0x80;
+    start(wrong, true);
+    // LACP agrees on both members, but must_encrypt holds them back.
+    ASSERT_TRUE(poll_until([&] { return a.lacp->group().status(0).distributing && a.lacp->group().status(1).distributing; },
+                           std::chrono::seconds(30)));
+    for (int i = 0; i < 100; ++i)
+        poll_both();
+    EXPECT_FALSE(a.mka->secured(0) || a.mka->secured(1));
+    EXPECT_EQ(a.model.operational_members("lag0"), 0u);
+    EXPECT_EQ(b.model.operational_members("lag0"), 0u);
+    EXPECT_EQ(cross(host_a, host_b, 16, 5), 0u);
 }
 
 } // namespace
