@@ -1,5 +1,7 @@
 #include "control/control.hpp"
 
+#include "common/bytes.hpp"
+
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
@@ -65,6 +67,8 @@ result<std::unique_ptr<control>> control::create(model::lag_model& model, const 
     size_t n = cfg.members.size();
     c->_link.assign(n, false);
     c->_collecting.assign(n, false);
+    c->_gate.assign(n, true);
+    c->_want_dist.assign(n, false);
     for (size_t i = 0; i < n; ++i) {
         const auto& mb = cfg.members[i];
         (void)dpdk::watch_lsc(mb.port);
@@ -72,6 +76,7 @@ result<std::unique_ptr<control>> control::create(model::lag_model& model, const 
         c->_link[i] = up;
         if (cfg.static_lag) {
             c->_collecting[i] = up;
+            c->_want_dist[i] = up;
             auto ev = model.set_distributable(mb.name, up);
             if (!ev)
                 return ev.err();
@@ -198,7 +203,8 @@ unsigned control::poll_links(time_point now) {
             _link_handler->on_link(mb.port, up, now);
         if (_cfg.static_lag) {
             _collecting[i] = up;
-            auto ev = _model.set_distributable(mb.name, up);
+            _want_dist[i] = up;
+            auto ev = _model.set_distributable(mb.name, up && _gate[i]);
             if (ev)
                 apply_events(*ev);
             changed = true;
@@ -230,12 +236,47 @@ result<void> control::set_member_state(std::string_view port, bool distributing,
     for (size_t i = 0; i < _cfg.members.size(); ++i) {
         if (_cfg.members[i].name != port)
             continue;
+        _want_dist[i] = distributing;
+        distributing = distributing && _gate[i];
         const model::port_state* ps = _model.port(port);
         bool same = ps != nullptr && ps->distributable == distributing && _collecting[i] == collecting;
         if (same)
             return ok_v;
         _collecting[i] = collecting;
         auto ev = _model.set_distributable(port, distributing);
+        if (!ev)
+            return ev.err();
+        apply_events(*ev);
+        publish(now);
+        return ok_v;
+    }
+    return make_error("members", fmt::format("'{}' is not a member of LAG '{}'", port, _cfg.lag));
+}
+
+bool control::set_punt_handler(uint16_t ethertype, punt_handler* h) noexcept {
+    for (auto& e : _punt_by_type)
+        if (e.second != nullptr && e.first == ethertype) {
+            e.second = h;
+            return true;
+        }
+    if (h == nullptr)
+        return true;
+    for (auto& e : _punt_by_type)
+        if (e.second == nullptr) {
+            e = {ethertype, h};
+            return true;
+        }
+    return false;
+}
+
+result<void> control::set_member_gate(std::string_view port, bool open, time_point now) {
+    for (size_t i = 0; i < _cfg.members.size(); ++i) {
+        if (_cfg.members[i].name != port)
+            continue;
+        if (_gate[i] == open)
+            return ok_v;
+        _gate[i] = open;
+        auto ev = _model.set_distributable(port, _want_dist[i] && open);
         if (!ev)
             return ev.err();
         apply_events(*ev);
@@ -252,8 +293,16 @@ unsigned control::drain_punt(time_point now) {
         unsigned n = rte_ring_sc_dequeue_burst(_punt.get(), objs, punt_batch, nullptr);
         for (unsigned i = 0; i < n; ++i) {
             auto* m = static_cast<rte_mbuf*>(objs[i]);
-            if (_punt_handler != nullptr)
-                _punt_handler->on_frame(m->port, {rte_pktmbuf_mtod(m, const uint8_t*), m->data_len}, now);
+            std::span<const uint8_t> f{rte_pktmbuf_mtod(m, const uint8_t*), m->data_len};
+            punt_handler* h = _punt_handler;
+            if (f.size() >= 14) {
+                uint16_t type = load_be16(f.data() + 12);
+                for (const auto& e : _punt_by_type)
+                    if (e.second != nullptr && e.first == type)
+                        h = e.second;
+            }
+            if (h != nullptr)
+                h->on_frame(m->port, f, now);
             rte_pktmbuf_free(m);
         }
         total += n;

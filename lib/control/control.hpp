@@ -22,6 +22,7 @@
 #include "lag/lag.hpp"
 
 #include <cstdint>
+#include <array>
 #include <deque>
 #include <memory>
 #include <span>
@@ -96,7 +97,18 @@ public:
     unsigned worker_count() const noexcept { return static_cast<unsigned>(_workers.size()); }
     dp::worker& worker(unsigned i) noexcept { return *_workers[i]; }
 
+    // The default punt handler: frames no per-EtherType handler claims.
     void set_punt_handler(punt_handler* h) noexcept { _punt_handler = h; }
+    // Punt demultiplexer: frames whose EtherType (octets 12-13) is
+    // `ethertype` go to `h` instead of the default handler (nullptr removes
+    // it). LACP stays the default (0x8809); MKA registers 0x888E. At most
+    // max_punt_types EtherTypes; false if the table is full.
+    static constexpr size_t max_punt_types = 4;
+    bool set_punt_handler(uint16_t ethertype, punt_handler* h) noexcept;
+    // Gate on a member's distribution, ANDed with what the link (static LAG)
+    // or set_member_state (LACP) allows: MKA with must_encrypt closes it while
+    // the member's session is not secured. Open by default. Publishes on change.
+    result<void> set_member_gate(std::string_view port, bool open, time_point now);
     void set_link_handler(link_handler* h) noexcept { _link_handler = h; }
 
     // For a LAG driven by a protocol (static_lag false): whether the member
@@ -159,6 +171,9 @@ private:
     bool _lsc_any = false;
     time_point _next_link_poll{};
     punt_handler* _punt_handler = nullptr;
+    std::array<std::pair<uint16_t, punt_handler*>, max_punt_types> _punt_by_type{};
+    std::vector<bool> _gate;        // per member slot, see set_member_gate
+    std::vector<bool> _want_dist;   // what link / set_member_state asked for
     link_handler* _link_handler = nullptr;
     control_counters _counters;
 };

@@ -1,0 +1,111 @@
+#pragma once
+// MKA (IEEE 802.1X-2020) on the control core: one lib/mka participant per
+// member, all keyed by the LAG's CKN/CAK, driving the members' SecYs through
+// macsec_driver.
+//
+// mka_driver registers itself with the control's punt demultiplexer for
+// EAPOL (0x888E), so it lives beside lacp_driver (the default punt handler).
+// MKPDUs leave on each member's control TX queue (a frame_tx, as LACP's).
+// The participants' SA actions become macsec_driver calls, receive SAs first,
+// then transmit SAs, then enable, then retire; MKPDUs are sent after. With
+// must_encrypt a member's distribution is gated (control::set_member_gate)
+// on its session being secured, ANDed with link-up (static LAG) or LACP.
+// Control path only: may allocate; never blocks on a worker.
+//
+// Limit: macsec_driver's receive SCs are fixed at add_port, so each member
+// names the peer SCIs it accepts (the partner's MAC, port 1 for a
+// point-to-point link). An SA for any other peer is refused and counted.
+
+#include "common/cipher_suite.hpp"
+#include "common/mac_addr.hpp"
+#include "common/result.hpp"
+#include "common/time.hpp"
+#include "control/control.hpp"
+#include "control/lacp_driver.hpp"
+#include "control/macsec_driver.hpp"
+#include "mka/mka.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace lag::ctl {
+
+enum class encryption_mode : uint8_t {
+    no_encrypt,     // MACsec integrity only (no confidentiality); never gates
+    should_encrypt, // encrypt; a member distributes whether secured or not
+    must_encrypt,   // encrypt; a member distributes only while secured
+};
+
+struct mka_member {
+    std::string name;                 // port name in the LAG model
+    uint16_t port;                    // DPDK port id
+    mac_addr mac;                     // source of its MKPDUs, SCI address
+    uint16_t port_id = 1;             // SCI port identifier
+    std::vector<macsec::sci_t> peers; // receive SCs to create (see Limit)
+};
+
+struct mka_driver_config {
+    std::vector<uint8_t> ckn;  // 1..32 octets
+    mka::key_secret cak;       // 16 or 32 octets
+    uint8_t key_server_priority = 16;
+    cipher_suite suite = cipher_suite::gcm_aes_128;
+    mka::confidentiality_offset offset = mka::confidentiality_offset::offset_0;
+    encryption_mode mode = encryption_mode::must_encrypt;
+    uint32_t replay_window = 0;
+};
+
+struct mka_driver_counters {
+    uint64_t frames_in = 0;
+    uint64_t not_a_member = 0;
+    uint64_t frames_dropped = 0; // refused by the participant (bad ICV, CKN, ...)
+    uint64_t frames_out = 0;
+    uint64_t tx_failed = 0;
+    uint64_t sa_failed = 0;    // macsec_driver refused an SA (unknown peer SCI, ...)
+    uint64_t apply_failed = 0; // control refused a gate change (a bug if ever non-zero)
+};
+
+class mka_driver final : public punt_handler {
+public:
+    // Creates a participant and a SecY (macsec_driver::add_port) per member,
+    // closes their gates under must_encrypt, registers for EAPOL with `c`.
+    // `c`, `macsec`, `crypto` and `tx` must outlive it.
+    static result<std::unique_ptr<mka_driver>> create(control& c, macsec_driver& macsec,
+                                                      mka::crypto_provider& crypto,
+                                                      const mka_driver_config& cfg,
+                                                      std::vector<mka_member> members, frame_tx& tx,
+                                                      time_point now);
+    ~mka_driver() override;
+    mka_driver(const mka_driver&) = delete;
+    mka_driver& operator=(const mka_driver&) = delete;
+
+    void on_frame(uint16_t port, std::span<const uint8_t> frame, time_point now) override;
+    // Ticks every participant (hello, peer expiry) and reports transmit PNs
+    // near exhaustion; returns the number of members that had work.
+    unsigned poll(time_point now);
+
+    bool secured(size_t member) const noexcept { return _parts[member].secured(); }
+    const mka::participant& participant(size_t member) const noexcept { return _parts[member]; }
+    const std::vector<mka_member>& members() const noexcept { return _members; }
+    const mka_driver_counters& counters() const noexcept { return _counters; }
+    int member_of(uint16_t port) const noexcept;
+
+private:
+    mka_driver(control& c, macsec_driver& m, const mka_driver_config& cfg, std::vector<mka_member> members,
+               frame_tx& tx)
+        : _control(c), _macsec(m), _mode(cfg.mode), _members(std::move(members)), _tx(tx) {}
+    void apply(size_t i, const mka::actions& a, time_point now);
+
+    control& _control;
+    macsec_driver& _macsec;
+    encryption_mode _mode;
+    std::vector<mka_member> _members;
+    std::vector<mka::participant> _parts;
+    std::vector<uint8_t> _active_an; // per member: AN enabled for transmit, 0xFF none
+    frame_tx& _tx;
+    mka_driver_counters _counters;
+};
+
+} // namespace lag::ctl
