@@ -196,4 +196,44 @@ void free_all(std::vector<rte_mbuf*>& v) {
     v.clear();
 }
 
+member_wire make_member_wire(const std::string& name) {
+    member_wire w;
+    // Multi-producer: the worker and control may send on one port.
+    w.ab = rte_ring_create((name + "_ab").c_str(), 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    w.ba = rte_ring_create((name + "_ba").c_str(), 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
+    EXPECT_TRUE(w.ab && w.ba);
+    rte_ring* a_tx[2] = {w.ab, w.ab};
+    rte_ring* b_tx[2] = {w.ba, w.ba};
+    int a = rte_eth_from_rings((name + "_a").c_str(), &w.ba, 1, a_tx, 2, SOCKET_ID_ANY);
+    int b = rte_eth_from_rings((name + "_b").c_str(), &w.ab, 1, b_tx, 2, SOCKET_ID_ANY);
+    EXPECT_GE(a, 0);
+    EXPECT_GE(b, 0);
+    net::port_setup s;
+    s.rx_queues = 1;
+    s.tx_queues = 2;
+    s.pool = pool();
+    for (int p : {a, b}) {
+        auto r = net::configure_and_start(static_cast<uint16_t>(p), s);
+        EXPECT_TRUE(r.ok()) << r.err().to_string();
+    }
+    w.a = static_cast<uint16_t>(a);
+    w.b = static_cast<uint16_t>(b);
+    return w;
+}
+
+void destroy_member_wire(member_wire& w) {
+    for (uint16_t p : {w.a, w.b}) {
+        auto left = drain(p);
+        free_all(left);
+        net::stop_and_close(p);
+    }
+    for (rte_ring* r : {w.ab, w.ba}) {
+        void* m;
+        while (rte_ring_dequeue(r, &m) == 0)
+            rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+        rte_ring_free(r);
+    }
+}
+
+
 } // namespace lag::test

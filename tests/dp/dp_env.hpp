@@ -5,6 +5,7 @@
 // that carry a flow id and a sequence number.
 
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include <cstdint>
 #include <span>
@@ -47,5 +48,16 @@ size_t inject(uint16_t port, const std::vector<std::vector<uint8_t>>& frames, ui
 // Receives everything waiting on (port, queue). Caller frees (free_all).
 std::vector<rte_mbuf*> drain(uint16_t port, uint16_t queue = 0);
 void free_all(std::vector<rte_mbuf*>& v);
+
+// A member wire whose ports have one RX queue and two TX queues (0 for the
+// worker, 1 for control) that both feed the peer's one RX queue, as any NIC
+// delivers frames whatever queue sent them. For LACP and MKA tests.
+struct member_wire {
+    uint16_t a = 0, b = 0;
+    rte_ring* ab = nullptr;
+    rte_ring* ba = nullptr;
+};
+member_wire make_member_wire(const std::string& name);
+void destroy_member_wire(member_wire& w);
 
 } // namespace lag::test
