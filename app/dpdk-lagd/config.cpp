@@ -46,34 +46,7 @@ min_links = 1
 hash = "l34"
 )";
 
-struct reader : toml_reader {
-
-    result<std::string> string(const toml::table& t, std::string_view key, std::string_view where,
-                               bool required, unsigned table_line) const {
-        const toml::node* n = t.get(key);
-        if (n == nullptr) {
-            if (required)
-                return fail("missing-key", table_line, fmt::format("{} needs '{}'", where, key));
-            return std::string();
-        }
-        if (!n->is_string())
-            return fail("type", line_of(*n), fmt::format("'{}' in {} must be a string", key, where));
-        return std::string(*n->value<std::string>());
-    }
-
-    result<int64_t> integer(const toml::table& t, std::string_view key, std::string_view where, int64_t def,
-                            int64_t lo, int64_t hi) const {
-        const toml::node* n = t.get(key);
-        if (n == nullptr)
-            return def;
-        if (!n->is_integer())
-            return fail("type", line_of(*n), fmt::format("'{}' in {} must be an integer", key, where));
-        int64_t v = *n->value<int64_t>();
-        if (v < lo || v > hi)
-            return fail("value", line_of(*n), fmt::format("'{}' in {} is {}; it must be {} to {}", key, where, v, lo, hi));
-        return v;
-    }
-};
+using reader = toml_reader;
 
 // [lag.lacp] of one [[lag]].
 result<lacp_config> read_lacp(const reader& r, const toml::node& n, const std::string& lag) {

@@ -14,30 +14,6 @@ namespace lag::lagd {
 namespace {
 
 struct rd : toml_reader {
-    result<std::string> str(const toml::table& t, std::string_view key, std::string_view where, bool required,
-                            unsigned line, std::string def = {}) const {
-        const toml::node* n = t.get(key);
-        if (n == nullptr) {
-            if (required)
-                return fail("missing-key", line, fmt::format("{} needs '{}'", where, key));
-            return def;
-        }
-        if (!n->is_string())
-            return fail("type", line_of(*n), fmt::format("'{}' in {} must be a string", key, where));
-        return std::string(*n->value<std::string>());
-    }
-    result<int64_t> integer(const toml::table& t, std::string_view key, std::string_view where, int64_t def,
-                            int64_t lo, int64_t hi) const {
-        const toml::node* n = t.get(key);
-        if (n == nullptr)
-            return def;
-        if (!n->is_integer())
-            return fail("type", line_of(*n), fmt::format("'{}' in {} must be an integer", key, where));
-        const int64_t v = *n->value<int64_t>();
-        if (v < lo || v > hi)
-            return fail("value", line_of(*n), fmt::format("'{}' in {} is {}; it must be {} to {}", key, where, v, lo, hi));
-        return v;
-    }
     result<bool> boolean(const toml::table& t, std::string_view key, std::string_view where, bool def) const {
         const toml::node* n = t.get(key);
         if (n == nullptr)
@@ -83,7 +59,7 @@ bool parse_hex(std::string_view s, std::span<uint8_t> out, size_t& n) {
 
 result<macsec::sci_t> parse_sci(const rd& r, const toml::table& t, std::string_view key, std::string_view where,
                                 unsigned line) {
-    auto s = r.str(t, key, where, true, line);
+    auto s = r.string(t, key, where, true, line);
     if (!s)
         return s.err();
     std::array<uint8_t, 8> b{};
@@ -101,7 +77,7 @@ result<macsec_sa_config> parse_sa(const rd& r, const toml::table& t, std::string
                                   unsigned line, cipher_suite suite) {
     const std::string p(dir);
     macsec_sa_config sa;
-    auto key = r.str(t, p + "_key", where, true, line);
+    auto key = r.string(t, p + "_key", where, true, line);
     if (!key)
         return key.err();
     sa.key = *key;
@@ -122,7 +98,7 @@ result<macsec_sa_config> parse_sa(const rd& r, const toml::table& t, std::string
             return r.fail("missing-key", line, fmt::format("{} needs '{}_ssci' ({} is an XPN suite)", where, p,
                                                            to_string(suite)));
         sa.ssci = static_cast<uint32_t>(*ssci);
-        auto salt = r.str(t, p + "_salt", where, false, line);
+        auto salt = r.string(t, p + "_salt", where, false, line);
         if (!salt)
             return salt.err();
         if (salt->empty())
@@ -167,14 +143,14 @@ result<macsec_config> parse_macsec(const toml::table& t, const std::string& sour
         return ok.err();
     macsec_config c;
     c.line = line;
-    auto mode = r.str(t, "mode", where, true, line);
+    auto mode = r.string(t, "mode", where, true, line);
     if (!mode)
         return mode.err();
     if (*mode != "static")
         return r.fail("value", r.line_or(t, "mode", line),
                       fmt::format("{}: mode '{}' is not supported (only \"static\")", where, *mode));
     c.enabled = true;
-    auto cipher = r.str(t, "cipher", where, true, line);
+    auto cipher = r.string(t, "cipher", where, true, line);
     if (!cipher)
         return cipher.err();
     auto suite = parse_cipher_suite(*cipher);
@@ -206,7 +182,7 @@ result<macsec_config> parse_macsec(const toml::table& t, const std::string& sour
     if (!win)
         return win.err();
     c.replay_window = static_cast<uint32_t>(*win);
-    auto val = r.str(t, "validate", where, false, line, "strict");
+    auto val = r.string(t, "validate", where, false, line, "strict");
     if (!val)
         return val.err();
     if (*val == "strict")
@@ -218,7 +194,7 @@ result<macsec_config> parse_macsec(const toml::table& t, const std::string& sour
     else
         return r.fail("value", r.line_or(t, "validate", line),
                       fmt::format("{}: validate '{}' is not strict, check or disabled", where, *val));
-    auto kf = r.str(t, "key_file", where, true, line);
+    auto kf = r.string(t, "key_file", where, true, line);
     if (!kf)
         return kf.err();
     if (kf->empty())
@@ -245,7 +221,7 @@ result<macsec_config> parse_macsec(const toml::table& t, const std::string& sour
             return ok.err();
         macsec_member_config mc;
         mc.line = ml;
-        auto port = r.str(m, "port", "[[lag.macsec.member]]", true, ml);
+        auto port = r.string(m, "port", "[[lag.macsec.member]]", true, ml);
         if (!port)
             return port.err();
         mc.port = *port;
