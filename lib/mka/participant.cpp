@@ -170,6 +170,7 @@ void participant::process(const decoded_frame& f, time_point now, actions& out) 
     p->peer_sci = b.actor_sci;
     p->priority = b.key_server_priority;
     p->claims_key_server = b.key_server;
+    p->version = b.version;
     if (pdu.announcement) {
         p->announced = true;
         p->suites.clear();
@@ -266,8 +267,11 @@ std::optional<cipher_suite> participant::choose_suite() const {
         for (const auto& p : _peers) {
             if (!p.live)
                 continue;
+            // A peer that announces no suites (wpa_supplicant never does,
+            // yet takes a GCM-AES-256 SAK) is taken to implement every
+            // suite its MKA version can carry: XPN needs version 3.
             bool has = p.announced ? std::find(p.suites.begin(), p.suites.end(), s) != p.suites.end()
-                                   : s == cipher_suite::gcm_aes_128;
+                                   : p.version >= 3 || !is_xpn(s);
             all = all && has;
         }
         if (all)

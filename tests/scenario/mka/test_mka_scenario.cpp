@@ -315,6 +315,59 @@ TEST(mka_scenario, replayed_reflected_and_stale_mkpdus_are_counted) {
     EXPECT_TRUE(l.all_secured_on_one_key({a, b}));
 }
 
+// b's MKPDUs as wpa_supplicant 2.10 sends them: no Announcement, MKA
+// version `version` (wpa_supplicant's is 1), re-signed with b's ICK.
+void like_wpa_supplicant(lan& l, size_t b, uint8_t version, crypto_provider& c, const key_secret& ick) {
+    l.filter = [&l, b, version, &c, &ick](size_t from, size_t, bytes& f) {
+        if (from != b)
+            return true;
+        auto d = decode_frame(f);
+        EXPECT_TRUE(d.ok());
+        if (!d.ok())
+            return false;
+        auto pdu = d->pdu;
+        const auto src = d->src, dst = d->dst;
+        pdu.announcement.reset();
+        pdu.basic.version = version;
+        f = encode_frame(pdu, src, dst, c, ick);
+        return true;
+    };
+}
+
+TEST(mka_scenario, a_peer_that_announces_no_suites_gets_the_configured_one_but_xpn_only_from_v3) {
+    auto crypto = ipsecmb_crypto::create();
+    ASSERT_TRUE(crypto);
+    auto cb = lan::config(2);
+    mka::ckn name;
+    ASSERT_TRUE(name.assign(cb.ckn));
+    auto keys = derive_keys(*crypto.value(), cb.cak.view(), name);
+    ASSERT_TRUE(keys);
+    struct want {
+        std::vector<cipher_suite> ks_suites;
+        uint8_t peer_version;
+        cipher_suite chosen;
+    };
+    for (const auto& w : {want{{cipher_suite::gcm_aes_256}, 1, cipher_suite::gcm_aes_256},
+                          want{{cipher_suite::gcm_aes_xpn_256, cipher_suite::gcm_aes_256}, 1,
+                               cipher_suite::gcm_aes_256},
+                          want{{cipher_suite::gcm_aes_xpn_256, cipher_suite::gcm_aes_256}, 3,
+                               cipher_suite::gcm_aes_xpn_256}}) {
+        lan l;
+        auto ca = lan::config(1);
+        ca.cipher_suites = w.ks_suites; // a: key server (lower SCI)
+        auto cbw = lan::config(2);
+        cbw.cipher_suites = {cipher_suite::gcm_aes_xpn_256, cipher_suite::gcm_aes_256};
+        auto a = l.add(std::move(ca));
+        auto b = l.add(std::move(cbw));
+        like_wpa_supplicant(l, b, w.peer_version, *crypto.value(), keys.value().ick);
+        ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)))
+            << "peer version " << int(w.peer_version);
+        EXPECT_TRUE(l.p(a).is_key_server());
+        EXPECT_EQ(*l.p(a).suite_in_use(), w.chosen) << "peer version " << int(w.peer_version);
+        EXPECT_EQ(l.p(a).counters().total_drops(), 0u);
+    }
+}
+
 TEST(mka_scenario, xpn_is_negotiated_when_every_participant_announces_it) {
     lan l;
     auto ca = lan::config(1), cb = lan::config(2);
