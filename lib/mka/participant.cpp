@@ -471,7 +471,11 @@ void participant::retire_all(actions& out) {
 }
 
 void participant::update_secured(actions& out) {
-    const bool s = has_live_peers() && _latest && _latest->rx && _latest->tx;
+    // Secured while frames leave under a key the peers receive: the latest
+    // once it is enabled, or, while a new key is being installed, the old
+    // one that still transmits (a rotation is no gap in must_encrypt).
+    const bool s = has_live_peers() && _latest && _latest->rx &&
+                   (_latest->tx || (_old && _old->tx && _old->rx));
     if (s != _secured) {
         _secured = s;
         out.list.push_back(secured_changed{s});

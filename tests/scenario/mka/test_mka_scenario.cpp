@@ -194,6 +194,10 @@ TEST(mka_scenario, key_server_rotates_when_its_pn_nears_exhaustion) {
     EXPECT_EQ(k2.mi, k1.mi);
     EXPECT_EQ(k2.kn, k1.kn + 1);
     EXPECT_EQ(*l.p(a).latest_an(), (an1 + 1) % 4);
+    // secured throughout: the old key carries the frames until the new one
+    // is enabled (under must_encrypt a dip would stop distribution)
+    EXPECT_EQ(l[a].secy.secured_lost, 0u);
+    EXPECT_EQ(l[b].secy.secured_lost, 0u);
     // the old key is retired on both once both transmit with the new one
     l.run(seconds(3));
     for (auto i : {a, b}) {
@@ -217,6 +221,8 @@ TEST(mka_scenario, peer_pn_exhaustion_reaches_the_key_server_through_sak_use) {
         seconds(10)));
     EXPECT_EQ(l.p(a).counters().saks_generated, 2u);
     EXPECT_EQ(l.p(b).counters().saks_generated, 0u);
+    EXPECT_EQ(l[a].secy.secured_lost, 0u);
+    EXPECT_EQ(l[b].secy.secured_lost, 0u);
 }
 
 TEST(mka_scenario, a_new_peer_makes_the_key_server_rotate) {
