@@ -114,6 +114,11 @@ result<daemon_config> load_config(const std::string& path);
 // ports on one device).
 result<void> check_config(const daemon_config& c, model::lag_model& model);
 
+// [lag.macsec] mode "mka": the profile's MACsec rules for every member with a
+// CAK of `cak_len` bytes (check_config uses the suite's key length; dpdk-lagd
+// calls this again once it read the CAK file, before the EAL starts).
+result<void> check_mka_key(const daemon_config& c, size_t cak_len);
+
 // The embedded default: a static LAG of two net_null members and a net_null
 // access port, for the demo and for `dpdk-lagd` without --config.
 std::string_view default_config_text();

@@ -120,6 +120,16 @@ sock::reply service::execute(std::string_view line, time_point now) {
         return {0, *t};
     }
     case command_id::save_config: return save_config();
+    case command_id::rekey_macsec: {
+        if (auto e = check_lag())
+            return *e;
+        if (!_rekey)
+            return fail("no-mka", fmt::format("LAG {} does not run MKA ([lag.macsec] mode \"mka\")", lag_name));
+        auto r = _rekey(now);
+        if (!r)
+            return fail(r.err());
+        return {0, *r};
+    }
     case command_id::create_lag:
     case command_id::delete_lag:
     case command_id::add_member:
@@ -161,6 +171,14 @@ nlohmann::json service::lag_json() const {
                    {"partner_system", v.partner_system},
                    {"partner_key", v.partner_key},
                    {"macsec", v.macsec}};
+        if (v.mka.on) {
+            mj["mka_secured"] = v.mka.secured;
+            mj["mka_key_server"] = v.mka.key_server;
+            mj["mka_live_peers"] = v.mka.live_peers;
+            mj["mka_key_server_sci"] = v.mka.key_server_sci;
+            mj["mka_an"] = v.mka.an;
+            mj["mka_cipher"] = v.mka.cipher;
+        }
         j["members"].push_back(mj);
     }
     return j;

@@ -25,12 +25,24 @@ struct port_info {
     uint16_t id;
 };
 
+// A member's MKA session (no key material).
+struct mka_view {
+    bool on = false;
+    bool secured = false;
+    bool key_server = false;    // this side distributes the SAK
+    unsigned live_peers = 0;
+    std::string key_server_sci; // empty: none elected
+    int an = -1;                // latest SAK's AN, -1: none
+    std::string cipher;         // its suite
+};
+
 // What protocols say about a member, for `show lag` and `show lacp`.
 struct member_view {
     std::string lacp_mux = "static"; // the LACP mux state, or "static" without LACP
     std::string partner_system;      // empty when no partner is known
     unsigned partner_key = 0;
     std::string macsec = "off";
+    mka_view mka;
 };
 using member_view_fn = std::function<member_view(std::string_view port)>;
 
@@ -43,6 +55,8 @@ public:
     sock::reply execute(std::string_view line, time_point now);
 
     void set_member_view(member_view_fn f) { _member_view = std::move(f); }
+    // `set lag NAME macsec rekey`: the reply, or why not (no MKA: refused).
+    void set_rekey(std::function<result<std::string>(time_point)> f) { _rekey = std::move(f); }
     // Called after every successful change when autosave is on.
     void set_autosave(bool on) { _autosave = on; }
 
@@ -71,6 +85,7 @@ private:
     std::string _config_path; // empty: started on the embedded default
     std::vector<dp::port_totals> _baseline; // per _ports entry, for `clear stats`
     member_view_fn _member_view;
+    std::function<result<std::string>(time_point)> _rekey;
     bool _autosave = false;
 };
 

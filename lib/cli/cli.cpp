@@ -28,6 +28,8 @@ constexpr command_spec specs[] = {
      "[mode <mode:no-encrypt|should-encrypt|must-encrypt>]",
      "associate a MACsec key (CKN, CAK read from a file) with a LAG"},
     {command_id::unset_macsec, "unset lag <name> macsec", "remove the LAG's MACsec key"},
+    {command_id::rekey_macsec, "set lag <name> macsec rekey",
+     "MKA: the key server distributes a new SAK now (traffic keeps flowing)"},
     {command_id::set_lacp_rate, "set lacp lag <name> rate <rate:fast|slow>",
      "LACP periodic rate of a LAG's members"},
     {command_id::show_lag, "show lag [<name>] [json]", "LAGs, their state and members"},

@@ -46,6 +46,10 @@ result<std::unique_ptr<mka_driver>> mka_driver::create(control& c, macsec_driver
         pc.key_server_priority = cfg.key_server_priority;
         pc.cipher_suites = {cfg.suite};
         pc.offset = cfg.mode == encryption_mode::no_encrypt ? mka::confidentiality_offset::none : cfg.offset;
+        if (cfg.pn_threshold != 0) {
+            pc.pn_threshold = cfg.pn_threshold;
+            pc.xpn_pn_threshold = cfg.pn_threshold;
+        }
         auto p = mka::participant::create(std::move(pc), crypto, now);
         if (!p)
             return make_error(p.err().code, fmt::format("port '{}': {}", mb.name, p.err().message));
@@ -110,6 +114,25 @@ unsigned mka_driver::poll(time_point now) {
     return work;
 }
 
+result<void> mka_driver::rekey(size_t member, time_point now) {
+    if (member >= _parts.size())
+        return make_error("mka-member", "no such member");
+    auto& p = _parts[member];
+    if (!p.has_live_peers())
+        return make_error("mka-no-peer", fmt::format("port '{}': no live MKA peer", _members[member].name));
+    if (!p.is_key_server()) {
+        const auto ks = p.key_server();
+        return make_error("mka-not-key-server",
+                          fmt::format("port '{}': this side is not the MKA key server{}; rekey on the key server",
+                                      _members[member].name,
+                                      ks ? fmt::format(" (the key server is {})", ks->to_string()) : ""));
+    }
+    auto a = p.rekey(now);
+    ++_counters.rekeys;
+    apply(member, a, now);
+    return ok_v;
+}
+
 void mka_driver::apply(size_t i, const mka::actions& a, time_point now) {
     const mka_member& mb = _members[i];
     auto sa_result = [&](const result<void>& r) {
@@ -118,11 +141,19 @@ void mka_driver::apply(size_t i, const mka::actions& a, time_point now) {
     };
     // Receive first, then transmit, then enable, then retire: no frame
     // protected with a new key reaches a peer that cannot verify it.
-    for (const auto* x : a.all<mka::install_rx_sa>())
-        sa_result(_macsec.install_rx_sa(mb.port, macsec::make_sci(x->peer.addr, x->peer.port), x->key.an,
-                                        params_of(x->key, x->ssci, x->lowest_pn)));
+    for (const auto* x : a.all<mka::install_rx_sa>()) {
+        const macsec::sci_t peer = macsec::make_sci(x->peer.addr, x->peer.port);
+        if (!_macsec.has_rx_sc(mb.port, peer)) {
+            auto r = _macsec.add_rx_sc(mb.port, peer);
+            sa_result(r);
+            if (!r)
+                continue;
+            ++_counters.rx_scs_learnt;
+        }
+        sa_result(_macsec.install_rx_sa(mb.port, peer, x->key.an, params_of(x->key, x->ssci, x->lowest_pn)));
+    }
     for (const auto* x : a.all<mka::install_tx_sa>())
-        sa_result(_macsec.install_tx_sa(mb.port, x->key.an, params_of(x->key, x->ssci, x->next_pn)));
+        sa_result(_macsec.install_tx_sa(mb.port, x->key.an, params_of(x->key, x->ssci, x->next_pn), _pn_threshold));
     for (const auto* x : a.all<mka::enable_tx_sa>()) {
         auto r = _macsec.enable_tx_sa(mb.port, x->an);
         if (r)
@@ -141,8 +172,7 @@ void mka_driver::apply(size_t i, const mka::actions& a, time_point now) {
         _macsec.retire_tx_sa(mb.port, x->an);
         if (_active_an[i] == x->an)
             _active_an[i] = 0xFF;
-        for (auto peer : mb.peers)
-            _macsec.retire_rx_sa(mb.port, peer, x->an);
+        _macsec.retire_rx_sas(mb.port, x->an);
     }
     for (const auto* x : a.all<mka::secured_changed>()) {
         if (_mode != encryption_mode::must_encrypt)

@@ -184,6 +184,17 @@ void secy::detach_rx_sa(size_t sc_index, uint8_t an) noexcept {
         _rx[sc_index].sa[an] = nullptr;
 }
 
+bool secy::open_rx_sc(size_t sc_index, sci_t sci) noexcept {
+    if (sc_index != _n_rx || sc_index >= max_rx_sc || find_sc(sci) != nullptr)
+        return false;
+    rx_sc& sc = _rx[sc_index];
+    sc.sci = sci;
+    sc.sa = {};
+    sc.counters = {};
+    ++_n_rx;
+    return true;
+}
+
 secy::rx_sc* secy::find_sc(sci_t sci) noexcept {
     for (size_t i = 0; i < _n_rx; ++i)
         if (_rx[i].sci == sci)

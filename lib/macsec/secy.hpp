@@ -242,7 +242,8 @@ public:
     // past their detachment; the worker switches pointers between bursts.
     // No allocation, no lock. A SecY uses either these or the owning calls
     // above, not both. The receive SCs must all exist (add_rx_sc) before the
-    // SecY is handed to the worker. A transmit SA may be attached to several
+    // SecY is handed to the worker, or be opened later in order
+    // (open_rx_sc). A transmit SA may be attached to several
     // SecYs (its PN counter is atomic); a receive SA to one only (its replay
     // window has one writer).
     // False if the SA's suite is not the SecY's.
@@ -254,6 +255,11 @@ public:
     // window to the SecY's. False if the SC or suite does not match.
     bool attach_rx_sa(size_t sc_index, rx_sa* sa) noexcept;
     void detach_rx_sa(size_t sc_index, uint8_t an) noexcept;
+    // A receive SC learnt after the SecY went to the worker (MKA hears a new
+    // peer): appended at sc_index, which must be rx_sc_count(). No
+    // allocation: the SC slots are part of the SecY. False if full, out of
+    // order or the SCI is already there.
+    bool open_rx_sc(size_t sc_index, sci_t sci) noexcept;
     size_t rx_sc_count() const noexcept { return _n_rx; }
 
     const secy_counters& counters() const noexcept { return _counters; }

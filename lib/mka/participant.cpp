@@ -471,11 +471,9 @@ void participant::retire_all(actions& out) {
 }
 
 void participant::update_secured(actions& out) {
-    // Secured while frames leave under a key the peers receive: the latest
-    // once it is enabled, or, while a new key is being installed, the old
-    // one that still transmits (a rotation is no gap in must_encrypt).
-    const bool s = has_live_peers() && _latest && _latest->rx &&
-                   (_latest->tx || (_old && _old->tx && _old->rx));
+    // A rekey keeps the session secured: the old key transmits until the new
+    // one takes over (802.1X 12.5.1: the controlled port stays enabled).
+    const bool s = has_live_peers() && ((_latest && _latest->rx && _latest->tx) || (_old && _old->rx && _old->tx));
     if (s != _secured) {
         _secured = s;
         out.list.push_back(secured_changed{s});
@@ -534,6 +532,18 @@ actions participant::report_tx_pn(uint64_t next_pn, time_point now) {
         }
         _new_info = true; // SAK Use carries the PN to the key server
     }
+    if (_new_info)
+        send(now, out);
+    return out;
+}
+
+actions participant::rekey(time_point now) {
+    actions out;
+    if (!is_key_server())
+        return out;
+    _rekey_requested = true;
+    key_server_duties(now, out);
+    handle_sak_use(out);
     if (_new_info)
         send(now, out);
     return out;

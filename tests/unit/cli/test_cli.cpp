@@ -35,6 +35,7 @@ TEST(cli_parse, every_command_parses_its_own_example) {
         "set lag a hash sym-l34",
         "set lag a macsec ckn 0102 cak-file /etc/k cipher gcm-aes-xpn-256 mode must-encrypt",
         "unset lag a macsec",
+        "set lag a macsec rekey",
         "set lacp lag a rate slow",
         "show lag",
         "show lag a json",

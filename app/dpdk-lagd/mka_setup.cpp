@@ -1,0 +1,153 @@
+#include "mka_setup.hpp"
+
+#include "lacp_setup.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+namespace lag::lagd {
+
+namespace {
+
+mka::confidentiality_offset offset_of(uint8_t octets) {
+    switch (octets) {
+    case 30: return mka::confidentiality_offset::offset_30;
+    case 50: return mka::confidentiality_offset::offset_50;
+    default: return mka::confidentiality_offset::offset_0;
+    }
+}
+
+ctl::encryption_mode mode_of(mka_encryption e) {
+    switch (e) {
+    case mka_encryption::no_encrypt: return ctl::encryption_mode::no_encrypt;
+    case mka_encryption::should_encrypt: return ctl::encryption_mode::should_encrypt;
+    case mka_encryption::must_encrypt: break;
+    }
+    return ctl::encryption_mode::must_encrypt;
+}
+
+std::string hex_mi(const mka::member_id& mi) {
+    std::string s;
+    for (auto b : mi)
+        s += fmt::format("{:02x}", b);
+    return s;
+}
+
+} // namespace
+
+ctl::mka_driver_config mka_driver_config_of(const macsec_config& m, const secret<32>& cak) {
+    ctl::mka_driver_config c;
+    c.ckn = m.ckn;
+    c.cak = cak;
+    c.key_server_priority = m.key_server_priority;
+    c.suite = m.suite;
+    c.offset = offset_of(m.offset);
+    c.mode = mode_of(m.encryption);
+    c.replay_window = m.replay_window;
+    return c;
+}
+
+result<std::unique_ptr<mka_runtime>> mka_runtime::start(const lag_config& l, ctl::control& c,
+                                                        const std::vector<ctl::member_binding>& members,
+                                                        rte_mempool* pool, uint16_t control_queue, time_point now) {
+    auto cak = load_cak_file(l.macsec.cak_file);
+    if (!cak)
+        return cak.err();
+    std::unique_ptr<mka_runtime> rt(new mka_runtime(pool, control_queue));
+    auto crypto = mka::ipsecmb_crypto::create();
+    if (!crypto)
+        return crypto.err();
+    rt->_crypto = std::move(*crypto);
+    auto md = ctl::macsec_driver::create(c);
+    if (!md)
+        return md.err();
+    rt->_macsec = std::move(*md);
+    std::vector<ctl::mka_member> mm;
+    for (const auto& m : members) {
+        auto mac = member_mac(m);
+        if (!mac)
+            return mac.err();
+        mm.push_back({m.name, m.port, *mac, 1});
+    }
+    auto d = ctl::mka_driver::create(c, *rt->_macsec, *rt->_crypto, mka_driver_config_of(l.macsec, *cak),
+                                     std::move(mm), rt->_tx, now);
+    if (!d)
+        return d.err();
+    rt->_mka = std::move(*d);
+    return rt;
+}
+
+result<std::string> mka_runtime::rekey(time_point now) {
+    std::vector<std::string> done, refused;
+    error last;
+    for (size_t i = 0; i < _mka->members().size(); ++i) {
+        if (auto r = _mka->rekey(i, now); r)
+            done.push_back(_mka->members()[i].name);
+        else {
+            refused.push_back(_mka->members()[i].name);
+            last = r.err();
+        }
+    }
+    if (done.empty())
+        return refused.size() == 1
+                   ? last
+                   : make_error(last.code, fmt::format("no member of this LAG is the MKA key server of a live "
+                                                       "session (last: {}); rekey on the key server",
+                                                       last.message));
+    std::string s = fmt::format("rekeying {}\n", fmt::join(done, ","));
+    if (!refused.empty())
+        s += fmt::format("not the key server (or no live peer) on {}: rekey those on the partner\n",
+                         fmt::join(refused, ","));
+    return s;
+}
+
+mka_view mka_runtime::view(std::string_view port) const {
+    mka_view v;
+    const auto& ms = _mka->members();
+    for (size_t i = 0; i < ms.size(); ++i) {
+        if (ms[i].name != port)
+            continue;
+        const auto& p = _mka->participant(i);
+        v.on = true;
+        v.secured = p.secured();
+        v.key_server = p.is_key_server();
+        v.live_peers = static_cast<unsigned>(p.live_peer_count());
+        if (auto ks = p.key_server())
+            v.key_server_sci = ks->to_string();
+        if (auto an = p.latest_an())
+            v.an = *an;
+        if (auto s = p.suite_in_use())
+            v.cipher = std::string(to_string(*s));
+    }
+    return v;
+}
+
+void mka_runtime::print() const {
+    const auto& dc = _mka->counters();
+    const auto& mc = _macsec->counters();
+    fmt::print("mka: {} MKPDUs in, {} out, {} refused, {} tx failures, {} SA failures, {} receive SCs learnt, "
+               "{} rekeys; macsec {} SAs installed, {} freed\n",
+               dc.frames_in, dc.frames_out, dc.frames_dropped, dc.tx_failed, dc.sa_failed, dc.rx_scs_learnt,
+               dc.rekeys, mc.sas_installed, mc.sas_freed);
+    const auto& ms = _mka->members();
+    for (size_t i = 0; i < ms.size(); ++i) {
+        const auto& p = _mka->participant(i);
+        const auto& pc = p.counters();
+        const auto ks = p.key_server();
+        std::string peers;
+        for (const auto& ps : p.peers())
+            peers += fmt::format("{}{} {}", peers.empty() ? "" : ", ", ps.live ? "live" : "potential",
+                                 ps.peer.to_string());
+        fmt::print("mka {:<8} {:<9} mi {} key server {}{} peers [{}] sak {} | mkpdus tx {} rx {} dropped {} "
+                   "saks generated {} installed {}\n",
+                   ms[i].name, p.secured() ? "secured" : "unsecured", hex_mi(p.mi()),
+                   ks ? ks->to_string() : std::string("none"), p.is_key_server() ? " (self)" : "", peers,
+                   p.latest_an() ? fmt::format("an {} {}", *p.latest_an(), to_string(*p.suite_in_use()))
+                                 : std::string("none"),
+                   pc.mkpdus_sent, pc.mkpdus_accepted, pc.total_drops(), pc.saks_generated, pc.saks_installed);
+    }
+    std::fflush(stdout);
+}
+
+} // namespace lag::lagd

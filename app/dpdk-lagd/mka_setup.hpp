@@ -1,0 +1,63 @@
+#pragma once
+// MKA in dpdk-lagd ([lag.macsec] mode = "mka"): one ctl::mka_driver on the
+// control core, one participant per member keyed by the LAG's CKN and CAK
+// (read from cak_file here, wiped once the participants derived ICK and KEK),
+// driving its own ctl::macsec_driver. MKPDUs leave on each member's spare TX
+// queue (the one LACP uses; both may run on one LAG: LACP is the default punt
+// handler, MKA takes EAPOL). The main loop polls it; `show lag` and the stats
+// print show each member's session (secured, key server, peers, SAK AN and
+// suite), never key bytes.
+
+#include "config.hpp"
+#include "control/macsec_driver.hpp"
+#include "control/mka_driver.hpp"
+#include "mka/ipsecmb_crypto.hpp"
+#include "service.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+struct rte_mempool;
+
+namespace lag::lagd {
+
+inline bool mka_enabled(const lag_config& l) noexcept {
+    return l.macsec.enabled && l.macsec.mode == macsec_mode::mka;
+}
+
+// The driver's settings from [lag.macsec] and a CAK.
+ctl::mka_driver_config mka_driver_config_of(const macsec_config& m, const secret<32>& cak);
+
+class mka_runtime {
+public:
+    // `members` in slot order, each with a TX queue `control_queue` no worker uses.
+    static result<std::unique_ptr<mka_runtime>> start(const lag_config& l, ctl::control& c,
+                                                      const std::vector<ctl::member_binding>& members,
+                                                      rte_mempool* pool, uint16_t control_queue, time_point now);
+    mka_runtime(const mka_runtime&) = delete;
+    mka_runtime& operator=(const mka_runtime&) = delete;
+
+    unsigned poll(time_point now) { return _mka->poll(now) + _macsec->poll(); }
+
+    // `set lag NAME macsec rekey`: a new SAK on every member where this side
+    // is the key server. Refused (naming the key server) when it is that on
+    // none; the reply names the members rekeyed and those it is not.
+    result<std::string> rekey(time_point now);
+
+    mka_view view(std::string_view port) const;
+    // One line per member: session, key server, peers, SAK, MKPDUs, drops.
+    void print() const;
+
+    const ctl::macsec_driver& macsec() const noexcept { return *_macsec; }
+    const ctl::mka_driver& driver() const noexcept { return *_mka; }
+
+private:
+    mka_runtime(rte_mempool* pool, uint16_t queue) : _tx(pool, queue) {}
+    ctl::queue_tx _tx;
+    std::unique_ptr<mka::ipsecmb_crypto> _crypto;
+    std::unique_ptr<ctl::macsec_driver> _macsec;
+    std::unique_ptr<ctl::mka_driver> _mka;
+};
+
+} // namespace lag::lagd
