@@ -558,7 +558,11 @@ void participant::send(time_point now, actions& out) {
     mkpdu pdu;
     auto& b = pdu.basic;
     b.key_server_priority = _cfg.key_server_priority;
-    b.key_server = is_key_server();
+    // 802.1X-2020 11.11.2: set unless this participant has decided another
+    // is (or will be) the key server. wpa_supplicant elects only among peers
+    // that set it, so a participant that waited for its first live peer
+    // lost the election there to a worse priority.
+    b.key_server = _cfg.key_server_priority != not_key_server_priority && !_ks_mi;
     b.macsec_desired = true;
     b.actor_sci = _sci;
     b.actor_mi = _mi;

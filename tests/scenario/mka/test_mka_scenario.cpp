@@ -48,6 +48,32 @@ TEST(mka_scenario, two_participants_elect_lowest_sci_and_agree_on_one_sak) {
     EXPECT_LE(l[a].sent.size(), 40u);
 }
 
+TEST(mka_scenario, key_server_bit_is_set_until_another_participant_is_elected) {
+    // wpa_supplicant elects only among peers whose Basic Parameter Set has
+    // Key Server set (802.1X-2020 11.11.2: set unless the participant has
+    // decided another one is the key server), from their first MKPDU on.
+    lan l;
+    auto a = l.add(lan::config(1)); // the lower SCI: key server
+    auto b = l.add(lan::config(2));
+    auto never = lan::config(3);
+    never.key_server_priority = not_key_server_priority;
+    auto c = l.add(std::move(never));
+    auto ks_bit = [&](size_t i) {
+        auto d = decode_frame(l[i].sent.back());
+        EXPECT_TRUE(d.ok());
+        return d.ok() && d->pdu.basic.key_server;
+    };
+    for (auto i : {a, b, c})
+        l.apply(i, l.p(i).tick(l.now)); // first hellos, nobody heard yet
+    EXPECT_TRUE(ks_bit(a));
+    EXPECT_TRUE(ks_bit(b));
+    EXPECT_FALSE(ks_bit(c)); // priority 0xFF: never
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b, c}); }, seconds(15)));
+    EXPECT_TRUE(ks_bit(a));
+    EXPECT_FALSE(ks_bit(b));
+    EXPECT_FALSE(ks_bit(c));
+}
+
 TEST(mka_scenario, key_server_priority_beats_sci) {
     lan l;
     auto a = l.add(lan::config(1));
