@@ -36,6 +36,7 @@ usage: test_mka_wpa.py DPDK_LAGD MKA_PEER
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -198,7 +199,7 @@ def capture_start(path, bpf=""):
 
 
 def capture_stop(p):
-    p.send_signal(2)
+    p.send_signal(signal.SIGINT)
     p.wait(timeout=10)
 
 
@@ -384,6 +385,8 @@ def main():
     except RuntimeError as e:
         print(f"FAIL: {e}")
         return 1
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # meson's timeout: clean up (finally) before leaving
+        signal.signal(sig, lambda *_: sys.exit(1))
     tmp = Path(tempfile.mkdtemp(prefix="mka-wpa-"))
     netns = Netns(NS)
     try:
