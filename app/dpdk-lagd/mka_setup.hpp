@@ -32,7 +32,8 @@ ctl::mka_driver_config mka_driver_config_of(const macsec_config& m, const secret
 class mka_runtime {
 public:
     // `members` in slot order, each with a TX queue `control_queue` no worker uses.
-    static result<std::unique_ptr<mka_runtime>> start(const lag_config& l, ctl::control& c,
+    static result<std::unique_ptr<mka_runtime>> start(const daemon_config& cfg, const lag_config& l,
+                                                      ctl::control& c,
                                                       const std::vector<ctl::member_binding>& members,
                                                       rte_mempool* pool, uint16_t control_queue, time_point now);
     mka_runtime(const mka_runtime&) = delete;
