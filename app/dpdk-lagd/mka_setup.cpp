@@ -36,8 +36,21 @@ std::string hex_mi(const mka::member_id& mi) {
 
 } // namespace
 
-ctl::mka_driver_config mka_driver_config_of(const macsec_config& m, const secret<32>& cak) {
+ctl::mka_driver_config mka_driver_config_of(const daemon_config& cfg, const lag_config& l, const secret<32>& cak) {
+    const macsec_config& m = l.macsec;
     ctl::mka_driver_config c;
+    if (const model::profile* prof = model::find_profile(cfg.profile)) {
+        for (auto s : {cipher_suite::gcm_aes_128, cipher_suite::gcm_aes_256, cipher_suite::gcm_aes_xpn_128,
+                       cipher_suite::gcm_aes_xpn_256}) {
+            bool ok = s != m.suite;
+            for (const auto& p : l.members) {
+                const port_config* pc = cfg.port(p);
+                ok = ok && pc != nullptr && model::check_macsec(*prof, pc->speed, s, cak.size(), true).ok();
+            }
+            if (ok)
+                c.other_suites.push_back(s);
+        }
+    }
     c.ckn = m.ckn;
     c.cak = cak;
     c.key_server_priority = m.key_server_priority;
@@ -71,7 +84,7 @@ result<std::unique_ptr<mka_runtime>> mka_runtime::start(const daemon_config& cfg
             return mac.err();
         mm.push_back({m.name, m.port, *mac, 1});
     }
-    auto d = ctl::mka_driver::create(c, *rt->_macsec, *rt->_crypto, mka_driver_config_of(l.macsec, *cak),
+    auto d = ctl::mka_driver::create(c, *rt->_macsec, *rt->_crypto, mka_driver_config_of(cfg, l, *cak),
                                      std::move(mm), rt->_tx, now);
     if (!d)
         return d.err();
