@@ -358,6 +358,11 @@ class LagdPair:
     def iperf(self, seconds=5, udp_rate=None, parallel=1, src="a"):
         """iperf3 from `src`'s namespace to the other's (`parallel` streams, TCP, or UDP at
         `udp_rate` per stream); returns iperf3's JSON `end` section."""
+        return self.iperf_result(self.iperf_start(seconds, udp_rate, parallel, src), seconds + 30)
+
+    def iperf_start(self, seconds=5, udp_rate=None, parallel=1, src="a"):
+        """iperf3 (as iperf()) running in the background, for a fault in the middle; finish
+        with iperf_result()."""
         need("iperf3")
         dst_side = "b" if src == "a" else "a"
         server = subprocess.Popen(["ip", "netns", "exec", self.ns[dst_side], "iperf3", "-s", "-1", "-B",
@@ -369,12 +374,19 @@ class LagdPair:
             args += ["-u", "-b", str(udp_rate)]
         if parallel > 1:
             args += ["-P", str(parallel)]
-        r = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 30)
+        client = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self._procs.append(client)
+        return client, server
+
+    @staticmethod
+    def iperf_result(running, timeout=60):
+        client, server = running
+        out, err = client.communicate(timeout=timeout)
         server.wait(timeout=10)
         try:
-            return json.loads(r.stdout)["end"]
+            return json.loads(out)["end"]
         except (ValueError, KeyError) as e:
-            raise RuntimeError(f"iperf3 failed ({e}):\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}") from e
+            raise RuntimeError(f"iperf3 failed ({e}):\n{out[-2000:]}\n{err[-2000:]}") from e
 
     def link(self, i, up):
         """Member i's veth pair loses (or regains) its carrier on both ends."""
