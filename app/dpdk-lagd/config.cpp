@@ -181,7 +181,7 @@ result<daemon_config> parse_config(std::string_view text, std::string source) {
         for (const toml::node& n : *a) {
             const toml::table& t = *n.as_table();
             unsigned line = reader::line_of(t);
-            if (auto ok = r.only(t, {"name", "device", "speed", "port_priority"}, "[[port]]"); !ok)
+            if (auto ok = r.only(t, {"name", "device", "speed", "port_priority", "mac"}, "[[port]]"); !ok)
                 return ok.err();
             port_config p;
             p.line = line;
@@ -209,6 +209,17 @@ result<daemon_config> parse_config(std::string_view text, std::string source) {
             if (!prio)
                 return prio.err();
             p.port_priority = static_cast<uint16_t>(*prio);
+            auto mac = r.string(t, "mac", fmt::format("port '{}'", p.name), false, line);
+            if (!mac)
+                return mac.err();
+            if (!mac->empty()) {
+                auto m = mac_addr::parse(*mac);
+                if (!m || m->is_zero() || m->is_multicast())
+                    return r.fail("value", reader::line_of(*t.get("mac")),
+                                  fmt::format("port '{}': mac '{}' is not a non-zero unicast MAC address", p.name,
+                                              *mac));
+                p.mac = *m;
+            }
             c.ports.push_back(std::move(p));
         }
     }

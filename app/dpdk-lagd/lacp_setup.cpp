@@ -17,7 +17,9 @@ lacp::group_config lacp_group_config(const lag_config& l, model::port_speed spee
     return g;
 }
 
-result<mac_addr> member_mac(const ctl::member_binding& m) {
+result<mac_addr> member_mac(const daemon_config& cfg, const ctl::member_binding& m) {
+    if (const port_config* pc = cfg.port(m.name); pc != nullptr && pc->mac)
+        return *pc->mac;
     rte_ether_addr ea{};
     if (int rc = rte_eth_macaddr_get(m.port, &ea); rc != 0)
         return make_error("port-mac", fmt::format("port '{}': no MAC address ({})", m.name, rc));
@@ -36,7 +38,7 @@ result<std::unique_ptr<lacp_runtime>> lacp_runtime::start(const daemon_config& c
         return make_error("lacp-members", "a LACP LAG needs members");
     std::vector<ctl::lacp_member> lm;
     for (size_t i = 0; i < members.size(); ++i) {
-        auto mac = member_mac(members[i]);
+        auto mac = member_mac(cfg, members[i]);
         if (!mac)
             return mac.err();
         const port_config* pc = cfg.port(members[i].name);

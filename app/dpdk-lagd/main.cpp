@@ -24,11 +24,14 @@
 
 #include <fmt/format.h>
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_pause.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -282,6 +285,17 @@ int main(int argc, char** argv) {
                 fmt::print(stderr, "dpdk-lagd: port '{}': {}\n", name, ok.err().to_string());
                 return false;
             }
+            if (pc->mac) {
+                rte_ether_addr ea{};
+                std::copy(pc->mac->bytes.begin(), pc->mac->bytes.end(), ea.addr_bytes);
+                // A device that cannot (net_pcap) keeps its own; LACP and MKA
+                // use the configured one either way (lacp_setup.hpp member_mac).
+                if (int e = rte_eth_dev_default_mac_addr_set(*id, &ea); e != 0 && e != -ENOTSUP) {
+                    fmt::print(stderr, "dpdk-lagd: port '{}': cannot set MAC {} ({})\n", name, pc->mac->to_string(),
+                               e);
+                    return false;
+                }
+            }
             return true;
         };
         bool ports_ok = add_port(lc.access, "access");
@@ -330,7 +344,7 @@ int main(int argc, char** argv) {
             std::vector<lag::ctl::member_binding> mb;
             for (size_t i = 1; i < rows.size(); ++i)
                 mb.push_back({rows[i].name, rows[i].id});
-            auto r = lag::lagd::mka_runtime::start(lc, *ctl, mb, pool->get(), static_cast<uint16_t>(queues), now());
+            auto r = lag::lagd::mka_runtime::start(*cfg, lc, *ctl, mb, pool->get(), static_cast<uint16_t>(queues), now());
             if (!r) {
                 fmt::print(stderr, "dpdk-lagd: MKA: {}\n", r.err().to_string());
                 ports_ok = false;

@@ -36,8 +36,21 @@ std::string hex_mi(const mka::member_id& mi) {
 
 } // namespace
 
-ctl::mka_driver_config mka_driver_config_of(const macsec_config& m, const secret<32>& cak) {
+ctl::mka_driver_config mka_driver_config_of(const daemon_config& cfg, const lag_config& l, const secret<32>& cak) {
+    const macsec_config& m = l.macsec;
     ctl::mka_driver_config c;
+    if (const model::profile* prof = model::find_profile(cfg.profile)) {
+        for (auto s : {cipher_suite::gcm_aes_128, cipher_suite::gcm_aes_256, cipher_suite::gcm_aes_xpn_128,
+                       cipher_suite::gcm_aes_xpn_256}) {
+            bool ok = s != m.suite;
+            for (const auto& p : l.members) {
+                const port_config* pc = cfg.port(p);
+                ok = ok && pc != nullptr && model::check_macsec(*prof, pc->speed, s, cak.size(), true).ok();
+            }
+            if (ok)
+                c.other_suites.push_back(s);
+        }
+    }
     c.ckn = m.ckn;
     c.cak = cak;
     c.key_server_priority = m.key_server_priority;
@@ -48,7 +61,8 @@ ctl::mka_driver_config mka_driver_config_of(const macsec_config& m, const secret
     return c;
 }
 
-result<std::unique_ptr<mka_runtime>> mka_runtime::start(const lag_config& l, ctl::control& c,
+result<std::unique_ptr<mka_runtime>> mka_runtime::start(const daemon_config& cfg, const lag_config& l,
+                                                        ctl::control& c,
                                                         const std::vector<ctl::member_binding>& members,
                                                         rte_mempool* pool, uint16_t control_queue, time_point now) {
     auto cak = load_cak_file(l.macsec.cak_file);
@@ -65,12 +79,12 @@ result<std::unique_ptr<mka_runtime>> mka_runtime::start(const lag_config& l, ctl
     rt->_macsec = std::move(*md);
     std::vector<ctl::mka_member> mm;
     for (const auto& m : members) {
-        auto mac = member_mac(m);
+        auto mac = member_mac(cfg, m);
         if (!mac)
             return mac.err();
         mm.push_back({m.name, m.port, *mac, 1});
     }
-    auto d = ctl::mka_driver::create(c, *rt->_macsec, *rt->_crypto, mka_driver_config_of(l.macsec, *cak),
+    auto d = ctl::mka_driver::create(c, *rt->_macsec, *rt->_crypto, mka_driver_config_of(cfg, l, *cak),
                                      std::move(mm), rt->_tx, now);
     if (!d)
         return d.err();
@@ -79,22 +93,19 @@ result<std::unique_ptr<mka_runtime>> mka_runtime::start(const lag_config& l, ctl
 }
 
 result<std::string> mka_runtime::rekey(time_point now) {
-    std::vector<std::string> done, refused;
+    std::vector<std::string> done, refused, messages;
     error last;
     for (size_t i = 0; i < _mka->members().size(); ++i) {
         if (auto r = _mka->rekey(i, now); r)
             done.push_back(_mka->members()[i].name);
         else {
             refused.push_back(_mka->members()[i].name);
+            messages.push_back(r.err().message);
             last = r.err();
         }
     }
     if (done.empty())
-        return refused.size() == 1
-                   ? last
-                   : make_error(last.code, fmt::format("no member of this LAG is the MKA key server of a live "
-                                                       "session (last: {}); rekey on the key server",
-                                                       last.message));
+        return make_error(last.code, fmt::format("no member rekeyed: {}", fmt::join(messages, "; ")));
     std::string s = fmt::format("rekeying {}\n", fmt::join(done, ","));
     if (!refused.empty())
         s += fmt::format("not the key server (or no live peer) on {}: rekey those on the partner\n",

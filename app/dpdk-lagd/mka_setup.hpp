@@ -26,13 +26,16 @@ inline bool mka_enabled(const lag_config& l) noexcept {
     return l.macsec.enabled && l.macsec.mode == macsec_mode::mka;
 }
 
-// The driver's settings from [lag.macsec] and a CAK.
-ctl::mka_driver_config mka_driver_config_of(const macsec_config& m, const secret<32>& cak);
+// The driver's settings from [lag.macsec] and a CAK: the configured suite
+// first, then every other suite the profile allows on all of the LAG's
+// members with this CAK (a key server that prefers one of those is followed).
+ctl::mka_driver_config mka_driver_config_of(const daemon_config& cfg, const lag_config& l, const secret<32>& cak);
 
 class mka_runtime {
 public:
     // `members` in slot order, each with a TX queue `control_queue` no worker uses.
-    static result<std::unique_ptr<mka_runtime>> start(const lag_config& l, ctl::control& c,
+    static result<std::unique_ptr<mka_runtime>> start(const daemon_config& cfg, const lag_config& l,
+                                                      ctl::control& c,
                                                       const std::vector<ctl::member_binding>& members,
                                                       rte_mempool* pool, uint16_t control_queue, time_point now);
     mka_runtime(const mka_runtime&) = delete;

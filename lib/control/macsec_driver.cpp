@@ -138,7 +138,7 @@ result<void> macsec_driver::install_tx_sa(uint16_t port, uint8_t an, const macse
     port_state* ps = find(port);
     if (ps == nullptr)
         return make_error("macsec-port", fmt::format("port {} has no SecY", port));
-    if (p.suite != ps->cfg.suite)
+    if (!ps->cfg.any_suite && p.suite != ps->cfg.suite)
         return make_error("sa-suite", "the SA's cipher suite is not the SecY's");
     auto sa = macsec::tx_sa::create(*_engine, an, p, pn_threshold);
     if (!sa)
@@ -172,7 +172,7 @@ result<void> macsec_driver::install_rx_sa(uint16_t port, macsec::sci_t peer, uin
     port_state* ps = find(port);
     if (ps == nullptr)
         return make_error("macsec-port", fmt::format("port {} has no SecY", port));
-    if (p.suite != ps->cfg.suite)
+    if (!ps->cfg.any_suite && p.suite != ps->cfg.suite)
         return make_error("sa-suite", "the SA's cipher suite is not the SecY's");
     size_t sc = 0;
     while (sc < ps->peers.size() && ps->peers[sc].sci != peer)

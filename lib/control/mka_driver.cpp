@@ -45,6 +45,9 @@ result<std::unique_ptr<mka_driver>> mka_driver::create(control& c, macsec_driver
         pc.cak = cfg.cak;
         pc.key_server_priority = cfg.key_server_priority;
         pc.cipher_suites = {cfg.suite};
+        for (auto s : cfg.other_suites)
+            if (s != cfg.suite)
+                pc.cipher_suites.push_back(s);
         pc.offset = cfg.mode == encryption_mode::no_encrypt ? mka::confidentiality_offset::none : cfg.offset;
         if (cfg.pn_threshold != 0) {
             pc.pn_threshold = cfg.pn_threshold;
@@ -58,6 +61,13 @@ result<std::unique_ptr<mka_driver>> mka_driver::create(control& c, macsec_driver
         macsec::secy_config sc;
         sc.sci = macsec::make_sci(mb.mac, mb.port_id);
         sc.suite = cfg.suite;
+        sc.any_suite = true; // the key server's
+        if (cfg.mode == encryption_mode::should_encrypt) {
+            // Clear traffic while no MKA peer answers: sent untagged until a
+            // transmit SA is in use, untagged frames accepted (validate check).
+            sc.clear_without_sa = true;
+            sc.validate = macsec::validate_frames::check;
+        }
         sc.confidentiality = cfg.mode != encryption_mode::no_encrypt;
         sc.confidentiality_offset = sc.confidentiality ? offset_octets(cfg.offset) : 0;
         sc.replay_window = cfg.replay_window;

@@ -35,7 +35,8 @@ namespace lag::ctl {
 
 enum class encryption_mode : uint8_t {
     no_encrypt,     // MACsec integrity only (no confidentiality); never gates
-    should_encrypt, // encrypt; a member distributes whether secured or not
+    should_encrypt, // encrypt once secured; until then (no MKA peer) the clear passes both ways,
+                    // and a member distributes whether secured or not
     must_encrypt,   // encrypt; a member distributes only while secured
 };
 
@@ -51,7 +52,10 @@ struct mka_driver_config {
     std::vector<uint8_t> ckn;  // 1..32 octets
     mka::key_secret cak;       // 16 or 32 octets
     uint8_t key_server_priority = 16;
-    cipher_suite suite = cipher_suite::gcm_aes_128;
+    cipher_suite suite = cipher_suite::gcm_aes_128; // preferred: distributed as key server
+    // Also announced and accepted from a key server that prefers one of them
+    // (the SecYs take SAs of any suite, XPN or not).
+    std::vector<cipher_suite> other_suites;
     mka::confidentiality_offset offset = mka::confidentiality_offset::offset_0;
     encryption_mode mode = encryption_mode::must_encrypt;
     uint32_t replay_window = 0;

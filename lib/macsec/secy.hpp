@@ -153,7 +153,14 @@ struct secy_counters {
 struct secy_config {
     sci_t sci = 0;                   // this SecY's transmit SCI
     cipher_suite suite = cipher_suite::gcm_aes_128;
+    // MKA: the key server picks the suite, so SAs of any suite are accepted
+    // and each frame is verified with its SA's (XPN or not). Static keying
+    // keeps one suite: an SA of another is refused.
+    bool any_suite = false;
     bool protect_frames = true;
+    // MKA should_encrypt: while no transmit SA is in use, send in the clear
+    // (counted untagged) instead of dropping.
+    bool clear_without_sa = false;
     bool confidentiality = true;     // false: integrity only (E = C = 0)
     uint8_t confidentiality_offset = 0; // 0, 30 or 50
     bool include_sci = true;         // SC bit

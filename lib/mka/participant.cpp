@@ -119,6 +119,12 @@ actions participant::on_mkpdu(std::span<const uint8_t> frame, time_point now) {
         drop(out, drop_reason::own_member_id);
         return out;
     }
+    if (f.pdu.basic.actor_sci == _sci) {
+        // A peer with our SCI would draw the same IVs (SCI || PN) from the
+        // same SAK: never a peer.
+        drop(out, drop_reason::own_sci);
+        return out;
+    }
     process(f, now, out);
     if (_new_info)
         send(now, out);

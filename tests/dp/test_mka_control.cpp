@@ -5,7 +5,9 @@
 // worker's punt ring and the control's punt demultiplexer (EAPOL). With the
 // same CAK every member's session secures on both ends and traffic crosses
 // protected both ways (MACsec counters); with must_encrypt no member
-// distributes before it is secured, and a wrong CAK never secures. No member
+// distributes before it is secured, and a wrong CAK never secures; with
+// should_encrypt the clear passes until a session secures. The key server's
+// cipher suite (XPN too) is the one both ends use. No member
 // names its peer: receive SCs are learnt from the MKPDUs at run time. A rekey
 // (operator's, or the PN threshold) in the middle of a steady stream loses no
 // frame. Virtual time: `now` advances 50 ms per poll round.
@@ -49,6 +51,9 @@ struct mka_system {
     std::vector<uint16_t> ports;
     bool with_lacp = false;
     uint64_t pn_threshold = 0;
+    cipher_suite suite = cipher_suite::gcm_aes_128;
+    std::vector<cipher_suite> other_suites;
+    ctl::encryption_mode mode = ctl::encryption_mode::must_encrypt;
 
     void start(const std::string& prefix, uint16_t access, const std::vector<uint16_t>& mports, uint8_t self,
                uint8_t peer, const std::vector<uint8_t>& cak, time_point now) {
@@ -90,7 +95,9 @@ struct mka_system {
         ctl::mka_driver_config mc;
         mc.ckn = {0x96, 0x43, 0x7a, 0x93};
         mc.cak.assign(cak);
-        mc.mode = ctl::encryption_mode::must_encrypt;
+        mc.mode = mode;
+        mc.suite = suite;
+        mc.other_suites = other_suites;
         mc.key_server_priority = self == 0x0a ? 1 : 2;
         mc.pn_threshold = pn_threshold;
         (void)peer;
@@ -101,7 +108,9 @@ struct mka_system {
         ASSERT_TRUE(r.ok()) << r.err().to_string();
         mka = std::move(*r);
         // must_encrypt: the links are up, but nothing distributes unsecured.
-        EXPECT_EQ(model.operational_members("lag0"), 0u);
+        if (mode == ctl::encryption_mode::must_encrypt) {
+            EXPECT_EQ(model.operational_members("lag0"), 0u);
+        }
     }
     void poll(time_point now) {
         c->poll(now);
@@ -423,6 +432,60 @@ TEST_F(mka_control_test, the_pn_threshold_rotates_the_sak_with_traffic_flowing_a
         for (uint16_t p : s->ports)
             EXPECT_EQ(s->macsec->secy_totals(p).out_pkts_pn_exhausted, 0u);
     }
+}
+
+TEST_F(mka_control_test, the_key_servers_cipher_suite_is_used_by_both_ends_xpn_too) {
+    const std::vector<cipher_suite> all = {cipher_suite::gcm_aes_128, cipher_suite::gcm_aes_256,
+                                           cipher_suite::gcm_aes_xpn_128, cipher_suite::gcm_aes_xpn_256};
+    a.suite = cipher_suite::gcm_aes_xpn_256; // A is the key server (priority 1)
+    a.other_suites = all;
+    b.suite = cipher_suite::gcm_aes_128; // B prefers another, accepts the key server's
+    b.other_suites = all;
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    for (auto* s : {&a, &b})
+        for (size_t i = 0; i < members; ++i) {
+            ASSERT_TRUE(s->mka->participant(i).suite_in_use().has_value());
+            EXPECT_EQ(*s->mka->participant(i).suite_in_use(), cipher_suite::gcm_aes_xpn_256);
+        }
+    EXPECT_EQ(cross(host_a, host_b, 64, 7), 64u);
+    EXPECT_EQ(cross(host_b, host_a, 64, 8), 64u);
+    for (auto* s : {&a, &b}) {
+        EXPECT_EQ(s->mka->counters().sa_failed, 0u);
+        EXPECT_EQ(ok_in(*s), 64u);
+    }
+}
+
+TEST_F(mka_control_test, should_encrypt_passes_the_clear_until_a_session_secures) {
+    a.mode = b.mode = ctl::encryption_mode::should_encrypt;
+    std::vector<uint8_t> wrong = cak_a;
+    wrong[3] ^= 0x10;
+    start(wrong); // no MKA peer ever answers
+    for (int i = 0; i < 100; ++i)
+        poll_both();
+    EXPECT_FALSE(a.mka->secured(0) || a.mka->secured(1));
+    EXPECT_EQ(a.model.operational_members("lag0"), members);
+    EXPECT_EQ(cross(host_a, host_b, 32, 9), 32u);
+    EXPECT_EQ(cross(host_b, host_a, 32, 10), 32u);
+    uint64_t untagged = 0;
+    for (uint16_t p : a.ports)
+        untagged += a.macsec->secy_totals(p).out_pkts_untagged;
+    EXPECT_EQ(untagged, 32u);
+    EXPECT_EQ(protected_out(a), 0u);
+}
+
+TEST_F(mka_control_test, should_encrypt_encrypts_once_secured) {
+    a.mode = b.mode = ctl::encryption_mode::should_encrypt;
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    uint64_t a_out = protected_out(a), b_in = ok_in(b);
+    EXPECT_EQ(cross(host_a, host_b, 64, 11), 64u);
+    EXPECT_EQ(protected_out(a) - a_out, 64u);
+    EXPECT_EQ(ok_in(b) - b_in, 64u);
 }
 
 } // namespace

@@ -130,6 +130,20 @@ TEST(mka_scenario, three_participants_agree_on_one_key_server_and_one_sak) {
         }
 }
 
+TEST(mka_scenario, a_peer_with_our_sci_never_becomes_live) {
+    // Two ports with one MAC would draw the same IVs (SCI || PN) from one SAK.
+    lan l;
+    auto a = l.add(lan::config(1));
+    auto b = l.add(lan::config(1));
+    l.run(seconds(20));
+    for (auto x : {a, b}) {
+        EXPECT_FALSE(l.p(x).secured());
+        EXPECT_EQ(l.p(x).live_peer_count(), 0u);
+        EXPECT_GT(l.p(x).counters().drops(drop_reason::own_sci), 3u);
+        EXPECT_TRUE(l[x].secy.tx_installed.empty());
+    }
+}
+
 TEST(mka_scenario, wrong_cak_never_becomes_live) {
     lan l;
     auto a = l.add(lan::config(1));
