@@ -135,25 +135,25 @@ def kernel_secy(vm):
 
 
 # --- the dpdk-lagd side ---------------------------------------------------
-def lagd_config(tmp, cipher, cak, priority):
+def lagd_config(tmp, cipher, cak, priority, taps=(TAP,), lacp=False):
+    """dpdk-lagd with one member per TAP (net_pcap: 1 RX, 2 TX queues), must_encrypt MKA."""
     (tmp / "cak.hex").write_text(cak + "\n")
     os.chmod(tmp / "cak.hex", 0o600)
+    ports = "".join(f'[[port]]\nname = "m{i}"\ndevice = "net_pcap{i + 1},rx_iface_in={t},tx_iface={t},'
+                    f'tx_iface={t}"\nspeed = "10G"\n' for i, t in enumerate(taps))
+    members = ", ".join(f'"m{i}"' for i in range(len(taps)))
     cfg = tmp / "lagd.toml"
     cfg.write_text(f"""profile = "ieee"
 [[port]]
 name = "access0"
 device = "net_tap0,iface={ACCESS}"
-[[port]]
-name = "m0"
-device = "net_pcap1,rx_iface_in={TAP},tx_iface={TAP},tx_iface={TAP}"
-speed = "10G"
-[[lag]]
+{ports}[[lag]]
 name = "lag0"
 access = "access0"
-members = ["m0"]
+members = [{members}]
 min_links = 0
 hash = "l34"
-[lag.macsec]
+""" + ('[lag.lacp]\nmode = "active"\nrate = "fast"\n' if lacp else "") + f"""[lag.macsec]
 mode = "mka"
 ckn = "{CKN}"
 cak_file = "cak.hex"
@@ -164,8 +164,8 @@ key_server_priority = {priority}
     return cfg
 
 
-def lagd_start(binary, tmp, vm_mac, cipher, cak, priority):
-    d = Lagd(binary, lagd_config(tmp, cipher, cak, priority), tmp, f"lagdv{TOK}", netns=NS)
+def lagd_start(binary, tmp, vm_mac, cipher, cak, priority, taps=(TAP,), lacp=False):
+    d = Lagd(binary, lagd_config(tmp, cipher, cak, priority, taps, lacp), tmp, f"lagdv{TOK}", netns=NS)
     d.wait_ready(60)
     sh("ip", "-n", NS, "link", "set", ACCESS, "address", ACCESS_MAC)
     sh("ip", "-n", NS, "addr", "add", f"{HOST_IP}/24", "dev", ACCESS)
