@@ -351,7 +351,7 @@ void participant::key_server_duties(time_point now, actions& out) {
 
     key_slot k;
     k.ki = {_mi, _next_kn++};
-    k.an = _latest ? static_cast<uint8_t>((_latest->an + 1) % 4) : 0;
+    k.an = _latest ? static_cast<uint8_t>((_latest->an + 1) % 4) : static_cast<uint8_t>(_cfg.first_an % 4);
     k.suite = *suite;
     k.offset = _cfg.offset;
     std::array<uint8_t, 32> buf{};
