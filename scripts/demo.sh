@@ -3,12 +3,13 @@
 #   1. dpdk-lagd alone on its embedded default for 2 s (net_null ports: no NIC,
 #      no hugepages), with its counters;
 #   2. two dpdk-lagd, A and B, joined by a LAG of two members (veth pairs):
-#      LACP (fast) and MACsec with static keys (GCM-AES-XPN-256; random keys
-#      in 0600 key files, never printed). Each daemon's access port is a TAP
+#      LACP (fast) and MACsec keyed by MKA (GCM-AES-XPN-256 from the key
+#      server; a random CAK in 0600 files, never printed): every session
+#      secured, then rekeyed under pings. Each daemon's access port is a TAP
 #      (net_tap) in its own network namespace, 10.77.0.1 behind A and
 #      10.77.0.2 behind B. Pings and an iperf3 stream go from one namespace to
 #      the other through both daemons (a capture shows only MACsec and LACP
-#      frames on the members); `lagctl show lag` on both sides; member m0 goes
+#      frames, LACPDUs and MKPDUs on the members); `lagctl show lag` on both sides; member m0 goes
 #      down and comes back while the stream runs, with each member's traffic
 #      and LACP state once a second.
 # Part 2 is scripts/demo_pair.py on tests/interop/lagd_pair.py, the fixture of
@@ -43,5 +44,5 @@ lcores=0-1
     -- --socket none --duration 2 2>&1 | grep -v -e '^EAL:' -e '^TELEMETRY:' | sed 's/^/  /'
 
 echo
-echo "== 2. two dpdk-lagd back to back: LAG of two veth members, LACP, MACsec (static keys), TAP access ports"
+echo "== 2. two dpdk-lagd back to back: LAG of two veth members, LACP, MACsec keyed by MKA, TAP access ports"
 exec /usr/bin/python3 scripts/demo_pair.py "$lagd" "$lagctl" --stream "${DEMO_STREAM:-20}"

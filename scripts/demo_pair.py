@@ -5,12 +5,13 @@
         dpdk-lagd A (access0 = net_tap)               dpdk-lagd B (access0 = net_tap)
           m0 ================== veth pair ================== m0
           m1 ================== veth pair ================== m1
-        LAG lag0: LACP (fast), MACsec with static keys (GCM-AES-XPN-256)
+        LAG lag0: LACP (fast), MACsec keyed by MKA (one CKN/CAK, GCM-AES-XPN-256)
 
 The set-up is tests/interop/lagd_pair.py's (the fixture the two-daemon tests
 use). This script brings the pair up, pings and streams (iperf3, 8 TCP flows)
 from one namespace to the other through both daemons, shows `lagctl show lag`
-on both sides, takes member m0's veth pair down and up again while the stream
+on both sides, checks every MKA session and rekeys them under pings, takes
+member m0's veth pair down and up again while the stream
 runs, and prints once a second what each member carries and its LACP state.
 It exits 0 only if every step did what it says (pings answered, only MACsec
 frames on the members, the stream moved off m0 and came back). Everything it
@@ -45,39 +46,51 @@ def expect(cond, what):
         raise DemoFailed(what)
 
 
-# --- MACsec: static keys -----------------------------------------------------
+# --- MACsec: keyed by MKA ----------------------------------------------------
 # This block is all the demo knows about MACsec: it returns the [lag.macsec]
-# table of each side and writes their key files (0600, random keys, never
-# printed). When dpdk-lagd speaks MKA, this becomes a CKN/CAK pair instead.
+# table of each side and writes their CAK files (0600, a random CAK, never
+# printed). MKA on each member derives the keys from the CAK, A (key server
+# priority 1) distributes the SAKs, and the sessions are checked after
+# convergence; `set lag lag0 macsec rekey` then rotates them under pings.
 CIPHER = "gcm-aes-xpn-256"
 
 
-def macsec_static(workdir, members):
-    """([lag.macsec] TOML of side A, of side B); writes keys-a and keys-b into workdir."""
-    keys = {"a": [], "b": []}
+def macsec_mka(workdir, members):
+    """([lag.macsec] TOML of side A, of side B); writes cak-a and cak-b (the same CAK) into workdir."""
+    del members  # one CKN/CAK for the whole LAG
+    ckn, cak = secrets.token_hex(16), secrets.token_hex(32)
     tables = {}
-    sci = {"a": "020000000a0{i}-0001", "b": "020000000b0{i}-0001"}
-    ssci = {"a": 1, "b": 2}
-    salts = [[secrets.token_hex(12) for _ in range(2)] for _ in range(members)]  # [member][A->B, B->A]
-    for side, other in (("a", "b"), ("b", "a")):
-        text = (f'[lag.macsec]\nmode = "static"\ncipher = "{CIPHER}"\ninclude_sci = true\n'
-                f'validate = "strict"\nkey_file = "keys-{side}"\n')
-        for i in range(members):
-            out_salt, in_salt = salts[i] if side == "a" else salts[i][::-1]
-            text += (f'[[lag.macsec.member]]\nport = "m{i}"\nsci = "{sci[side].format(i=i)}"\n'
-                     f'tx_key = "m{i}-tx"\ntx_ssci = {ssci[side]}\ntx_salt = "{out_salt}"\n'
-                     f'peer_sci = "{sci[other].format(i=i)}"\nrx_key = "m{i}-rx"\nrx_ssci = {ssci[other]}\n'
-                     f'rx_salt = "{in_salt}"\n')
-        tables[side] = text
-    for i in range(members):
-        a_to_b, b_to_a = secrets.token_hex(32), secrets.token_hex(32)
-        keys["a"] += [f"m{i}-tx = {a_to_b}", f"m{i}-rx = {b_to_a}"]
-        keys["b"] += [f"m{i}-tx = {b_to_a}", f"m{i}-rx = {a_to_b}"]
-    for side in ("a", "b"):
-        fd = os.open(workdir / f"keys-{side}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    for side, prio in (("a", 1), ("b", 2)):
+        fd = os.open(workdir / f"cak-{side}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
-            f.write("\n".join(keys[side]) + "\n")
+            f.write(cak + "\n")
+        tables[side] = (f'[lag.macsec]\nmode = "mka"\nckn = "{ckn}"\ncak_file = "cak-{side}"\n'
+                        f'cipher = "{CIPHER}"\nencryption = "must_encrypt"\nkey_server_priority = {prio}\n')
     return tables["a"], tables["b"]
+
+
+def mka_sessions(pair, lagctl_bin):
+    """Every member's MKA session secured on both sides; then a rekey from A (the key server)
+    while pings cross: none lost, every session on the next AN."""
+    def secured(d):
+        return all(m.get("mka_secured") for m in d.show("lag lag0")["members"])
+    for d in (pair.a, pair.b):
+        d.wait_for(lambda d=d: secured(d), 20, "every MKA session secured")
+    ms = pair.a.show("lag lag0")["members"]
+    say("  MKA: every member's session secured on both sides; A is the key server ("
+        + ", ".join(f"{m['port']}: {m['mka_cipher']} AN {m['mka_an']}" for m in ms) + ")")
+    expect(all(m["mka_key_server"] for m in ms), "A is not the key server on every member")
+    before = {m["port"]: m["mka_an"] for m in ms}
+    p = pair.ping_start(count=60, interval=0.05)
+    time.sleep(1)
+    say("  lagctl set lag lag0 macsec rekey (on A, while 60 pings cross):")
+    lagctl(lagctl_bin, pair.a, "set", "lag", "lag0", "macsec", "rekey")
+    sent, got = LagdPair.ping_result(p)
+    pair.a.wait_for(lambda: all(m["mka_an"] == (before[m["port"]] + 1) % 4
+                                for m in pair.a.show("lag lag0")["members"]), 10, "the next AN")
+    now = ", ".join(f"{m['port']} AN {m['mka_an']}" for m in pair.a.show("lag lag0")["members"])
+    say(f"  new SAKs on every member ({now}), pings across the rekey: {got}/{sent} answered")
+    expect(sent > 0 and got == sent, f"pings lost across the rekey: {got}/{sent}")
 
 
 def macsec_on_the_wire(pair, members, seconds_of_ping=1.0):
@@ -143,9 +156,9 @@ def stream_with_member_down(pair, seconds, down_at, up_at):
         prev, t_prev = tx, now
         t = now - t0
         rows.append((t, rate, mux_a, mux_b, "down" if down_done and not up_done else "up"))
-        say(f"  {t:4.1f}s  {rate['m0']:11.1f} {rate['m1']:11.1f} {rate['m0'] + rate['m1']:8.1f}   {MUX.get(mux_a['m0'], mux_a['m0']):<11}"
-            f"{MUX.get(mux_a['m1'], mux_a['m1']):<11} {MUX.get(mux_b['m0'], mux_b['m0']):<11}"
-            f"{MUX.get(mux_b['m1'], mux_b['m1']):<11}")
+        a0, a1, b0, b1 = (MUX.get(x, x) for x in (mux_a["m0"], mux_a["m1"], mux_b["m0"], mux_b["m1"]))
+        say(f"  {t:4.1f}s  {rate['m0']:11.1f} {rate['m1']:11.1f} {rate['m0'] + rate['m1']:8.1f}   "
+            f"{a0:<11}{a1:<11} {b0:<11}{b1:<11}")
         if not down_done and t >= down_at:
             pair.link(0, up=False)
             down_done = True
@@ -160,7 +173,7 @@ def stream_with_member_down(pair, seconds, down_at, up_at):
 def run(work, lagd, lagctl_bin, stream_s):
     need("iperf3", "tshark", "dumpcap")
     members = 2
-    extra_a, extra_b = macsec_static(work, members)
+    extra_a, extra_b = macsec_mka(work, members)
     with LagdPair(work, lagd, members=members, lacp="fast", hash="l34", lag_extra_a=extra_a,
                   lag_extra_b=extra_b) as pair:
         say(f"  namespaces {pair.ns_a} (A, {pair.ip_a} on TAP {pair.tap['a']}) and {pair.ns_b} "
@@ -169,10 +182,10 @@ def run(work, lagd, lagctl_bin, stream_s):
         say(f"  A's config ({pair.workdir / 'lagd-a.toml'}), its LAG and MACsec tables:")
         text = pair.config_text("a")
         for line in text[text.index("[[lag]]"):].splitlines():
-            if line and "salt" not in line:
+            if line:
                 say("    " + line)
-        mode = f"{os.stat(work / 'keys-a').st_mode & 0o777:04o}"
-        say(f"    (keys: random, in {work / 'keys-a'} and keys-b, mode {mode}; never printed)")
+        mode = f"{os.stat(work / 'cak-a').st_mode & 0o777:04o}"
+        say(f"    (the CAK: random, in {work / 'cak-a'} and cak-b, mode {mode}; never printed)")
 
         t0 = time.monotonic()
         pair.start()
@@ -181,16 +194,17 @@ def run(work, lagd, lagctl_bin, stream_s):
             f"{time.monotonic() - t0:.1f} s")
         for d in (pair.a, pair.b):
             lagctl(lagctl_bin, d, "show", "lag")
+        mka_sessions(pair, lagctl_bin)
 
         sent, got, types = macsec_on_the_wire(pair, members)
         say(f"\n  ping {pair.ip_a} -> {pair.ip_b} (ns {pair.ns_a} -> ns {pair.ns_b}, through A and B): "
             f"{got}/{sent} answered")
         say("  frames captured on A's member veths meanwhile, by EtherType: "
             + ", ".join(f"{t} {n}" for t, n in sorted(types.items()))
-            + "  (0x88e5 MACsec, 0x8809 LACP)")
+            + "  (0x88e5 MACsec, 0x8809 LACP, 0x888e MKA)")
         expect(sent > 0 and got == sent, f"pings lost: {got}/{sent}")
         macsec_frames = types.get("0x88e5", 0)
-        clear = sum(n for t, n in types.items() if t not in ("0x88e5", "0x8809"))
+        clear = sum(n for t, n in types.items() if t not in ("0x88e5", "0x8809", "0x888e"))
         expect(macsec_frames > 0 and clear == 0,
                f"want only MACsec data frames on the members: {types}")
         say(f"  MACsec on the wire: {macsec_frames} protected frames, {clear} in the clear")
@@ -206,7 +220,9 @@ def run(work, lagd, lagctl_bin, stream_s):
         down = [r for r in rows if r[4] == "down"]
         moved = [r for r in down if r[1]["m0"] == 0 and r[1]["m1"] > 0 and r[2]["m0"] != "COLLECTING_DISTRIBUTING"]
         last = rows[-1]
-        expect(rows[0][1]["m0"] > 0 and rows[0][1]["m1"] > 0, f"the stream did not use both members: {rows[0]}")
+        before = [r for r in rows if r[0] <= down_at + 1 and r[4] == "up"]
+        expect(any(r[1]["m0"] > 0 and r[1]["m1"] > 0 for r in before),
+               f"the stream did not use both members before m0 went down: {before}")
         expect(bool(moved), "the stream did not move to m1 while m0 was down")
         say(f"  while m0 was down: A sent nothing on m0 in {len(moved)} of {len(down)} seconds, m1 carried "
             f"the stream ({max(r[1]['m1'] for r in moved):.1f} Mbit/s at most)")

@@ -145,13 +145,6 @@ namespace {
 
 constexpr std::string_view where = "[lag.macsec]";
 
-// A file name relative to the config's directory.
-std::string beside(const std::string& source, const std::string& file) {
-    if (file.front() == '/')
-        return file;
-    const auto slash = source.rfind('/');
-    return slash == std::string::npos ? file : source.substr(0, slash + 1) + file;
-}
 
 result<cipher_suite> read_cipher(const rd& r, const toml::table& t, unsigned line, bool required) {
     auto cipher = r.string(t, "cipher", where, required, line, "gcm-aes-128");
@@ -182,6 +175,25 @@ result<uint32_t> read_window(const rd& r, const toml::table& t, cipher_suite sui
     return static_cast<uint32_t>(*win);
 }
 
+} // namespace
+
+std::string beside(const std::string& source, const std::string& file) {
+    if (file.empty() || file.front() == '/')
+        return file;
+    const auto slash = source.rfind('/');
+    return slash == std::string::npos ? file : source.substr(0, slash + 1) + file;
+}
+
+std::optional<std::vector<uint8_t>> parse_ckn(std::string_view hex) {
+    std::array<uint8_t, 32> b{};
+    size_t n = 0;
+    if (!parse_hex(hex, b, n) || n == 0)
+        return std::nullopt;
+    return std::vector<uint8_t>(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+namespace {
+
 result<macsec_config> parse_mka(const rd& r, const toml::table& t, const std::string& source, unsigned line) {
     if (auto ok = r.only(t, {"mode", "ckn", "cak_file", "cipher", "encryption", "key_server_priority",
                              "confidentiality_offset", "replay_window"},
@@ -195,12 +207,11 @@ result<macsec_config> parse_mka(const rd& r, const toml::table& t, const std::st
     auto ckn = r.string(t, "ckn", where, true, line);
     if (!ckn)
         return ckn.err();
-    std::array<uint8_t, 32> b{};
-    size_t n = 0;
-    if (!parse_hex(*ckn, b, n) || n == 0)
+    auto name = parse_ckn(*ckn);
+    if (!name)
         return r.fail("value", r.line_or(t, "ckn", line),
                       fmt::format("{}: 'ckn' must be 1 to 32 bytes of hex (2 to 64 digits)", where));
-    c.ckn.assign(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n));
+    c.ckn = std::move(*name);
     auto cf = r.string(t, "cak_file", where, true, line);
     if (!cf)
         return cf.err();

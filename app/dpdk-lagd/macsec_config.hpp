@@ -54,6 +54,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,13 @@ struct macsec_config {
 // Parses a [lag.macsec] table. `source` names the config file (errors are
 // "source:line: ...", the key file is resolved against its directory).
 result<macsec_config> parse_macsec(const toml::table& t, const std::string& source);
+
+// `file` resolved against the directory of the config file `source` (as
+// key_file and cak_file are); an absolute name is kept.
+std::string beside(const std::string& source, const std::string& file);
+
+// A CKN in hex (1 to 32 bytes; ':' '-' and blanks ignored); nullopt if not.
+std::optional<std::vector<uint8_t>> parse_ckn(std::string_view hex);
 
 // Refuses a key file that group or others may access (or that is missing).
 result<void> check_key_file_mode(const std::string& path);

@@ -390,8 +390,7 @@ int main(int argc, char** argv) {
                 if (msd)
                     v.macsec = fmt::format("static {}{}", lag::to_string(lc.macsec.suite),
                                            lc.macsec.confidentiality ? "" : " integrity-only");
-                if (mka_rt) {
-                    v.mka = mka_rt->view(port);
+                if (mka_rt && (v.mka = mka_rt->view(port)).on) {
                     v.macsec = fmt::format("mka {}{}{}", v.mka.secured ? "secured" : "unsecured",
                                            v.mka.an >= 0 ? fmt::format(" {} an {}", v.mka.cipher, v.mka.an) : "",
                                            v.mka.key_server ? " ks" : "");
@@ -399,7 +398,9 @@ int main(int argc, char** argv) {
                 return v;
             });
             if (mka_rt)
-                svc.set_rekey([&](lag::time_point t) { return mka_rt->rekey(t); });
+                svc.set_mka([&](const lag::cli::parsed_command& c, lag::time_point t) {
+                    return mka_rt->command(cfg->lags.front(), c, t);
+                });
             if (server) {
                 fmt::print("dpdk-lagd: control socket {}\n", sock_path);
                 std::fflush(stdout);

@@ -68,7 +68,7 @@ result<std::unique_ptr<mka_runtime>> mka_runtime::start(const daemon_config& cfg
     auto cak = load_cak_file(l.macsec.cak_file);
     if (!cak)
         return cak.err();
-    std::unique_ptr<mka_runtime> rt(new mka_runtime(pool, control_queue));
+    std::unique_ptr<mka_runtime> rt(new mka_runtime(cfg, c, members, pool, control_queue));
     auto crypto = mka::ipsecmb_crypto::create();
     if (!crypto)
         return crypto.err();
@@ -77,22 +77,89 @@ result<std::unique_ptr<mka_runtime>> mka_runtime::start(const daemon_config& cfg
     if (!md)
         return md.err();
     rt->_macsec = std::move(*md);
+    if (auto ok = rt->start_driver(l, *cak, now); !ok)
+        return ok.err();
+    return rt;
+}
+
+result<void> mka_runtime::start_driver(const lag_config& l, const secret<32>& cak, time_point now) {
     std::vector<ctl::mka_member> mm;
-    for (const auto& m : members) {
-        auto mac = member_mac(cfg, m);
+    for (const auto& m : _bindings) {
+        auto mac = member_mac(_cfg, m);
         if (!mac)
             return mac.err();
         mm.push_back({m.name, m.port, *mac, 1});
     }
-    auto d = ctl::mka_driver::create(c, *rt->_macsec, *rt->_crypto, mka_driver_config_of(cfg, l, *cak),
-                                     std::move(mm), rt->_tx, now);
+    auto d = ctl::mka_driver::create(_control, *_macsec, *_crypto, mka_driver_config_of(_cfg, l, cak), std::move(mm),
+                                     _tx, now);
     if (!d)
         return d.err();
-    rt->_mka = std::move(*d);
-    return rt;
+    _mka = std::move(*d);
+    return ok_v;
+}
+
+result<std::string> mka_runtime::set_key(lag_config& l, std::string_view ckn_hex, const std::string& cak_file,
+                                         std::string_view cipher, std::string_view encryption, time_point now) {
+    lag_config next = l;
+    macsec_config& m = next.macsec;
+    auto ckn = parse_ckn(ckn_hex);
+    if (!ckn)
+        return make_error("value", "the CKN must be 1 to 32 bytes of hex (2 to 64 digits)");
+    m.ckn = std::move(*ckn);
+    m.cak_file = beside(_cfg.source, cak_file);
+    if (!cipher.empty())
+        m.suite = *parse_cipher_suite(cipher); // the CLI offers only the four suites
+    if (!encryption.empty() && encryption != to_string(m.encryption))
+        return make_error("not-at-run-time",
+                          fmt::format("the encryption mode ({}) cannot change at run time: change the config "
+                                      "file and restart dpdk-lagd",
+                                      to_string(m.encryption)));
+    m.enabled = true;
+    auto cak = load_cak_file(m.cak_file);
+    if (!cak)
+        return cak.err();
+    daemon_config probe = _cfg; // the profile's rules with this CAK and suite
+    probe.lags.front() = next;
+    if (auto ok = check_mka_key(probe, cak->size()); !ok)
+        return ok.err();
+    std::string how;
+    if (_mka) {
+        if (auto ok = _mka->change_key(mka_driver_config_of(_cfg, next, *cak), now); !ok)
+            return ok.err();
+        how = fmt::format("every member rekeys with the new CAK; the previous key's SAs carry the traffic until "
+                          "each new session secures (at most {} s: the far end needs the same key)\n",
+                          std::chrono::duration_cast<std::chrono::seconds>(ctl::mka_driver::legacy_grace).count());
+    } else {
+        if (auto ok = start_driver(next, *cak, now); !ok)
+            return ok.err();
+        how = "MKA started on every member with the new CAK\n";
+    }
+    l.macsec = std::move(m);
+    return how;
+}
+
+result<std::string> mka_runtime::unset(lag_config& l, time_point now) {
+    if (!_mka)
+        return make_error("no-mka", "MACsec is already off on this LAG");
+    _mka->stop(now);
+    _mka.reset();
+    l.macsec.enabled = false;
+    return std::string("MACsec off on every member: traffic passes in the clear\n");
+}
+
+result<std::string> mka_runtime::command(lag_config& l, const cli::parsed_command& c, time_point now) {
+    switch (c.id) {
+    case cli::command_id::rekey_macsec: return rekey(now);
+    case cli::command_id::unset_macsec: return unset(l, now);
+    case cli::command_id::set_macsec:
+        return set_key(l, c.get("ckn"), std::string(c.get("path")), c.get("cipher"), c.get("encryption"), now);
+    default: return make_error("internal", "not an MKA command");
+    }
 }
 
 result<std::string> mka_runtime::rekey(time_point now) {
+    if (!_mka)
+        return make_error("no-mka", "MACsec is off on this LAG (unset): set a key first");
     std::vector<std::string> done, refused, messages;
     error last;
     for (size_t i = 0; i < _mka->members().size(); ++i) {
@@ -115,6 +182,8 @@ result<std::string> mka_runtime::rekey(time_point now) {
 
 mka_view mka_runtime::view(std::string_view port) const {
     mka_view v;
+    if (!_mka)
+        return v;
     const auto& ms = _mka->members();
     for (size_t i = 0; i < ms.size(); ++i) {
         if (ms[i].name != port)
@@ -135,6 +204,11 @@ mka_view mka_runtime::view(std::string_view port) const {
 }
 
 void mka_runtime::print() const {
+    if (!_mka) {
+        fmt::print("mka: off (unset at run time)\n");
+        std::fflush(stdout);
+        return;
+    }
     const auto& dc = _mka->counters();
     const auto& mc = _macsec->counters();
     fmt::print("mka: {} MKPDUs in, {} out, {} refused, {} tx failures, {} SA failures, {} receive SCs learnt, "

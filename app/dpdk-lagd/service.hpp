@@ -55,8 +55,11 @@ public:
     sock::reply execute(std::string_view line, time_point now);
 
     void set_member_view(member_view_fn f) { _member_view = std::move(f); }
-    // `set lag NAME macsec rekey`: the reply, or why not (no MKA: refused).
-    void set_rekey(std::function<result<std::string>(time_point)> f) { _rekey = std::move(f); }
+    // MKA's run-time commands (`set lag NAME macsec rekey`, `set lag NAME
+    // macsec ckn ...`, `unset lag NAME macsec`): the reply, or why not. Without
+    // a handler (no MKA) they are refused.
+    using mka_fn = std::function<result<std::string>(const cli::parsed_command&, time_point)>;
+    void set_mka(mka_fn f) { _mka = std::move(f); }
     // Called after every successful change when autosave is on.
     void set_autosave(bool on) { _autosave = on; }
 
@@ -85,7 +88,7 @@ private:
     std::string _config_path; // empty: started on the embedded default
     std::vector<dp::port_totals> _baseline; // per _ports entry, for `clear stats`
     member_view_fn _member_view;
-    std::function<result<std::string>(time_point)> _rekey;
+    mka_fn _mka;
     bool _autosave = false;
 };
 

@@ -231,6 +231,34 @@ void macsec_driver::retire_rx_sa(uint16_t port, macsec::sci_t peer, uint8_t an) 
     flush();
 }
 
+void macsec_driver::remove_port(uint16_t port) {
+    for (auto it = _ports.begin(); it != _ports.end(); ++it) {
+        port_state& ps = **it;
+        if (ps.port != port)
+            continue;
+        send_all(message_kind::macsec_secy, dp::macsec_arg(port), nullptr);
+        retired r;
+        r.secys = std::move(ps.secys);
+        _retired.push_back(std::move(r));
+        for (auto& tx : ps.tx)
+            if (tx) {
+                retired t;
+                t.tx = std::move(tx);
+                _retired.push_back(std::move(t));
+            }
+        for (auto& peer : ps.peers)
+            for (auto& slot : peer.sa)
+                if (!slot.empty()) {
+                    retired x;
+                    x.rx = std::move(slot);
+                    _retired.push_back(std::move(x));
+                }
+        _ports.erase(it);
+        flush();
+        return;
+    }
+}
+
 void macsec_driver::retire_rx_sas(uint16_t port, uint8_t an) {
     if (const port_state* ps = find(port); ps != nullptr) {
         std::vector<macsec::sci_t> peers;

@@ -56,6 +56,10 @@ public:
     // every worker is past it). Nothing if the SC exists; refused when the
     // port has secy::max_rx_sc already.
     result<void> add_rx_sc(uint16_t port, macsec::sci_t peer);
+    // Turns MACsec off for a member: the workers drop its SecY (frames pass
+    // in the clear from their next burst on); the SecYs and SAs are freed
+    // (keys wiped) once every worker is past the message.
+    void remove_port(uint16_t port);
     bool has_rx_sc(uint16_t port, macsec::sci_t peer) const noexcept;
 
     // Installs the transmit SA at `an` (replacing, then retiring, the SA that
@@ -113,6 +117,7 @@ private:
         std::unique_ptr<macsec::tx_sa> tx;
         std::vector<std::unique_ptr<macsec::rx_sa>> rx;
         std::unique_ptr<const macsec::sci_t> sc; // an add_rx_sc message's SCI
+        std::vector<std::unique_ptr<macsec::secy>> secys; // remove_port
         uint64_t token = 0;
         bool has_token = false;
     };

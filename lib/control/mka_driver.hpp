@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -73,6 +74,7 @@ struct mka_driver_counters {
     uint64_t sa_failed = 0;    // macsec_driver refused an SA (receive SCs full, ...)
     uint64_t rx_scs_learnt = 0; // receive SCs opened for a peer heard at run time
     uint64_t rekeys = 0;        // SAK rotations asked for by rekey()
+    uint64_t key_changes = 0;   // change_key() calls
     uint64_t apply_failed = 0; // control refused a gate change (a bug if ever non-zero)
 };
 
@@ -107,19 +109,45 @@ public:
     // the key server (the partner is: ask it) or has no live peer.
     result<void> rekey(size_t member, time_point now);
 
+    // A new CKN/CAK (suites, priority) for every member, the same encryption
+    // mode: each member gets a new participant; the previous CA's SAs stay in
+    // use (and a must_encrypt gate open) until the new session secures and a
+    // life time more passes, so a member that stays secured loses nothing. If
+    // the new session has not secured after legacy_grace (the far end never
+    // took the new key), the old SAs are retired and the gate closes.
+    result<void> change_key(const mka_driver_config& cfg, time_point now);
+    static constexpr duration legacy_grace = std::chrono::seconds(30);
+    // MACsec off on every member (macsec_driver::remove_port), must_encrypt
+    // gates open, EAPOL no longer claimed; poll() does nothing after.
+    void stop(time_point now);
+    bool stopped() const noexcept { return _stopped; }
+
 private:
-    mka_driver(control& c, macsec_driver& m, const mka_driver_config& cfg, std::vector<mka_member> members,
-               frame_tx& tx)
-        : _control(c), _macsec(m), _mode(cfg.mode), _pn_threshold(cfg.pn_threshold), _members(std::move(members)), _tx(tx) {}
+    mka_driver(control& c, macsec_driver& m, mka::crypto_provider& crypto, const mka_driver_config& cfg,
+               std::vector<mka_member> members, frame_tx& tx)
+        : _control(c), _macsec(m), _crypto(crypto), _mode(cfg.mode), _pn_threshold(cfg.pn_threshold),
+          _members(std::move(members)), _tx(tx) {}
     void apply(size_t i, const mka::actions& a, time_point now);
+    result<mka::participant> make_participant(const mka_member& mb, const mka_driver_config& cfg, uint8_t first_an,
+                                              time_point now);
+    void retire_legacy(size_t i, time_point now);
+
+    struct legacy_keys { // a previous CA's SAs still installed (change_key)
+        std::vector<uint8_t> ans;
+        std::optional<time_point> retire_at;
+        time_point deadline;
+    };
 
     control& _control;
     macsec_driver& _macsec;
+    mka::crypto_provider& _crypto;
     encryption_mode _mode;
     uint64_t _pn_threshold;
     std::vector<mka_member> _members;
     std::vector<mka::participant> _parts;
     std::vector<uint8_t> _active_an; // per member: AN enabled for transmit, 0xFF none
+    std::vector<std::optional<legacy_keys>> _legacy;
+    bool _stopped = false;
     frame_tx& _tx;
     mka_driver_counters _counters;
 };

@@ -335,12 +335,27 @@ void participant::key_server_duties(time_point now, actions& out) {
                 need = true;
         }
     }
-    if (!need)
+    if (!need) {
+        // A live peer that reports no current key (it expired us and retired
+        // its keys while we kept it live: same MI, same members, so no new
+        // SAK is due) gets the current one again; once every live peer has
+        // it, the distribution stops.
+        bool all_have = true;
+        for (const auto& p : _peers)
+            if (p.live && !(p.last_sak_use && p.last_sak_use->has_keys && p.last_sak_use->latest_ki == _latest->ki))
+                all_have = false;
+        if (!all_have && !_distributing) {
+            _distributing = true;
+            _new_info = true;
+        } else if (all_have && _distributing && _latest->tx) {
+            _distributing = false;
+        }
         return;
+    }
 
     key_slot k;
     k.ki = {_mi, _next_kn++};
-    k.an = _latest ? static_cast<uint8_t>((_latest->an + 1) % 4) : 0;
+    k.an = _latest ? static_cast<uint8_t>((_latest->an + 1) % 4) : static_cast<uint8_t>(_cfg.first_an % 4);
     k.suite = *suite;
     k.offset = _cfg.offset;
     std::array<uint8_t, 32> buf{};

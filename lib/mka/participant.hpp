@@ -50,6 +50,9 @@ struct participant_config {
     // Live and potential peers kept at most (a member link has one partner;
     // the bound keeps a misbehaving CAK holder from growing the table).
     size_t max_peers = 16;
+    // AN of the first SAK this participant distributes as key server: a CAK
+    // change starts past the AN the previous CA's SAK still uses.
+    uint8_t first_an = 0;
 };
 
 // ---- actions --------------------------------------------------------------

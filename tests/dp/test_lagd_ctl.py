@@ -126,6 +126,8 @@ def run(tmp):
         check(rc == 1 and "not-at-run-time" in err, "run-time topology change says it is not supported")
         rc, _, err = ctl(sock, "set lag lag0 macsec rekey")
         check(rc == 1 and "[rule: no-mka]" in err, "macsec rekey without MKA refused")
+        rc, _, err = ctl(sock, "set lag lag0 macsec ckn 01 cak-file /nonexistent")
+        check(rc == 1 and "not-at-run-time" in err, "set macsec without MKA: not at run time")
 
         rc, out, _ = ctl(sock, "show stats json")
         stats = json.loads(out) if rc == 0 else {}
@@ -286,6 +288,35 @@ def run_mka(tmp):
         tel.close()
         check(m0.get("mka_secured") == 0 and m0.get("mka_live_peers") == 0 and "mka_an" in m0,
               "telemetry /lag/macsec,m0 has the MKA session")
+
+        # The LAG's key at run time.
+        new_cak = os.path.join(tmp, "cak2.hex")
+        with open(new_cak, "w") as f:
+            f.write(CAK[::-1] + "\n")
+        os.chmod(new_cak, 0o644)
+        rc, _, err = ctl(sock, "set lag lag0 macsec ckn 0a0b cak-file " + new_cak)
+        check(rc == 1 and "[rule: key-file-mode]" in err, "set macsec: a CAK file others may read refused")
+        os.chmod(new_cak, 0o600)
+        rc, _, err = ctl(sock, "set lag lag0 macsec ckn 0a0b cak-file cak2.hex encryption should_encrypt")
+        check(rc == 1 and "[rule: not-at-run-time]" in err, "set macsec: the encryption mode cannot change")
+        rc, _, err = ctl(sock, "set lag lag0 macsec ckn 0a0b cak-file cak2.hex cipher gcm-aes-256")
+        check(rc == 0, "set macsec ckn/cak-file (relative to the config) and cipher: " + (err.strip() or "ok"))
+        rc, out, _ = ctl(sock, "show config")
+        check(rc == 0 and "0a0b" in out and "cak2.hex" in out and "gcm-aes-256" in out
+              and CAK[::-1] not in out, "show config has the new CKN, CAK file and cipher, not the CAK")
+        rc, _, _ = ctl(sock, "unset lag lag0 macsec")
+        j = show_json(sock)
+        check(rc == 0 and all(m.get("macsec") == "off" for m in j.get("members", []))
+              and j.get("operational_members") == 2, "unset macsec: MACsec off, both members distribute")
+        rc, out, _ = ctl(sock, "show config")
+        check(rc == 0 and "[lag.macsec]" not in out and "lag.macsec" not in out, "show config without [lag.macsec]")
+        rc, _, err = ctl(sock, "set lag lag0 macsec rekey")
+        check(rc == 1 and "[rule: no-mka]" in err, "rekey after unset refused")
+        rc, out, _ = ctl(sock, "set lag lag0 macsec ckn 0c cak-file cak2.hex")
+        j = show_json(sock)
+        check(rc == 0 and "started" in out and all(m.get("macsec", "").startswith("mka unsecured")
+                                                 for m in j.get("members", []))
+              and j.get("operational_members") == 0, "set macsec after unset: MKA again, must_encrypt gates closed")
     finally:
         rc, out = stop(p)
     check(rc == 0, "MKA daemon: SIGTERM, clean exit")

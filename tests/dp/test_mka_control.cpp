@@ -488,4 +488,79 @@ TEST_F(mka_control_test, should_encrypt_encrypts_once_secured) {
     EXPECT_EQ(ok_in(b) - b_in, 64u);
 }
 
+ctl::mka_driver_config new_key_config(const std::vector<uint8_t>& cak, uint8_t priority) {
+    ctl::mka_driver_config mc;
+    mc.ckn = {0x0e, 0x0f};
+    mc.cak.assign(cak);
+    mc.key_server_priority = priority;
+    return mc;
+}
+
+const std::vector<uint8_t> cak_new = {0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8,
+                                      0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf, 0xb0};
+
+TEST_F(mka_control_test, a_new_cak_on_both_ends_rekeys_every_member_without_losing_a_frame) {
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    const auto old_an = ans(a);
+    const auto old_mi = a.mka->participant(0).mi();
+    bool gates_open = true;
+    // A takes the new key at round 10, B (its operator a little later) at round 30.
+    auto [sent, got] = stream(400, 2, [&](int r) {
+        if (r == 10) {
+            EXPECT_TRUE(a.mka->change_key(new_key_config(cak_new, 1), now).ok());
+        }
+        if (r == 30) {
+            EXPECT_TRUE(b.mka->change_key(new_key_config(cak_new, 2), now).ok());
+        }
+        gates_open = gates_open && a.model.operational_members("lag0") == members &&
+                     b.model.operational_members("lag0") == members;
+    });
+    EXPECT_EQ(got, sent) << "frames lost across the key change";
+    EXPECT_TRUE(gates_open) << "a member stopped distributing during the key change";
+    EXPECT_TRUE(a.all_secured() && b.all_secured());
+    EXPECT_NE(a.mka->participant(0).mi(), old_mi);
+    const auto new_an = ans(a);
+    EXPECT_EQ(new_an, ans(b));
+    for (size_t i = 0; i < members; ++i) {
+        EXPECT_EQ(new_an[i], (old_an[i] + 1) % 4) << "member " << i;
+        // The old CA's SAs are gone (retired a life time after the new session secured).
+        EXPECT_EQ(a.macsec->tx_sa_of(a.ports[i], static_cast<uint8_t>(old_an[i])), nullptr);
+    }
+    EXPECT_EQ(a.mka->counters().key_changes, 1u);
+    EXPECT_EQ(a.mka->counters().sa_failed, 0u);
+}
+
+TEST_F(mka_control_test, a_new_cak_the_far_end_never_takes_closes_the_member_after_the_grace) {
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    ASSERT_TRUE(a.mka->change_key(new_key_config(cak_new, 1), now).ok());
+    // Until the grace ends the old SAs carry the traffic.
+    EXPECT_EQ(cross(host_a, host_b, 16, 20), 16u);
+    EXPECT_EQ(a.model.operational_members("lag0"), members);
+    poll_until([] { return false; }, std::chrono::seconds(31));
+    EXPECT_FALSE(a.mka->secured(0) || a.mka->secured(1));
+    EXPECT_EQ(a.model.operational_members("lag0"), 0u); // must_encrypt: out
+    EXPECT_EQ(cross(host_a, host_b, 16, 21), 0u);
+}
+
+TEST_F(mka_control_test, stop_turns_macsec_off_and_the_clear_passes) {
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    a.mka->stop(now);
+    b.mka->stop(now);
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    EXPECT_TRUE(a.mka->stopped());
+    EXPECT_FALSE(a.macsec->has_port(a.ports[0]));
+    EXPECT_EQ(a.model.operational_members("lag0"), members);
+    EXPECT_EQ(cross(host_a, host_b, 32, 22), 32u);
+    EXPECT_EQ(cross(host_b, host_a, 32, 23), 32u);
+    EXPECT_EQ(a.macsec->awaiting_reclaim(), 0u); // SecYs and SAs freed after QSBR
+}
+
 } // namespace

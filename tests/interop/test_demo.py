@@ -3,7 +3,8 @@
 
 - run through (DEMO_SETUP=0: the build under test, no apt-get), it exits 0 and
   prints its key lines: the embedded default's counters, both daemons
-  converged, every ping answered, only MACsec and LACP frames on the members,
+  converged, every MKA session secured and rekeyed under pings without a
+  loss, every ping answered, only MACsec, LACP and MKA frames on the members,
   the stream moved off m0 and came back, `lagctl show lag` of both sides with
   both members operational; its namespaces are gone afterwards;
 - interrupted (SIGINT to its process group, as Ctrl-C sends) once both
@@ -68,7 +69,10 @@ def whole_run(build):
     m = re.search(r"through A and B\): (\d+)/(\d+) answered", out)
     check(m is not None and m[1] == m[2] and int(m[2]) > 0, "pings through both daemons all answered")
     m = re.search(r"MACsec on the wire: (\d+) protected frames, (\d+) in the clear", out)
-    check(m is not None and int(m[1]) > 0 and m[2] == "0", "only MACsec (and LACP) frames on the members")
+    check(m is not None and int(m[1]) > 0 and m[2] == "0", "only MACsec (and LACP, MKA) frames on the members")
+    check("MKA: every member's session secured on both sides" in out, "every MKA session secured")
+    m = re.search(r"pings across the rekey: (\d+)/(\d+) answered", out)
+    check(m is not None and m[1] == m[2] and int(m[2]) > 0, "a rekey under pings, none lost")
     check("m0's veth pair down" in out and "m0's veth pair up again" in out, "m0 down and up during the stream")
     check(re.search(r"while m0 was down: A sent nothing on m0 in [1-9]", out) is not None,
           "the stream moved to m1 while m0 was down")

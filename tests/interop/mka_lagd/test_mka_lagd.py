@@ -9,7 +9,10 @@ fast and MKA must_encrypt on three members, the key checked independently:
 - pings cross; `set lag lag0 macsec rekey` on A (the key server) in the
   middle of a steady ping stream and a UDP stream loses no frame, and every
   session moves to the next AN; B is refused the rekey (not the key server);
-- a capture on member 0's veth: mka_check.py (python3-cryptography, no code
+- `set lag lag0 macsec ckn NEW cak-file NEW` on A, then on B, in the middle
+  of a ping stream: no ping lost, every session secured again on the new CA;
+  `unset lag lag0 macsec` on both: pings cross in the clear;
+- captures on members 0 and 1: mka_check.py (python3-cryptography, no code
   shared with lib/mka) recomputes ICK/KEK from the CKN/CAK, verifies the ICV
   of every captured MKPDU and unwraps each distributed SAK; scapy decrypts
   the captured MACsec data frames with those SAKs; tshark decodes the MKPDUs
@@ -46,6 +49,8 @@ FAILS = []
 CKN = "6d6b612d6c6167642d70616972"  # "mka-lagd-pair"
 CAK = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 WRONG_CAK = "f00102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+NEW_CKN = "6e6577"  # "new"
+NEW_CAK = "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
 SUITE = "gcm-aes-256"  # the provider profile (lagd_pair's default) takes 256-bit suites
 
 
@@ -182,31 +187,56 @@ def run(work, lagd):
             check(all(members(lb)[p]["mka_an"] == members(la)[p]["mka_an"] and members(lb)[p]["mka_secured"]
                       for p in ("m0", "m1")), "B follows to the same AN, still secured")
             check(pair.a.show("stats")["m2"]["tx_packets"] == tx_m2, "A sent no data on m2")
-            time.sleep(0.5)  # MKPDUs after the rekey reach the capture
+
+            # A new CKN/CAK at run time, A first, B a second later, pings flowing.
+            new = key_file(work, "new-cak.hex", NEW_CAK)
+            ping = pair.ping_start(count=150, interval=0.02)
+            time.sleep(0.5)
+            ra = pair.a.ctl(f"set lag lag0 macsec ckn {NEW_CKN} cak-file {new}")
+            time.sleep(1.0)
+            rb = pair.b.ctl(f"set lag lag0 macsec ckn {NEW_CKN} cak-file {new}")
+            sent, got = pair.ping_result(ping)
+            check(ra[0] == 0 and rb[0] == 0, f"set macsec ckn/cak-file on A and B: {ra[1].strip()} / {rb[1].strip()}")
+            check(sent == 150 and got == 150, f"ping stream across the key change: {got}/{sent}, none lost")
+            for d in (pair.a, pair.b):
+                d.wait_for(lambda d=d: secured(d, ("m0", "m1")) and all(
+                    members(d.show("lag lag0"))[p]["mka_an"] == (an_before[p] + 2) % 4 for p in ("m0", "m1")),
+                    20, "m0 and m1 secured on the new CA")
+            check(True, "every session secured again on the new CA (the next AN)")
+            time.sleep(0.5)  # MKPDUs after the key change reach the capture
         finally:
             for cap in caps:
                 LagdPair.stop_capture(cap)
             out_c = c.stop()
+        ra, rb = pair.a.ctl("unset lag lag0 macsec"), pair.b.ctl("unset lag lag0 macsec")
+        sent, got = pair.ping(count=20, interval=0.02)
+        check(ra[0] == 0 and rb[0] == 0 and got == sent == 20, f"unset macsec on both: {got}/{sent} pings in the clear")
         out_a = pair.a.stop()
         out_b = pair.b.stop()
         for name, out in (("A", out_a), ("B", out_b), ("C", out_c)):
-            check(CAK not in out and WRONG_CAK not in out, f"{name}: no CAK in the output")
+            check(CAK not in out and WRONG_CAK not in out and NEW_CAK not in out, f"{name}: no CAK in the output")
         check("mka m2" in out_c and "own_sci" not in out_c, "C printed its MKA line")
 
     frames = [f for p in pcaps for f in mka_check.read_frames(str(p))]
     eapol = [f for f in frames if f[12:14] == b"\x88\x8e"]
     data = [f for f in frames if f[12:14] == b"\x88\xe5"]
     check(len(eapol) >= 8, f"captures on m0 and m1: {len(eapol)} MKPDUs, {len(data)} MACsec data frames")
-    try:
-        saks = mka_check.verify_mkpdus(eapol, bytes.fromhex(CAK), bytes.fromhex(CKN))
-        check(len(saks) >= 4, f"every MKPDU's ICV verified; {len(saks)} distributed SAKs unwrapped with the KEK")
-    except AssertionError as e:
-        check(False, f"MKPDU check: {e}")
-        saks = {}
+    saks = {}
+    for ckn, cak in ((CKN, CAK), (NEW_CKN, NEW_CAK)):
+        of_ca = [f for f in eapol if mka_check.parse(f)[0] == bytes.fromhex(ckn)]
+        try:
+            got = mka_check.verify_mkpdus(of_ca, bytes.fromhex(cak), bytes.fromhex(ckn))
+            check(len(of_ca) > 0 and len(got) >= 2, f"CKN {ckn}: {len(of_ca)} MKPDUs, every ICV verified; "
+                  f"{len(got)} distributed SAKs unwrapped with the KEK")
+            saks.update(got)
+        except AssertionError as e:
+            check(False, f"MKPDU check (CKN {ckn}): {e}")
+    check(len(eapol) == sum(1 for f in eapol if mka_check.parse(f)[0] in (bytes.fromhex(CKN), bytes.fromhex(NEW_CKN))),
+          "every captured MKPDU belongs to one of the two CAs")
     ok, bad, ip = decrypt_data(data, saks)
     check(ok > 0 and bad == 0 and ip == ok,
           f"scapy decrypted {ok} captured MACsec frames ({ip} IPv4 10.77.0.1 <-> 10.77.0.2) with the SAKs, {bad} failed")
-    check(len({an for an, _, _ in saks.values()}) >= 2, "SAKs of two ANs (before and after the rekey) captured")
+    check(len({an for an, _, _ in saks.values()}) >= 3, "SAKs of three ANs (first, rekeyed, new CA) captured")
     for p in pcaps:
         n = sum(1 for f in mka_check.read_frames(str(p)) if f[12:14] == b"\x88\x8e")
         try:

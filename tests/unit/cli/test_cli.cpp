@@ -33,7 +33,7 @@ TEST(cli_parse, every_command_parses_its_own_example) {
         "remove member m0 lag a",
         "set lag a min-links 2",
         "set lag a hash sym-l34",
-        "set lag a macsec ckn 0102 cak-file /etc/k cipher gcm-aes-xpn-256 mode must-encrypt",
+        "set lag a macsec ckn 0102 cak-file /etc/k cipher gcm-aes-xpn-256 encryption must_encrypt",
         "unset lag a macsec",
         "set lag a macsec rekey",
         "set lacp lag a rate slow",
