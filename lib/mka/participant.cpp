@@ -550,8 +550,13 @@ actions participant::report_tx_pn(uint64_t next_pn, time_point now) {
         if (_ks_is_self) {
             _rekey_requested = true;
             key_server_duties(now, out);
+            _new_info = true;
+        } else if (!_latest->pn_reported) {
+            // SAK Use carries the PN to the key server: once now, then in
+            // every hello (the data path reports on every poll).
+            _latest->pn_reported = true;
+            _new_info = true;
         }
-        _new_info = true; // SAK Use carries the PN to the key server
     }
     if (_new_info)
         send(now, out);

@@ -194,6 +194,7 @@ private:
         bool rx = false;
         bool tx = false;
         uint64_t tx_next_pn = 1;
+        bool pn_reported = false; // report_tx_pn crossed the threshold (non key server)
         std::vector<member_id> members; // live peers when it was distributed (key server)
     };
 

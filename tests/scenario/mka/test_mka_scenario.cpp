@@ -273,7 +273,13 @@ TEST(mka_scenario, peer_pn_exhaustion_reaches_the_key_server_through_sak_use) {
     auto b = l.add(lan::config(2));
     ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
     auto k1 = *l[a].secy.tx_active;
-    l.apply(b, l.p(b).report_tx_pn(0xC0000001ull, l.now)); // b is not the key server
+    // b is not the key server. The data path reports on every poll: one
+    // MKPDU carries the news, the next reports send nothing more.
+    auto first = l.p(b).report_tx_pn(0xC0000001ull, l.now);
+    EXPECT_EQ(first.all<send_mkpdu>().size(), 1u);
+    for (uint64_t pn = 0xC0000002ull; pn < 0xC0000012ull; ++pn)
+        EXPECT_TRUE(l.p(b).report_tx_pn(pn, l.now).all<send_mkpdu>().empty());
+    l.apply(b, std::move(first));
     l.deliver_all();
     ASSERT_TRUE(l.run_until(
         [&] { return l.all_secured_on_one_key({a, b}) && !(*l[a].secy.tx_active == k1); },
