@@ -111,22 +111,27 @@ private:
     unsigned egress() noexcept;
     unsigned ingress() noexcept;
     // Sends n frames on (port, queue) with retries, frees and counts the
-    // rest. Returns frames sent.
-    uint16_t send(uint16_t port, rte_mbuf** pkts, uint16_t n) noexcept;
+    // rest. `bytes` is the sum of their pkt_len (callers have it: no pass
+    // over the frames here). Returns frames sent.
+    uint16_t send(uint16_t port, rte_mbuf** pkts, uint16_t n, uint64_t bytes) noexcept;
+    // Egress: hashes _rx[0, n) and sets bit i of mask[slot] for each frame i
+    // (slot: the bucket table's, drop_slot included). Returns the bytes.
+    uint64_t hash_into(const snapshot& s, uint16_t n, uint64_t* mask) noexcept;
     void apply_macsec(const control_message& m) noexcept;
     // Protects pkts in place; frees and counts what protect refused; the
-    // frames to send are compacted to the front. Returns their number.
-    uint16_t protect(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint16_t n) noexcept;
+    // frames to send are compacted to the front. Returns their number and
+    // sets `bytes` to their length.
+    uint16_t protect(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint16_t n, uint64_t& bytes) noexcept;
     // Verifies pkts; appends what is delivered to `out`, frees and counts
-    // the rest. Returns the number appended.
-    uint16_t verify(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint16_t n, rte_mbuf** out) noexcept;
+    // the rest. Returns the number appended and adds their length to `bytes`.
+    uint16_t verify(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint16_t n, rte_mbuf** out,
+                    uint64_t& bytes) noexcept;
 
     worker_counters _counters;
     worker_config _cfg;
     const snapshot* _snap;
+    std::array<frame_hash_fn, 4> _crc32_hash{}; // crc32_hash_function(policy), by policy
     alignas(cache_line_size) rte_mbuf* _rx[max_burst];
-    uint32_t _hash[max_burst];
-    uint8_t _slot[max_burst];
     rte_mbuf* _out[max_members + 1][max_burst];
     rte_mbuf* _fwd[max_members * max_burst];
     rte_mbuf* _punt[max_burst];
