@@ -341,27 +341,44 @@ unsigned worker::ingress() noexcept {
             rte_prefetch0(frame_of(_rx[i]));
         if (collecting && sy == nullptr) [[likely]] {
             // The common case: every frame goes to the access port but the
-            // punted ones. Both arrays are written, the counts advance by
-            // the comparison: no branch on the frame.
-            for (uint16_t i = 0; i < n; ++i) {
-                if (i + prefetch_ahead < n)
-                    rte_prefetch0(frame_of(_rx[i + prefetch_ahead]));
+            // punted ones, which are rare. The frames are appended to _fwd
+            // as they come; only a burst holding one to punt takes a
+            // second pass to move those out.
+            rte_mbuf** fwd = _fwd + nfwd;
+            bool any_punt = false;
+            auto one = [&](uint16_t i) noexcept {
                 rte_mbuf* m = _rx[i];
                 bytes += m->pkt_len;
                 const uint16_t et = ether_type_at_12(m);
-                const bool punt = et == ether_type_slow || et == ether_type_eapol;
-                _fwd[nfwd] = m;
-                _punt[npunt] = m;
-                nfwd = static_cast<uint16_t>(nfwd + !punt);
-                npunt = static_cast<uint16_t>(npunt + punt);
+                any_punt |= et == ether_type_slow || et == ether_type_eapol;
+                fwd[i] = m;
+            };
+            const uint16_t ahead = n > prefetch_ahead ? static_cast<uint16_t>(n - prefetch_ahead) : 0;
+            uint16_t i = 0;
+            for (; i < ahead; ++i) {
+                rte_prefetch0(frame_of(_rx[i + prefetch_ahead]));
+                one(i);
             }
-            fwd_bytes += bytes;
-            if (npunt != 0) [[unlikely]] {
-                for (uint16_t i = 0; i < npunt; ++i) {
-                    _punt[i]->port = port;
-                    fwd_bytes -= _punt[i]->pkt_len;
+            for (; i < n; ++i)
+                one(i);
+            uint16_t kept = n;
+            uint64_t bytes_punted = 0;
+            if (any_punt) [[unlikely]] {
+                kept = 0;
+                for (uint16_t j = 0; j < n; ++j) {
+                    rte_mbuf* m = fwd[j];
+                    const uint16_t et = ether_type_at_12(m);
+                    if (et == ether_type_slow || et == ether_type_eapol) {
+                        m->port = port;
+                        _punt[npunt++] = m;
+                        bytes_punted += m->pkt_len;
+                    } else {
+                        fwd[kept++] = m;
+                    }
                 }
             }
+            nfwd = static_cast<uint16_t>(nfwd + kept);
+            fwd_bytes += bytes - bytes_punted;
         } else {
             for (uint16_t i = 0; i < n; ++i) {
                 if (i + prefetch_ahead < n)

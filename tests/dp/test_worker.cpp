@@ -163,6 +163,14 @@ TEST_F(worker_test, forwards_many_flows_both_ways_one_member_per_flow) {
     for (unsigned i = 0; i < members; ++i)
         EXPECT_GT(per_member[i], 600u / members / 2) << "member " << i << " got too few flows";
     EXPECT_EQ(totals(host.b).rx_packets, 600u * 8);
+    // Bytes: what the host sent, split over the members' TX counters.
+    uint64_t want_bytes = 0, member_bytes = 0;
+    for (uint32_t f = 0; f < 600; ++f)
+        want_bytes += 8u * (64 + (f * 37) % 1400);
+    for (unsigned i = 0; i < members; ++i)
+        member_bytes += totals(mem[i].a).tx_bytes;
+    EXPECT_EQ(totals(host.b).rx_bytes, want_bytes);
+    EXPECT_EQ(member_bytes, want_bytes);
 
     // Ingress: every member's partner sends; all of it reaches the host.
     std::vector<std::vector<uint8_t>> frames;
@@ -256,6 +264,8 @@ TEST_F(worker_test, slow_protocol_and_eapol_frames_are_punted_with_their_port) {
     EXPECT_EQ(totals(mem[1].a).drop(dp::drop_reason::not_collecting), 1u);
     auto host_got = drain(host.a);
     EXPECT_EQ(host_got.size(), 2u); // the data frames of members 0 and 2
+    EXPECT_EQ(totals(host.b).tx_bytes, 2u * frames[1].size());
+    EXPECT_EQ(totals(mem[0].a).rx_bytes, frames[0].size() + frames[1].size() + frames[2].size());
     free_all(host_got);
 }
 
