@@ -223,9 +223,7 @@ inline uint64_t hash_loop(rte_mbuf* const* rx, uint16_t n, const snapshot& s, fr
     const uint8_t* table = s.slot_of_bucket.data();
     const uint32_t bmask = s.bucket_mask;
     uint64_t bytes = 0;
-    for (uint16_t i = 0; i < n; ++i) {
-        if (i + prefetch_ahead < n)
-            rte_prefetch0(frame_of(rx[i + prefetch_ahead]));
+    auto one = [&](unsigned i) noexcept __attribute__((always_inline)) {
         const rte_mbuf* m = rx[i];
         const uint8_t* f = frame_of(m);
         const uint32_t len = m->data_len;
@@ -238,7 +236,16 @@ inline uint64_t hash_loop(rte_mbuf* const* rx, uint16_t n, const snapshot& s, fr
         }
         mask[table[h & bmask]] |= uint64_t{1} << i;
         bytes += m->pkt_len;
+    };
+    // Frame data prefetch_ahead frames ahead, then the tail.
+    const unsigned ahead = n > prefetch_ahead ? n - prefetch_ahead : 0;
+    unsigned i = 0;
+    for (; i < ahead; ++i) {
+        rte_prefetch0(frame_of(rx[i + prefetch_ahead]));
+        one(i);
     }
+    for (; i < n; ++i)
+        one(i);
     return bytes;
 }
 } // namespace
@@ -346,15 +353,15 @@ unsigned worker::ingress() noexcept {
             // second pass to move those out.
             rte_mbuf** fwd = _fwd + nfwd;
             bool any_punt = false;
-            auto one = [&](uint16_t i) noexcept {
+            auto one = [&](unsigned i) noexcept __attribute__((always_inline)) {
                 rte_mbuf* m = _rx[i];
                 bytes += m->pkt_len;
                 const uint16_t et = ether_type_at_12(m);
                 any_punt |= et == ether_type_slow || et == ether_type_eapol;
                 fwd[i] = m;
             };
-            const uint16_t ahead = n > prefetch_ahead ? static_cast<uint16_t>(n - prefetch_ahead) : 0;
-            uint16_t i = 0;
+            const unsigned ahead = n > prefetch_ahead ? n - prefetch_ahead : 0;
+            unsigned i = 0;
             for (; i < ahead; ++i) {
                 rte_prefetch0(frame_of(_rx[i + prefetch_ahead]));
                 one(i);
