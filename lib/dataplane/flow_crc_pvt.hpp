@@ -123,8 +123,11 @@ template <hash_policy P>
         if (et == ether_type_ipv4) {
             // Version 4, IHL 5; not a fragment; the total length (0: left to
             // the frame) and the frame both reach past the ports.
+            // Bytes 0..7 as one little-endian word: version/IHL in the low
+            // byte, flags and fragment offset in the top two (0x3fff of them).
+            const uint64_t w = ld64(ip);
             const uint32_t total = rd16(ip + 2);
-            if (avail < 24 || ip[0] != 0x45 || total - 1u < 23u || (rd16(ip + 6) & 0x3fff) != 0)
+            if (avail < 24 || (w & 0xff3f0000000000ffull) != 0x45 || total - 1u < 23u)
                 return false;
             proto = ip[9];
             ports = ip + 20;

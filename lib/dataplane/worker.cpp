@@ -218,11 +218,10 @@ namespace {
 // crc32_hash_function(P) (nullptr: per-packet `hash` for every frame, the
 // loop for Toeplitz or any other function).
 template <hash_policy P, bool Crc32>
-inline uint64_t hash_loop(rte_mbuf* const* rx, uint16_t n, const snapshot& s, frame_hash_fn hash,
+inline void hash_loop(rte_mbuf* const* rx, uint16_t n, const snapshot& s, frame_hash_fn hash,
                           uint64_t* mask) noexcept {
     const uint8_t* table = s.slot_of_bucket.data();
     const uint32_t bmask = s.bucket_mask;
-    uint64_t bytes = 0;
     auto one = [&](unsigned i) noexcept __attribute__((always_inline)) {
         const rte_mbuf* m = rx[i];
         const uint8_t* f = frame_of(m);
@@ -235,7 +234,6 @@ inline uint64_t hash_loop(rte_mbuf* const* rx, uint16_t n, const snapshot& s, fr
             h = hash(f, len);
         }
         mask[table[h & bmask]] |= uint64_t{1} << i;
-        bytes += m->pkt_len;
     };
     // Frame data prefetch_ahead frames ahead, then the tail.
     const unsigned ahead = n > prefetch_ahead ? n - prefetch_ahead : 0;
@@ -246,22 +244,21 @@ inline uint64_t hash_loop(rte_mbuf* const* rx, uint16_t n, const snapshot& s, fr
     }
     for (; i < n; ++i)
         one(i);
-    return bytes;
 }
 } // namespace
 
-uint64_t worker::hash_into(const snapshot& s, uint16_t n, uint64_t* mask) noexcept {
+void worker::hash_into(const snapshot& s, uint16_t n, uint64_t* mask) noexcept {
     // The inline CRC32 loops only for the functions crc32_hash_function
     // hands out (a snapshot could carry any frame_hash_fn).
     if (s.algo == hash_algo::crc32 && s.hash == _crc32_hash[static_cast<size_t>(s.policy)]) {
         switch (s.policy) {
-        case hash_policy::l2: return hash_loop<hash_policy::l2, true>(_rx, n, s, s.hash, mask);
-        case hash_policy::l23: return hash_loop<hash_policy::l23, true>(_rx, n, s, s.hash, mask);
-        case hash_policy::l34: return hash_loop<hash_policy::l34, true>(_rx, n, s, s.hash, mask);
-        case hash_policy::sym_l34: return hash_loop<hash_policy::sym_l34, true>(_rx, n, s, s.hash, mask);
+        case hash_policy::l2: hash_loop<hash_policy::l2, true>(_rx, n, s, s.hash, mask); return;
+        case hash_policy::l23: hash_loop<hash_policy::l23, true>(_rx, n, s, s.hash, mask); return;
+        case hash_policy::l34: hash_loop<hash_policy::l34, true>(_rx, n, s, s.hash, mask); return;
+        case hash_policy::sym_l34: hash_loop<hash_policy::sym_l34, true>(_rx, n, s, s.hash, mask); return;
         }
     }
-    return hash_loop<hash_policy::l2, false>(_rx, n, s, s.hash, mask);
+    hash_loop<hash_policy::l2, false>(_rx, n, s, s.hash, mask);
 }
 
 unsigned worker::egress() noexcept {
@@ -290,10 +287,11 @@ unsigned worker::egress() noexcept {
     for (uint16_t i = 0; i < n && i < prefetch_ahead; ++i)
         rte_prefetch0(frame_of(_rx[i]));
     uint64_t mask[max_members + 1] = {};
-    const uint64_t bytes = hash_into(s, n, mask);
-    ac.rx_bytes.add(bytes);
+    hash_into(s, n, mask);
     // Per member: its frames in arrival order, one per set bit; each frame
-    // is touched once whatever the member count.
+    // is touched once whatever the member count. The bytes received are
+    // the sum of what each member is given (and what is dropped).
+    uint64_t bytes = 0;
     const unsigned slots = s.member_count;
     for (unsigned k = 0; k < slots; ++k) {
         uint64_t bits = mask[k];
@@ -308,21 +306,29 @@ unsigned worker::egress() noexcept {
             member_bytes += m->pkt_len; // the header is hot: just read by the hash loop
             bits &= bits - 1;
         } while (bits != 0);
+        bytes += member_bytes;
         const uint16_t port = s.member_ports[k];
         if (macsec::secy* sy = _secy[port]; sy != nullptr)
             c = protect(port, *sy, out, c, member_bytes);
         if (c != 0)
             send(port, out, c, member_bytes);
     }
-    // Buckets without a member (none while the LAG is up, but never trust it).
-    if (uint64_t bits = mask[drop_slot]; bits != 0) [[unlikely]] {
+    // Buckets without a member (none while the LAG is up, but never trust
+    // it), and slots past member_count (a malformed table): freed, counted.
+    uint64_t bits = mask[drop_slot];
+    for (unsigned k = slots; k < max_members; ++k)
+        bits |= mask[k];
+    if (bits != 0) [[unlikely]] {
         rte_mbuf** out = _out[drop_slot];
         uint16_t c = 0;
-        for (; bits != 0; bits &= bits - 1)
-            out[c++] = _rx[__builtin_ctzll(bits)];
+        for (; bits != 0; bits &= bits - 1) {
+            out[c] = _rx[__builtin_ctzll(bits)];
+            bytes += out[c++]->pkt_len;
+        }
         rte_pktmbuf_free_bulk(out, c);
         ac.drop(drop_reason::no_member).add(c);
     }
+    ac.rx_bytes.add(bytes);
     return n;
 }
 
