@@ -279,6 +279,57 @@ TEST_F(worker_test, full_punt_ring_is_a_counted_drop) {
     EXPECT_EQ(t.punted + t.drop(dp::drop_reason::punt_full), 200u);
 }
 
+// A snapshot the worker must not trust: buckets with no member, slots past
+// member_count, and a hash function that is none of crc32_hash_function's
+// (the worker's generic per-frame loop). Those frames are freed and counted
+// as no_member, the rest sent; nothing leaks (TearDown checks the pool).
+uint32_t length_hash(const uint8_t*, uint32_t len) noexcept {
+    return len;
+}
+
+TEST_F(worker_test, untrusted_snapshot_slots_are_dropped_and_counted) {
+    start({true, true, true});
+    for (bool crc : {true, false}) {
+        SCOPED_TRACE(crc ? "crc32 inline loop" : "generic loop");
+        auto bad = std::make_unique<dp::snapshot>(*snaps.back());
+        bad->member_count = 2; // slot 2 is still in the table
+        for (size_t b = 0; b < bad->slot_of_bucket.size(); b += 4)
+            bad->slot_of_bucket[b] = dp::drop_slot;
+        if (!crc)
+            bad->hash = &length_hash;
+        const dp::snapshot* sp = bad.get();
+        snaps.push_back(std::move(bad));
+        dp::control_message msg{dp::message_kind::snapshot, 0, sp};
+        ASSERT_EQ(rte_ring_sp_enqueue_elem(ctl.get(), &msg, sizeof msg), 0);
+        const auto before = totals(host.b);
+        std::vector<std::vector<uint8_t>> frames;
+        uint64_t bytes = 0, want_dropped = 0;
+        for (uint32_t f = 0; f < 400; ++f) {
+            frames.push_back(udp_frame(f, 0, 64 + f % 200));
+            bytes += frames.back().size();
+            const uint32_t h = crc ? sp->hash(frames.back().data(), static_cast<uint32_t>(frames.back().size()))
+                                   : length_hash(nullptr, static_cast<uint32_t>(frames.back().size()));
+            want_dropped += sp->slot_for_hash(h) >= 2;
+        }
+        ASSERT_EQ(inject(host.a, frames), frames.size());
+        settle();
+        size_t got = 0;
+        for (unsigned i = 0; i < members; ++i) {
+            auto v = drain(mem[i].b);
+            if (i == 2) {
+                EXPECT_EQ(v.size(), 0u);
+            }
+            got += v.size();
+            free_all(v);
+        }
+        const auto after = totals(host.b);
+        EXPECT_GT(want_dropped, 0u);
+        EXPECT_EQ(got + want_dropped, 400u);
+        EXPECT_EQ(after.drop(dp::drop_reason::no_member) - before.drop(dp::drop_reason::no_member), want_dropped);
+        EXPECT_EQ(after.rx_bytes - before.rx_bytes, bytes);
+    }
+}
+
 TEST_F(worker_test, member_that_cannot_take_frames_drops_and_counts_tx_full) {
     start({true, false, false}); // everything to member 0
     // Fill member 0's wire (ring of 4096 slots, 4095 usable) so it takes nothing more.
