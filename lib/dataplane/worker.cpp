@@ -34,6 +34,12 @@ inline uint16_t ether_type_at_12(const rte_mbuf* m) noexcept {
     const uint8_t* f = frame_of(m);
     return static_cast<uint16_t>(f[12] << 8 | f[13]);
 }
+
+// Ingress frames for the control core: slow protocols (LACP, Marker), EAPOL.
+inline bool punted(const rte_mbuf* m) noexcept {
+    const uint16_t et = ether_type_at_12(m);
+    return et == ether_type_slow || et == ether_type_eapol;
+}
 } // namespace
 
 worker::worker(const worker_config& cfg) noexcept : _cfg(cfg), _snap(cfg.initial) {
@@ -362,8 +368,7 @@ unsigned worker::ingress() noexcept {
             auto one = [&](unsigned i) noexcept __attribute__((always_inline)) {
                 rte_mbuf* m = _rx[i];
                 bytes += m->pkt_len;
-                const uint16_t et = ether_type_at_12(m);
-                any_punt |= et == ether_type_slow || et == ether_type_eapol;
+                any_punt |= punted(m);
                 fwd[i] = m;
             };
             const unsigned ahead = n > prefetch_ahead ? n - prefetch_ahead : 0;
@@ -380,8 +385,7 @@ unsigned worker::ingress() noexcept {
                 kept = 0;
                 for (uint16_t j = 0; j < n; ++j) {
                     rte_mbuf* m = fwd[j];
-                    const uint16_t et = ether_type_at_12(m);
-                    if (et == ether_type_slow || et == ether_type_eapol) {
+                    if (punted(m)) {
                         m->port = port;
                         _punt[npunt++] = m;
                         bytes_punted += m->pkt_len;
@@ -398,8 +402,7 @@ unsigned worker::ingress() noexcept {
                     rte_prefetch0(frame_of(_rx[i + prefetch_ahead]));
                 rte_mbuf* m = _rx[i];
                 bytes += m->pkt_len;
-                const uint16_t et = ether_type_at_12(m);
-                if (et == ether_type_slow || et == ether_type_eapol) [[unlikely]] {
+                if (punted(m)) [[unlikely]] {
                     m->port = port;
                     _punt[npunt++] = m;
                 } else if (!collecting) {
