@@ -317,10 +317,12 @@ static result<void> check_macsec_config(const daemon_config& c, const model::pro
     if (!m.enabled)
         return ok_v;
     for (const auto& mm : m.members) {
-        const bool member = std::find(l.members.begin(), l.members.end(), mm.port) != l.members.end();
-        if (!member)
-            return r.fail("macsec-member", mm.line, fmt::format("MACsec member '{}' is not a member of LAG '{}'",
-                                                                mm.port, l.name));
+        // A [[port]] outside the LAG may have SAs too: `add member` brings it
+        // in with them at run time.
+        if (c.port(mm.port) == nullptr || mm.port == l.access)
+            return r.fail("macsec-member", mm.line,
+                          fmt::format("MACsec member '{}' is not a [[port]] that LAG '{}' may take as a member",
+                                      mm.port, l.name));
         auto ok = model::check_macsec(prof, c.port(mm.port)->speed, m.suite, key_length(m.suite), m.include_sci);
         if (!ok)
             return r.fail(ok.err().code.c_str(), m.line, fmt::format("[lag.macsec]: {}", ok.err().message));

@@ -17,6 +17,28 @@ lacp::group_config lacp_group_config(const lag_config& l, model::port_speed spee
     return g;
 }
 
+namespace {
+
+result<ctl::lacp_member> member_of(const daemon_config& cfg, const ctl::member_binding& mb, uint16_t number) {
+    rte_ether_addr ea{};
+    if (int rc = rte_eth_macaddr_get(mb.port, &ea); rc != 0)
+        return make_error("lacp-mac", fmt::format("port '{}': no MAC address ({})", mb.name, rc));
+    mac_addr mac;
+    for (size_t b = 0; b < mac.bytes.size(); ++b)
+        mac.bytes[b] = ea.addr_bytes[b];
+    const port_config* pc = cfg.port(mb.name);
+    return ctl::lacp_member{mb.name, mb.port, mac, number, pc != nullptr ? pc->port_priority : uint16_t{32768}};
+}
+
+} // namespace
+
+result<void> lacp_runtime::add_member(const daemon_config& cfg, const ctl::member_binding& mb, time_point now) {
+    auto m = member_of(cfg, mb, 0);
+    if (!m)
+        return m.err();
+    return _driver->add_member(std::move(*m), now);
+}
+
 result<std::unique_ptr<lacp_runtime>> lacp_runtime::start(const daemon_config& cfg, const lag_config& l,
                                                           ctl::control& c, model::lag_model& m,
                                                           const std::vector<ctl::member_binding>& members,
@@ -26,15 +48,10 @@ result<std::unique_ptr<lacp_runtime>> lacp_runtime::start(const daemon_config& c
         return make_error("lacp-members", "a LACP LAG needs members");
     std::vector<ctl::lacp_member> lm;
     for (size_t i = 0; i < members.size(); ++i) {
-        rte_ether_addr ea{};
-        if (int rc = rte_eth_macaddr_get(members[i].port, &ea); rc != 0)
-            return make_error("lacp-mac", fmt::format("port '{}': no MAC address ({})", members[i].name, rc));
-        mac_addr mac;
-        for (size_t b = 0; b < mac.bytes.size(); ++b)
-            mac.bytes[b] = ea.addr_bytes[b];
-        const port_config* pc = cfg.port(members[i].name);
-        lm.push_back({members[i].name, members[i].port, mac, static_cast<uint16_t>(i + 1),
-                      pc != nullptr ? pc->port_priority : uint16_t{32768}});
+        auto m = member_of(cfg, members[i], static_cast<uint16_t>(i + 1));
+        if (!m)
+            return m.err();
+        lm.push_back(std::move(*m));
     }
     const port_config* first = cfg.port(members.front().name);
     auto gc = lacp_group_config(l, first != nullptr ? first->speed : model::port_speed::g10, lm.front().mac);
@@ -50,7 +67,7 @@ member_view lacp_runtime::view(std::string_view port) const {
     member_view v;
     const auto& ms = _driver->members();
     for (size_t i = 0; i < ms.size(); ++i) {
-        if (ms[i].name != port)
+        if (ms[i].name != port || !ms[i].active)
             continue;
         auto s = _driver->group().status(static_cast<uint16_t>(i));
         v.lacp_mux = std::string(lacp::to_string(s.mux));
@@ -73,6 +90,8 @@ void lacp_runtime::print() const {
                gc.key, dc.frames_in, dc.frames_out, dc.tx_failed);
     const auto& ms = _driver->members();
     for (size_t i = 0; i < ms.size(); ++i) {
+        if (!ms[i].active)
+            continue;
         auto s = g.status(static_cast<uint16_t>(i));
         const auto& pc = g.counters(static_cast<uint16_t>(i));
         fmt::print("lacp {:<8} mux {:<23} rx {:<9} {}{} actor {} partner {} {} port {} | lacpdus rx {} tx {} "

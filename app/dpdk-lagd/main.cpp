@@ -16,6 +16,7 @@
 #include "port.hpp"
 #include "service.hpp"
 #include "telemetry.hpp"
+#include "topology.hpp"
 #include "sock/prompt.hpp"
 #include "sock/sock.hpp"
 
@@ -110,11 +111,7 @@ lag::time_point now() {
     return lag::time_point{std::chrono::duration_cast<lag::duration>(std::chrono::steady_clock::now().time_since_epoch())};
 }
 
-struct port_row {
-    std::string name;
-    std::string role;
-    uint16_t id;
-};
+using lag::lagd::port_row;
 
 void print_counters(const lag::ctl::control& c, const std::vector<port_row>& rows, const lag::model::lag_model& m,
                     const std::string& lag, double seconds) {
@@ -220,7 +217,8 @@ int main(int argc, char** argv) {
 
     unsigned workers = lag::dpdk::worker_lcore_count();
     unsigned queues = workers == 0 ? 1 : workers;
-    unsigned nports = 1 + static_cast<unsigned>(lc.members.size());
+    // Every [[port]]: a spare one may join the LAG at run time.
+    unsigned nports = std::max(1 + static_cast<unsigned>(lc.members.size()), static_cast<unsigned>(cfg->ports.size()));
     unsigned mbufs = cfg->mbufs != 0 ? cfg->mbufs
                                      : std::max(16383u, nports * queues * (cfg->rx_desc + cfg->tx_desc) +
                                                             queues * 4096u + 4096u);
@@ -326,6 +324,15 @@ int main(int argc, char** argv) {
                 infos.push_back({r.name, r.role, r.id});
             lag::lagd::service svc(*cfg, model, *ctl, std::move(infos), opt.config);
             svc.set_autosave(cfg->autosave);
+            svc.set_macsec(msd.get());
+            lag::net::port_setup member_setup;
+            member_setup.rx_queues = static_cast<uint16_t>(queues);
+            member_setup.tx_queues = static_cast<uint16_t>(queues + (lacp ? 1 : 0));
+            member_setup.rx_desc = cfg->rx_desc;
+            member_setup.tx_desc = cfg->tx_desc;
+            member_setup.pool = pool->get();
+            lag::lagd::runtime_topology topo(*cfg, model, *ctl, lacp_rt.get(), msd.get(), member_setup, rows);
+            svc.set_topology(&topo);
             svc.set_member_view([&](std::string_view port) {
                 lag::lagd::member_view v = lacp_rt ? lacp_rt->view(port) : lag::lagd::member_view{};
                 if (msd)
@@ -346,7 +353,10 @@ int main(int argc, char** argv) {
             }
             auto handle = [&](std::string_view line) { return svc.execute(line, now()); };
             lag::lagd::telemetry_register();
-            lag::lagd::telemetry_publish(svc.lag_json(), svc.stats_json());
+            auto publish = [&] {
+                lag::lagd::telemetry_publish({svc.lag_json(), svc.stats_json(), svc.xstats_json(), svc.macsec_json()});
+            };
+            publish();
             auto next_telemetry = std::chrono::steady_clock::now();
             std::vector<lag::dp::worker::launch_arg> args(workers);
             std::atomic<bool> stop_workers{false};
@@ -368,11 +378,12 @@ int main(int argc, char** argv) {
                     work += lacp_rt->poll(now());
                 if (msd)
                     work += msd->poll();
+                work += topo.poll();
                 if (workers == 0)
                     work += ctl->worker(0).poll_once();
                 auto t = std::chrono::steady_clock::now();
                 if (t >= next_telemetry) {
-                    lag::lagd::telemetry_publish(svc.lag_json(), svc.stats_json());
+                    publish();
                     next_telemetry = t + std::chrono::milliseconds(250);
                 }
                 if (opt.duration > 0 && t - t0 >= std::chrono::duration<double>(opt.duration))
@@ -393,8 +404,12 @@ int main(int argc, char** argv) {
             double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             fmt::print("dpdk-lagd: stopping{}\n", g_quit.load() ? " (signal)" : "");
             print_all(secs);
-            if (msd)
-                lag::lagd::print_macsec_counters(*msd, *ctl, member_ids);
+            if (msd) {
+                lag::lagd::port_ids now_members; // as they are now (add/remove member)
+                for (const auto& mb : ctl->config().members)
+                    now_members.emplace_back(mb.name, mb.port);
+                lag::lagd::print_macsec_counters(*msd, *ctl, now_members);
+            }
             ctl->shutdown();
         } else {
             rc = 1;

@@ -2,6 +2,7 @@
 
 #include "dpdk/dpdk.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -71,6 +72,19 @@ sock::reply service::changed() {
 }
 
 sock::reply service::execute(std::string_view line, time_point now) {
+    auto r = run(line, now);
+    // The line as typed, except a MACsec key command (a CKN and a key path:
+    // not secret, but kept out of logs all the same).
+    std::string_view shown = line.find("macsec ckn") != std::string_view::npos ? "set lag ... macsec ckn ..." : line;
+    while (!shown.empty() && (shown.back() == '\n' || shown.back() == '\r'))
+        shown.remove_suffix(1);
+    bool show = shown.starts_with("show") || shown.starts_with("help");
+    dpdk::log(dpdk::log_type::cli, r.status == 0 && show ? dpdk::log_level::debug : dpdk::log_level::info,
+              "'{}': {}", shown, r.status == 0 ? "ok" : std::string_view(r.body).substr(0, r.body.find('\n')));
+    return r;
+}
+
+sock::reply service::run(std::string_view line, time_point now) {
     auto parsed = cli::parse_line(line);
     if (!parsed) {
         if (parsed.err().code == "empty")
@@ -92,6 +106,7 @@ sock::reply service::execute(std::string_view line, time_point now) {
     case command_id::show_lag: return show_lag(c);
     case command_id::show_lacp: return show_lacp(c);
     case command_id::show_stats: return show_stats(c);
+    case command_id::show_macsec: return show_macsec(c);
     case command_id::clear_stats:
         for (size_t i = 0; i < _ports.size(); ++i)
             _baseline[i] = _control.totals(_ports[i].id);
@@ -120,20 +135,74 @@ sock::reply service::execute(std::string_view line, time_point now) {
         return {0, *t};
     }
     case command_id::save_config: return save_config();
-    case command_id::create_lag:
-    case command_id::delete_lag:
     case command_id::add_member:
     case command_id::remove_member:
+    case command_id::set_lacp_rate:
+        if (_topology == nullptr)
+            return not_at_run_time(c);
+        if (auto e = check_lag())
+            return *e;
+        return c.id == command_id::add_member      ? add_member(c, now)
+               : c.id == command_id::remove_member ? remove_member(c, now)
+                                                   : set_lacp_rate(c, now);
+    case command_id::create_lag:
+    case command_id::delete_lag:
     case command_id::set_macsec:
     case command_id::unset_macsec:
-    case command_id::set_lacp_rate:
-    case command_id::show_macsec:
-        return fail("not-at-run-time",
-                    fmt::format("'{}' is not supported at run time by this version: change the "
-                                "config file and restart dpdk-lagd",
-                                cli::spec(c.id).syntax.substr(0, cli::spec(c.id).syntax.find(" <"))));
+        return not_at_run_time(c);
     }
     return fail("internal", "unhandled command");
+}
+
+sock::reply service::add_member(const cli::parsed_command& c, time_point now) {
+    auto& lc = _cfg.lags.front();
+    std::string port(c.get("port"));
+    if (_cfg.port(port) == nullptr)
+        return fail("no-such-port", fmt::format("there is no [[port]] '{}' in the config", port));
+    if (port == lc.access)
+        return fail("access-port", fmt::format("'{}' is LAG {}'s access port, not a member", port, lc.name));
+    if (std::find(lc.members.begin(), lc.members.end(), port) != lc.members.end())
+        return fail("already-member", fmt::format("'{}' is already a member of LAG {}", port, lc.name));
+    auto id = _topology->add_member(port, now);
+    if (!id)
+        return fail(id.err());
+    lc.members.push_back(port);
+    if (const auto* p = find_port(port)) {
+        _ports[static_cast<size_t>(p - _ports.data())] = {port, "member", *id};
+    } else {
+        _ports.push_back({port, "member", *id});
+        _baseline.emplace_back();
+    }
+    return changed();
+}
+
+sock::reply service::remove_member(const cli::parsed_command& c, time_point now) {
+    auto& lc = _cfg.lags.front();
+    std::string port(c.get("port"));
+    auto it = std::find(lc.members.begin(), lc.members.end(), port);
+    if (it == lc.members.end())
+        return fail("not-member", fmt::format("'{}' is not a member of LAG {}", port, lc.name));
+    if (auto r = _topology->remove_member(port, now); !r)
+        return fail(r.err());
+    lc.members.erase(it);
+    if (const auto* p = find_port(port))
+        _ports[static_cast<size_t>(p - _ports.data())].role = "spare";
+    return changed();
+}
+
+sock::reply service::set_lacp_rate(const cli::parsed_command& c, time_point now) {
+    auto rate = c.get("rate") == "slow" ? lacp_rate::slow : lacp_rate::fast;
+    if (auto r = _topology->set_lacp_rate(rate, now); !r)
+        return fail(r.err());
+    _cfg.lags.front().lacp.rate = rate;
+    return changed();
+}
+
+sock::reply service::not_at_run_time(const cli::parsed_command& c) {
+    return fail("not-at-run-time",
+                fmt::format("'{}' is not supported at run time by this version: change the "
+                            "config file and restart dpdk-lagd",
+                            cli::spec(c.id).syntax.substr(0, cli::spec(c.id).syntax.find(" <"))));
 }
 
 nlohmann::json service::lag_json() const {
@@ -227,16 +296,131 @@ sock::reply service::show_lacp(const cli::parsed_command& c) const {
     return {0, s};
 }
 
+nlohmann::json service::xstats_json() const {
+    json j = json::object();
+    for (const auto& p : _ports) {
+        json x = json::object();
+        for (const auto& e : dp::xstats(totals(p)))
+            x[std::string(e.name)] = e.value;
+        j[p.name] = std::move(x);
+    }
+    return j;
+}
+
+nlohmann::json service::macsec_json() const {
+    json arr = json::array();
+    for (const auto& m : _cfg.lags.front().members) {
+        const auto* p = find_port(m);
+        json mj = {{"port", m}};
+        std::optional<ctl::macsec_driver::port_status> st;
+        if (_macsec != nullptr && p != nullptr)
+            st = _macsec->status(p->id);
+        member_view v = _member_view ? _member_view(m) : member_view{};
+        mj["macsec"] = st ? v.macsec : std::string("off");
+        if (st) {
+            const auto& c = st->cfg;
+            mj["sci"] = fmt::format("{:016x}", c.sci);
+            mj["suite"] = std::string(to_string(c.suite));
+            mj["protect_frames"] = c.protect_frames;
+            mj["confidentiality"] = c.confidentiality;
+            mj["confidentiality_offset"] = c.confidentiality_offset;
+            mj["include_sci"] = c.include_sci;
+            mj["validate"] = std::string(macsec::to_string(c.validate));
+            mj["replay_protect"] = c.replay_protect;
+            mj["replay_window"] = c.replay_window;
+            mj["encoding_an"] = st->encoding_an;
+            json tx = json::array();
+            for (const auto& sa : st->tx)
+                tx.push_back({{"an", sa.an},
+                              {"next_pn", sa.next_pn},
+                              {"in_use", static_cast<int>(sa.an) == st->encoding_an},
+                              {"near_exhaustion", sa.near_exhaustion},
+                              {"exhausted", sa.exhausted},
+                              {"out_pkts_protected", sa.counters.out_pkts_protected},
+                              {"out_pkts_encrypted", sa.counters.out_pkts_encrypted}});
+            mj["tx_sa"] = tx;
+            json rx = json::array();
+            for (const auto& sc : st->rx)
+                rx.push_back({{"sci", fmt::format("{:016x}", sc.sci)}, {"an", sc.ans}});
+            mj["rx_sc"] = rx;
+        }
+        json counters = json::object();
+        if (p != nullptr)
+            for (const auto& e : dp::xstats(totals(*p)))
+                if (e.name.find("macsec") != std::string_view::npos)
+                    counters[std::string(e.name)] = e.value;
+        mj["counters"] = counters;
+        arr.push_back(std::move(mj));
+    }
+    return arr;
+}
+
+sock::reply service::show_macsec(const cli::parsed_command& c) const {
+    json all = macsec_json();
+    json arr = json::array();
+    std::string s;
+    for (const auto& mj : all) {
+        if (c.has("port") && c.get("port") != mj["port"].get<std::string>())
+            continue;
+        arr.push_back(mj);
+        s += fmt::format("{:<10} {}\n", mj["port"].get<std::string>(), mj["macsec"].get<std::string>());
+        if (mj.contains("sci")) {
+            s += fmt::format("  SecY SCI {} {} {}, offset {}, {}, validate {}, replay {} window {}\n",
+                             mj["sci"].get<std::string>(), mj["suite"].get<std::string>(),
+                             mj["confidentiality"].get<bool>() ? "confidentiality" : "integrity only",
+                             mj["confidentiality_offset"].get<unsigned>(),
+                             mj["include_sci"].get<bool>() ? "SCI in SecTAG" : "no SCI",
+                             mj["validate"].get<std::string>(), mj["replay_protect"].get<bool>() ? "on" : "off",
+                             mj["replay_window"].get<unsigned>());
+            for (const auto& sa : mj["tx_sa"])
+                s += fmt::format("  tx SA AN {}{}: next PN {}{}, protected {}, encrypted {}\n",
+                                 sa["an"].get<unsigned>(), sa["in_use"].get<bool>() ? " (in use)" : "",
+                                 sa["next_pn"].get<uint64_t>(),
+                                 sa["exhausted"].get<bool>()         ? " EXHAUSTED"
+                                 : sa["near_exhaustion"].get<bool>() ? " (near exhaustion)"
+                                                                      : "",
+                                 sa["out_pkts_protected"].get<uint64_t>(), sa["out_pkts_encrypted"].get<uint64_t>());
+            for (const auto& sc : mj["rx_sc"])
+                s += fmt::format("  rx SC {}: SAs at AN {}\n", sc["sci"].get<std::string>(),
+                                 sc["an"].empty() ? std::string("-") : fmt::format("{}", fmt::join(sc["an"].get<std::vector<unsigned>>(), ",")));
+        }
+        std::string nonzero;
+        for (auto it = mj["counters"].begin(); it != mj["counters"].end(); ++it)
+            if (it->get<uint64_t>() != 0)
+                nonzero += fmt::format(" {} {}", it.key(), it->get<uint64_t>());
+        if (!nonzero.empty())
+            s += "  frames:" + nonzero + "\n";
+    }
+    if (c.has("port") && arr.empty())
+        return fail("no-such-port", fmt::format("{} is not a member of LAG {}", c.get("port"),
+                                                _cfg.lags.front().name));
+    if (c.json)
+        return {0, arr.dump() + "\n"};
+    return {0, s};
+}
+
 sock::reply service::show_stats(const cli::parsed_command& c) const {
     json j = json::object();
     std::string s = fmt::format("{:<10} {:<7} {:>14} {:>14} {:>14} {:>14} {:>8} {:>10}\n", "port", "role",
                                 "rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "punted", "drops");
     bool any = false;
+    json jx = json::object();
+    std::string s_x;
     for (const auto& p : _ports) {
         if (c.has("port") && c.get("port") != p.name)
             continue;
         any = true;
         auto t = totals(p);
+        if (c.has("xstats")) {
+            json x = json::object();
+            s_x += fmt::format("{} ({})\n", p.name, p.role);
+            for (const auto& e : dp::xstats(t)) {
+                x[std::string(e.name)] = e.value;
+                s_x += fmt::format("  {:<30} {}\n", e.name, e.value);
+            }
+            jx[p.name] = std::move(x);
+            continue;
+        }
         j[p.name] = totals_json(t);
         j[p.name]["role"] = p.role;
         s += fmt::format("{:<10} {:<7} {:>14} {:>14} {:>14} {:>14} {:>8} {:>10}\n", p.name, p.role,
@@ -248,6 +432,8 @@ sock::reply service::show_stats(const cli::parsed_command& c) const {
     }
     if (!any)
         return fail("no-such-port", fmt::format("there is no port {}", c.get("port")));
+    if (c.has("xstats"))
+        return c.json ? sock::reply{0, jx.dump() + "\n"} : sock::reply{0, s_x};
     if (c.json)
         return {0, j.dump() + "\n"};
     return {0, s};
@@ -276,6 +462,12 @@ result<std::string> service::current_config_text() const {
                 continue;
             t->insert_or_assign("min_links", static_cast<int64_t>(lc.min_links));
             t->insert_or_assign("hash", std::string(dp::to_string(lc.hash)));
+            toml::array members;
+            for (const auto& m : lc.members)
+                members.push_back(m);
+            t->insert_or_assign("members", std::move(members));
+            if (auto* lacp = t->get_as<toml::table>("lacp"))
+                lacp->insert_or_assign("rate", std::string(lc.lacp.rate == lacp_rate::slow ? "slow" : "fast"));
         }
     }
     std::ostringstream os;

@@ -9,6 +9,7 @@
 #include "cli/cli.hpp"
 #include "config.hpp"
 #include "control/control.hpp"
+#include "control/macsec_driver.hpp"
 #include "sock/sock.hpp"
 
 #include <functional>
@@ -21,7 +22,7 @@ namespace lag::lagd {
 
 struct port_info {
     std::string name;
-    std::string role; // "access" or "member"
+    std::string role; // "access", "member" or "spare" (left the LAG at run time)
     uint16_t id;
 };
 
@@ -34,6 +35,18 @@ struct member_view {
 };
 using member_view_fn = std::function<member_view(std::string_view port)>;
 
+// Run-time topology changes below the LAG model (devices, LACP, MACsec);
+// dpdk-lagd's is runtime_topology (topology.hpp). Each either does all of
+// it or returns the error naming the rule and leaves things as they were.
+class topology {
+public:
+    virtual ~topology() = default;
+    // Returns the member's DPDK port id.
+    virtual result<uint16_t> add_member(const std::string& port, time_point now) = 0;
+    virtual result<void> remove_member(const std::string& port, time_point now) = 0;
+    virtual result<void> set_lacp_rate(lacp_rate rate, time_point now) = 0;
+};
+
 class service {
 public:
     service(daemon_config& cfg, model::lag_model& model, ctl::control& control,
@@ -43,6 +56,11 @@ public:
     sock::reply execute(std::string_view line, time_point now);
 
     void set_member_view(member_view_fn f) { _member_view = std::move(f); }
+    // The MACsec driver `show macsec` reads (null: no MACsec on this LAG).
+    void set_macsec(const ctl::macsec_driver* d) { _macsec = d; }
+    // Where `add member`, `remove member` and `set lacp ... rate` go (null:
+    // refused as not-at-run-time).
+    void set_topology(topology* t) { _topology = t; }
     // Called after every successful change when autosave is on.
     void set_autosave(bool on) { _autosave = on; }
 
@@ -50,17 +68,27 @@ public:
     // telemetry endpoints publish.
     nlohmann::json lag_json() const;
     nlohmann::json stats_json() const;
+    // Per port, every counter under its xstats name (dataplane/xstats.hpp).
+    nlohmann::json xstats_json() const;
+    // Per member, its SecY and SAs (never a key); what `show macsec json` answers.
+    nlohmann::json macsec_json() const;
 
     // The config as it would be saved: the file (or the embedded default)
     // with run-time changes applied, as TOML.
     result<std::string> current_config_text() const;
 
 private:
+    sock::reply run(std::string_view line, time_point now);
     sock::reply show_lag(const cli::parsed_command& c) const;
     sock::reply show_lacp(const cli::parsed_command& c) const;
     sock::reply show_stats(const cli::parsed_command& c) const;
+    sock::reply show_macsec(const cli::parsed_command& c) const;
     sock::reply save_config();
     sock::reply changed();
+    sock::reply add_member(const cli::parsed_command& c, time_point now);
+    sock::reply remove_member(const cli::parsed_command& c, time_point now);
+    sock::reply set_lacp_rate(const cli::parsed_command& c, time_point now);
+    static sock::reply not_at_run_time(const cli::parsed_command& c);
     const port_info* find_port(std::string_view name) const;
     dp::port_totals totals(const port_info& p) const;
 
@@ -71,6 +99,8 @@ private:
     std::string _config_path; // empty: started on the embedded default
     std::vector<dp::port_totals> _baseline; // per _ports entry, for `clear stats`
     member_view_fn _member_view;
+    const ctl::macsec_driver* _macsec = nullptr;
+    topology* _topology = nullptr;
     bool _autosave = false;
 };
 

@@ -42,6 +42,8 @@ TEST(cli_parse, every_command_parses_its_own_example) {
         "show lacp m0",
         "show macsec",
         "show stats m0 json",
+        "show stats m0 xstats json",
+        "show stats xstats",
         "clear stats",
         "show config",
         "save config",
@@ -58,6 +60,15 @@ TEST(cli_parse, every_command_parses_its_own_example) {
     EXPECT_TRUE(j->json);
     EXPECT_FALSE(j->has("name")) << "'json' is a keyword, not a LAG name";
     EXPECT_EQ(parse_line("show lag a json")->get("name"), "a");
+    auto x = parse_line("show stats xstats json");
+    ASSERT_TRUE(x);
+    EXPECT_TRUE(x->has("xstats"));
+    EXPECT_FALSE(x->has("port")) << "'xstats' is a keyword, not a port";
+    auto px = parse_line("show stats m0 xstats");
+    ASSERT_TRUE(px);
+    EXPECT_EQ(px->get("port"), "m0");
+    EXPECT_TRUE(px->has("xstats"));
+    EXPECT_FALSE(parse_line("show stats m0")->has("xstats"));
 }
 
 TEST(cli_parse, typo_in_verb_suggests_nearest_with_usage) {
