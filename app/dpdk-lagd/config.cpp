@@ -312,6 +312,8 @@ result<daemon_config> load_config(const std::string& path) {
 // [lag.macsec] against the LAG: one entry per member, and the profile's rules.
 static result<void> check_macsec_config(const daemon_config& c, const model::profile& prof) {
     reader r{c.source};
+    if (c.lags.empty())
+        return ok_v;
     const lag_config& l = c.lags.front();
     const macsec_config& m = l.macsec;
     if (!m.enabled)
@@ -354,9 +356,9 @@ result<void> check_config(const daemon_config& c, model::lag_model& model) {
         if (!ev)
             return r.fail(ev.err().code.c_str(), p.line, ev.err().message);
     }
-    if (c.lags.size() != 1)
-        return r.fail("lag-count", c.lags.empty() ? 1 : c.lags[1].line,
-                      fmt::format("{} [[lag]] tables; this version runs exactly one LAG", c.lags.size()));
+    if (c.lags.size() > 1) // none: `create lag` makes it at run time
+        return r.fail("lag-count", c.lags[1].line,
+                      fmt::format("{} [[lag]] tables; this version runs at most one LAG", c.lags.size()));
     for (const auto& l : c.lags) {
         std::string where = fmt::format("LAG '{}'", l.name);
         if (c.port(l.access) == nullptr)

@@ -13,6 +13,8 @@
 #include "sock/sock.hpp"
 
 #include <functional>
+#include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -35,37 +37,38 @@ struct member_view {
 };
 using member_view_fn = std::function<member_view(std::string_view port)>;
 
-// Run-time topology changes below the LAG model (devices, LACP, MACsec);
-// dpdk-lagd's is runtime_topology (topology.hpp). Each either does all of
-// it or returns the error naming the rule and leaves things as they were.
-class topology {
+// What the service drives below the LAG model: dpdk-lagd's one LAG (or
+// none) with its ports, control, LACP and MACsec (lag_runtime.hpp). Each
+// change either does all of it or returns the error naming the rule and
+// leaves things as they were.
+class host {
 public:
-    virtual ~topology() = default;
+    virtual ~host() = default;
+    virtual ctl::control* control() noexcept = 0; // null while there is no LAG
+    virtual const ctl::macsec_driver* macsec() const noexcept = 0;
+    virtual std::vector<port_info> ports() const = 0; // the ports open now
+    virtual member_view view(std::string_view port) const = 0;
     // Returns the member's DPDK port id.
     virtual result<uint16_t> add_member(const std::string& port, time_point now) = 0;
     virtual result<void> remove_member(const std::string& port, time_point now) = 0;
     virtual result<void> set_lacp_rate(lacp_rate rate, time_point now) = 0;
+    // `l` (name, access, members, min_links) becomes the daemon's LAG.
+    virtual result<void> create_lag(const lag_config& l, model::port_speed speed, time_point now) = 0;
+    virtual result<void> delete_lag(time_point now) = 0;
 };
 
 class service {
 public:
-    service(daemon_config& cfg, model::lag_model& model, ctl::control& control,
-            std::vector<port_info> ports, std::string config_path);
+    service(daemon_config& cfg, model::lag_model& model, host& h, std::string config_path);
 
     // Parses and runs one command line.
     sock::reply execute(std::string_view line, time_point now);
 
-    void set_member_view(member_view_fn f) { _member_view = std::move(f); }
-    // The MACsec driver `show macsec` reads (null: no MACsec on this LAG).
-    void set_macsec(const ctl::macsec_driver* d) { _macsec = d; }
-    // Where `add member`, `remove member` and `set lacp ... rate` go (null:
-    // refused as not-at-run-time).
-    void set_topology(topology* t) { _topology = t; }
     // Called after every successful change when autosave is on.
     void set_autosave(bool on) { _autosave = on; }
 
     // What `show lag NAME json` and `show stats json` answer; also what the
-    // telemetry endpoints publish.
+    // telemetry endpoints publish (empty objects while there is no LAG).
     nlohmann::json lag_json() const;
     nlohmann::json stats_json() const;
     // Per port, every counter under its xstats name (dataplane/xstats.hpp).
@@ -88,19 +91,19 @@ private:
     sock::reply add_member(const cli::parsed_command& c, time_point now);
     sock::reply remove_member(const cli::parsed_command& c, time_point now);
     sock::reply set_lacp_rate(const cli::parsed_command& c, time_point now);
+    sock::reply create_lag(const cli::parsed_command& c, time_point now);
+    sock::reply delete_lag(const cli::parsed_command& c, time_point now);
     static sock::reply not_at_run_time(const cli::parsed_command& c);
-    const port_info* find_port(std::string_view name) const;
+    std::optional<port_info> find_port(std::string_view name) const;
     dp::port_totals totals(const port_info& p) const;
+    const lag_config* lag() const { return _cfg.lags.empty() ? nullptr : &_cfg.lags.front(); }
 
     daemon_config& _cfg;
     model::lag_model& _model;
-    ctl::control& _control;
-    std::vector<port_info> _ports;
+    host& _host;
     std::string _config_path; // empty: started on the embedded default
-    std::vector<dp::port_totals> _baseline; // per _ports entry, for `clear stats`
-    member_view_fn _member_view;
-    const ctl::macsec_driver* _macsec = nullptr;
-    topology* _topology = nullptr;
+    std::map<std::string, dp::port_totals, std::less<>> _baseline; // per port, for `clear stats`
+    std::string _last_access; // the access port of a LAG deleted at run time
     bool _autosave = false;
 };
 

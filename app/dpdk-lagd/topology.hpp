@@ -22,7 +22,6 @@
 #include "control/macsec_driver.hpp"
 #include "lacp_setup.hpp"
 #include "port.hpp"
-#include "service.hpp"
 
 #include <string>
 #include <vector>
@@ -37,16 +36,16 @@ struct port_row {
     uint16_t id;
 };
 
-class runtime_topology final : public topology {
+class runtime_topology {
 public:
     // `setup` is a member's queue set-up (workers' queues, plus LACP's).
     runtime_topology(const daemon_config& cfg, model::lag_model& model, ctl::control& c, lacp_runtime* lacp,
                      ctl::macsec_driver* macsec, const net::port_setup& setup, std::vector<port_row>& rows)
         : _cfg(cfg), _model(model), _control(c), _lacp(lacp), _macsec(macsec), _setup(setup), _rows(rows) {}
 
-    result<uint16_t> add_member(const std::string& port, time_point now) override;
-    result<void> remove_member(const std::string& port, time_point now) override;
-    result<void> set_lacp_rate(lacp_rate rate, time_point now) override;
+    result<uint16_t> add_member(const std::string& port, time_point now);
+    result<void> remove_member(const std::string& port, time_point now);
+    result<void> set_lacp_rate(lacp_rate rate, time_point now);
 
     // Stops the ports no worker uses any more; returns how many.
     unsigned poll();

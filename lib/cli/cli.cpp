@@ -12,8 +12,8 @@ namespace {
 
 constexpr command_spec specs[] = {
     {command_id::create_lag,
-     "create lag <name> speed <speed:1G|10G|100G> [members <ports:list>] [min-links <n:uint>]",
-     "create a LAG, moving the listed ports into it"},
+     "create lag <name> speed <speed:1G|10G|100G> [members <ports:list>] [min-links <n:uint>] [access <access>]",
+     "create a LAG, moving the listed ports into it (access: its access port)"},
     {command_id::delete_lag, "delete lag <name>", "delete a LAG; its ports become standalone"},
     {command_id::add_member, "add member <port> lag <name>",
      "add a port to a LAG (moving it from another LAG)"},

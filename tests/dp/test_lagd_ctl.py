@@ -84,8 +84,10 @@ def run(tmp):
         check(rc == 1 and "did you mean 'show'" in err, "typo gets the nearest command")
         rc, _, err = ctl(sock, "set lag lag0 min-links")
         check(rc == 1 and "usage:" in err, "missing value gets the usage")
-        rc, _, err = ctl(sock, "create lag x speed 10G")
-        check(rc == 1 and "not-at-run-time" in err, "run-time topology change says it is not supported")
+        rc, _, err = ctl(sock, "create lag x speed 10G members m0")
+        check(rc == 1 and "[rule: lag-count]" in err, "a second LAG is refused (one LAG per daemon)")
+        rc, _, err = ctl(sock, "unset lag lag0 macsec")
+        check(rc == 1 and "not-at-run-time" in err, "MACsec keying at run time says it is not supported")
 
         rc, out, _ = ctl(sock, "show stats json")
         stats = json.loads(out) if rc == 0 else {}

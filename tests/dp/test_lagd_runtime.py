@@ -5,7 +5,8 @@ ports: the project's rte_log types (--log-level lag.lacp:debug), xstats
 keys, never a key byte), and run-time membership: add member / remove
 member through the LAG model (every refusal one line naming its rule,
 nothing half-applied), with LACP and with static MACsec, set lacp rate,
-autosave and a restart that brings the new membership back."""
+autosave and a restart that brings the new membership back; create lag /
+delete lag on a daemon started with ports only (one LAG per daemon)."""
 import os
 import re
 import sys
@@ -244,6 +245,78 @@ def macsec_lag(tmp):
     check(not any(k in everything for k in keys.values()), "no key byte in any output, log or config")
 
 
+def create_delete(tmp):
+    """Ports only: create lag, delete lag, create again, restart."""
+    sock = os.path.join(tmp, "c.sock")
+    cfg = os.path.join(tmp, "ports.toml")
+    with open(cfg, "w") as f:
+        f.write("profile = \"provider\"\n[daemon]\nautosave = true\n" + PORTS.format(b=TOKEN))
+    prefix = "lagdrt" + TOKEN + "f"
+    p = start(prefix, sock, cfg)
+    try:
+        rc, out, _ = ctl(sock, "show lag")
+        check(rc == 0 and "no LAG" in out, "ports only: show lag says there is no LAG")
+        check(ctl_json(sock, "show lag") == {}, "ports only: show lag json is {}")
+        rc, _, err = ctl(sock, "set lag lag1 min-links 1")
+        check(rc == 1 and "[rule: no-such-lag]" in err, "ports only: set lag refused (no-such-lag)")
+        for words, rule in (("create lag lag1 speed 10G members m0", "access-port"),
+                            ("create lag lag1 speed 10G members m0 access nope", "no-such-port"),
+                            ("create lag lag1 speed 10G access access0", "membership"),
+                            ("create lag lag1 speed 10G members m0,access0 access access0", "access-port"),
+                            ("create lag lag1 speed 100G members m0 access access0", "uniform-speed"),
+                            ("create lag lag1 speed 10G members m0,m1 min-links 3 access access0", "min-links")):
+            rc, _, err = ctl(sock, words)
+            check(rc == 1 and ("[rule: %s]" % rule) in err, "'%s' refused naming %s" % (words, rule))
+        check(ctl_json(sock, "show lag") == {} and ctl_json(sock, "show stats") == {},
+              "refused creates left no LAG and no open port")
+        rc, _, err = ctl(sock, "create lag lag1 speed 10G members m0,m1 min-links 1 access access0")
+        check(rc == 0, "create lag lag1 (%s)" % err.strip())
+        j = ctl_json(sock, "show lag lag1")
+        check(j.get("name") == "lag1" and [m["port"] for m in j.get("members", [])] == ["m0", "m1"]
+              and j.get("min_links") == 1 and j.get("state") == "available", "show lag lag1: members, min-links, up")
+        a = rx_of(sock, "access0")
+        time.sleep(0.3)
+        check(rx_of(sock, "access0") > a >= 0, "lag1 forwards (access0 rx grows)")
+        rc, _, err = ctl(sock, "create lag lag2 speed 10G members m2 access access0")
+        check(rc == 1 and "[rule: lag-count]" in err, "a second LAG is refused (lag-count)")
+        check(ctl(sock, "remove member m1 lag lag1")[0] == 0, "remove member m1 from the created LAG")
+        rc, _, err = ctl(sock, "remove member m0 lag lag1")
+        check(rc == 1 and "[rule: last-member]" in err, "the last member stays (last-member)")
+        with open(cfg) as f:
+            saved = f.read().replace("'", '"')
+        check('name = "lag1"' in saved and 'access = "access0"' in saved and '[ "m0" ]' in saved,
+              "autosave wrote the created LAG")
+        tel = telemetry(prefix)
+        time.sleep(0.4)
+        check(tel.query("/lag/list")["/lag/list"] == ["lag1"], "telemetry /lag/list has lag1")
+        rc, _, err = ctl(sock, "delete lag lag1")
+        check(rc == 0, "delete lag lag1 (%s)" % err.strip())
+        time.sleep(0.4)
+        check(tel.query("/lag/list")["/lag/list"] == [], "telemetry /lag/list is empty after delete")
+        tel.close()
+        check(ctl_json(sock, "show lag") == {} and ctl_json(sock, "show stats") == {},
+              "delete lag: no LAG, every port closed")
+        with open(cfg) as f:
+            check("[[lag]]" not in f.read(), "autosave removed the [[lag]]")
+        rc, _, err = ctl(sock, "delete lag lag1")
+        check(rc == 1 and "[rule: no-such-lag]" in err, "deleting it again: no-such-lag")
+        rc, _, err = ctl(sock, "create lag lag2 speed 10G members m2,m1")
+        check(rc == 0, "create again, the access port remembered (%s)" % err.strip())
+        a = rx_of(sock, "m2")
+        time.sleep(0.3)
+        check(rx_of(sock, "m2") > a >= 0, "lag2 forwards (m2 rx grows)")
+    finally:
+        rc, out = stop(p)
+    check(rc == 0, "create/delete daemon: clean exit")
+    p = start("lagdrt" + TOKEN + "g", sock, cfg)
+    try:
+        j = ctl_json(sock, "show lag lag2")
+        check([m["port"] for m in j.get("members", [])] == ["m2", "m1"] and j.get("access") == "access0",
+              "restart: the created LAG comes back")
+    finally:
+        stop(p)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="lagd-rt-%s-" % TOKEN)
     t0 = time.monotonic()
@@ -251,6 +324,7 @@ def main():
         static_lag(tmp)
         lacp_lag(tmp)
         macsec_lag(tmp)
+        create_delete(tmp)
     finally:
         import shutil
         shutil.rmtree(tmp, ignore_errors=True)
