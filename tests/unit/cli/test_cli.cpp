@@ -127,9 +127,9 @@ TEST(cli_complete, verbs_keywords_choices) {
     EXPECT_EQ(complete("set lag a hash sym"), (std::vector<std::string>{"sym-l34"}));
     EXPECT_EQ(complete("create lag a speed 1"), (std::vector<std::string>{"100G", "10G", "1G"}));
     auto opts = complete("create lag a speed 10G ");
-    EXPECT_EQ(opts, (std::vector<std::string>{"members", "min-links"}));
+    EXPECT_EQ(opts, (std::vector<std::string>{"access", "members", "min-links"}));
     auto after = complete("create lag a speed 10G members m0 ");
-    EXPECT_EQ(after, (std::vector<std::string>{"min-links"}));
+    EXPECT_EQ(after, (std::vector<std::string>{"access", "min-links"}));
     EXPECT_TRUE(complete("nonsense ").empty());
 }
 
