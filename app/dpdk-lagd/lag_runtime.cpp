@@ -12,6 +12,16 @@
 
 namespace lag::lagd {
 
+net::port_setup lag_runtime::setup(bool member, bool lacp) const {
+    net::port_setup s;
+    s.rx_queues = static_cast<uint16_t>(_env.queues);
+    s.tx_queues = static_cast<uint16_t>(_env.queues + (lacp && member ? 1 : 0)); // last: LACP
+    s.rx_desc = _env.cfg->rx_desc;
+    s.tx_desc = _env.cfg->tx_desc;
+    s.pool = _env.pool;
+    return s;
+}
+
 bool lag_runtime::open_port(const std::string& name, const std::string& role, bool lacp) {
     const auto* pc = _env.cfg->port(name);
     auto id = net::probe(pc->device);
@@ -19,14 +29,8 @@ bool lag_runtime::open_port(const std::string& name, const std::string& role, bo
         fmt::print(stderr, "dpdk-lagd: port '{}': {}\n", name, id.err().to_string());
         return false;
     }
-    net::port_setup s;
-    s.rx_queues = static_cast<uint16_t>(_env.queues);
-    s.tx_queues = static_cast<uint16_t>(_env.queues + (lacp && role == "member" ? 1 : 0)); // last: LACP
-    s.rx_desc = _env.cfg->rx_desc;
-    s.tx_desc = _env.cfg->tx_desc;
-    s.pool = _env.pool;
     _rows.push_back({name, role, *id});
-    auto ok = net::configure_and_start(*id, s);
+    auto ok = net::configure_and_start(*id, setup(role == "member", lacp));
     if (!ok) {
         fmt::print(stderr, "dpdk-lagd: port '{}': {}\n", name, ok.err().to_string());
         return false;
@@ -78,14 +82,8 @@ result<std::unique_ptr<lag_runtime>> lag_runtime::start(const runtime_env& env, 
         return make_error(d.err().code, "MACsec: " + d.err().message);
     rt->_msd = std::move(*d);
 
-    net::port_setup member_setup;
-    member_setup.rx_queues = static_cast<uint16_t>(env.queues);
-    member_setup.tx_queues = static_cast<uint16_t>(env.queues + (lacp ? 1 : 0));
-    member_setup.rx_desc = cfg.rx_desc;
-    member_setup.tx_desc = cfg.tx_desc;
-    member_setup.pool = env.pool;
     rt->_topo = std::make_unique<runtime_topology>(cfg, *env.model, *rt->_ctl, rt->_lacp.get(), rt->_msd.get(),
-                                                   member_setup, rt->_rows);
+                                                   rt->setup(true, lacp), rt->_rows);
 
     rt->_args.resize(env.workers);
     unsigned i = 0;

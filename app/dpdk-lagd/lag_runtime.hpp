@@ -59,6 +59,9 @@ public:
 private:
     explicit lag_runtime(const runtime_env& env) : _env(env) {}
     bool open_port(const std::string& name, const std::string& role, bool lacp);
+    // A port's queues: one RX/TX pair per worker, a member one TX queue
+    // more for LACP.
+    net::port_setup setup(bool member, bool lacp) const;
 
     runtime_env _env;
     std::vector<port_row> _rows;
