@@ -35,7 +35,6 @@ struct member_view {
     unsigned partner_key = 0;
     std::string macsec = "off";
 };
-using member_view_fn = std::function<member_view(std::string_view port)>;
 
 // What the service drives below the LAG model: dpdk-lagd's one LAG (or
 // none) with its ports, control, LACP and MACsec (lag_runtime.hpp). Each
