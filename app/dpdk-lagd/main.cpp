@@ -29,6 +29,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -48,6 +49,7 @@ struct options {
     bool print_default = false;
     std::string socket;  // --socket; empty: the config's, else the default
     bool interactive = false;
+    unsigned idle_sleep_us = 0; // --idle-sleep: main-lcore-only mode sleeps when idle
 };
 
 constexpr const char* default_socket = "/run/dpdk-lagd/dpdk-lagd.sock";
@@ -55,9 +57,13 @@ constexpr const char* default_socket = "/run/dpdk-lagd/dpdk-lagd.sock";
 void usage() {
     fmt::print(stderr,
                "usage: dpdk-lagd [EAL options] -- [--config FILE] [--duration SECONDS] [--stats SECONDS]\n"
-               "                                  [--socket PATH|none] [-i] [--print-default-config]\n"
+               "                                  [--socket PATH|none] [-i] [--idle-sleep US]\n"
+               "                                  [--print-default-config]\n"
                "The control socket (default /run/dpdk-lagd/dpdk-lagd.sock, mode 0600) takes lagctl's\n"
                "commands; -i opens the same prompt in this terminal.\n"
+               "--idle-sleep US: with no worker lcore (-l N), the main lcore polls the worker itself\n"
+               "and sleeps US microseconds after an iteration that found no work (saves a core on\n"
+               "small machines and in tests, adds up to US of latency); default 0, busy polling.\n"
                "Without --config it runs the embedded default (a static LAG of two net_null members).\n");
 }
 
@@ -91,6 +97,17 @@ bool parse_options(int argc, char** argv, options& o) {
             if (v == nullptr)
                 return false;
             o.socket = v;
+        } else if (a == "--idle-sleep") {
+            const char* v = value("--idle-sleep");
+            if (v == nullptr)
+                return false;
+            char* end = nullptr;
+            unsigned long us = std::strtoul(v, &end, 10);
+            if (end == v || *end != '\0' || us > 100000) {
+                fmt::print(stderr, "dpdk-lagd: --idle-sleep takes microseconds, 0 to 100000\n");
+                return false;
+            }
+            o.idle_sleep_us = static_cast<unsigned>(us);
         } else if (a == "-i" || a == "--interactive") {
             o.interactive = true;
         } else if (a == "--print-default-config") {
@@ -248,6 +265,8 @@ int main(int argc, char** argv) {
                 }
                 if (work == 0 && (workers > 0 || host.runtime() == nullptr))
                     rte_delay_us_sleep(100); // control has nothing urgent; workers keep polling
+                else if (work == 0 && opt.idle_sleep_us > 0)
+                    rte_delay_us_sleep(opt.idle_sleep_us); // the main lcore is the only one: idle
             }
             if (prompt_thread.joinable())
                 prompt_thread.detach(); // blocked in readline; the process is ending
