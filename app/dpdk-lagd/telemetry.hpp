@@ -9,7 +9,8 @@
 //   /lag/stats           per port (keys PORT/counter) packets, bytes, drops by reason
 //   /lag/xstats,PORT     one port's counters under their xstats names (as /ethdev/xstats)
 // Telemetry callbacks run on DPDK's telemetry thread; the control core
-// publishes a copy of its views every few hundred milliseconds and the
+// publishes a copy of its views (the LAG and /lag/stats every 250 ms,
+// xstats and MACsec every second) and the
 // callbacks read that copy under a mutex (control path only: no worker is
 // involved). Nested JSON is flattened with '/' (telemetry dicts hold only
 // scalars and arrays of scalars).

@@ -161,7 +161,8 @@ void lacp_driver::apply(time_point now) {
         // Machine transitions and LACPDUs sent at debug; outcomes at info.
         bool outcome = a.kind == lacp::action_kind::partner || a.kind == lacp::action_kind::collecting ||
                        a.kind == lacp::action_kind::distributing || a.kind == lacp::action_kind::selection;
-        dpdk::log(log_type::lacp, outcome ? log_level::info : log_level::debug, "{} {}", mb.name, a.to_string());
+        if (auto level = outcome ? log_level::info : log_level::debug; dpdk::log_enabled(log_type::lacp, level))
+            dpdk::log_write(log_type::lacp, level, fmt::format("{} {}", mb.name, a.to_string()));
         switch (a.kind) {
         case lacp::action_kind::transmit:
             if (_tx.send(mb.port, a.tx.view()))

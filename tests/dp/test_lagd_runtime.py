@@ -73,7 +73,7 @@ def static_lag(tmp):
         rc, out, _ = ctl(sock, "show stats m0 xstats")
         check(rc == 0 and re.search(r"rx_good_packets\s+\d+", out) is not None, "show stats m0 xstats (text)")
         tel = telemetry(prefix)
-        time.sleep(0.4)  # published every 250 ms
+        time.sleep(1.1)  # xstats and MACsec views published every second
         tx = tel.query("/lag/xstats,access0")["/lag/xstats"]
         check(isinstance(tx, dict) and tx.get("rx_good_packets", 0) > 0 and "tx_drop_lag_down" in tx,
               "telemetry /lag/xstats,access0")
@@ -231,7 +231,7 @@ def macsec_lag(tmp):
         outputs.append(ctl(sock, "show macsec json")[1])
         outputs.append(ctl(sock, "show config")[1])
         tel = telemetry(prefix)
-        time.sleep(0.4)
+        time.sleep(1.1)
         t = tel.query("/lag/macsec,m1")["/lag/macsec"]
         check(t.get("suite") == "gcm-aes-256" and "tx_sa/an1/next_pn" in t, "telemetry /lag/macsec,m1")
         outputs.append(str(t))
