@@ -342,6 +342,8 @@ result<void> check_mka_key(const daemon_config& c, size_t cak_len) {
 // [lag.macsec] against the LAG: one entry per member, and the profile's rules.
 static result<void> check_macsec_config(const daemon_config& c, const model::profile& prof) {
     reader r{c.source};
+    if (c.lags.empty())
+        return ok_v;
     const lag_config& l = c.lags.front();
     const macsec_config& m = l.macsec;
     if (!m.enabled)
@@ -349,10 +351,12 @@ static result<void> check_macsec_config(const daemon_config& c, const model::pro
     if (m.mode == macsec_mode::mka) // the CAK's length is known once its file is read
         return check_mka_key(c, prof.cak_256_allowed ? 32 : 16);
     for (const auto& mm : m.members) {
-        const bool member = std::find(l.members.begin(), l.members.end(), mm.port) != l.members.end();
-        if (!member)
-            return r.fail("macsec-member", mm.line, fmt::format("MACsec member '{}' is not a member of LAG '{}'",
-                                                                mm.port, l.name));
+        // A [[port]] outside the LAG may have SAs too: `add member` brings it
+        // in with them at run time.
+        if (c.port(mm.port) == nullptr || mm.port == l.access)
+            return r.fail("macsec-member", mm.line,
+                          fmt::format("MACsec member '{}' is not a [[port]] that LAG '{}' may take as a member",
+                                      mm.port, l.name));
         auto ok = model::check_macsec(prof, c.port(mm.port)->speed, m.suite, key_length(m.suite), m.include_sci);
         if (!ok)
             return r.fail(ok.err().code.c_str(), m.line, fmt::format("[lag.macsec]: {}", ok.err().message));
@@ -384,9 +388,9 @@ result<void> check_config(const daemon_config& c, model::lag_model& model) {
         if (!ev)
             return r.fail(ev.err().code.c_str(), p.line, ev.err().message);
     }
-    if (c.lags.size() != 1)
-        return r.fail("lag-count", c.lags.empty() ? 1 : c.lags[1].line,
-                      fmt::format("{} [[lag]] tables; this version runs exactly one LAG", c.lags.size()));
+    if (c.lags.size() > 1) // none: `create lag` makes it at run time
+        return r.fail("lag-count", c.lags[1].line,
+                      fmt::format("{} [[lag]] tables; this version runs at most one LAG", c.lags.size()));
     for (const auto& l : c.lags) {
         std::string where = fmt::format("LAG '{}'", l.name);
         if (c.port(l.access) == nullptr)

@@ -113,7 +113,7 @@ result<daemon_config> load_config(const std::string& path);
 // Checks the config against the LAG model under its profile and fills
 // `model` (ports, then LAGs). Errors carry the model's rule code
 // ("max-members", "min-links", "no-such-port", ...) and the line of the key
-// that broke it. Also: "lag-count" (this version runs exactly one LAG),
+// that broke it. Also: "lag-count" (this version runs at most one LAG; with none, `create lag` makes it),
 // "access" (the access port is missing or is a member), "device" (two
 // ports on one device).
 result<void> check_config(const daemon_config& c, model::lag_model& model);

@@ -29,6 +29,25 @@ result<mac_addr> member_mac(const daemon_config& cfg, const ctl::member_binding&
     return mac;
 }
 
+namespace {
+
+result<ctl::lacp_member> member_of(const daemon_config& cfg, const ctl::member_binding& mb, uint16_t number) {
+    auto mac = member_mac(cfg, mb);
+    if (!mac)
+        return mac.err();
+    const port_config* pc = cfg.port(mb.name);
+    return ctl::lacp_member{mb.name, mb.port, *mac, number, pc != nullptr ? pc->port_priority : uint16_t{32768}};
+}
+
+} // namespace
+
+result<void> lacp_runtime::add_member(const daemon_config& cfg, const ctl::member_binding& mb, time_point now) {
+    auto m = member_of(cfg, mb, 0);
+    if (!m)
+        return m.err();
+    return _driver->add_member(std::move(*m), now);
+}
+
 result<std::unique_ptr<lacp_runtime>> lacp_runtime::start(const daemon_config& cfg, const lag_config& l,
                                                           ctl::control& c, model::lag_model& m,
                                                           const std::vector<ctl::member_binding>& members,
@@ -38,12 +57,10 @@ result<std::unique_ptr<lacp_runtime>> lacp_runtime::start(const daemon_config& c
         return make_error("lacp-members", "a LACP LAG needs members");
     std::vector<ctl::lacp_member> lm;
     for (size_t i = 0; i < members.size(); ++i) {
-        auto mac = member_mac(cfg, members[i]);
-        if (!mac)
-            return mac.err();
-        const port_config* pc = cfg.port(members[i].name);
-        lm.push_back({members[i].name, members[i].port, *mac, static_cast<uint16_t>(i + 1),
-                      pc != nullptr ? pc->port_priority : uint16_t{32768}});
+        auto m = member_of(cfg, members[i], static_cast<uint16_t>(i + 1));
+        if (!m)
+            return m.err();
+        lm.push_back(std::move(*m));
     }
     const port_config* first = cfg.port(members.front().name);
     auto gc = lacp_group_config(l, first != nullptr ? first->speed : model::port_speed::g10, lm.front().mac);
@@ -59,7 +76,7 @@ member_view lacp_runtime::view(std::string_view port) const {
     member_view v;
     const auto& ms = _driver->members();
     for (size_t i = 0; i < ms.size(); ++i) {
-        if (ms[i].name != port)
+        if (ms[i].name != port || !ms[i].active)
             continue;
         auto s = _driver->group().status(static_cast<uint16_t>(i));
         v.lacp_mux = std::string(lacp::to_string(s.mux));
@@ -82,6 +99,8 @@ void lacp_runtime::print() const {
                gc.key, dc.frames_in, dc.frames_out, dc.tx_failed);
     const auto& ms = _driver->members();
     for (size_t i = 0; i < ms.size(); ++i) {
+        if (!ms[i].active)
+            continue;
         auto s = g.status(static_cast<uint16_t>(i));
         const auto& pc = g.counters(static_cast<uint16_t>(i));
         fmt::print("lacp {:<8} mux {:<23} rx {:<9} {}{} actor {} partner {} {} port {} | lacpdus rx {} tx {} "

@@ -39,6 +39,13 @@ public:
     lacp_runtime& operator=(const lacp_runtime&) = delete;
 
     unsigned poll(time_point now) { return _driver->poll(now); }
+    // Run-time membership and rate (see lacp_driver): the port's MAC from
+    // its ethdev, port priority from [[port]], the next free port number.
+    result<void> add_member(const daemon_config& cfg, const ctl::member_binding& mb, time_point now);
+    void remove_member(std::string_view name, time_point now) { _driver->remove_member(name, now); }
+    void set_rate(lacp_rate r, time_point now) {
+        _driver->set_rate(r == lacp_rate::slow ? lacp::lacp_rate::slow : lacp::lacp_rate::fast, now);
+    }
     const ctl::lacp_driver& driver() const noexcept { return *_driver; }
 
     // One line per member: mux state, receive state, selection, partner,

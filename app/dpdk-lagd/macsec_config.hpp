@@ -26,7 +26,7 @@
 //   validate = "strict"             # optional: strict (default), check, disabled
 //   key_file = "keys.txt"           # SAKs by name; relative to the config's directory;
 //                                   # refused if group or others have any access to it
-//   [[lag.macsec.member]]           # one per LAG member
+//   [[lag.macsec.member]]           # one per LAG member (a spare [[port]] may have one: add member)
 //   port = "m0"
 //   sci = "020000000001-0001"       # this member's SCI: MAC (12 hex) and port (4 hex)
 //   tx_key = "m0-tx"                # name in key_file

@@ -25,6 +25,33 @@ result<macsec::sa_params> sa_from(const macsec_config& m, const macsec_sa_config
 
 } // namespace
 
+result<void> add_static_macsec_port(ctl::macsec_driver& d, const lag_config& l, const std::string& port, uint16_t id,
+                                    const key_map& keys) {
+    const macsec_config& m = l.macsec;
+    const macsec_member_config* mm = nullptr;
+    for (const auto& x : m.members)
+        if (x.port == port)
+            mm = &x;
+    if (mm == nullptr)
+        return make_error("macsec-member", fmt::format("[lag.macsec] has no [[lag.macsec.member]] for '{}'", port));
+    if (d.has_port(id))
+        return ok_v; // keyed before (it left and came back): its SAs stayed
+    const macsec::sci_t peers[] = {mm->peer_sci};
+    if (auto ok = d.add_port(id, m.secy(*mm), peers); !ok)
+        return ok.err();
+    auto rx = sa_from(m, mm->rx, keys, mm->port);
+    if (!rx)
+        return rx.err();
+    if (auto ok = d.install_rx_sa(id, mm->peer_sci, mm->rx.an, *rx); !ok)
+        return ok.err();
+    auto tx = sa_from(m, mm->tx, keys, mm->port);
+    if (!tx)
+        return tx.err();
+    if (auto ok = d.install_tx_sa(id, mm->tx.an, *tx); !ok)
+        return ok.err();
+    return d.enable_tx_sa(id, mm->tx.an);
+}
+
 result<std::unique_ptr<ctl::macsec_driver>> start_static_macsec(ctl::control& c, const lag_config& l,
                                                                 const port_ids& members) {
     const macsec_config& m = l.macsec;
@@ -42,21 +69,8 @@ result<std::unique_ptr<ctl::macsec_driver>> start_static_macsec(ctl::control& c,
             if (name == mm.port)
                 id = pid;
         if (id == 0xFFFF)
-            return make_error("macsec-member", fmt::format("MACsec member '{}' is not a LAG member", mm.port));
-        const macsec::sci_t peers[] = {mm.peer_sci};
-        if (auto ok = (*d)->add_port(id, m.secy(mm), peers); !ok)
-            return ok.err();
-        auto rx = sa_from(m, mm.rx, *keys, mm.port);
-        if (!rx)
-            return rx.err();
-        if (auto ok = (*d)->install_rx_sa(id, mm.peer_sci, mm.rx.an, *rx); !ok)
-            return ok.err();
-        auto tx = sa_from(m, mm.tx, *keys, mm.port);
-        if (!tx)
-            return tx.err();
-        if (auto ok = (*d)->install_tx_sa(id, mm.tx.an, *tx); !ok)
-            return ok.err();
-        if (auto ok = (*d)->enable_tx_sa(id, mm.tx.an); !ok)
+            continue; // a spare [[port]]: keyed when `add member` brings it in
+        if (auto ok = add_static_macsec_port(**d, l, mm.port, id, *keys); !ok)
             return ok.err();
     }
     return std::move(*d);

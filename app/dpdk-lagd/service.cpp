@@ -2,6 +2,7 @@
 
 #include "dpdk/dpdk.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -45,21 +46,22 @@ json totals_json(const dp::port_totals& t) {
 
 } // namespace
 
-service::service(daemon_config& cfg, model::lag_model& model, ctl::control& control,
-                 std::vector<port_info> ports, std::string config_path)
-    : _cfg(cfg), _model(model), _control(control), _ports(std::move(ports)),
-      _config_path(std::move(config_path)), _baseline(_ports.size()) {}
+service::service(daemon_config& cfg, model::lag_model& model, host& h, std::string config_path)
+    : _cfg(cfg), _model(model), _host(h), _config_path(std::move(config_path)) {}
 
-const port_info* service::find_port(std::string_view name) const {
-    for (const auto& p : _ports)
+std::optional<port_info> service::find_port(std::string_view name) const {
+    for (auto& p : _host.ports())
         if (p.name == name)
-            return &p;
-    return nullptr;
+            return p;
+    return std::nullopt;
 }
 
 dp::port_totals service::totals(const port_info& p) const {
-    size_t i = static_cast<size_t>(&p - _ports.data());
-    return minus(_control.totals(p.id), _baseline[i]);
+    auto* c = _host.control();
+    if (c == nullptr)
+        return {};
+    auto it = _baseline.find(p.name);
+    return it == _baseline.end() ? c->totals(p.id) : minus(c->totals(p.id), it->second);
 }
 
 sock::reply service::changed() {
@@ -71,6 +73,19 @@ sock::reply service::changed() {
 }
 
 sock::reply service::execute(std::string_view line, time_point now) {
+    auto r = run(line, now);
+    // The line as typed, except a MACsec key command (a CKN and a key path:
+    // not secret, but kept out of logs all the same).
+    std::string_view shown = line.find("macsec ckn") != std::string_view::npos ? "set lag ... macsec ckn ..." : line;
+    while (!shown.empty() && (shown.back() == '\n' || shown.back() == '\r'))
+        shown.remove_suffix(1);
+    bool show = shown.starts_with("show") || shown.starts_with("help");
+    dpdk::log(dpdk::log_type::cli, r.status == 0 && show ? dpdk::log_level::debug : dpdk::log_level::info,
+              "'{}': {}", shown, r.status == 0 ? "ok" : std::string_view(r.body).substr(0, r.body.find('\n')));
+    return r;
+}
+
+sock::reply service::run(std::string_view line, time_point now) {
     auto parsed = cli::parse_line(line);
     if (!parsed) {
         if (parsed.err().code == "empty")
@@ -79,11 +94,13 @@ sock::reply service::execute(std::string_view line, time_point now) {
     }
     const auto& c = *parsed;
     using cli::command_id;
-    const auto& lag_name = _cfg.lags.front().name;
     auto check_lag = [&]() -> std::optional<sock::reply> {
-        if (c.get("name") != lag_name)
+        if (lag() == nullptr)
+            return fail("no-such-lag", fmt::format("there is no LAG {} (this daemon runs none: create lag)",
+                                                   c.get("name")));
+        if (c.get("name") != lag()->name)
             return fail("no-such-lag", fmt::format("there is no LAG {} (this daemon runs LAG {})",
-                                                   c.get("name"), lag_name));
+                                                   c.get("name"), lag()->name));
         return std::nullopt;
     };
     switch (c.id) {
@@ -92,15 +109,17 @@ sock::reply service::execute(std::string_view line, time_point now) {
     case command_id::show_lag: return show_lag(c);
     case command_id::show_lacp: return show_lacp(c);
     case command_id::show_stats: return show_stats(c);
+    case command_id::show_macsec: return show_macsec(c);
     case command_id::clear_stats:
-        for (size_t i = 0; i < _ports.size(); ++i)
-            _baseline[i] = _control.totals(_ports[i].id);
+        if (auto* ctl = _host.control())
+            for (const auto& p : _host.ports())
+                _baseline[p.name] = ctl->totals(p.id);
         return {0, "ok\n"};
     case command_id::set_min_links: {
         if (auto e = check_lag())
             return *e;
         unsigned n = static_cast<unsigned>(std::stoul(std::string(c.get("n"))));
-        if (auto r = _control.set_min_links(n, now); !r)
+        if (auto r = _host.control()->set_min_links(n, now); !r)
             return fail(r.err());
         _cfg.lags.front().min_links = n;
         return changed();
@@ -109,7 +128,7 @@ sock::reply service::execute(std::string_view line, time_point now) {
         if (auto e = check_lag())
             return *e;
         auto p = dp::parse_hash_policy(c.get("policy"));
-        _control.set_hash(*p, _control.config().algo, now);
+        _host.control()->set_hash(*p, _host.control()->config().algo, now);
         _cfg.lags.front().hash = *p;
         return changed();
     }
@@ -120,18 +139,31 @@ sock::reply service::execute(std::string_view line, time_point now) {
         return {0, *t};
     }
     case command_id::save_config: return save_config();
+    case command_id::add_member:
+    case command_id::remove_member:
+    case command_id::set_lacp_rate:
+        if (auto e = check_lag())
+            return *e;
+        return c.id == command_id::add_member      ? add_member(c, now)
+               : c.id == command_id::remove_member ? remove_member(c, now)
+                                                   : set_lacp_rate(c, now);
+    case command_id::create_lag: return create_lag(c, now);
+    case command_id::delete_lag:
+        if (auto e = check_lag())
+            return *e;
+        return delete_lag(c, now);
     case command_id::rekey_macsec:
     case command_id::set_macsec:
     case command_id::unset_macsec: {
         if (auto e = check_lag())
             return *e;
-        if (!_mka)
+        if (!_host.has_mka())
             return fail(c.id == command_id::rekey_macsec ? "no-mka" : "not-at-run-time",
-                        fmt::format("LAG {} does not run MKA ([lag.macsec] mode \"mka\"){}", lag_name,
+                        fmt::format("LAG {} does not run MKA ([lag.macsec] mode \"mka\"){}", lag()->name,
                                     c.id == command_id::rekey_macsec
                                         ? ""
                                         : ": change the config file and restart dpdk-lagd"));
-        auto r = _mka(c, now);
+        auto r = _host.mka_command(c, now);
         if (!r)
             return fail(r.err());
         if (c.id == command_id::rekey_macsec)
@@ -140,24 +172,91 @@ sock::reply service::execute(std::string_view line, time_point now) {
             return saved;
         return {0, *r};
     }
-    case command_id::create_lag:
-    case command_id::delete_lag:
-    case command_id::add_member:
-    case command_id::remove_member:
-    case command_id::set_lacp_rate:
-    case command_id::show_macsec:
-        return fail("not-at-run-time",
-                    fmt::format("'{}' is not supported at run time by this version: change the "
-                                "config file and restart dpdk-lagd",
-                                cli::spec(c.id).syntax.substr(0, cli::spec(c.id).syntax.find(" <"))));
     }
     return fail("internal", "unhandled command");
 }
 
+sock::reply service::add_member(const cli::parsed_command& c, time_point now) {
+    auto& lc = _cfg.lags.front();
+    std::string port(c.get("port"));
+    if (_cfg.port(port) == nullptr)
+        return fail("no-such-port", fmt::format("there is no [[port]] '{}' in the config", port));
+    if (port == lc.access)
+        return fail("access-port", fmt::format("'{}' is LAG {}'s access port, not a member", port, lc.name));
+    if (std::find(lc.members.begin(), lc.members.end(), port) != lc.members.end())
+        return fail("already-member", fmt::format("'{}' is already a member of LAG {}", port, lc.name));
+    auto id = _host.add_member(port, now);
+    if (!id)
+        return fail(id.err());
+    lc.members.push_back(port);
+    return changed();
+}
+
+sock::reply service::remove_member(const cli::parsed_command& c, time_point now) {
+    auto& lc = _cfg.lags.front();
+    std::string port(c.get("port"));
+    auto it = std::find(lc.members.begin(), lc.members.end(), port);
+    if (it == lc.members.end())
+        return fail("not-member", fmt::format("'{}' is not a member of LAG {}", port, lc.name));
+    if (lc.members.size() == 1)
+        return fail("last-member", fmt::format("'{}' is the last member of LAG {}: delete the LAG instead", port,
+                                               lc.name));
+    if (auto r = _host.remove_member(port, now); !r)
+        return fail(r.err());
+    lc.members.erase(it);
+    return changed();
+}
+
+sock::reply service::set_lacp_rate(const cli::parsed_command& c, time_point now) {
+    auto rate = c.get("rate") == "slow" ? lacp_rate::slow : lacp_rate::fast;
+    if (auto r = _host.set_lacp_rate(rate, now); !r)
+        return fail(r.err());
+    _cfg.lags.front().lacp.rate = rate;
+    return changed();
+}
+
+sock::reply service::create_lag(const cli::parsed_command& c, time_point now) {
+    lag_config l;
+    l.name = std::string(c.get("name"));
+    l.members = c.list("ports");
+    l.min_links = c.has("n") ? static_cast<unsigned>(std::stoul(std::string(c.get("n")))) : 0;
+    l.access = c.has("access") ? std::string(c.get("access")) : _last_access;
+    auto speed = model::parse_port_speed(c.get("speed"));
+    if (lag() != nullptr)
+        return fail("lag-count", fmt::format("this daemon runs one LAG and has {}: delete it first", lag()->name));
+    if (l.access.empty())
+        return fail("access-port", "name the LAG's access port: create lag NAME speed S members P,... access PORT");
+    if (_cfg.port(l.access) == nullptr)
+        return fail("no-such-port", fmt::format("there is no [[port]] '{}' in the config", l.access));
+    if (l.members.empty())
+        return fail("membership", "a LAG needs at least one member: create lag NAME speed S members P,...");
+    for (const auto& m : l.members) {
+        if (m == l.access)
+            return fail("access-port", fmt::format("'{}' is the access port, not a member", m));
+        if (_cfg.port(m) == nullptr)
+            return fail("no-such-port", fmt::format("there is no [[port]] '{}' in the config", m));
+    }
+    if (auto r = _host.create_lag(l, speed.value_or(model::port_speed::g10), now); !r)
+        return fail(r.err());
+    _baseline.clear();
+    return changed();
+}
+
+sock::reply service::delete_lag(const cli::parsed_command&, time_point now) {
+    std::string access = lag()->access;
+    if (auto r = _host.delete_lag(now); !r)
+        return fail(r.err());
+    _last_access = access;
+    _baseline.clear();
+    return changed();
+}
+
 nlohmann::json service::lag_json() const {
-    const auto& lc = _cfg.lags.front();
+    if (lag() == nullptr || _host.control() == nullptr)
+        return json::object();
+    const auto& lc = *lag();
     const auto* l = _model.lag(lc.name);
-    const auto& snap = _control.current();
+    const auto& snap = _host.control()->current();
     json j;
     j["name"] = lc.name;
     j["state"] = std::string(model::to_string(l->status()));
@@ -170,10 +269,10 @@ nlohmann::json service::lag_json() const {
     j["profile"] = std::string(_model.rules().name);
     j["members"] = json::array();
     for (const auto& m : l->members) {
-        const auto* p = find_port(m);
-        member_view v = _member_view ? _member_view(m) : member_view{};
+        auto p = find_port(m);
+        member_view v = _host.view(m);
         json mj = {{"port", m},
-                   {"link", p != nullptr && dpdk::link_up(p->id) ? "up" : "down"},
+                   {"link", p && dpdk::link_up(p->id) ? "up" : "down"},
                    {"status", std::string(model::to_string(_model.status_of(m)))},
                    {"lacp_mux", v.lacp_mux},
                    {"partner_system", v.partner_system},
@@ -194,7 +293,7 @@ nlohmann::json service::lag_json() const {
 
 nlohmann::json service::stats_json() const {
     json j = json::object();
-    for (const auto& p : _ports) {
+    for (const auto& p : _host.ports()) {
         j[p.name] = totals_json(totals(p));
         j[p.name]["role"] = p.role;
     }
@@ -202,7 +301,12 @@ nlohmann::json service::stats_json() const {
 }
 
 sock::reply service::show_lag(const cli::parsed_command& c) const {
-    const auto& lc = _cfg.lags.front();
+    if (lag() == nullptr) {
+        if (c.has("name"))
+            return fail("no-such-lag", fmt::format("there is no LAG {}", c.get("name")));
+        return {0, c.json ? "{}\n" : "no LAG (create lag NAME speed S members P,... access PORT)\n"};
+    }
+    const auto& lc = *lag();
     if (c.has("name") && c.get("name") != lc.name)
         return fail("no-such-lag", fmt::format("there is no LAG {}", c.get("name")));
     const auto* l = _model.lag(lc.name);
@@ -233,10 +337,11 @@ sock::reply service::show_lag(const cli::parsed_command& c) const {
 sock::reply service::show_lacp(const cli::parsed_command& c) const {
     json arr = json::array();
     std::string s;
-    for (const auto& m : _cfg.lags.front().members) {
+    static const std::vector<std::string> none;
+    for (const auto& m : lag() != nullptr ? lag()->members : none) {
         if (c.has("port") && c.get("port") != m)
             continue;
-        member_view v = _member_view ? _member_view(m) : member_view{};
+        member_view v = _host.view(m);
         arr.push_back({{"port", m},
                        {"mux", v.lacp_mux},
                        {"partner_system", v.partner_system},
@@ -247,7 +352,112 @@ sock::reply service::show_lacp(const cli::parsed_command& c) const {
     }
     if (c.has("port") && arr.empty())
         return fail("no-such-port", fmt::format("{} is not a member of LAG {}", c.get("port"),
-                                                _cfg.lags.front().name));
+                                                lag() != nullptr ? lag()->name : "(none)"));
+    if (c.json)
+        return {0, arr.dump() + "\n"};
+    return {0, s};
+}
+
+nlohmann::json service::xstats_json() const {
+    json j = json::object();
+    for (const auto& p : _host.ports()) {
+        json x = json::object();
+        for (const auto& e : dp::xstats(totals(p)))
+            x[std::string(e.name)] = e.value;
+        j[p.name] = std::move(x);
+    }
+    return j;
+}
+
+nlohmann::json service::macsec_json() const {
+    json arr = json::array();
+    if (lag() == nullptr)
+        return arr;
+    for (const auto& m : lag()->members) {
+        auto p = find_port(m);
+        json mj = {{"port", m}};
+        std::optional<ctl::macsec_driver::port_status> st;
+        if (_host.macsec() != nullptr && p)
+            st = _host.macsec()->status(p->id);
+        member_view v = _host.view(m);
+        mj["macsec"] = st ? v.macsec : std::string("off");
+        if (st) {
+            const auto& c = st->cfg;
+            mj["sci"] = fmt::format("{:016x}", c.sci);
+            mj["suite"] = std::string(to_string(c.suite));
+            mj["protect_frames"] = c.protect_frames;
+            mj["confidentiality"] = c.confidentiality;
+            mj["confidentiality_offset"] = c.confidentiality_offset;
+            mj["include_sci"] = c.include_sci;
+            mj["validate"] = std::string(macsec::to_string(c.validate));
+            mj["replay_protect"] = c.replay_protect;
+            mj["replay_window"] = c.replay_window;
+            mj["encoding_an"] = st->encoding_an;
+            json tx = json::array();
+            for (const auto& sa : st->tx)
+                tx.push_back({{"an", sa.an},
+                              {"next_pn", sa.next_pn},
+                              {"in_use", static_cast<int>(sa.an) == st->encoding_an},
+                              {"near_exhaustion", sa.near_exhaustion},
+                              {"exhausted", sa.exhausted},
+                              {"out_pkts_protected", sa.counters.out_pkts_protected},
+                              {"out_pkts_encrypted", sa.counters.out_pkts_encrypted}});
+            mj["tx_sa"] = tx;
+            json rx = json::array();
+            for (const auto& sc : st->rx)
+                rx.push_back({{"sci", fmt::format("{:016x}", sc.sci)}, {"an", sc.ans}});
+            mj["rx_sc"] = rx;
+        }
+        json counters = json::object();
+        if (p)
+            for (const auto& e : dp::xstats(totals(*p)))
+                if (e.name.find("macsec") != std::string_view::npos)
+                    counters[std::string(e.name)] = e.value;
+        mj["counters"] = counters;
+        arr.push_back(std::move(mj));
+    }
+    return arr;
+}
+
+sock::reply service::show_macsec(const cli::parsed_command& c) const {
+    json all = macsec_json();
+    json arr = json::array();
+    std::string s;
+    for (const auto& mj : all) {
+        if (c.has("port") && c.get("port") != mj["port"].get<std::string>())
+            continue;
+        arr.push_back(mj);
+        s += fmt::format("{:<10} {}\n", mj["port"].get<std::string>(), mj["macsec"].get<std::string>());
+        if (mj.contains("sci")) {
+            s += fmt::format("  SecY SCI {} {} {}, offset {}, {}, validate {}, replay {} window {}\n",
+                             mj["sci"].get<std::string>(), mj["suite"].get<std::string>(),
+                             mj["confidentiality"].get<bool>() ? "confidentiality" : "integrity only",
+                             mj["confidentiality_offset"].get<unsigned>(),
+                             mj["include_sci"].get<bool>() ? "SCI in SecTAG" : "no SCI",
+                             mj["validate"].get<std::string>(), mj["replay_protect"].get<bool>() ? "on" : "off",
+                             mj["replay_window"].get<unsigned>());
+            for (const auto& sa : mj["tx_sa"])
+                s += fmt::format("  tx SA AN {}{}: next PN {}{}, protected {}, encrypted {}\n",
+                                 sa["an"].get<unsigned>(), sa["in_use"].get<bool>() ? " (in use)" : "",
+                                 sa["next_pn"].get<uint64_t>(),
+                                 sa["exhausted"].get<bool>()         ? " EXHAUSTED"
+                                 : sa["near_exhaustion"].get<bool>() ? " (near exhaustion)"
+                                                                      : "",
+                                 sa["out_pkts_protected"].get<uint64_t>(), sa["out_pkts_encrypted"].get<uint64_t>());
+            for (const auto& sc : mj["rx_sc"])
+                s += fmt::format("  rx SC {}: SAs at AN {}\n", sc["sci"].get<std::string>(),
+                                 sc["an"].empty() ? std::string("-") : fmt::format("{}", fmt::join(sc["an"].get<std::vector<unsigned>>(), ",")));
+        }
+        std::string nonzero;
+        for (auto it = mj["counters"].begin(); it != mj["counters"].end(); ++it)
+            if (it->get<uint64_t>() != 0)
+                nonzero += fmt::format(" {} {}", it.key(), it->get<uint64_t>());
+        if (!nonzero.empty())
+            s += "  frames:" + nonzero + "\n";
+    }
+    if (c.has("port") && arr.empty())
+        return fail("no-such-port", fmt::format("{} is not a member of LAG {}", c.get("port"),
+                                                lag() != nullptr ? lag()->name : "(none)"));
     if (c.json)
         return {0, arr.dump() + "\n"};
     return {0, s};
@@ -258,11 +468,23 @@ sock::reply service::show_stats(const cli::parsed_command& c) const {
     std::string s = fmt::format("{:<10} {:<7} {:>14} {:>14} {:>14} {:>14} {:>8} {:>10}\n", "port", "role",
                                 "rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "punted", "drops");
     bool any = false;
-    for (const auto& p : _ports) {
+    json jx = json::object();
+    std::string s_x;
+    for (const auto& p : _host.ports()) {
         if (c.has("port") && c.get("port") != p.name)
             continue;
         any = true;
         auto t = totals(p);
+        if (c.has("xstats")) {
+            json x = json::object();
+            s_x += fmt::format("{} ({})\n", p.name, p.role);
+            for (const auto& e : dp::xstats(t)) {
+                x[std::string(e.name)] = e.value;
+                s_x += fmt::format("  {:<30} {}\n", e.name, e.value);
+            }
+            jx[p.name] = std::move(x);
+            continue;
+        }
         j[p.name] = totals_json(t);
         j[p.name]["role"] = p.role;
         s += fmt::format("{:<10} {:<7} {:>14} {:>14} {:>14} {:>14} {:>8} {:>10}\n", p.name, p.role,
@@ -272,8 +494,10 @@ sock::reply service::show_stats(const cli::parsed_command& c) const {
                 s += fmt::format("{:<10}   drop {:<16} {}\n", "", dp::to_string(static_cast<dp::drop_reason>(i)),
                                  t.drops[i]);
     }
-    if (!any)
+    if (!any && c.has("port"))
         return fail("no-such-port", fmt::format("there is no port {}", c.get("port")));
+    if (c.has("xstats"))
+        return c.json ? sock::reply{0, jx.dump() + "\n"} : sock::reply{0, s_x};
     if (c.json)
         return {0, j.dump() + "\n"};
     return {0, s};
@@ -293,31 +517,48 @@ result<std::string> service::current_config_text() const {
     }
     // Apply what can change at run time; every other key stays as the user
     // wrote it (sections this function does not know are kept too).
-    const auto& lc = _cfg.lags.front();
-    if (auto* lags = root["lag"].as_array()) {
-        for (auto& node : *lags) {
-            auto* t = node.as_table();
-            if (t == nullptr || t->get_as<std::string>("name") == nullptr ||
-                **t->get_as<std::string>("name") != lc.name)
-                continue;
-            t->insert_or_assign("min_links", static_cast<int64_t>(lc.min_links));
-            t->insert_or_assign("hash", std::string(dp::to_string(lc.hash)));
-            if (lc.macsec.mode == macsec_mode::mka && !lc.macsec.enabled) { // unset lag NAME macsec
-                t->erase("macsec");
-            } else if (lc.macsec.mode == macsec_mode::mka) { // set lag NAME macsec ckn ... cak-file ...
-                toml::table m;
-                if (const auto* old = (*t)["macsec"].as_table())
-                    m = *old;
-                std::string ckn;
-                for (auto b : lc.macsec.ckn)
-                    ckn += fmt::format("{:02x}", b);
-                m.insert_or_assign("mode", "mka");
-                m.insert_or_assign("ckn", ckn);
-                m.insert_or_assign("cak_file", lc.macsec.cak_file);
-                m.insert_or_assign("cipher", std::string(to_string(lc.macsec.suite)));
-                m.insert_or_assign("encryption", std::string(to_string(lc.macsec.encryption)));
-                t->insert_or_assign("macsec", std::move(m));
-            }
+    if (lag() == nullptr) {
+        root.erase("lag"); // deleted at run time
+    } else {
+        const auto& lc = *lag();
+        toml::table* mine = nullptr;
+        if (auto* lags = root["lag"].as_array())
+            for (auto& node : *lags)
+                if (auto* t = node.as_table(); t != nullptr && t->get_as<std::string>("name") != nullptr &&
+                                               **t->get_as<std::string>("name") == lc.name)
+                    mine = t;
+        if (mine == nullptr) { // created at run time: the only [[lag]]
+            toml::table t;
+            t.insert_or_assign("name", lc.name);
+            t.insert_or_assign("access", lc.access);
+            toml::array lags;
+            lags.push_back(std::move(t));
+            root.insert_or_assign("lag", std::move(lags));
+            mine = root["lag"].as_array()->get(0)->as_table();
+        }
+        mine->insert_or_assign("min_links", static_cast<int64_t>(lc.min_links));
+        mine->insert_or_assign("hash", std::string(dp::to_string(lc.hash)));
+        toml::array members;
+        for (const auto& m : lc.members)
+            members.push_back(m);
+        mine->insert_or_assign("members", std::move(members));
+        if (auto* lacp = mine->get_as<toml::table>("lacp"))
+            lacp->insert_or_assign("rate", std::string(lc.lacp.rate == lacp_rate::slow ? "slow" : "fast"));
+        if (lc.macsec.mode == macsec_mode::mka && !lc.macsec.enabled) { // unset lag NAME macsec
+            mine->erase("macsec");
+        } else if (lc.macsec.mode == macsec_mode::mka) { // set lag NAME macsec ckn ... cak-file ...
+            toml::table m;
+            if (const auto* old = (*mine)["macsec"].as_table())
+                m = *old;
+            std::string ckn;
+            for (auto b : lc.macsec.ckn)
+                ckn += fmt::format("{:02x}", b);
+            m.insert_or_assign("mode", "mka");
+            m.insert_or_assign("ckn", ckn);
+            m.insert_or_assign("cak_file", lc.macsec.cak_file);
+            m.insert_or_assign("cipher", std::string(to_string(lc.macsec.suite)));
+            m.insert_or_assign("encryption", std::string(to_string(lc.macsec.encryption)));
+            mine->insert_or_assign("macsec", std::move(m));
         }
     }
     std::ostringstream os;

@@ -9,9 +9,12 @@
 #include "cli/cli.hpp"
 #include "config.hpp"
 #include "control/control.hpp"
+#include "control/macsec_driver.hpp"
 #include "sock/sock.hpp"
 
 #include <functional>
+#include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -21,7 +24,7 @@ namespace lag::lagd {
 
 struct port_info {
     std::string name;
-    std::string role; // "access" or "member"
+    std::string role; // "access", "member" or "spare" (left the LAG at run time)
     uint16_t id;
 };
 
@@ -44,51 +47,77 @@ struct member_view {
     std::string macsec = "off";
     mka_view mka;
 };
-using member_view_fn = std::function<member_view(std::string_view port)>;
+
+// What the service drives below the LAG model: dpdk-lagd's one LAG (or
+// none) with its ports, control, LACP and MACsec (lag_runtime.hpp). Each
+// change either does all of it or returns the error naming the rule and
+// leaves things as they were.
+class host {
+public:
+    virtual ~host() = default;
+    virtual ctl::control* control() noexcept = 0; // null while there is no LAG
+    virtual const ctl::macsec_driver* macsec() const noexcept = 0;
+    virtual std::vector<port_info> ports() const = 0; // the ports open now
+    virtual member_view view(std::string_view port) const = 0;
+    // Returns the member's DPDK port id.
+    virtual result<uint16_t> add_member(const std::string& port, time_point now) = 0;
+    virtual result<void> remove_member(const std::string& port, time_point now) = 0;
+    virtual result<void> set_lacp_rate(lacp_rate rate, time_point now) = 0;
+    // `l` (name, access, members, min_links) becomes the daemon's LAG.
+    virtual result<void> create_lag(const lag_config& l, model::port_speed speed, time_point now) = 0;
+    virtual result<void> delete_lag(time_point now) = 0;
+    // MKA's run-time commands (`set lag NAME macsec rekey`, `set lag NAME
+    // macsec ckn ...`, `unset lag NAME macsec`): the reply, or why not.
+    virtual bool has_mka() const noexcept = 0;
+    virtual result<std::string> mka_command(const cli::parsed_command& c, time_point now) = 0;
+};
 
 class service {
 public:
-    service(daemon_config& cfg, model::lag_model& model, ctl::control& control,
-            std::vector<port_info> ports, std::string config_path);
+    service(daemon_config& cfg, model::lag_model& model, host& h, std::string config_path);
 
     // Parses and runs one command line.
     sock::reply execute(std::string_view line, time_point now);
 
-    void set_member_view(member_view_fn f) { _member_view = std::move(f); }
-    // MKA's run-time commands (`set lag NAME macsec rekey`, `set lag NAME
-    // macsec ckn ...`, `unset lag NAME macsec`): the reply, or why not. Without
-    // a handler (no MKA) they are refused.
-    using mka_fn = std::function<result<std::string>(const cli::parsed_command&, time_point)>;
-    void set_mka(mka_fn f) { _mka = std::move(f); }
     // Called after every successful change when autosave is on.
     void set_autosave(bool on) { _autosave = on; }
 
     // What `show lag NAME json` and `show stats json` answer; also what the
-    // telemetry endpoints publish.
+    // telemetry endpoints publish (empty objects while there is no LAG).
     nlohmann::json lag_json() const;
     nlohmann::json stats_json() const;
+    // Per port, every counter under its xstats name (dataplane/xstats.hpp).
+    nlohmann::json xstats_json() const;
+    // Per member, its SecY and SAs (never a key); what `show macsec json` answers.
+    nlohmann::json macsec_json() const;
 
     // The config as it would be saved: the file (or the embedded default)
     // with run-time changes applied, as TOML.
     result<std::string> current_config_text() const;
 
 private:
+    sock::reply run(std::string_view line, time_point now);
     sock::reply show_lag(const cli::parsed_command& c) const;
     sock::reply show_lacp(const cli::parsed_command& c) const;
     sock::reply show_stats(const cli::parsed_command& c) const;
+    sock::reply show_macsec(const cli::parsed_command& c) const;
     sock::reply save_config();
     sock::reply changed();
-    const port_info* find_port(std::string_view name) const;
+    sock::reply add_member(const cli::parsed_command& c, time_point now);
+    sock::reply remove_member(const cli::parsed_command& c, time_point now);
+    sock::reply set_lacp_rate(const cli::parsed_command& c, time_point now);
+    sock::reply create_lag(const cli::parsed_command& c, time_point now);
+    sock::reply delete_lag(const cli::parsed_command& c, time_point now);
+    std::optional<port_info> find_port(std::string_view name) const;
     dp::port_totals totals(const port_info& p) const;
+    const lag_config* lag() const { return _cfg.lags.empty() ? nullptr : &_cfg.lags.front(); }
 
     daemon_config& _cfg;
     model::lag_model& _model;
-    ctl::control& _control;
-    std::vector<port_info> _ports;
+    host& _host;
     std::string _config_path; // empty: started on the embedded default
-    std::vector<dp::port_totals> _baseline; // per _ports entry, for `clear stats`
-    member_view_fn _member_view;
-    mka_fn _mka;
+    std::map<std::string, dp::port_totals, std::less<>> _baseline; // per port, for `clear stats`
+    std::string _last_access; // the access port of a LAG deleted at run time
     bool _autosave = false;
 };
 

@@ -11,6 +11,8 @@ namespace {
 std::mutex g_mu;
 nlohmann::json g_lag;   // lag_json()
 nlohmann::json g_stats; // stats_json()
+nlohmann::json g_xstats; // xstats_json()
+nlohmann::json g_macsec; // macsec_json()
 
 std::string tel_name(std::string s) {
     for (char& ch : s)
@@ -103,9 +105,65 @@ int lag_lacp(const char*, const char* params, rte_tel_data* d) {
     return member_fields(params, d, {"port", "link", "status", "lacp_mux", "partner_system", "partner_key"});
 }
 
+// The MKA session of a member (show lag's fields; never a key), g_mu held.
+void add_mka_fields(rte_tel_data* d, const char* port) {
+    const auto* m = member(g_lag, port);
+    if (m == nullptr)
+        return;
+    for (const char* f : {"mka_secured", "mka_key_server", "mka_live_peers", "mka_key_server_sci", "mka_an",
+                          "mka_cipher"})
+        if (m->contains(f))
+            add_scalar(d, f, (*m)[f]);
+}
+
 int lag_macsec(const char*, const char* params, rte_tel_data* d) {
-    return member_fields(params, d, {"port", "macsec", "mka_secured", "mka_key_server", "mka_live_peers",
-                                     "mka_key_server_sci", "mka_an", "mka_cipher"});
+    std::lock_guard lk(g_mu);
+    if (params == nullptr)
+        return -EINVAL;
+    for (const auto& m : g_macsec)
+        if (m.value("port", "") == params) {
+            rte_tel_data_start_dict(d);
+            nlohmann::json flat = m;
+            // SAs keyed by AN, receive SCs by SCI.
+            nlohmann::json tx = nlohmann::json::object(), rx = nlohmann::json::object();
+            for (const auto& sa : m.value("tx_sa", nlohmann::json::array()))
+                tx["an" + std::to_string(sa["an"].get<unsigned>())] = sa;
+            for (const auto& sc : m.value("rx_sc", nlohmann::json::array())) {
+                std::string ans;
+                for (const auto& an : sc["an"])
+                    ans += (ans.empty() ? "" : ",") + std::to_string(an.get<unsigned>());
+                rx[sc["sci"].get<std::string>()] = ans;
+            }
+            flat.erase("tx_sa");
+            flat.erase("rx_sc");
+            if (!tx.empty())
+                flat["tx_sa"] = tx;
+            if (!rx.empty())
+                flat["rx_sc"] = rx;
+            flatten(d, flat, "");
+            add_mka_fields(d, params);
+            return 0;
+        }
+    // No SecY on this port: what `show lag` says of it (MACsec off, or an MKA
+    // session that has not installed one yet).
+    const auto* m = member(g_lag, params);
+    if (m == nullptr)
+        return -EINVAL;
+    rte_tel_data_start_dict(d);
+    for (const char* f : {"port", "macsec"})
+        if (m->contains(f))
+            add_scalar(d, f, (*m)[f]);
+    add_mka_fields(d, params);
+    return 0;
+}
+
+int lag_xstats(const char*, const char* params, rte_tel_data* d) {
+    std::lock_guard lk(g_mu);
+    if (params == nullptr || !g_xstats.contains(params))
+        return -EINVAL;
+    rte_tel_data_start_dict(d);
+    flatten(d, g_xstats[params], "");
+    return 0;
 }
 
 int lag_stats(const char*, const char*, rte_tel_data* d) {
@@ -123,12 +181,16 @@ void telemetry_register() {
     rte_telemetry_register_cmd("/lag/lacp", lag_lacp, "Returns a member's LACP state. Parameters: port name");
     rte_telemetry_register_cmd("/lag/macsec", lag_macsec, "Returns a member's MACsec state. Parameters: port name");
     rte_telemetry_register_cmd("/lag/stats", lag_stats, "Returns per-port counters. No parameters");
+    rte_telemetry_register_cmd("/lag/xstats", lag_xstats,
+                               "Returns a port's counters under their xstats names. Parameters: port name");
 }
 
-void telemetry_publish(nlohmann::json lag, nlohmann::json stats) {
+void telemetry_publish(telemetry_views v) {
     std::lock_guard lk(g_mu);
-    g_lag = std::move(lag);
-    g_stats = std::move(stats);
+    g_lag = std::move(v.lag);
+    g_stats = std::move(v.stats);
+    g_xstats = std::move(v.xstats);
+    g_macsec = std::move(v.macsec);
 }
 
 } // namespace lag::lagd

@@ -91,6 +91,11 @@ result<void> configure_and_start(uint16_t port, const port_setup& s) {
 
 bool lsc_enabled(uint16_t port) noexcept { return port < RTE_MAX_ETHPORTS && lsc_on[port]; }
 
+void stop(uint16_t port) noexcept {
+    if (rte_eth_dev_is_valid_port(port))
+        (void)rte_eth_dev_stop(port);
+}
+
 void stop_and_close(uint16_t port) noexcept {
     if (!rte_eth_dev_is_valid_port(port))
         return;

@@ -34,6 +34,10 @@ result<void> configure_and_start(uint16_t port, const port_setup& s);
 // Whether configure_and_start enabled LSC interrupts on the port.
 bool lsc_enabled(uint16_t port) noexcept;
 
+// Stops the port (it stays probed and configured: configure_and_start
+// brings it back).
+void stop(uint16_t port) noexcept;
+
 // Stops and closes the port (close flushes what pcap and similar PMDs
 // buffered); and for vdevs, removes the device.
 void stop_and_close(uint16_t port) noexcept;

@@ -12,8 +12,8 @@ namespace {
 
 constexpr command_spec specs[] = {
     {command_id::create_lag,
-     "create lag <name> speed <speed:1G|10G|100G> [members <ports:list>] [min-links <n:uint>]",
-     "create a LAG, moving the listed ports into it"},
+     "create lag <name> speed <speed:1G|10G|100G> [members <ports:list>] [min-links <n:uint>] [access <access>]",
+     "create a LAG, moving the listed ports into it (access: its access port)"},
     {command_id::delete_lag, "delete lag <name>", "delete a LAG; its ports become standalone"},
     {command_id::add_member, "add member <port> lag <name>",
      "add a port to a LAG (moving it from another LAG)"},
@@ -35,7 +35,8 @@ constexpr command_spec specs[] = {
     {command_id::show_lag, "show lag [<name>] [json]", "LAGs, their state and members"},
     {command_id::show_lacp, "show lacp [<port>] [json]", "LACP state of members"},
     {command_id::show_macsec, "show macsec [<port>] [json]", "MACsec state of members"},
-    {command_id::show_stats, "show stats [<port>] [json]", "counters"},
+    {command_id::show_stats, "show stats [<port>] [xstats] [json]",
+     "counters (xstats: every counter under its ethdev-style xstats name)"},
     {command_id::clear_stats, "clear stats", "reset counters"},
     {command_id::show_config, "show config", "the configuration as it would be saved"},
     {command_id::save_config, "save config", "write the configuration file (atomically)"},
@@ -216,6 +217,8 @@ attempt try_match(const grammar& g, const std::vector<std::string>& words) {
                     continue;
                 if (head.text == "json")
                     a.cmd.json = true;
+                else if (grp.toks.size() == 1)
+                    a.cmd.args[head.text] = head.text; // a lone keyword: has(keyword)
             } else {
                 // A lone optional placeholder takes a word that is not a
                 // keyword of this command.

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace lag::ctl {
 
@@ -126,7 +127,12 @@ dp::membership control::membership() const {
 
 void control::apply_events(const model::events& ev) {
     for (const auto& e : ev) {
-        if (e.lag != _cfg.lag || !_cfg.mirror_access_link)
+        if (e.lag != _cfg.lag)
+            continue;
+        if (e.kind == model::event_kind::lag_up || e.kind == model::event_kind::lag_down)
+            dpdk::log(dpdk::log_type::control, dpdk::log_level::notice, "LAG {} {}", _cfg.lag,
+                      e.kind == model::event_kind::lag_up ? "up" : "down");
+        if (!_cfg.mirror_access_link)
             continue;
         if (e.kind == model::event_kind::lag_up)
             (void)dpdk::set_link(_cfg.access_port, true);
@@ -135,13 +141,17 @@ void control::apply_events(const model::events& ev) {
     }
 }
 
-void control::publish(time_point) {
-    auto next = dp::build_snapshot(membership(), _current.get());
+void control::publish(time_point, std::span<const uint16_t> renumber) {
+    auto next = dp::build_snapshot(membership(), _current.get(), renumber);
     if (next == nullptr)
         return; // cannot happen: the config was checked in create()
     _retired.push_back({std::move(_current), 0, false});
     _current = std::move(next);
     ++_counters.snapshots_published;
+    dpdk::log(dpdk::log_type::dp, dpdk::log_level::debug,
+              "LAG {}: snapshot {} published: {} members, distributing {:#x}, collecting {:#x}, {}", _cfg.lag,
+              _current->generation, _current->member_count, _current->distributing, _current->collecting,
+              _current->lag_up ? "up" : "down");
     std::fill(_pending.begin(), _pending.end(), true);
     send_pending();
     reclaim();
@@ -175,6 +185,27 @@ void control::reclaim() {
                 }
         }
     }
+    if (all_sent) {
+        bool need = std::any_of(_leaving.begin(), _leaving.end(), [](const leaving_port& l) { return !l.has_token; });
+        if (need) {
+            uint64_t t = rte_rcu_qsbr_start(_qsbr.get());
+            for (auto& l : _leaving)
+                if (!l.has_token) {
+                    l.token = t;
+                    l.has_token = true;
+                }
+        }
+    }
+    for (auto it = _leaving.begin(); it != _leaving.end();) {
+        if (it->has_token && rte_rcu_qsbr_check(_qsbr.get(), it->token, false) == 1) {
+            dpdk::log(dpdk::log_type::control, dpdk::log_level::info, "DPDK port {}: no worker uses it any more",
+                      it->port);
+            _released.push_back(it->port);
+            it = _leaving.erase(it);
+        } else {
+            ++it;
+        }
+    }
     while (!_retired.empty() && _retired.front().has_token &&
            rte_rcu_qsbr_check(_qsbr.get(), _retired.front().token, false) == 1) {
         _retired.pop_front();
@@ -198,6 +229,8 @@ unsigned control::poll_links(time_point now) {
             continue;
         _link[i] = up;
         ++_counters.link_changes;
+        dpdk::log(dpdk::log_type::control, dpdk::log_level::notice, "LAG {}: member {} link {}", _cfg.lag, mb.name,
+                  up ? "up" : "down");
         ++work;
         if (_link_handler != nullptr)
             _link_handler->on_link(mb.port, up, now);
@@ -213,6 +246,82 @@ unsigned control::poll_links(time_point now) {
     if (changed)
         publish(now);
     return work;
+}
+
+result<void> control::add_member(const member_binding& mb, time_point now) {
+    for (const auto& m : _cfg.members)
+        if (m.name == mb.name || m.port == mb.port)
+            return make_error("already-member", fmt::format("'{}' is already a member of LAG '{}'", mb.name, _cfg.lag));
+    if (_cfg.members.size() >= dp::max_members)
+        return make_error("max-members", fmt::format("LAG '{}': the data plane takes at most {} members", _cfg.lag,
+                                                     dp::max_members));
+    if (mb.port >= dp::max_ports || mb.port == _cfg.access_port)
+        return make_error("members", fmt::format("port '{}': bad DPDK port id {}", mb.name, mb.port));
+    if (leaving(mb.port))
+        return make_error("port-busy", fmt::format("port '{}' is still leaving the workers; retry", mb.name));
+    // The model's rules first, on a copy: a refusal changes nothing.
+    model::lag_model trial = _model;
+    if (auto r = trial.add_member(_cfg.lag, mb.name); !r)
+        return r.err();
+    bool up = dpdk::link_up(mb.port);
+    bool dist = _cfg.static_lag && up;
+    if (auto r = trial.set_distributable(mb.name, dist); !r)
+        return r.err();
+    auto ev = _model.add_member(_cfg.lag, mb.name);
+    if (!ev)
+        return ev.err(); // cannot happen: the copy took it
+    apply_events(*ev);
+    if (auto e2 = _model.set_distributable(mb.name, dist))
+        apply_events(*e2);
+    _cfg.members.push_back(mb);
+    _link.push_back(up);
+    _collecting.push_back(_cfg.static_lag && up);
+    _gate.push_back(true);
+    _want_dist.push_back(dist);
+    (void)dpdk::watch_lsc(mb.port);
+    dpdk::log(dpdk::log_type::control, dpdk::log_level::notice, "LAG {}: member {} (DPDK port {}) added, link {}",
+              _cfg.lag, mb.name, mb.port, up ? "up" : "down");
+    publish(now);
+    return ok_v;
+}
+
+result<void> control::remove_member(std::string_view name, time_point now) {
+    size_t k = 0;
+    while (k < _cfg.members.size() && _cfg.members[k].name != name)
+        ++k;
+    if (k == _cfg.members.size())
+        return make_error("not-member", fmt::format("'{}' is not a member of LAG '{}'", name, _cfg.lag));
+    auto ev = _model.remove_member(_cfg.lag, name);
+    if (!ev)
+        return ev.err();
+    apply_events(*ev);
+    if (auto e2 = _model.set_distributable(name, false)) // standalone now; nothing counts it
+        apply_events(*e2);
+    uint16_t port = _cfg.members[k].port;
+    std::vector<uint16_t> renumber(_cfg.members.size());
+    for (size_t i = 0; i < renumber.size(); ++i)
+        renumber[i] = i < k ? static_cast<uint16_t>(i) : i == k ? model::no_member : static_cast<uint16_t>(i - 1);
+    auto erase = [k](auto& v) { v.erase(v.begin() + static_cast<std::ptrdiff_t>(k)); };
+    erase(_cfg.members);
+    erase(_link);
+    erase(_collecting);
+    erase(_gate);
+    erase(_want_dist);
+    dpdk::unwatch_lsc(port);
+    _leaving.push_back({port, 0, false});
+    dpdk::log(dpdk::log_type::control, dpdk::log_level::notice, "LAG {}: member {} (DPDK port {}) removed", _cfg.lag,
+              name, port);
+    publish(now, renumber);
+    return ok_v;
+}
+
+std::vector<uint16_t> control::take_released() { return std::exchange(_released, {}); }
+
+bool control::leaving(uint16_t port) const noexcept {
+    for (const auto& l : _leaving)
+        if (l.port == port)
+            return true;
+    return std::find(_released.begin(), _released.end(), port) != _released.end();
 }
 
 result<void> control::set_min_links(unsigned n, time_point now) {

@@ -119,6 +119,20 @@ public:
     // model (so its rules apply and a refusal changes nothing) and publishes
     // a new snapshot.
     result<void> set_min_links(unsigned n, time_point now);
+    // Run-time membership. add_member: `mb.port` must already be configured
+    // and started with the workers' queues (and, without static_lag, the
+    // protocol's queue); the model adds it to the LAG (its rules apply, a
+    // refusal changes nothing), it takes the next slot, and the snapshot
+    // that includes it gives it an even share of the buckets.
+    result<void> add_member(const member_binding& mb, time_point now);
+    // remove_member: the model removes it (refused below min-links), the
+    // next snapshot leaves it out (only its buckets move). The workers may
+    // still use the port until they pass a quiescent state after that
+    // snapshot: take_released() hands out, once each, the DPDK ports no
+    // worker can touch any more (then stop them). leaving() is true until then.
+    result<void> remove_member(std::string_view name, time_point now);
+    std::vector<uint16_t> take_released();
+    bool leaving(uint16_t port) const noexcept;
     // The bucket table is kept: only the hash that indexes it changes.
     void set_hash(dp::hash_policy policy, dp::hash_algo algo, time_point now);
     const control_config& config() const noexcept { return _cfg; }
@@ -143,7 +157,7 @@ public:
 private:
     control(model::lag_model& m, const control_config& c);
     dp::membership membership() const;
-    void publish(time_point now);
+    void publish(time_point now, std::span<const uint16_t> renumber = {});
     void send_pending();
     void reclaim();
     unsigned poll_links(time_point now);
@@ -175,6 +189,13 @@ private:
     std::vector<bool> _gate;        // per member slot, see set_member_gate
     std::vector<bool> _want_dist;   // what link / set_member_state asked for
     link_handler* _link_handler = nullptr;
+    struct leaving_port {
+        uint16_t port = 0;
+        uint64_t token = 0;
+        bool has_token = false;
+    };
+    std::vector<leaving_port> _leaving; // removed, some worker may still use them
+    std::vector<uint16_t> _released;    // no worker can use them any more
     control_counters _counters;
 };
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace lag::ctl {
@@ -60,7 +61,7 @@ result<std::unique_ptr<lacp_driver>> lacp_driver::create(control& c, model::lag_
 
 int lacp_driver::member_of(uint16_t port) const noexcept {
     for (size_t i = 0; i < _members.size(); ++i)
-        if (_members[i].port == port)
+        if (_members[i].active && _members[i].port == port)
             return static_cast<int>(i);
     return -1;
 }
@@ -70,8 +71,10 @@ void lacp_driver::on_frame(uint16_t port, std::span<const uint8_t> frame, time_p
     int i = member_of(port);
     if (i < 0) {
         ++_counters.not_a_member;
+        dpdk::log(dpdk::log_type::lacp, dpdk::log_level::debug, "frame from DPDK port {}, not a member: ignored", port);
         return;
     }
+    dpdk::log(dpdk::log_type::lacp, dpdk::log_level::debug, "{} received {} octets", _members[i].name, frame.size());
     // EAPOL is punted too; only slow protocols are ours (the group counts
     // anything else under not_slow_protocols).
     (void)_group.on_frame(static_cast<uint16_t>(i), frame, now, _out);
@@ -86,6 +89,56 @@ void lacp_driver::on_link(uint16_t port, bool up, time_point now) {
     apply(now);
 }
 
+result<void> lacp_driver::add_member(lacp_member m, time_point now) {
+    for (size_t i = 0; i < _members.size(); ++i) {
+        if (_members[i].name != m.name)
+            continue;
+        if (_members[i].active)
+            return make_error("already-member", fmt::format("port '{}' is already in the LACP group", m.name));
+        _members[i].active = true;
+        _members[i].port = m.port;
+        _group.set_link(static_cast<uint16_t>(i), dpdk::link_up(m.port), now, _out);
+        dpdk::log(dpdk::log_type::lacp, dpdk::log_level::info, "{} back in the LACP group as port {}", m.name,
+                  _members[i].port_number);
+        apply(now);
+        return ok_v;
+    }
+    if (m.port_number == 0) {
+        uint16_t top = 0;
+        for (const auto& x : _members)
+            top = std::max(top, x.port_number);
+        m.port_number = static_cast<uint16_t>(top + 1);
+    }
+    auto r = _group.add_port({.mac = m.mac, .port_number = m.port_number, .port_priority = m.port_priority}, now, _out);
+    if (!r)
+        return make_error(r.err().code, fmt::format("port '{}': {}", m.name, r.err().message));
+    m.active = true;
+    _members.push_back(std::move(m));
+    const auto& added = _members.back();
+    _group.set_link(*r, dpdk::link_up(added.port), now, _out);
+    dpdk::log(dpdk::log_type::lacp, dpdk::log_level::info, "{} joined the LACP group as port {}", added.name,
+              added.port_number);
+    apply(now);
+    return ok_v;
+}
+
+void lacp_driver::remove_member(std::string_view name, time_point now) {
+    for (size_t i = 0; i < _members.size(); ++i) {
+        if (_members[i].name != name || !_members[i].active)
+            continue;
+        _members[i].active = false;
+        _group.set_link(static_cast<uint16_t>(i), false, now, _out);
+        dpdk::log(dpdk::log_type::lacp, dpdk::log_level::info, "{} left the LACP group", name);
+        apply(now);
+    }
+}
+
+void lacp_driver::set_rate(lacp::lacp_rate rate, time_point now) {
+    _group.set_rate(rate, now, _out);
+    dpdk::log(dpdk::log_type::lacp, dpdk::log_level::info, "rate {}", rate == lacp::lacp_rate::fast ? "fast" : "slow");
+    apply(now);
+}
+
 unsigned lacp_driver::poll(time_point now) {
     auto due = _group.next_deadline();
     if (!due || now < *due)
@@ -97,10 +150,19 @@ unsigned lacp_driver::poll(time_point now) {
 
 void lacp_driver::apply(time_point now) {
     std::vector<bool> state_changed(_members.size(), false);
+    using dpdk::log_level;
+    using dpdk::log_type;
     for (const auto& a : _out) {
         if (a.port >= _members.size())
             continue;
         const lacp_member& mb = _members[a.port];
+        if (!mb.active)
+            continue; // removed: nothing of it reaches the wire, the model or control
+        // Machine transitions and LACPDUs sent at debug; outcomes at info.
+        bool outcome = a.kind == lacp::action_kind::partner || a.kind == lacp::action_kind::collecting ||
+                       a.kind == lacp::action_kind::distributing || a.kind == lacp::action_kind::selection;
+        if (auto level = outcome ? log_level::info : log_level::debug; dpdk::log_enabled(log_type::lacp, level))
+            dpdk::log_write(log_type::lacp, level, fmt::format("{} {}", mb.name, a.to_string()));
         switch (a.kind) {
         case lacp::action_kind::transmit:
             if (_tx.send(mb.port, a.tx.view()))
@@ -124,7 +186,7 @@ void lacp_driver::apply(time_point now) {
     _out.clear();
     // After the partners, so the snapshot published carries both.
     for (size_t i = 0; i < _members.size(); ++i) {
-        if (!state_changed[i])
+        if (!state_changed[i] || !_members[i].active)
             continue;
         auto s = _group.status(static_cast<uint16_t>(i));
         if (!_control.set_member_state(_members[i].name, s.distributing, s.collecting, now))

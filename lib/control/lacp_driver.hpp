@@ -54,6 +54,7 @@ struct lacp_member {
     mac_addr mac;      // source address of its LACPDUs
     uint16_t port_number;
     uint16_t port_priority = 32768;
+    bool active = true; // false: removed at run time (its group port stays, link down)
 };
 
 struct lacp_driver_counters {
@@ -82,10 +83,22 @@ public:
     // Runs the timers when one is due; returns 1 if it did work.
     unsigned poll(time_point now);
 
+    // Run-time membership, after control::add_member / before nothing
+    // (control::remove_member first: the model may refuse). A new port joins
+    // the group with the next free port number (`m.port_number` 0) and its
+    // link as it is now; a port that left comes back at its old group port.
+    // remove_member takes the port's link down in the group (its machines
+    // detach, no more LACPDUs) and forgets it. The group keeps a removed port
+    // (there is no removal in 802.1AX's model), so indexes stay stable.
+    result<void> add_member(lacp_member m, time_point now);
+    void remove_member(std::string_view name, time_point now);
+    // LACP rate of every member (lacp::group::set_rate).
+    void set_rate(lacp::lacp_rate rate, time_point now);
+
     const lacp::group& group() const noexcept { return _group; }
     const std::vector<lacp_member>& members() const noexcept { return _members; }
     const lacp_driver_counters& counters() const noexcept { return _counters; }
-    // Index of the member on DPDK port `port`, or -1.
+    // Index of the (active) member on DPDK port `port`, or -1.
     int member_of(uint16_t port) const noexcept;
 
 private:

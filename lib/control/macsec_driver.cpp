@@ -60,6 +60,26 @@ void macsec_driver::flush() {
     }
 }
 
+std::optional<macsec_driver::port_status> macsec_driver::status(uint16_t port) const {
+    const port_state* ps = find(port);
+    if (ps == nullptr)
+        return std::nullopt;
+    port_status st;
+    st.cfg = ps->cfg;
+    st.encoding_an = ps->encoding;
+    for (uint8_t an = 0; an < 4; ++an)
+        if (const auto& sa = ps->tx[an])
+            st.tx.push_back({an, sa->next_pn(), sa->near_exhaustion(), sa->exhausted(), sa->counters()});
+    for (const auto& p : ps->peers) {
+        rx_sc_status r{p.sci, {}};
+        for (uint8_t an = 0; an < 4; ++an)
+            if (!p.sa[an].empty())
+                r.ans.push_back(an);
+        st.rx.push_back(std::move(r));
+    }
+    return st;
+}
+
 size_t macsec_driver::messages_pending() const noexcept {
     size_t n = 0;
     for (const auto& q : _pending)
@@ -153,6 +173,8 @@ result<void> macsec_driver::install_tx_sa(uint16_t port, uint8_t an, const macse
     ps->near_counted[an] = false;
     send_all(message_kind::macsec_tx_sa, dp::macsec_arg(port), ps->tx[an].get());
     ++_counters.sas_installed;
+    dpdk::log(dpdk::log_type::macsec, dpdk::log_level::info, "DPDK port {}: transmit SA installed at AN {}, next PN {}",
+              port, an, ps->tx[an]->next_pn());
     flush();
     return ok_v;
 }
@@ -163,6 +185,7 @@ result<void> macsec_driver::enable_tx_sa(uint16_t port, uint8_t an) {
         return make_error("sa-missing", fmt::format("port {}: no transmit SA at AN {}", port, an));
     ps->encoding = an;
     send_all(message_kind::macsec_encoding, dp::macsec_arg(port, an), nullptr);
+    dpdk::log(dpdk::log_type::macsec, dpdk::log_level::info, "DPDK port {}: encoding SA is AN {}", port, an);
     flush();
     return ok_v;
 }
@@ -197,6 +220,8 @@ result<void> macsec_driver::install_rx_sa(uint16_t port, macsec::sci_t peer, uin
         send_one(w, message_kind::macsec_rx_sa, dp::macsec_arg(port, an, static_cast<uint8_t>(sc)),
                  slot[w].get());
     ++_counters.sas_installed;
+    dpdk::log(dpdk::log_type::macsec, dpdk::log_level::info, "DPDK port {}: receive SA installed for SCI {:016x} AN {}",
+              port, peer, an);
     flush();
     return ok_v;
 }
@@ -206,6 +231,7 @@ void macsec_driver::retire_tx_sa(uint16_t port, uint8_t an) {
     if (ps == nullptr || an > 3 || !ps->tx[an])
         return;
     send_all(message_kind::macsec_tx_detach, dp::macsec_arg(port, an), nullptr);
+    dpdk::log(dpdk::log_type::macsec, dpdk::log_level::info, "DPDK port {}: transmit SA at AN {} retired", port, an);
     if (ps->encoding == an)
         ps->encoding = -1;
     retired r;

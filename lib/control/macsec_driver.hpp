@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -94,6 +95,27 @@ public:
     macsec::tx_sa_counters tx_totals(uint16_t port) const noexcept;
     std::vector<uint16_t> ports() const;
     const macsec_driver_counters& counters() const noexcept { return _counters; }
+
+    // What `show macsec` reports, safe while the workers run (the transmit
+    // SAs' PN and counters are atomic; no key, no SecY counter).
+    struct tx_sa_status {
+        uint8_t an = 0;
+        uint64_t next_pn = 0;
+        bool near_exhaustion = false;
+        bool exhausted = false;
+        macsec::tx_sa_counters counters;
+    };
+    struct rx_sc_status {
+        macsec::sci_t sci = 0;
+        std::vector<uint8_t> ans; // ANs with an installed receive SA
+    };
+    struct port_status {
+        macsec::secy_config cfg;
+        int encoding_an = -1; // -1: none enabled
+        std::vector<tx_sa_status> tx;
+        std::vector<rx_sc_status> rx;
+    };
+    std::optional<port_status> status(uint16_t port) const;
 
     // After every worker stopped: drops pending messages and frees every SA.
     void shutdown();

@@ -178,8 +178,11 @@ void mka_driver::on_frame(uint16_t port, std::span<const uint8_t> frame, time_po
         return;
     }
     auto a = _parts[static_cast<size_t>(i)].on_mkpdu(frame, now);
-    if (a.dropped)
+    if (a.dropped) {
         ++_counters.frames_dropped;
+        dpdk::log(dpdk::log_type::mka, dpdk::log_level::debug, "{}: MKPDU of {} octets dropped",
+                  _members[static_cast<size_t>(i)].name, frame.size());
+    }
     apply(static_cast<size_t>(i), a, now);
 }
 
@@ -270,6 +273,8 @@ void mka_driver::apply(size_t i, const mka::actions& a, time_point now) {
     for (const auto* x : a.all<mka::secured_changed>()) {
         if (x->secured && _legacy[i] && !_legacy[i]->retire_at)
             _legacy[i]->retire_at = now + mka::mka_life_time; // the peer moves meanwhile
+        dpdk::log(dpdk::log_type::mka, dpdk::log_level::info, "{} {}", mb.name,
+                  x->secured ? "secured" : "not secured");
         if (_mode != encryption_mode::must_encrypt)
             continue;
         if (!_control.set_member_gate(mb.name, x->secured, now))

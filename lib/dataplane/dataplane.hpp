@@ -8,3 +8,4 @@
 #include "dataplane/messages.hpp" // IWYU pragma: export
 #include "dataplane/snapshot.hpp" // IWYU pragma: export
 #include "dataplane/worker.hpp"   // IWYU pragma: export
+#include "dataplane/xstats.hpp"   // IWYU pragma: export

@@ -8,7 +8,8 @@ namespace lag::dp {
 
 unsigned snapshot::distributing_count() const noexcept { return static_cast<unsigned>(std::popcount(distributing)); }
 
-std::unique_ptr<const snapshot> build_snapshot(const membership& m, const snapshot* previous) {
+std::unique_ptr<const snapshot> build_snapshot(const membership& m, const snapshot* previous,
+                                               std::span<const uint16_t> renumber) {
     size_t n = m.member_ports.size();
     if (n > max_members || m.distributing.size() != n || m.collecting.size() != n)
         return nullptr;
@@ -35,8 +36,16 @@ std::unique_ptr<const snapshot> build_snapshot(const membership& m, const snapsh
     s->hash = hash_function(m.policy, m.algo);
     s->bucket_mask = static_cast<uint32_t>(m.bucket_count - 1);
     std::span<const uint16_t> prev;
-    if (previous != nullptr && previous->buckets.size() == m.bucket_count)
+    std::vector<uint16_t> renumbered;
+    if (previous != nullptr && previous->buckets.size() == m.bucket_count) {
         prev = previous->buckets;
+        if (!renumber.empty()) {
+            renumbered.reserve(prev.size());
+            for (uint16_t slot : prev)
+                renumbered.push_back(slot < renumber.size() ? renumber[slot] : model::no_member);
+            prev = renumbered;
+        }
+    }
     s->buckets = model::rebuild_buckets(prev, active, m.bucket_count);
     s->slot_of_bucket.resize(m.bucket_count);
     for (size_t b = 0; b < m.bucket_count; ++b) {

@@ -61,6 +61,10 @@ struct membership {
 // the buckets of members that left move, and a member that joined takes an
 // even share. Returns null if the membership is malformed (too many members,
 // vectors of different lengths, bad bucket count).
-std::unique_ptr<const snapshot> build_snapshot(const membership& m, const snapshot* previous);
+// `renumber`, when not empty, maps each slot of `previous` to its slot in
+// `m` (model::no_member for a member that left): after a removal the slots
+// behind it move down, and its buckets are the only ones that move.
+std::unique_ptr<const snapshot> build_snapshot(const membership& m, const snapshot* previous,
+                                               std::span<const uint16_t> renumber = {});
 
 } // namespace lag::dp

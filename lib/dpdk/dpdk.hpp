@@ -6,3 +6,4 @@
 #include "dpdk/eal.hpp"     // IWYU pragma: export
 #include "dpdk/link.hpp"    // IWYU pragma: export
 #include "dpdk/objects.hpp" // IWYU pragma: export
+#include "dpdk/log.hpp"     // IWYU pragma: export

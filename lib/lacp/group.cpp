@@ -1,5 +1,6 @@
 #include "lacp/group.hpp"
 
+#include "lacp/receive_machine.hpp"
 #include "lacp/selection_logic.hpp"
 
 #include <fmt/format.h>
@@ -122,6 +123,19 @@ void group::set_system(uint16_t priority, const mac_addr& id, time_point now, ac
     for (auto& p : _ports) {
         p.actor.system_priority = priority;
         p.actor.system = id;
+        p.ntt = true;
+    }
+    step(now, out);
+}
+
+void group::set_rate(lacp_rate rate, time_point now, actions& out) {
+    _cfg.rate = rate;
+    bool fast = rate == lacp_rate::fast;
+    for (auto& p : _ports) {
+        p.actor.set(state_bit::lacp_timeout, fast);
+        p.partner_admin.set(state_bit::lacp_timeout, fast);
+        if (p.rx_state == receive_state::defaulted)
+            p.partner.set(state_bit::lacp_timeout, fast); // recordDefault's copy
         p.ntt = true;
     }
     step(now, out);

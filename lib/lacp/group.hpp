@@ -100,6 +100,10 @@ public:
     // Administrative changes on a running group.
     void set_port_key(uint16_t port, uint16_t key, time_point now, actions& out);
     void set_system(uint16_t priority, const mac_addr& id, time_point now, actions& out);
+    // The LAG's rate: every port's Actor LACP_Timeout (what the partner's
+    // periodic machine follows and our current_while uses from now on) and
+    // Partner_Admin LACP_Timeout (a defaulted port too); NTT on every port.
+    void set_rate(lacp_rate rate, time_point now, actions& out);
 
     port_status status(uint16_t port) const;
     const port_counters& counters(uint16_t port) const { return _ports.at(port).counters; }

@@ -58,16 +58,22 @@ protected:
         EXPECT_EQ(pool_in_use(), 0u) << "mbufs leaked";
     }
 
-    void start(unsigned min_links = 1, unsigned workers = 1, unsigned message_ring = 64, bool static_lag = true) {
-        for (unsigned i = 0; i < members; ++i)
+    // The LAG starts with members m0 .. m<initial - 1>; the others are spare ports.
+    void start(unsigned min_links = 1, unsigned workers = 1, unsigned message_ring = 64, bool static_lag = true,
+               unsigned initial = members) {
+        std::vector<std::string> names;
+        for (unsigned i = 0; i < members; ++i) {
             ASSERT_TRUE(model.add_port("m" + std::to_string(i), model::port_speed::g10).ok());
+            if (i < initial)
+                names.push_back("m" + std::to_string(i));
+        }
         auto r = model.create_lag({.name = "lag0", .speed = model::port_speed::g10,
-                                   .members = {"m0", "m1", "m2"}, .min_links = min_links});
+                                   .members = names, .min_links = min_links});
         ASSERT_TRUE(r.ok()) << r.err().to_string();
         ctl::control_config cfg;
         cfg.lag = "lag0";
         cfg.access_port = host.b;
-        for (unsigned i = 0; i < members; ++i)
+        for (unsigned i = 0; i < initial; ++i)
             cfg.members.push_back({"m" + std::to_string(i), mem[i].a});
         cfg.name_prefix = tag;
         cfg.workers = workers;
@@ -187,6 +193,104 @@ TEST_F(control_test, member_down_moves_only_its_flows_within_one_control_iterati
     ASSERT_EQ(rte_eth_dev_set_link_up(m1), 0);
     c->poll(tick());
     EXPECT_TRUE(c->current().distributing_slot(1));
+}
+
+// Run-time membership: a member that joins takes only buckets that move to
+// it, one that leaves gives up only its own, slots behind it move down
+// without moving their flows, and the port is released once the worker
+// passed the snapshot without it. Refusals change nothing.
+TEST_F(control_test, members_added_and_removed_at_run_time_move_only_the_flows_that_must) {
+    start(1, 1, 64, true, 2);
+    constexpr uint32_t flows = 24;
+    auto& w = c->worker(0);
+    uint32_t seq = 0;
+    auto rounds = [&](int n) {
+        for (int i = 0; i < n; ++i) {
+            ASSERT_EQ(inject(host.a, round_frames(flows, seq++)), flows);
+            w.poll_once();
+            c->poll(tick());
+            collect();
+        }
+    };
+    auto last_member = [&] {
+        std::map<uint32_t, unsigned> m;
+        for (auto& [flow, used] : member_of)
+            m[flow] = used.back();
+        return m;
+    };
+    rounds(4);
+    auto before = last_member();
+    ASSERT_EQ(before.size(), flows);
+    for (auto& [flow, m] : before)
+        ASSERT_LT(m, 2u);
+
+    // m2 joins: flows either stay or move to m2.
+    ASSERT_TRUE(c->add_member({"m2", mem[2].a}, tick()).ok());
+    EXPECT_EQ(c->current().member_count, 3);
+    EXPECT_EQ(c->current().member_ports[2], mem[2].a);
+    EXPECT_EQ(model.lag("lag0")->members.size(), 3u);
+    rounds(4);
+    auto joined = last_member();
+    unsigned to_m2 = 0;
+    for (auto& [flow, m] : joined) {
+        if (m != before[flow]) {
+            EXPECT_EQ(m, 2u) << "flow " << flow << " moved between members that stayed";
+            ++to_m2;
+        }
+    }
+    EXPECT_GT(to_m2, 0u);
+
+    // Refused changes leave everything as it was.
+    auto gen = c->current().generation;
+    auto again = c->add_member({"m2", mem[2].a}, tick());
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.err().code, "already-member");
+    auto nope = c->remove_member("m9", tick());
+    ASSERT_FALSE(nope.ok());
+    EXPECT_EQ(nope.err().code, "not-member");
+    EXPECT_EQ(c->current().generation, gen);
+
+    // m0 (slot 0) leaves: m1 and m2 move down a slot, their flows stay.
+    ASSERT_TRUE(c->remove_member("m0", tick()).ok());
+    EXPECT_TRUE(c->leaving(mem[0].a));
+    EXPECT_EQ(c->current().member_count, 2);
+    EXPECT_EQ(c->current().member_ports[0], mem[1].a);
+    EXPECT_EQ(c->current().member_ports[1], mem[2].a);
+    uint64_t m0_tx = c->totals(mem[0].a).tx_packets;
+    rounds(4);
+    EXPECT_EQ(c->totals(mem[0].a).tx_packets, m0_tx) << "a removed member still got frames";
+    auto left = last_member();
+    unsigned from_m0 = 0;
+    for (auto& [flow, m] : left) {
+        if (joined[flow] == 0) {
+            ++from_m0;
+            EXPECT_NE(m, 0u);
+        } else {
+            EXPECT_EQ(m, joined[flow]) << "flow " << flow << " moved although its member stayed";
+        }
+    }
+    EXPECT_GT(from_m0, 0u);
+    // The worker passed the snapshot without m0: the port is released once.
+    auto released = c->take_released();
+    ASSERT_EQ(released.size(), 1u);
+    EXPECT_EQ(released[0], mem[0].a);
+    EXPECT_FALSE(c->leaving(mem[0].a));
+    EXPECT_TRUE(c->take_released().empty());
+
+    // Below min-links: refused, nothing changes.
+    ASSERT_TRUE(c->set_min_links(2, tick()).ok());
+    gen = c->current().generation;
+    auto low = c->remove_member("m1", tick());
+    ASSERT_FALSE(low.ok());
+    EXPECT_EQ(low.err().code, "min-links");
+    EXPECT_EQ(c->current().generation, gen);
+    EXPECT_EQ(model.lag("lag0")->members.size(), 2u);
+    // And m0 comes back.
+    ASSERT_TRUE(c->add_member({"m0", mem[0].a}, tick()).ok());
+    rounds(2);
+    EXPECT_GT(c->totals(mem[0].a).tx_packets, m0_tx);
+    for (auto& [flow, used] : member_of)
+        EXPECT_EQ(used.size(), 14u) << "flow " << flow << " lost frames";
 }
 
 TEST_F(control_test, min_links_takes_the_lag_and_the_access_link_down_and_up) {

@@ -18,8 +18,11 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lagd_env import FAILS, check, ctl, init, start, stop, telemetry  # noqa: E402
+
 LAGD, LAGCTL = sys.argv[1], sys.argv[2]
-FAILS = []
+init(LAGD, LAGCTL)
 
 CONFIG = """# test config
 profile = "provider"
@@ -43,43 +46,6 @@ members = ["m0", "m1"]
 min_links = 0
 hash = "l34"
 """
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILS.append(what)
-
-
-def start(prefix, sock, config):
-    args = [LAGD, "--no-huge", "--no-pci", "-m", "512", "--no-shconf", "--file-prefix", prefix,
-            "-l", "0", "--log-level", "*:warning", "--", "--socket", sock, "--config", config]
-    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if p.poll() is not None:
-            raise RuntimeError("dpdk-lagd exited at start:\n" + p.stdout.read())
-        if os.path.exists(sock) and ctl(sock, "show lag")[0] == 0:
-            return p
-        time.sleep(0.2)
-    p.kill()
-    raise RuntimeError("dpdk-lagd did not answer on its socket")
-
-
-def stop(p):
-    p.terminate()
-    try:
-        out, _ = p.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, _ = p.communicate()
-    return p.returncode, out
-
-
-def ctl(sock, *words):
-    r = subprocess.run([LAGCTL, "--socket", sock] + " ".join(words).split(), capture_output=True,
-                       text=True, timeout=30)
-    return r.returncode, r.stdout, r.stderr
 
 
 def show_json(sock):
@@ -122,8 +88,10 @@ def run(tmp):
         check(rc == 1 and "did you mean 'show'" in err, "typo gets the nearest command")
         rc, _, err = ctl(sock, "set lag lag0 min-links")
         check(rc == 1 and "usage:" in err, "missing value gets the usage")
-        rc, _, err = ctl(sock, "create lag x speed 10G")
-        check(rc == 1 and "not-at-run-time" in err, "run-time topology change says it is not supported")
+        rc, _, err = ctl(sock, "create lag x speed 10G members m0")
+        check(rc == 1 and "[rule: lag-count]" in err, "a second LAG is refused (one LAG per daemon)")
+        rc, _, err = ctl(sock, "unset lag lag0 macsec")
+        check(rc == 1 and "not-at-run-time" in err, "MACsec keying at run time says it is not supported")
         rc, _, err = ctl(sock, "set lag lag0 macsec rekey")
         check(rc == 1 and "[rule: no-mka]" in err, "macsec rekey without MKA refused")
         rc, _, err = ctl(sock, "set lag lag0 macsec ckn 01 cak-file /nonexistent")
@@ -144,12 +112,8 @@ def run(tmp):
         check(rc == 0 and "create lag" in out, "help")
 
         # DPDK telemetry, as dpdk-telemetry.py reads it.
-        tel = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        tel.connect("/var/run/dpdk/lagdctl1/dpdk_telemetry.v2")
-        json.loads(tel.recv(4096))
-        def telq(cmd):
-            tel.send(cmd.encode())
-            return json.loads(tel.recv(65536))
+        tel = telemetry("lagdctl1")
+        telq = tel.query
         time.sleep(0.4)  # published every 250 ms
         check(telq("/lag/list") == {"/lag/list": ["lag0"]}, "telemetry /lag/list")
         info = telq("/lag/info,lag0")["/lag/info"]

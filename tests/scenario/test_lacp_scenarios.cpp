@@ -154,6 +154,32 @@ void expect_cut_member_leaves(lacp_rate rate, duration timeout, duration period)
     EXPECT_TRUE(t.all_distributing()) << t.net.trace();
 }
 
+TEST(lacp_scenario, the_rate_changes_on_a_running_lag_without_dropping_a_member) {
+    back_to_back t(2, cfg(), cfg());
+    ASSERT_TRUE(t.net.run_until_true([&] { return t.all_distributing(); }, seconds(30))) << t.net.trace();
+    // A goes slow: B learns it from A's next LACPDU and sends to A every 30 s;
+    // A still asks B for fast (B stays fast), and nothing leaves.
+    t.net.act(t.a, [](group& g, time_point now, actions& out) { g.set_rate(lacp_rate::slow, now, out); });
+    EXPECT_EQ(t.net.at(t.a).config().rate, lacp_rate::slow);
+    t.net.run_for(seconds(2));
+    EXPECT_FALSE(t.net.at(t.a).status(0).actor.has(state_bit::lacp_timeout));
+    EXPECT_FALSE(t.net.at(t.b).status(0).partner.has(state_bit::lacp_timeout));
+    time_point steady = t.net.now();
+    t.net.run_until(steady + seconds(120));
+    EXPECT_TRUE(t.all_distributing()) << t.net.trace();
+    size_t b_tx = t.net.count(t.pb(0), action_kind::transmit, steady);
+    EXPECT_GE(b_tx, 3u);
+    EXPECT_LE(b_tx, 5u); // every 30 s, not every second
+    EXPECT_GE(t.net.count(t.pa(0), action_kind::transmit, steady), 110u); // B still asks for fast
+    // And back to fast: B sends every second again.
+    t.net.act(t.a, [](group& g, time_point now, actions& out) { g.set_rate(lacp_rate::fast, now, out); });
+    t.net.run_for(seconds(2));
+    steady = t.net.now();
+    t.net.run_until(steady + seconds(30));
+    EXPECT_TRUE(t.all_distributing());
+    EXPECT_GE(t.net.count(t.pb(0), action_kind::transmit, steady), 28u);
+}
+
 TEST(lacp_scenario, a_cut_link_expires_within_3_s_at_fast_rate) {
     expect_cut_member_leaves(lacp_rate::fast, short_timeout_time, fast_periodic_time);
 }

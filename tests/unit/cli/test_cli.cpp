@@ -43,6 +43,8 @@ TEST(cli_parse, every_command_parses_its_own_example) {
         "show lacp m0",
         "show macsec",
         "show stats m0 json",
+        "show stats m0 xstats json",
+        "show stats xstats",
         "clear stats",
         "show config",
         "save config",
@@ -59,6 +61,15 @@ TEST(cli_parse, every_command_parses_its_own_example) {
     EXPECT_TRUE(j->json);
     EXPECT_FALSE(j->has("name")) << "'json' is a keyword, not a LAG name";
     EXPECT_EQ(parse_line("show lag a json")->get("name"), "a");
+    auto x = parse_line("show stats xstats json");
+    ASSERT_TRUE(x);
+    EXPECT_TRUE(x->has("xstats"));
+    EXPECT_FALSE(x->has("port")) << "'xstats' is a keyword, not a port";
+    auto px = parse_line("show stats m0 xstats");
+    ASSERT_TRUE(px);
+    EXPECT_EQ(px->get("port"), "m0");
+    EXPECT_TRUE(px->has("xstats"));
+    EXPECT_FALSE(parse_line("show stats m0")->has("xstats"));
 }
 
 TEST(cli_parse, typo_in_verb_suggests_nearest_with_usage) {
@@ -117,9 +128,9 @@ TEST(cli_complete, verbs_keywords_choices) {
     EXPECT_EQ(complete("set lag a hash sym"), (std::vector<std::string>{"sym-l34"}));
     EXPECT_EQ(complete("create lag a speed 1"), (std::vector<std::string>{"100G", "10G", "1G"}));
     auto opts = complete("create lag a speed 10G ");
-    EXPECT_EQ(opts, (std::vector<std::string>{"members", "min-links"}));
+    EXPECT_EQ(opts, (std::vector<std::string>{"access", "members", "min-links"}));
     auto after = complete("create lag a speed 10G members m0 ");
-    EXPECT_EQ(after, (std::vector<std::string>{"min-links"}));
+    EXPECT_EQ(after, (std::vector<std::string>{"access", "min-links"}));
     EXPECT_TRUE(complete("nonsense ").empty());
 }
 

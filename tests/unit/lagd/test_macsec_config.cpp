@@ -120,6 +120,26 @@ TEST(macsec_config, provider_profile_refuses_128_bit_keys_and_no_sci) {
     EXPECT_TRUE(check_config(*ok, model).ok());
 }
 
+TEST(macsec_config, a_spare_port_may_have_keys_the_access_port_may_not) {
+    // SAs for a [[port]] outside the LAG: it may join at run time (add member).
+    std::string spare = base("provider");
+    spare.insert(spare.find("[[lag]]"), "[[port]]\nname = \"m1\"\ndevice = \"net_null2\"\n");
+    std::string keys = "mode = \"static\"\ncipher = \"gcm-aes-256\"\nkey_file = \"k\"\n" + member();
+    auto m1 = member();
+    m1.replace(m1.find("\"m0\""), 4, "\"m1\"");
+    model::lag_model model;
+    auto c = parse_config(spare + keys + m1, "lagd.toml");
+    ASSERT_TRUE(c.ok()) << c.err().to_string();
+    EXPECT_TRUE(check_config(*c, model).ok());
+    auto acc = member();
+    acc.replace(acc.find("\"m0\""), 4, "\"acc\"");
+    auto a = parse_config(spare + keys + acc, "lagd.toml");
+    ASSERT_TRUE(a.ok()) << a.err().to_string();
+    auto r = check_config(*a, model);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.err().code, "macsec-member");
+}
+
 TEST(macsec_config, a_lag_member_without_keys_is_refused) {
     auto c = parse_config(R"(profile = "ieee"
 [[port]]

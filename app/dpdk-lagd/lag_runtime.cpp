@@ -1,0 +1,328 @@
+#include "lag_runtime.hpp"
+
+#include "dpdk/dpdk.hpp"
+#include "macsec_setup.hpp"
+#include "port.hpp"
+
+#include <fmt/format.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
+#include <algorithm>
+
+namespace lag::lagd {
+
+net::port_setup lag_runtime::setup(bool member, bool control_queue) const {
+    net::port_setup s;
+    s.rx_queues = static_cast<uint16_t>(_env.queues);
+    s.tx_queues = static_cast<uint16_t>(_env.queues + (control_queue && member ? 1 : 0)); // last: LACP, MKA
+    s.rx_desc = _env.cfg->rx_desc;
+    s.tx_desc = _env.cfg->tx_desc;
+    s.pool = _env.pool;
+    return s;
+}
+
+bool lag_runtime::open_port(const std::string& name, const std::string& role, bool control_queue) {
+    const auto* pc = _env.cfg->port(name);
+    auto id = net::probe(pc->device);
+    if (!id) {
+        fmt::print(stderr, "dpdk-lagd: port '{}': {}\n", name, id.err().to_string());
+        return false;
+    }
+    _rows.push_back({name, role, *id});
+    auto ok = net::configure_and_start(*id, setup(role == "member", control_queue));
+    if (!ok) {
+        fmt::print(stderr, "dpdk-lagd: port '{}': {}\n", name, ok.err().to_string());
+        return false;
+    }
+    if (pc->mac) {
+        rte_ether_addr ea{};
+        std::copy(pc->mac->bytes.begin(), pc->mac->bytes.end(), ea.addr_bytes);
+        // A device that cannot (net_pcap) keeps its own; LACP and MKA
+        // use the configured one either way (lacp_setup.hpp member_mac).
+        if (int e = rte_eth_dev_default_mac_addr_set(*id, &ea); e != 0 && e != -ENOTSUP) {
+            fmt::print(stderr, "dpdk-lagd: port '{}': cannot set MAC {} ({})\n", name, pc->mac->to_string(), e);
+            return false;
+        }
+    }
+    return true;
+}
+
+result<std::unique_ptr<lag_runtime>> lag_runtime::start(const runtime_env& env, unsigned generation,
+                                                        time_point now) {
+    const auto& cfg = *env.cfg;
+    const auto& lc = cfg.lags.front();
+    const bool lacp = lacp_enabled(lc);
+    const bool mka = mka_enabled(lc);
+    std::unique_ptr<lag_runtime> rt(new lag_runtime(env));
+    bool ok = rt->open_port(lc.access, "access", lacp || mka);
+    for (const auto& m : lc.members)
+        ok = ok && rt->open_port(m, "member", lacp || mka);
+    if (!ok)
+        return make_error("device", "cannot open the LAG's ports (see above)");
+
+    ctl::control_config cc;
+    cc.lag = lc.name;
+    cc.access_port = rt->_rows.front().id;
+    for (size_t i = 1; i < rt->_rows.size(); ++i)
+        cc.members.push_back({rt->_rows[i].name, rt->_rows[i].id});
+    cc.policy = lc.hash;
+    cc.algo = lc.hash_algo;
+    cc.bucket_count = lc.buckets;
+    cc.workers = env.queues;
+    cc.burst = cfg.burst;
+    cc.link_poll_interval = std::chrono::milliseconds(cfg.link_poll_ms);
+    cc.name_prefix = generation == 0 ? std::string("lagd") : fmt::format("lagd{}", generation);
+    cc.static_lag = !lacp;
+    auto c = ctl::control::create(*env.model, cc);
+    if (!c)
+        return c.err();
+    rt->_ctl = std::move(*c);
+    if (lacp) {
+        auto r = lacp_runtime::start(cfg, lc, *rt->_ctl, *env.model, cc.members, env.pool,
+                                     static_cast<uint16_t>(env.queues), now);
+        if (!r)
+            return make_error(r.err().code, "LACP: " + r.err().message);
+        rt->_lacp = std::move(*r);
+    }
+    if (mka) {
+        auto r = mka_runtime::start(cfg, lc, *rt->_ctl, cc.members, env.pool, static_cast<uint16_t>(env.queues), now);
+        if (!r)
+            return make_error(r.err().code, "MKA: " + r.err().message);
+        rt->_mka = std::move(*r);
+    }
+    port_ids member_ids;
+    for (const auto& mb : cc.members)
+        member_ids.emplace_back(mb.name, mb.port);
+    auto d = start_static_macsec(*rt->_ctl, lc, member_ids);
+    if (!d)
+        return make_error(d.err().code, "MACsec: " + d.err().message);
+    rt->_msd = std::move(*d);
+
+    rt->_topo = std::make_unique<runtime_topology>(cfg, *env.model, *rt->_ctl, rt->_lacp.get(), rt->_msd.get(),
+                                                   rt->setup(true, lacp || mka), rt->_rows);
+
+    rt->_args.resize(env.workers);
+    unsigned i = 0;
+    unsigned lcore;
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+        if (i >= env.workers)
+            break;
+        rt->_args[i] = {&rt->_ctl->worker(i), &rt->_stop_workers};
+        rte_eal_remote_launch(dp::worker::lcore_main, &rt->_args[i], lcore);
+        ++i;
+    }
+    rt->_launched = true;
+    return rt;
+}
+
+unsigned lag_runtime::poll(time_point now) {
+    unsigned work = _ctl->poll(now);
+    if (_lacp)
+        work += _lacp->poll(now);
+    if (_msd)
+        work += _msd->poll();
+    if (_mka)
+        work += _mka->poll(now);
+    work += _topo->poll();
+    if (_env.workers == 0)
+        work += _ctl->worker(0).poll_once();
+    return work;
+}
+
+member_view lag_runtime::view(std::string_view port) const {
+    member_view v = _lacp ? _lacp->view(port) : member_view{};
+    if (_msd) {
+        for (const auto& r : _rows)
+            if (r.name == port && _msd->has_port(r.id)) {
+                const auto& m = _env.cfg->lags.front().macsec;
+                v.macsec = fmt::format("static {}{}", to_string(m.suite), m.confidentiality ? "" : " integrity-only");
+            }
+    }
+    if (_mka && (v.mka = _mka->view(port)).on)
+        v.macsec = fmt::format("mka {}{}{}", v.mka.secured ? "secured" : "unsecured",
+                               v.mka.an >= 0 ? fmt::format(" {} an {}", v.mka.cipher, v.mka.an) : "",
+                               v.mka.key_server ? " ks" : "");
+    return v;
+}
+
+void lag_runtime::print(double seconds) const {
+    const auto& c = *_ctl;
+    const auto& lag = c.config().lag;
+    const auto* l = _env.model->lag(lag);
+    const auto& snap = c.current();
+    fmt::print("lag {}: {} ({} of {} members distributing, min-links {}), hash {} {}, {} buckets\n", lag,
+               l != nullptr && l->up ? "up" : "down", snap.distributing_count(), snap.member_count, snap.min_links,
+               to_string(snap.policy), to_string(snap.algo), snap.bucket_mask + 1);
+    fmt::print("{:<10} {:<7} {:>6} {:>14} {:>16} {:>14} {:>16} {:>8} {:>10} {:>10} {:>10} {:>10} {:>10}\n", "port",
+               "role", "link", "rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "punted", "lag_down",
+               "no_member", "tx_full", "not_coll", "punt_full");
+    for (const auto& r : _rows) {
+        auto t = c.totals(r.id);
+        using dp::drop_reason;
+        fmt::print("{:<10} {:<7} {:>6} {:>14} {:>16} {:>14} {:>16} {:>8} {:>10} {:>10} {:>10} {:>10} {:>10}\n", r.name,
+                   r.role, dpdk::link_up(r.id) ? "up" : "down", t.rx_packets, t.rx_bytes, t.tx_packets,
+                   t.tx_bytes, t.punted, t.drop(drop_reason::lag_down), t.drop(drop_reason::no_member),
+                   t.drop(drop_reason::tx_full), t.drop(drop_reason::not_collecting),
+                   t.drop(drop_reason::punt_full));
+    }
+    const auto& cc = c.counters();
+    fmt::print("control: {} iterations, {} link changes, {} snapshots published, {} freed, {} punted frames "
+               "handled, {} message-ring retries\n",
+               cc.polls, cc.link_changes, cc.snapshots_published, cc.snapshots_freed, cc.punted_frames,
+               cc.message_ring_full);
+    if (seconds > 0) {
+        uint64_t egress = 0, ingress = 0;
+        for (const auto& r : _rows) {
+            auto t = c.totals(r.id);
+            if (r.role == "access")
+                egress += t.rx_packets;
+            else if (r.role == "member")
+                ingress += t.rx_packets;
+        }
+        fmt::print("ran {:.1f} s: {:.3f} Mpps egress (access rx), {:.3f} Mpps ingress (members rx)\n", seconds,
+                   egress / seconds / 1e6, ingress / seconds / 1e6);
+    }
+    if (_lacp)
+        _lacp->print();
+    if (_mka)
+        _mka->print();
+    std::fflush(stdout);
+}
+
+void lag_runtime::stop(bool print_counters, double seconds) {
+    if (_stopped)
+        return;
+    _stopped = true;
+    if (_launched) {
+        _stop_workers.store(true);
+        rte_eal_mp_wait_lcore();
+    }
+    if (_ctl) {
+        _ctl->poll(time_point{std::chrono::duration_cast<duration>(
+            std::chrono::steady_clock::now().time_since_epoch())}); // drain the punt ring once more
+        if (print_counters) {
+            print(seconds);
+            if (const auto* d = macsec()) {
+                port_ids now_members; // as they are now (add/remove member)
+                for (const auto& mb : _ctl->config().members)
+                    now_members.emplace_back(mb.name, mb.port);
+                print_macsec_counters(*d, *_ctl, now_members);
+            }
+        }
+        _ctl->shutdown();
+    }
+    _topo.reset();
+    _mka.reset();
+    _msd.reset();
+    _lacp.reset();
+    _ctl.reset();
+    for (const auto& r : _rows)
+        net::stop_and_close(r.id);
+    _rows.clear();
+}
+
+// --- lag_host ---
+
+result<void> lag_host::start(time_point now) {
+    if (_env.cfg->lags.empty())
+        return ok_v;
+    auto rt = lag_runtime::start(_env, _generation++, now);
+    if (!rt)
+        return rt.err();
+    _rt = std::move(*rt);
+    return ok_v;
+}
+
+void lag_host::stop(double seconds) {
+    if (_rt)
+        _rt->stop(true, seconds);
+    _rt.reset();
+}
+
+std::vector<port_info> lag_host::ports() const {
+    std::vector<port_info> v;
+    if (_rt)
+        for (const auto& r : _rt->rows())
+            v.push_back({r.name, r.role, r.id});
+    return v;
+}
+
+member_view lag_host::view(std::string_view port) const { return _rt ? _rt->view(port) : member_view{}; }
+
+namespace {
+// An MKA-keyed LAG keeps the members it started with: mka_driver has one
+// participant per member, fixed when it starts.
+error mka_membership(const lag_config& l) {
+    return make_error("mka-membership",
+                      fmt::format("LAG {} is keyed by MKA, whose members are fixed at start in this version: "
+                                  "change the config file and restart dpdk-lagd",
+                                  l.name));
+}
+} // namespace
+
+result<uint16_t> lag_host::add_member(const std::string& port, time_point now) {
+    if (!_rt)
+        return make_error("no-such-lag", "there is no LAG");
+    if (_rt->mka() != nullptr)
+        return mka_membership(_env.cfg->lags.front());
+    return _rt->topology().add_member(port, now);
+}
+
+result<void> lag_host::remove_member(const std::string& port, time_point now) {
+    if (!_rt)
+        return make_error("no-such-lag", "there is no LAG");
+    if (_rt->mka() != nullptr)
+        return mka_membership(_env.cfg->lags.front());
+    return _rt->topology().remove_member(port, now);
+}
+
+result<std::string> lag_host::mka_command(const cli::parsed_command& c, time_point now) {
+    if (!_rt || _rt->mka() == nullptr)
+        return make_error("no-mka", "this LAG does not run MKA");
+    return _rt->mka()->command(_env.cfg->lags.front(), c, now);
+}
+
+result<void> lag_host::set_lacp_rate(lacp_rate rate, time_point now) {
+    if (!_rt)
+        return make_error("no-such-lag", "there is no LAG");
+    return _rt->topology().set_lacp_rate(rate, now);
+}
+
+result<void> lag_host::create_lag(const lag_config& l, model::port_speed speed, time_point now) {
+    auto& cfg = *_env.cfg;
+    if (!cfg.lags.empty())
+        return make_error("lag-count", fmt::format("this daemon runs one LAG and has {}: delete it first",
+                                                   cfg.lags.front().name));
+    auto ev = _env.model->create_lag({.name = l.name, .speed = speed, .members = l.members,
+                                      .min_links = l.min_links, .key = std::nullopt});
+    if (!ev)
+        return ev.err();
+    cfg.lags.push_back(l);
+    auto rt = lag_runtime::start(_env, _generation++, now);
+    if (!rt) {
+        (void)_env.model->delete_lag(l.name);
+        cfg.lags.clear();
+        return rt.err();
+    }
+    _rt = std::move(*rt);
+    dpdk::log(dpdk::log_type::control, dpdk::log_level::notice, "LAG {} created", l.name);
+    return ok_v;
+}
+
+result<void> lag_host::delete_lag(time_point) {
+    auto& cfg = *_env.cfg;
+    if (cfg.lags.empty() || !_rt)
+        return make_error("no-such-lag", "there is no LAG");
+    std::string name = cfg.lags.front().name;
+    _rt->stop(false, 0);
+    _rt.reset();
+    if (auto ev = _env.model->delete_lag(name); !ev)
+        return ev.err(); // cannot happen: the LAG is in the model
+    cfg.lags.clear();
+    dpdk::log(dpdk::log_type::control, dpdk::log_level::notice, "LAG {} deleted, its ports closed", name);
+    return ok_v;
+}
+
+} // namespace lag::lagd

@@ -1,0 +1,104 @@
+#include "topology.hpp"
+
+#include "macsec_setup.hpp"
+
+#include <fmt/format.h>
+
+namespace lag::lagd {
+
+port_row* runtime_topology::row(const std::string& name) {
+    for (auto& r : _rows)
+        if (r.name == name)
+            return &r;
+    return nullptr;
+}
+
+result<uint16_t> runtime_topology::add_member(const std::string& port, time_point now) {
+    const lag_config& lc = _cfg.lags.front();
+    const port_config* pc = _cfg.port(port);
+    if (pc == nullptr)
+        return make_error("no-such-port", fmt::format("there is no [[port]] '{}'", port));
+    // Everything that can refuse, before any device is touched.
+    {
+        model::lag_model trial = _model;
+        if (auto r = trial.add_member(lc.name, port); !r)
+            return r.err();
+    }
+    std::optional<key_map> keys;
+    if (_macsec != nullptr) {
+        bool keyed = false;
+        for (const auto& mm : lc.macsec.members)
+            keyed = keyed || mm.port == port;
+        if (!keyed)
+            return make_error("macsec-member",
+                              fmt::format("LAG {} runs MACsec and [lag.macsec] has no [[lag.macsec.member]] for '{}'",
+                                          lc.name, port));
+        auto k = load_key_file(lc.macsec.key_file);
+        if (!k)
+            return k.err();
+        keys = std::move(*k);
+    }
+
+    auto id = net::probe(pc->device);
+    if (!id)
+        return make_error("device", fmt::format("port '{}': {}", port, id.err().to_string()));
+    if (_control.leaving(*id))
+        return make_error("port-busy", fmt::format("port '{}' is still leaving the workers; retry", port));
+    if (auto ok = net::configure_and_start(*id, _setup); !ok) {
+        net::stop(*id);
+        return make_error("device", fmt::format("port '{}': {}", port, ok.err().to_string()));
+    }
+    // MACsec before the snapshot: the SecY and SAs are on the workers' rings
+    // ahead of it, so no frame leaves this member in the clear.
+    if (_macsec != nullptr) {
+        if (auto ok = add_static_macsec_port(*_macsec, lc, port, *id, *keys); !ok) {
+            net::stop(*id);
+            return ok.err();
+        }
+    }
+    keys.reset(); // wiped
+    ctl::member_binding mb{port, *id};
+    if (auto ok = _control.add_member(mb, now); !ok) {
+        net::stop(*id);
+        return ok.err();
+    }
+    if (_lacp != nullptr) {
+        if (auto ok = _lacp->add_member(_cfg, mb, now); !ok) {
+            (void)_control.remove_member(port, now); // back out; poll() stops the port
+            return ok.err();
+        }
+    }
+    if (port_row* r = row(port))
+        r->role = "member";
+    else
+        _rows.push_back({port, "member", *id});
+    return *id;
+}
+
+result<void> runtime_topology::remove_member(const std::string& port, time_point now) {
+    if (auto ok = _control.remove_member(port, now); !ok)
+        return ok;
+    if (_lacp != nullptr)
+        _lacp->remove_member(port, now);
+    if (port_row* r = row(port))
+        r->role = "spare";
+    return ok_v;
+}
+
+result<void> runtime_topology::set_lacp_rate(lacp_rate rate, time_point now) {
+    if (_lacp == nullptr)
+        return make_error("lacp-off", fmt::format("LAG {} runs without LACP (no [lag.lacp])", _cfg.lags.front().name));
+    _lacp->set_rate(rate, now);
+    return ok_v;
+}
+
+unsigned runtime_topology::poll() {
+    auto ports = _control.take_released();
+    for (uint16_t id : ports) {
+        net::stop(id);
+        dpdk::log(dpdk::log_type::control, dpdk::log_level::info, "DPDK port {} stopped", id);
+    }
+    return static_cast<unsigned>(ports.size());
+}
+
+} // namespace lag::lagd

@@ -1,0 +1,65 @@
+#pragma once
+// Run-time membership for dpdk-lagd: what `add member` and `remove member`
+// do below the LAG model, in this order.
+//
+// add member PORT: the model takes it (checked on a copy first), its
+// [[lag.macsec.member]] exists when the LAG has MACsec, then the device is
+// probed and configured/started with the workers' queues (and LACP's) while
+// the workers run (no snapshot names it yet, so no worker touches it), its
+// SecY and SAs go to the workers (ahead of the snapshot, on the same rings),
+// control adds it to the model and publishes the snapshot that includes it,
+// and the LACP driver takes it.
+//
+// remove member PORT: control removes it from the model (refused below
+// min-links) and publishes a snapshot without it, the LACP driver lets it
+// go, and once every worker passed a quiescent state after that snapshot
+// poll() stops the port. Its SecY stays for a later `add member`.
+//
+// One LAG per daemon: see README.
+
+#include "config.hpp"
+#include "control/control.hpp"
+#include "control/macsec_driver.hpp"
+#include "lacp_setup.hpp"
+#include "port.hpp"
+
+#include <string>
+#include <vector>
+
+namespace lag::lagd {
+
+// A port dpdk-lagd opened: "access", "member", or "spare" (left the LAG,
+// stopped, ready to come back).
+struct port_row {
+    std::string name;
+    std::string role;
+    uint16_t id;
+};
+
+class runtime_topology {
+public:
+    // `setup` is a member's queue set-up (workers' queues, plus LACP's).
+    runtime_topology(const daemon_config& cfg, model::lag_model& model, ctl::control& c, lacp_runtime* lacp,
+                     ctl::macsec_driver* macsec, const net::port_setup& setup, std::vector<port_row>& rows)
+        : _cfg(cfg), _model(model), _control(c), _lacp(lacp), _macsec(macsec), _setup(setup), _rows(rows) {}
+
+    result<uint16_t> add_member(const std::string& port, time_point now);
+    result<void> remove_member(const std::string& port, time_point now);
+    result<void> set_lacp_rate(lacp_rate rate, time_point now);
+
+    // Stops the ports no worker uses any more; returns how many.
+    unsigned poll();
+
+private:
+    port_row* row(const std::string& name);
+
+    const daemon_config& _cfg;
+    model::lag_model& _model;
+    ctl::control& _control;
+    lacp_runtime* _lacp;
+    ctl::macsec_driver* _macsec;
+    net::port_setup _setup;
+    std::vector<port_row>& _rows;
+};
+
+} // namespace lag::lagd
