@@ -10,6 +10,7 @@
 // on the control loop (lacp_setup.hpp) and members get one more TX queue for it.
 #include "config.hpp"
 #include "control/control.hpp"
+#include "device_lock.hpp"
 #include "lacp_setup.hpp"
 #include "dpdk/dpdk.hpp"
 #include "macsec_setup.hpp"
@@ -227,6 +228,13 @@ int main(int argc, char** argv) {
         server = std::move(*sv);
     }
 
+    // One daemon per device (device_lock.hpp), also before the EAL.
+    auto dev_locks = lag::lagd::device_locks::take(*cfg);
+    if (!dev_locks) {
+        fmt::print(stderr, "dpdk-lagd: {}\n", dev_locks.err().to_string());
+        return 1;
+    }
+
     auto eal = lag::dpdk::eal_init(sep, argv);
     if (!eal) {
         fmt::print(stderr, "dpdk-lagd: {}\n", eal.err().to_string());
@@ -423,6 +431,10 @@ int main(int argc, char** argv) {
         ctl.reset();
         for (const auto& r : rows)
             lag::net::stop_and_close(r.id);
+        // Every mbuf is back in the pool once the ports are closed (a leak shows here).
+        fmt::print("dpdk-lagd: mbufs in use at exit: {} of {}\n",
+                   lag::dpdk::mempool_size(pool->get()) - lag::dpdk::mempool_avail(pool->get()),
+                   lag::dpdk::mempool_size(pool->get()));
     }
     lag::dpdk::eal_cleanup();
     return rc;

@@ -47,9 +47,9 @@ def check(cond, what):
         FAILS.append(what)
 
 
-def start(prefix, sock, config):
+def start(prefix, sock, config, lcores="0"):
     args = [LAGD, "--no-huge", "--no-pci", "-m", "512", "--no-shconf", "--file-prefix", prefix,
-            "-l", "0", "--log-level", "*:warning", "--", "--socket", sock, "--config", config]
+            "-l", lcores, "--log-level", "*:warning", "--", "--socket", sock, "--config", config]
     p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
