@@ -211,13 +211,14 @@ def run(lagd, minutes, workdir):
             check(growth < 0.10, f"lagd{s}: RSS flat after warm-up (< 10% growth)")
         else:
             check(False, f"lagd{s}: too few RSS samples")
-        table = macsec_table(outs[s])
+        table = macsec_table(outs[s].split("stopping (signal)")[-1])
         check(len(table) == members, f"lagd{s}: MACsec counters printed for every member")
         bad = {f"{m}.{k}": v[k] for m, v in table.items() for k in INVALID if v.get(k)}
         check(not bad, f"lagd{s}: no invalid-frame MACsec counter moved {bad or ''}")
         ok_in = sum(v.get("InOK", 0) for v in table.values())
         check(s == "a" or ok_in >= total_sent - lost, f"lagd{s}: the stream was verified by MACsec (InOK {ok_in})")
-        illegal = [int(x) for x in re.findall(r"^lacp m\d+ .* illegal (\d+)$", outs[s], re.M)]
+        final = outs[s].split("stopping (signal)")[-1]  # the counters printed at exit
+        illegal = [int(x) for x in re.findall(r"^lacp m\d+ .* illegal (\d+)$", final, re.M)]
         check(len(illegal) == members and not any(illegal),
               f"lagd{s}: LACP counters printed for every member, no illegal LACPDU ({illegal})")
         m = re.search(r"mbufs in use at exit: (\d+) of \d+", outs[s])
