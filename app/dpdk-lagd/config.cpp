@@ -181,7 +181,7 @@ result<daemon_config> parse_config(std::string_view text, std::string source) {
         for (const toml::node& n : *a) {
             const toml::table& t = *n.as_table();
             unsigned line = reader::line_of(t);
-            if (auto ok = r.only(t, {"name", "device", "speed", "port_priority"}, "[[port]]"); !ok)
+            if (auto ok = r.only(t, {"name", "device", "speed", "port_priority", "mac"}, "[[port]]"); !ok)
                 return ok.err();
             port_config p;
             p.line = line;
@@ -209,6 +209,17 @@ result<daemon_config> parse_config(std::string_view text, std::string source) {
             if (!prio)
                 return prio.err();
             p.port_priority = static_cast<uint16_t>(*prio);
+            auto mac = r.string(t, "mac", fmt::format("port '{}'", p.name), false, line);
+            if (!mac)
+                return mac.err();
+            if (!mac->empty()) {
+                auto m = mac_addr::parse(*mac);
+                if (!m || m->is_zero() || m->is_multicast())
+                    return r.fail("value", reader::line_of(*t.get("mac")),
+                                  fmt::format("port '{}': mac '{}' is not a non-zero unicast MAC address", p.name,
+                                              *mac));
+                p.mac = *m;
+            }
             c.ports.push_back(std::move(p));
         }
     }
@@ -309,6 +320,25 @@ result<daemon_config> load_config(const std::string& path) {
     return parse_config(ss.str(), path);
 }
 
+result<void> check_mka_key(const daemon_config& c, size_t cak_len) {
+    reader r{c.source};
+    const lag_config& l = c.lags.front();
+    const macsec_config& m = l.macsec;
+    const model::profile* prof = model::find_profile(c.profile);
+    if (prof == nullptr || m.mode != macsec_mode::mka)
+        return ok_v;
+    // Every member runs MKA with the LAG's CAK and the configured suite (the
+    // only one this daemon announces, so the only one a key server can pick).
+    for (const auto& p : l.members) {
+        const port_config* pc = c.port(p);
+        if (pc == nullptr)
+            continue;
+        if (auto ok = model::check_macsec(*prof, pc->speed, m.suite, cak_len, true); !ok)
+            return r.fail(ok.err().code.c_str(), m.line, fmt::format("[lag.macsec]: {}", ok.err().message));
+    }
+    return ok_v;
+}
+
 // [lag.macsec] against the LAG: one entry per member, and the profile's rules.
 static result<void> check_macsec_config(const daemon_config& c, const model::profile& prof) {
     reader r{c.source};
@@ -316,6 +346,8 @@ static result<void> check_macsec_config(const daemon_config& c, const model::pro
     const macsec_config& m = l.macsec;
     if (!m.enabled)
         return ok_v;
+    if (m.mode == macsec_mode::mka) // the CAK's length is known once its file is read
+        return check_mka_key(c, prof.cak_256_allowed ? 32 : 16);
     for (const auto& mm : m.members) {
         const bool member = std::find(l.members.begin(), l.members.end(), mm.port) != l.members.end();
         if (!member)

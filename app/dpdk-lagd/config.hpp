@@ -18,6 +18,9 @@
 //   device = "net_ring0"            # any EAL device: PCI address or vdev string
 //   speed = "10G"                   # optional: 1G, 10G (default), 100G
 //   port_priority = 32768           # optional: LACP port priority of a member, 1..65535
+//   mac = "02:00:00:00:00:01"       # optional: the port's MAC address: the source of its LACPDUs
+//                                   # and MKPDUs and MKA's SCI, also set on the device if it can
+//                                   # (net_pcap cannot); default: the device's
 //   [[lag]]
 //   name = "lag0"
 //   access = "access0"
@@ -54,6 +57,7 @@ struct port_config {
     std::string device;
     model::port_speed speed = model::port_speed::g10;
     uint16_t port_priority = 32768; // LACP, members only
+    std::optional<mac_addr> mac;    // set at start; nullopt: the device's own
     unsigned line = 0;
 };
 
@@ -113,6 +117,11 @@ result<daemon_config> load_config(const std::string& path);
 // "access" (the access port is missing or is a member), "device" (two
 // ports on one device).
 result<void> check_config(const daemon_config& c, model::lag_model& model);
+
+// [lag.macsec] mode "mka": the profile's MACsec rules for every member with a
+// CAK of `cak_len` bytes (check_config uses the suite's key length; dpdk-lagd
+// calls this again once it read the CAK file, before the EAL starts).
+result<void> check_mka_key(const daemon_config& c, size_t cak_len);
 
 // The embedded default: a static LAG of two net_null members and a net_null
 // access port, for the demo and for `dpdk-lagd` without --config.

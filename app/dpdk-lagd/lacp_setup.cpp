@@ -17,6 +17,18 @@ lacp::group_config lacp_group_config(const lag_config& l, model::port_speed spee
     return g;
 }
 
+result<mac_addr> member_mac(const daemon_config& cfg, const ctl::member_binding& m) {
+    if (const port_config* pc = cfg.port(m.name); pc != nullptr && pc->mac)
+        return *pc->mac;
+    rte_ether_addr ea{};
+    if (int rc = rte_eth_macaddr_get(m.port, &ea); rc != 0)
+        return make_error("port-mac", fmt::format("port '{}': no MAC address ({})", m.name, rc));
+    mac_addr mac;
+    for (size_t b = 0; b < mac.bytes.size(); ++b)
+        mac.bytes[b] = ea.addr_bytes[b];
+    return mac;
+}
+
 result<std::unique_ptr<lacp_runtime>> lacp_runtime::start(const daemon_config& cfg, const lag_config& l,
                                                           ctl::control& c, model::lag_model& m,
                                                           const std::vector<ctl::member_binding>& members,
@@ -26,14 +38,11 @@ result<std::unique_ptr<lacp_runtime>> lacp_runtime::start(const daemon_config& c
         return make_error("lacp-members", "a LACP LAG needs members");
     std::vector<ctl::lacp_member> lm;
     for (size_t i = 0; i < members.size(); ++i) {
-        rte_ether_addr ea{};
-        if (int rc = rte_eth_macaddr_get(members[i].port, &ea); rc != 0)
-            return make_error("lacp-mac", fmt::format("port '{}': no MAC address ({})", members[i].name, rc));
-        mac_addr mac;
-        for (size_t b = 0; b < mac.bytes.size(); ++b)
-            mac.bytes[b] = ea.addr_bytes[b];
+        auto mac = member_mac(cfg, members[i]);
+        if (!mac)
+            return mac.err();
         const port_config* pc = cfg.port(members[i].name);
-        lm.push_back({members[i].name, members[i].port, mac, static_cast<uint16_t>(i + 1),
+        lm.push_back({members[i].name, members[i].port, *mac, static_cast<uint16_t>(i + 1),
                       pc != nullptr ? pc->port_priority : uint16_t{32768}});
     }
     const port_config* first = cfg.port(members.front().name);

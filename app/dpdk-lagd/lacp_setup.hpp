@@ -18,6 +18,10 @@ namespace lag::lagd {
 
 inline bool lacp_enabled(const lag_config& l) noexcept { return l.lacp.mode != lacp_mode::off; }
 
+// A member port's MAC address (LACP's and MKA's source address): its [[port]]
+// `mac`, else the device's.
+result<mac_addr> member_mac(const daemon_config& cfg, const ctl::member_binding& m);
+
 // The group's settings: mode, rate, system priority, system id (`first_member`
 // when the config names none) and the key derived from the members' speed.
 lacp::group_config lacp_group_config(const lag_config& l, model::port_speed speed, const mac_addr& first_member);

@@ -132,25 +132,22 @@ macsec::secy_config macsec_config::secy(const macsec_member_config& m) const {
     return c;
 }
 
-result<macsec_config> parse_macsec(const toml::table& t, const std::string& source) {
-    rd r{source};
-    const unsigned line = rd::line_of(t);
-    const std::string_view where = "[lag.macsec]";
-    if (auto ok = r.only(t, {"mode", "cipher", "include_sci", "confidentiality", "confidentiality_offset",
-                             "replay_protect", "replay_window", "validate", "key_file", "member"},
-                         where);
-        !ok)
-        return ok.err();
-    macsec_config c;
-    c.line = line;
-    auto mode = r.string(t, "mode", where, true, line);
-    if (!mode)
-        return mode.err();
-    if (*mode != "static")
-        return r.fail("value", r.line_or(t, "mode", line),
-                      fmt::format("{}: mode '{}' is not supported (only \"static\")", where, *mode));
-    c.enabled = true;
-    auto cipher = r.string(t, "cipher", where, true, line);
+std::string_view to_string(mka_encryption e) noexcept {
+    switch (e) {
+    case mka_encryption::no_encrypt: return "no_encrypt";
+    case mka_encryption::should_encrypt: return "should_encrypt";
+    case mka_encryption::must_encrypt: return "must_encrypt";
+    }
+    return "?";
+}
+
+namespace {
+
+constexpr std::string_view where = "[lag.macsec]";
+
+
+result<cipher_suite> read_cipher(const rd& r, const toml::table& t, unsigned line, bool required) {
+    auto cipher = r.string(t, "cipher", where, required, line, "gcm-aes-128");
     if (!cipher)
         return cipher.err();
     auto suite = parse_cipher_suite(*cipher);
@@ -158,6 +155,126 @@ result<macsec_config> parse_macsec(const toml::table& t, const std::string& sour
         return r.fail("value", r.line_or(t, "cipher", line),
                       fmt::format("{}: cipher '{}' is not gcm-aes-128, gcm-aes-256, gcm-aes-xpn-128 or "
                                   "gcm-aes-xpn-256", where, *cipher));
+    return *suite;
+}
+
+result<uint8_t> read_offset(const rd& r, const toml::table& t, unsigned line) {
+    auto off = r.integer(t, "confidentiality_offset", where, 0, 0, 50);
+    if (!off)
+        return off.err();
+    if (*off != 0 && *off != 30 && *off != 50)
+        return r.fail("value", r.line_or(t, "confidentiality_offset", line),
+                      fmt::format("{}: confidentiality_offset {} is not 0, 30 or 50", where, *off));
+    return static_cast<uint8_t>(*off);
+}
+
+result<uint32_t> read_window(const rd& r, const toml::table& t, cipher_suite suite) {
+    auto win = r.integer(t, "replay_window", where, 0, 0, is_xpn(suite) ? (1 << 30) : 0xFFFFFFFF);
+    if (!win)
+        return win.err();
+    return static_cast<uint32_t>(*win);
+}
+
+} // namespace
+
+std::string beside(const std::string& source, const std::string& file) {
+    if (file.empty() || file.front() == '/')
+        return file;
+    const auto slash = source.rfind('/');
+    return slash == std::string::npos ? file : source.substr(0, slash + 1) + file;
+}
+
+std::optional<std::vector<uint8_t>> parse_ckn(std::string_view hex) {
+    std::array<uint8_t, 32> b{};
+    size_t n = 0;
+    if (!parse_hex(hex, b, n) || n == 0)
+        return std::nullopt;
+    return std::vector<uint8_t>(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+namespace {
+
+result<macsec_config> parse_mka(const rd& r, const toml::table& t, const std::string& source, unsigned line) {
+    if (auto ok = r.only(t, {"mode", "ckn", "cak_file", "cipher", "encryption", "key_server_priority",
+                             "confidentiality_offset", "replay_window"},
+                         "[lag.macsec] (mode \"mka\")");
+        !ok)
+        return ok.err();
+    macsec_config c;
+    c.line = line;
+    c.enabled = true;
+    c.mode = macsec_mode::mka;
+    auto ckn = r.string(t, "ckn", where, true, line);
+    if (!ckn)
+        return ckn.err();
+    auto name = parse_ckn(*ckn);
+    if (!name)
+        return r.fail("value", r.line_or(t, "ckn", line),
+                      fmt::format("{}: 'ckn' must be 1 to 32 bytes of hex (2 to 64 digits)", where));
+    c.ckn = std::move(*name);
+    auto cf = r.string(t, "cak_file", where, true, line);
+    if (!cf)
+        return cf.err();
+    if (cf->empty())
+        return r.fail("value", r.line_or(t, "cak_file", line), fmt::format("{}: 'cak_file' is empty", where));
+    c.cak_file = beside(source, *cf);
+    auto suite = read_cipher(r, t, line, false);
+    if (!suite)
+        return suite.err();
+    c.suite = *suite;
+    auto enc = r.string(t, "encryption", where, false, line, "must_encrypt");
+    if (!enc)
+        return enc.err();
+    if (*enc == "no_encrypt")
+        c.encryption = mka_encryption::no_encrypt;
+    else if (*enc == "should_encrypt")
+        c.encryption = mka_encryption::should_encrypt;
+    else if (*enc == "must_encrypt")
+        c.encryption = mka_encryption::must_encrypt;
+    else
+        return r.fail("value", r.line_or(t, "encryption", line),
+                      fmt::format("{}: encryption '{}' is not no_encrypt, should_encrypt or must_encrypt", where,
+                                  *enc));
+    c.confidentiality = c.encryption != mka_encryption::no_encrypt;
+    auto prio = r.integer(t, "key_server_priority", where, 16, 0, 255);
+    if (!prio)
+        return prio.err();
+    c.key_server_priority = static_cast<uint8_t>(*prio);
+    auto off = read_offset(r, t, line);
+    if (!off)
+        return off.err();
+    c.offset = *off;
+    auto win = read_window(r, t, c.suite);
+    if (!win)
+        return win.err();
+    c.replay_window = *win;
+    return c;
+}
+
+} // namespace
+
+result<macsec_config> parse_macsec(const toml::table& t, const std::string& source) {
+    rd r{source};
+    const unsigned line = rd::line_of(t);
+    auto mode = r.string(t, "mode", where, true, line);
+    if (!mode)
+        return mode.err();
+    if (*mode == "mka")
+        return parse_mka(r, t, source, line);
+    if (*mode != "static")
+        return r.fail("value", r.line_or(t, "mode", line),
+                      fmt::format("{}: mode '{}' is not \"mka\" or \"static\"", where, *mode));
+    if (auto ok = r.only(t, {"mode", "cipher", "include_sci", "confidentiality", "confidentiality_offset",
+                             "replay_protect", "replay_window", "validate", "key_file", "member"},
+                         where);
+        !ok)
+        return ok.err();
+    macsec_config c;
+    c.line = line;
+    c.enabled = true;
+    auto suite = read_cipher(r, t, line, true);
+    if (!suite)
+        return suite.err();
     c.suite = *suite;
     auto sci = r.boolean(t, "include_sci", where, true);
     if (!sci)
@@ -167,21 +284,18 @@ result<macsec_config> parse_macsec(const toml::table& t, const std::string& sour
     if (!conf)
         return conf.err();
     c.confidentiality = *conf;
-    auto off = r.integer(t, "confidentiality_offset", where, 0, 0, 50);
+    auto off = read_offset(r, t, line);
     if (!off)
         return off.err();
-    if (*off != 0 && *off != 30 && *off != 50)
-        return r.fail("value", r.line_or(t, "confidentiality_offset", line),
-                      fmt::format("{}: confidentiality_offset {} is not 0, 30 or 50", where, *off));
-    c.offset = static_cast<uint8_t>(*off);
+    c.offset = *off;
     auto rp = r.boolean(t, "replay_protect", where, true);
     if (!rp)
         return rp.err();
     c.replay_protect = *rp;
-    auto win = r.integer(t, "replay_window", where, 0, 0, is_xpn(c.suite) ? (1 << 30) : 0xFFFFFFFF);
+    auto win = read_window(r, t, c.suite);
     if (!win)
         return win.err();
-    c.replay_window = static_cast<uint32_t>(*win);
+    c.replay_window = *win;
     auto val = r.string(t, "validate", where, false, line, "strict");
     if (!val)
         return val.err();
@@ -199,12 +313,7 @@ result<macsec_config> parse_macsec(const toml::table& t, const std::string& sour
         return kf.err();
     if (kf->empty())
         return r.fail("value", r.line_or(t, "key_file", line), fmt::format("{}: 'key_file' is empty", where));
-    c.key_file = *kf;
-    if (c.key_file.front() != '/') {
-        const auto slash = source.rfind('/');
-        if (slash != std::string::npos)
-            c.key_file = source.substr(0, slash + 1) + c.key_file;
-    }
+    c.key_file = beside(source, *kf);
     const toml::node* mem = t.get("member");
     if (mem == nullptr)
         return r.fail("missing-key", line, fmt::format("{} needs [[lag.macsec.member]] tables", where));
@@ -250,7 +359,7 @@ result<macsec_config> parse_macsec(const toml::table& t, const std::string& sour
     return c;
 }
 
-result<key_map> load_key_file(const std::string& path) {
+result<void> check_key_file_mode(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
         return make_error("key-file", fmt::format("{}: cannot read the key file", path));
@@ -258,6 +367,39 @@ result<key_map> load_key_file(const std::string& path) {
         return make_error("key-file-mode",
                           fmt::format("{}: mode {:04o} lets group or others at the keys; chmod 600 it", path,
                                       st.st_mode & 07777));
+    return ok_v;
+}
+
+result<secret<32>> load_cak_file(const std::string& path) {
+    if (auto ok = check_key_file_mode(path); !ok)
+        return ok.err();
+    std::ifstream in(path);
+    if (!in)
+        return make_error("key-file", fmt::format("{}: cannot read the key file", path));
+    std::string text, line;
+    while (std::getline(in, line)) {
+        const auto hash = line.find('#');
+        text.append(line, 0, hash);
+        text += ' ';
+        secure_wipe(line.data(), line.size());
+    }
+    std::array<uint8_t, 32> buf{};
+    size_t n = 0;
+    const bool ok = parse_hex(text, buf, n) && (n == 16 || n == 32);
+    secret<32> cak;
+    if (ok)
+        cak.assign({buf.data(), n});
+    secure_wipe(buf.data(), buf.size());
+    secure_wipe(text.data(), text.size());
+    if (!ok)
+        return make_error("key-file", fmt::format("{}: the CAK must be 32 or 64 hex digits (16 or 32 bytes) "
+                                                  "and nothing else", path));
+    return cak;
+}
+
+result<key_map> load_key_file(const std::string& path) {
+    if (auto ok = check_key_file_mode(path); !ok)
+        return ok.err();
     std::ifstream in(path);
     if (!in)
         return make_error("key-file", fmt::format("{}: cannot read the key file", path));

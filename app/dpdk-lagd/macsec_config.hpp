@@ -1,8 +1,22 @@
 #pragma once
-// dpdk-lagd's [lag.macsec] table: MACsec (IEEE 802.1AE) keyed by hand.
+// dpdk-lagd's [lag.macsec] table: MACsec (IEEE 802.1AE) keyed by MKA
+// (IEEE 802.1X, a pre-shared CAK) or by hand.
 //
-//   [lag.macsec]
-//   mode = "static"                 # the only mode so far (MKA: later)
+//   [lag.macsec]                    # MKA: one participant per member, all with the LAG's CAK
+//   mode = "mka"
+//   ckn = "96437a93"                # CAK name, hex, 1 to 32 bytes
+//   cak_file = "cak.hex"            # the CAK, hex (16 or 32 bytes) and nothing else ('#'
+//                                   # comments allowed); relative to the config's directory;
+//                                   # refused if group or others have any access to it
+//   cipher = "gcm-aes-128"          # optional, default gcm-aes-128; the key server distributes it
+//   encryption = "must_encrypt"     # optional: no_encrypt (integrity only), should_encrypt,
+//                                   # must_encrypt (default: a member distributes only secured)
+//   key_server_priority = 16        # optional, 0..255 (lower wins, 255: never key server)
+//   confidentiality_offset = 0      # optional: 0 (default), 30 or 50
+//   replay_window = 0               # optional, default 0
+//
+//   [lag.macsec]                    # static keys
+//   mode = "static"
 //   cipher = "gcm-aes-xpn-256"      # gcm-aes-128 | gcm-aes-256 | gcm-aes-xpn-128 | gcm-aes-xpn-256
 //   include_sci = true              # optional, default true
 //   confidentiality = true          # optional, default true (false: integrity only)
@@ -40,6 +54,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,8 +77,19 @@ struct macsec_member_config {
     unsigned line = 0;
 };
 
+enum class macsec_mode : uint8_t { static_keys, mka };
+enum class mka_encryption : uint8_t { no_encrypt, should_encrypt, must_encrypt };
+std::string_view to_string(mka_encryption e) noexcept;
+
 struct macsec_config {
     bool enabled = false;
+    macsec_mode mode = macsec_mode::static_keys;
+    // mode = "mka"
+    std::vector<uint8_t> ckn;
+    std::string cak_file; // resolved against the config's directory
+    mka_encryption encryption = mka_encryption::must_encrypt;
+    uint8_t key_server_priority = 16;
+
     cipher_suite suite = cipher_suite::gcm_aes_xpn_256;
     bool include_sci = true;
     bool confidentiality = true;
@@ -82,6 +108,21 @@ struct macsec_config {
 // Parses a [lag.macsec] table. `source` names the config file (errors are
 // "source:line: ...", the key file is resolved against its directory).
 result<macsec_config> parse_macsec(const toml::table& t, const std::string& source);
+
+// `file` resolved against the directory of the config file `source` (as
+// key_file and cak_file are); an absolute name is kept.
+std::string beside(const std::string& source, const std::string& file);
+
+// A CKN in hex (1 to 32 bytes; ':' '-' and blanks ignored); nullopt if not.
+std::optional<std::vector<uint8_t>> parse_ckn(std::string_view hex);
+
+// Refuses a key file that group or others may access (or that is missing).
+result<void> check_key_file_mode(const std::string& path);
+
+// Reads an MKA CAK file: hex digits only (blanks, ':' '-' and '#' comments
+// ignored), 16 or 32 bytes; refuses one that group or others may access.
+// Errors never quote the file's contents.
+result<secret<32>> load_cak_file(const std::string& path);
 
 using key_map = std::map<std::string, secret<32>, std::less<>>;
 // Reads a key file; refuses one that group or others may access. Errors

@@ -28,7 +28,7 @@ result<macsec::sa_params> sa_from(const macsec_config& m, const macsec_sa_config
 result<std::unique_ptr<ctl::macsec_driver>> start_static_macsec(ctl::control& c, const lag_config& l,
                                                                 const port_ids& members) {
     const macsec_config& m = l.macsec;
-    if (!m.enabled)
+    if (!m.enabled || m.mode != macsec_mode::static_keys)
         return std::unique_ptr<ctl::macsec_driver>();
     auto keys = load_key_file(m.key_file);
     if (!keys)

@@ -7,13 +7,16 @@
 // (none: the main lcore polls the worker itself between control
 // iterations), runs the control loop until SIGINT/SIGTERM (or --duration),
 // stops, prints the counters and closes the ports. With [lag.lacp], LACP runs
-// on the control loop (lacp_setup.hpp) and members get one more TX queue for it.
+// on the control loop (lacp_setup.hpp) and members get one more TX queue for it;
+// with [lag.macsec] mode "mka", MKA runs there too (mka_setup.hpp) and sends
+// its MKPDUs on that queue.
 #include "config.hpp"
 #include "control/control.hpp"
 #include "device_lock.hpp"
 #include "lacp_setup.hpp"
 #include "dpdk/dpdk.hpp"
 #include "macsec_setup.hpp"
+#include "mka_setup.hpp"
 #include "port.hpp"
 #include "service.hpp"
 #include "telemetry.hpp"
@@ -22,11 +25,14 @@
 
 #include <fmt/format.h>
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_pause.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -204,9 +210,18 @@ int main(int argc, char** argv) {
     }
     const auto& lc = cfg->lags.front();
     const bool lacp = lag::lagd::lacp_enabled(lc);
-    if (lc.macsec.enabled) { // the key file's mode and syntax, before the EAL (keys wiped at once)
+    const bool mka = lag::lagd::mka_enabled(lc);
+    if (lc.macsec.enabled && !mka) { // the key file's mode and syntax, before the EAL (keys wiped at once)
         if (auto k = lag::lagd::load_key_file(lc.macsec.key_file); !k) {
             fmt::print(stderr, "dpdk-lagd: config refused: {}\n", k.err().message + " [rule: " + k.err().code + "]");
+            return 2;
+        }
+    }
+    if (mka) { // the CAK file's mode and syntax, and the profile's rule on its length (CAK wiped at once)
+        auto cak = lag::lagd::load_cak_file(lc.macsec.cak_file);
+        auto ok = cak ? lag::lagd::check_mka_key(*cfg, cak->size()) : lag::result<void>(cak.err());
+        if (!ok) {
+            fmt::print(stderr, "dpdk-lagd: config refused: {}\n", ok.err().message + " [rule: " + ok.err().code + "]");
             return 2;
         }
     }
@@ -267,7 +282,8 @@ int main(int argc, char** argv) {
             }
             lag::net::port_setup s;
             s.rx_queues = static_cast<uint16_t>(queues);
-            s.tx_queues = static_cast<uint16_t>(queues + (lacp && role == "member" ? 1 : 0)); // last: LACP
+            // The last: LACPDUs and MKPDUs.
+            s.tx_queues = static_cast<uint16_t>(queues + ((lacp || mka) && role == "member" ? 1 : 0));
             s.rx_desc = cfg->rx_desc;
             s.tx_desc = cfg->tx_desc;
             s.pool = pool->get();
@@ -277,6 +293,17 @@ int main(int argc, char** argv) {
                 fmt::print(stderr, "dpdk-lagd: port '{}': {}\n", name, ok.err().to_string());
                 return false;
             }
+            if (pc->mac) {
+                rte_ether_addr ea{};
+                std::copy(pc->mac->bytes.begin(), pc->mac->bytes.end(), ea.addr_bytes);
+                // A device that cannot (net_pcap) keeps its own; LACP and MKA
+                // use the configured one either way (lacp_setup.hpp member_mac).
+                if (int e = rte_eth_dev_default_mac_addr_set(*id, &ea); e != 0 && e != -ENOTSUP) {
+                    fmt::print(stderr, "dpdk-lagd: port '{}': cannot set MAC {} ({})\n", name, pc->mac->to_string(),
+                               e);
+                    return false;
+                }
+            }
             return true;
         };
         bool ports_ok = add_port(lc.access, "access");
@@ -285,6 +312,7 @@ int main(int argc, char** argv) {
 
         std::unique_ptr<lag::ctl::control> ctl;
         std::unique_ptr<lag::lagd::lacp_runtime> lacp_rt;
+        std::unique_ptr<lag::lagd::mka_runtime> mka_rt;
         if (ports_ok) {
             lag::ctl::control_config cc;
             cc.lag = lc.name;
@@ -320,10 +348,24 @@ int main(int argc, char** argv) {
                 lacp_rt = std::move(*r);
             }
         }
+        if (ports_ok && mka) {
+            std::vector<lag::ctl::member_binding> mb;
+            for (size_t i = 1; i < rows.size(); ++i)
+                mb.push_back({rows[i].name, rows[i].id});
+            auto r = lag::lagd::mka_runtime::start(*cfg, lc, *ctl, mb, pool->get(), static_cast<uint16_t>(queues), now());
+            if (!r) {
+                fmt::print(stderr, "dpdk-lagd: MKA: {}\n", r.err().to_string());
+                ports_ok = false;
+            } else {
+                mka_rt = std::move(*r);
+            }
+        }
         auto print_all = [&](double secs) {
             print_counters(*ctl, rows, model, lc.name, secs);
             if (lacp_rt)
                 lacp_rt->print();
+            if (mka_rt)
+                mka_rt->print();
         };
 
         lag::lagd::port_ids member_ids;
@@ -341,10 +383,10 @@ int main(int argc, char** argv) {
         }
 
         if (ports_ok) {
-            fmt::print("dpdk-lagd: {} ({}), LAG {} with access {} and members {}, {} worker lcore(s){}{}\n",
+            fmt::print("dpdk-lagd: {} ({}), LAG {} with access {} and members {}, {} worker lcore(s){}{}{}\n",
                        cfg->source, model.rules().name, lc.name, lc.access, fmt::join(lc.members, ","), workers,
                        workers == 0 ? " (the main lcore polls the worker)" : "",
-                       lacp ? ", LACP on the control lcore" : ", static");
+                       lacp ? ", LACP on the control lcore" : ", static", mka ? ", MKA" : "");
             std::fflush(stdout);
             std::vector<lag::lagd::port_info> infos;
             for (const auto& r : rows)
@@ -356,8 +398,17 @@ int main(int argc, char** argv) {
                 if (msd)
                     v.macsec = fmt::format("static {}{}", lag::to_string(lc.macsec.suite),
                                            lc.macsec.confidentiality ? "" : " integrity-only");
+                if (mka_rt && (v.mka = mka_rt->view(port)).on) {
+                    v.macsec = fmt::format("mka {}{}{}", v.mka.secured ? "secured" : "unsecured",
+                                           v.mka.an >= 0 ? fmt::format(" {} an {}", v.mka.cipher, v.mka.an) : "",
+                                           v.mka.key_server ? " ks" : "");
+                }
                 return v;
             });
+            if (mka_rt)
+                svc.set_mka([&](const lag::cli::parsed_command& c, lag::time_point t) {
+                    return mka_rt->command(cfg->lags.front(), c, t);
+                });
             if (server) {
                 fmt::print("dpdk-lagd: control socket {}\n", sock_path);
                 std::fflush(stdout);
@@ -393,6 +444,8 @@ int main(int argc, char** argv) {
                     work += lacp_rt->poll(now());
                 if (msd)
                     work += msd->poll();
+                if (mka_rt)
+                    work += mka_rt->poll(now());
                 if (workers == 0)
                     work += ctl->worker(0).poll_once();
                 auto t = std::chrono::steady_clock::now();
@@ -422,11 +475,14 @@ int main(int argc, char** argv) {
             print_all(secs);
             if (msd)
                 lag::lagd::print_macsec_counters(*msd, *ctl, member_ids);
+            if (mka_rt)
+                lag::lagd::print_macsec_counters(mka_rt->macsec(), *ctl, member_ids);
             ctl->shutdown();
         } else {
             rc = 1;
         }
         msd.reset();
+        mka_rt.reset();
         lacp_rt.reset();
         ctl.reset();
         for (const auto& r : rows)

@@ -120,12 +120,30 @@ sock::reply service::execute(std::string_view line, time_point now) {
         return {0, *t};
     }
     case command_id::save_config: return save_config();
+    case command_id::rekey_macsec:
+    case command_id::set_macsec:
+    case command_id::unset_macsec: {
+        if (auto e = check_lag())
+            return *e;
+        if (!_mka)
+            return fail(c.id == command_id::rekey_macsec ? "no-mka" : "not-at-run-time",
+                        fmt::format("LAG {} does not run MKA ([lag.macsec] mode \"mka\"){}", lag_name,
+                                    c.id == command_id::rekey_macsec
+                                        ? ""
+                                        : ": change the config file and restart dpdk-lagd"));
+        auto r = _mka(c, now);
+        if (!r)
+            return fail(r.err());
+        if (c.id == command_id::rekey_macsec)
+            return {0, *r};
+        if (auto saved = changed(); saved.status != 0)
+            return saved;
+        return {0, *r};
+    }
     case command_id::create_lag:
     case command_id::delete_lag:
     case command_id::add_member:
     case command_id::remove_member:
-    case command_id::set_macsec:
-    case command_id::unset_macsec:
     case command_id::set_lacp_rate:
     case command_id::show_macsec:
         return fail("not-at-run-time",
@@ -161,6 +179,14 @@ nlohmann::json service::lag_json() const {
                    {"partner_system", v.partner_system},
                    {"partner_key", v.partner_key},
                    {"macsec", v.macsec}};
+        if (v.mka.on) {
+            mj["mka_secured"] = v.mka.secured;
+            mj["mka_key_server"] = v.mka.key_server;
+            mj["mka_live_peers"] = v.mka.live_peers;
+            mj["mka_key_server_sci"] = v.mka.key_server_sci;
+            mj["mka_an"] = v.mka.an;
+            mj["mka_cipher"] = v.mka.cipher;
+        }
         j["members"].push_back(mj);
     }
     return j;
@@ -276,6 +302,22 @@ result<std::string> service::current_config_text() const {
                 continue;
             t->insert_or_assign("min_links", static_cast<int64_t>(lc.min_links));
             t->insert_or_assign("hash", std::string(dp::to_string(lc.hash)));
+            if (lc.macsec.mode == macsec_mode::mka && !lc.macsec.enabled) { // unset lag NAME macsec
+                t->erase("macsec");
+            } else if (lc.macsec.mode == macsec_mode::mka) { // set lag NAME macsec ckn ... cak-file ...
+                toml::table m;
+                if (const auto* old = (*t)["macsec"].as_table())
+                    m = *old;
+                std::string ckn;
+                for (auto b : lc.macsec.ckn)
+                    ckn += fmt::format("{:02x}", b);
+                m.insert_or_assign("mode", "mka");
+                m.insert_or_assign("ckn", ckn);
+                m.insert_or_assign("cak_file", lc.macsec.cak_file);
+                m.insert_or_assign("cipher", std::string(to_string(lc.macsec.suite)));
+                m.insert_or_assign("encryption", std::string(to_string(lc.macsec.encryption)));
+                t->insert_or_assign("macsec", std::move(m));
+            }
         }
     }
     std::ostringstream os;

@@ -25,12 +25,24 @@ struct port_info {
     uint16_t id;
 };
 
+// A member's MKA session (no key material).
+struct mka_view {
+    bool on = false;
+    bool secured = false;
+    bool key_server = false;    // this side distributes the SAK
+    unsigned live_peers = 0;
+    std::string key_server_sci; // empty: none elected
+    int an = -1;                // latest SAK's AN, -1: none
+    std::string cipher;         // its suite
+};
+
 // What protocols say about a member, for `show lag` and `show lacp`.
 struct member_view {
     std::string lacp_mux = "static"; // the LACP mux state, or "static" without LACP
     std::string partner_system;      // empty when no partner is known
     unsigned partner_key = 0;
     std::string macsec = "off";
+    mka_view mka;
 };
 using member_view_fn = std::function<member_view(std::string_view port)>;
 
@@ -43,6 +55,11 @@ public:
     sock::reply execute(std::string_view line, time_point now);
 
     void set_member_view(member_view_fn f) { _member_view = std::move(f); }
+    // MKA's run-time commands (`set lag NAME macsec rekey`, `set lag NAME
+    // macsec ckn ...`, `unset lag NAME macsec`): the reply, or why not. Without
+    // a handler (no MKA) they are refused.
+    using mka_fn = std::function<result<std::string>(const cli::parsed_command&, time_point)>;
+    void set_mka(mka_fn f) { _mka = std::move(f); }
     // Called after every successful change when autosave is on.
     void set_autosave(bool on) { _autosave = on; }
 
@@ -71,6 +88,7 @@ private:
     std::string _config_path; // empty: started on the embedded default
     std::vector<dp::port_totals> _baseline; // per _ports entry, for `clear stats`
     member_view_fn _member_view;
+    mka_fn _mka;
     bool _autosave = false;
 };
 

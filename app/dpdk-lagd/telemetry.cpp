@@ -104,7 +104,8 @@ int lag_lacp(const char*, const char* params, rte_tel_data* d) {
 }
 
 int lag_macsec(const char*, const char* params, rte_tel_data* d) {
-    return member_fields(params, d, {"port", "macsec"});
+    return member_fields(params, d, {"port", "macsec", "mka_secured", "mka_key_server", "mka_live_peers",
+                                     "mka_key_server_sci", "mka_an", "mka_cipher"});
 }
 
 int lag_stats(const char*, const char*, rte_tel_data* d) {

@@ -25,9 +25,11 @@ constexpr command_spec specs[] = {
     {command_id::set_macsec,
      "set lag <name> macsec ckn <ckn:hex> cak-file <path> "
      "[cipher <cipher:gcm-aes-128|gcm-aes-256|gcm-aes-xpn-128|gcm-aes-xpn-256>] "
-     "[mode <mode:no-encrypt|should-encrypt|must-encrypt>]",
-     "associate a MACsec key (CKN, CAK read from a file) with a LAG"},
-    {command_id::unset_macsec, "unset lag <name> macsec", "remove the LAG's MACsec key"},
+     "[encryption <encryption:no_encrypt|should_encrypt|must_encrypt>]",
+     "MKA: a new key (CKN, CAK read from a file) for the LAG; every member rekeys"},
+    {command_id::unset_macsec, "unset lag <name> macsec", "MKA: MACsec off on every member (clear traffic)"},
+    {command_id::rekey_macsec, "set lag <name> macsec rekey",
+     "MKA: the key server distributes a new SAK now (traffic keeps flowing)"},
     {command_id::set_lacp_rate, "set lacp lag <name> rate <rate:fast|slow>",
      "LACP periodic rate of a LAG's members"},
     {command_id::show_lag, "show lag [<name>] [json]", "LAGs, their state and members"},

@@ -25,6 +25,7 @@ enum class command_id : uint8_t {
     set_hash,
     set_macsec,
     unset_macsec,
+    rekey_macsec,
     set_lacp_rate,
     show_lag,
     show_lacp,

@@ -102,12 +102,43 @@ result<void> macsec_driver::add_port(uint16_t port, const macsec::secy_config& c
     return ok_v;
 }
 
+bool macsec_driver::has_rx_sc(uint16_t port, macsec::sci_t peer) const noexcept {
+    const port_state* ps = find(port);
+    if (ps == nullptr)
+        return false;
+    for (const auto& p : ps->peers)
+        if (p.sci == peer)
+            return true;
+    return false;
+}
+
+result<void> macsec_driver::add_rx_sc(uint16_t port, macsec::sci_t peer) {
+    port_state* ps = find(port);
+    if (ps == nullptr)
+        return make_error("macsec-port", fmt::format("port {} has no SecY", port));
+    if (has_rx_sc(port, peer))
+        return ok_v;
+    if (ps->peers.size() >= macsec::secy::max_rx_sc)
+        return make_error("rx-sc-full", fmt::format("port {}: at most {} peer SCIs", port, macsec::secy::max_rx_sc));
+    const auto sc = static_cast<uint8_t>(ps->peers.size());
+    ps->peers.push_back(peer_sas{peer, {}});
+    retired r;
+    r.sc = std::make_unique<const macsec::sci_t>(peer);
+    send_all(message_kind::macsec_rx_sc, dp::macsec_arg(port, 0, sc), r.sc.get());
+    // Freed once every worker is past the message (reclaim takes the token
+    // only when nothing is pending, so after the workers have read it).
+    _retired.push_back(std::move(r));
+    ++_counters.rx_scs_added;
+    flush();
+    return ok_v;
+}
+
 result<void> macsec_driver::install_tx_sa(uint16_t port, uint8_t an, const macsec::sa_params& p,
                                           uint64_t pn_threshold) {
     port_state* ps = find(port);
     if (ps == nullptr)
         return make_error("macsec-port", fmt::format("port {} has no SecY", port));
-    if (p.suite != ps->cfg.suite)
+    if (!ps->cfg.any_suite && p.suite != ps->cfg.suite)
         return make_error("sa-suite", "the SA's cipher suite is not the SecY's");
     auto sa = macsec::tx_sa::create(*_engine, an, p, pn_threshold);
     if (!sa)
@@ -141,7 +172,7 @@ result<void> macsec_driver::install_rx_sa(uint16_t port, macsec::sci_t peer, uin
     port_state* ps = find(port);
     if (ps == nullptr)
         return make_error("macsec-port", fmt::format("port {} has no SecY", port));
-    if (p.suite != ps->cfg.suite)
+    if (!ps->cfg.any_suite && p.suite != ps->cfg.suite)
         return make_error("sa-suite", "the SA's cipher suite is not the SecY's");
     size_t sc = 0;
     while (sc < ps->peers.size() && ps->peers[sc].sci != peer)
@@ -200,6 +231,44 @@ void macsec_driver::retire_rx_sa(uint16_t port, macsec::sci_t peer, uint8_t an) 
     flush();
 }
 
+void macsec_driver::remove_port(uint16_t port) {
+    for (auto it = _ports.begin(); it != _ports.end(); ++it) {
+        port_state& ps = **it;
+        if (ps.port != port)
+            continue;
+        send_all(message_kind::macsec_secy, dp::macsec_arg(port), nullptr);
+        retired r;
+        r.secys = std::move(ps.secys);
+        _retired.push_back(std::move(r));
+        for (auto& tx : ps.tx)
+            if (tx) {
+                retired t;
+                t.tx = std::move(tx);
+                _retired.push_back(std::move(t));
+            }
+        for (auto& peer : ps.peers)
+            for (auto& slot : peer.sa)
+                if (!slot.empty()) {
+                    retired x;
+                    x.rx = std::move(slot);
+                    _retired.push_back(std::move(x));
+                }
+        _ports.erase(it);
+        flush();
+        return;
+    }
+}
+
+void macsec_driver::retire_rx_sas(uint16_t port, uint8_t an) {
+    if (const port_state* ps = find(port); ps != nullptr) {
+        std::vector<macsec::sci_t> peers;
+        for (const auto& p : ps->peers)
+            peers.push_back(p.sci);
+        for (auto sci : peers)
+            retire_rx_sa(port, sci, an);
+    }
+}
+
 void macsec_driver::reclaim() {
     // A token taken once every detach message is on the rings covers them:
     // a worker reports quiescence only after draining its ring.
@@ -213,6 +282,7 @@ void macsec_driver::reclaim() {
     while (!_retired.empty() && _retired.front().has_token &&
            rte_rcu_qsbr_check(_control.qsbr(), _retired.front().token, false) == 1) {
         _counters.sas_freed += (_retired.front().tx ? 1 : 0) + (_retired.front().rx.empty() ? 0 : 1);
+        _counters.rx_sc_messages_freed += _retired.front().sc ? 1 : 0;
         _retired.pop_front(); // the SAs' destructors wipe the keys
     }
 }
@@ -307,7 +377,8 @@ macsec::tx_sa_counters macsec_driver::tx_totals(uint16_t port) const noexcept {
 void macsec_driver::shutdown() {
     for (auto& q : _pending)
         q.clear();
-    _counters.sas_freed += _retired.size();
+    for (const auto& r : _retired)
+        _counters.sas_freed += (r.tx ? 1 : 0) + (r.rx.empty() ? 0 : 1);
     _retired.clear();
 }
 

@@ -34,6 +34,8 @@ struct macsec_driver_counters {
     uint64_t sas_installed = 0;
     uint64_t sas_freed = 0;          // after every worker was quiescent past them
     uint64_t pn_near_exhaustion = 0; // transmit SAs that crossed their threshold
+    uint64_t rx_scs_added = 0;       // receive SCs learnt at run time (add_rx_sc)
+    uint64_t rx_sc_messages_freed = 0;
 };
 
 class macsec_driver {
@@ -48,6 +50,17 @@ public:
     // Turns MACsec on for a member: a SecY per worker with `cfg` and one
     // receive SC per peer SCI. Refused if the port already has one.
     result<void> add_port(uint16_t port, const macsec::secy_config& cfg, std::span<const macsec::sci_t> peers);
+    // A receive SC for a peer learnt at run time (MKA): its SCI goes to every
+    // worker's SecY through the control ring (the worker copies it into a
+    // slot of the SecY, no allocation; the message's object is freed once
+    // every worker is past it). Nothing if the SC exists; refused when the
+    // port has secy::max_rx_sc already.
+    result<void> add_rx_sc(uint16_t port, macsec::sci_t peer);
+    // Turns MACsec off for a member: the workers drop its SecY (frames pass
+    // in the clear from their next burst on); the SecYs and SAs are freed
+    // (keys wiped) once every worker is past the message.
+    void remove_port(uint16_t port);
+    bool has_rx_sc(uint16_t port, macsec::sci_t peer) const noexcept;
 
     // Installs the transmit SA at `an` (replacing, then retiring, the SA that
     // was there). It is not used until enable_tx_sa(an).
@@ -58,6 +71,8 @@ public:
     result<void> install_rx_sa(uint16_t port, macsec::sci_t peer, uint8_t an, const macsec::sa_params& p);
     void retire_tx_sa(uint16_t port, uint8_t an);
     void retire_rx_sa(uint16_t port, macsec::sci_t peer, uint8_t an);
+    // The receive SAs at `an` of every peer of the port.
+    void retire_rx_sas(uint16_t port, uint8_t an);
 
     // Sends queued messages, counts transmit SAs that became near exhaustion,
     // frees detached SAs every worker is past. Returns the work done.
@@ -101,6 +116,8 @@ private:
     struct retired {
         std::unique_ptr<macsec::tx_sa> tx;
         std::vector<std::unique_ptr<macsec::rx_sa>> rx;
+        std::unique_ptr<const macsec::sci_t> sc; // an add_rx_sc message's SCI
+        std::vector<std::unique_ptr<macsec::secy>> secys; // remove_port
         uint64_t token = 0;
         bool has_token = false;
     };

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace lag::ctl {
 
 namespace {
@@ -28,7 +30,10 @@ macsec::sa_params params_of(const mka::sa_key& k, uint32_t ssci, uint64_t pn) {
 
 } // namespace
 
-mka_driver::~mka_driver() { _control.set_punt_handler(mka::eapol_ethertype, nullptr); }
+mka_driver::~mka_driver() {
+    if (!_stopped)
+        _control.set_punt_handler(mka::eapol_ethertype, nullptr);
+}
 
 result<std::unique_ptr<mka_driver>> mka_driver::create(control& c, macsec_driver& macsec,
                                                        mka::crypto_provider& crypto, const mka_driver_config& cfg,
@@ -36,24 +41,23 @@ result<std::unique_ptr<mka_driver>> mka_driver::create(control& c, macsec_driver
                                                        time_point now) {
     if (members.empty())
         return make_error("mka-members", "an MKA LAG needs at least one member");
-    std::unique_ptr<mka_driver> d(new mka_driver(c, macsec, cfg, std::move(members), tx));
+    std::unique_ptr<mka_driver> d(new mka_driver(c, macsec, crypto, cfg, std::move(members), tx));
     for (const auto& mb : d->_members) {
-        mka::participant_config pc;
-        pc.mac = mb.mac;
-        pc.port_id = mb.port_id;
-        pc.ckn = cfg.ckn;
-        pc.cak = cfg.cak;
-        pc.key_server_priority = cfg.key_server_priority;
-        pc.cipher_suites = {cfg.suite};
-        pc.offset = cfg.mode == encryption_mode::no_encrypt ? mka::confidentiality_offset::none : cfg.offset;
-        auto p = mka::participant::create(std::move(pc), crypto, now);
+        auto p = d->make_participant(mb, cfg, 0, now);
         if (!p)
-            return make_error(p.err().code, fmt::format("port '{}': {}", mb.name, p.err().message));
+            return p.err();
         d->_parts.push_back(std::move(*p));
 
         macsec::secy_config sc;
         sc.sci = macsec::make_sci(mb.mac, mb.port_id);
         sc.suite = cfg.suite;
+        sc.any_suite = true; // the key server's
+        if (cfg.mode == encryption_mode::should_encrypt) {
+            // Clear traffic while no MKA peer answers: sent untagged until a
+            // transmit SA is in use, untagged frames accepted (validate check).
+            sc.clear_without_sa = true;
+            sc.validate = macsec::validate_frames::check;
+        }
         sc.confidentiality = cfg.mode != encryption_mode::no_encrypt;
         sc.confidentiality_offset = sc.confidentiality ? offset_octets(cfg.offset) : 0;
         sc.replay_window = cfg.replay_window;
@@ -67,9 +71,96 @@ result<std::unique_ptr<mka_driver>> mka_driver::create(control& c, macsec_driver
         }
     }
     d->_active_an.assign(d->_members.size(), 0xFF);
+    d->_legacy.resize(d->_members.size());
     if (!c.set_punt_handler(mka::eapol_ethertype, d.get()))
         return make_error("punt-table", "the control's punt demultiplexer is full");
     return d;
+}
+
+result<mka::participant> mka_driver::make_participant(const mka_member& mb, const mka_driver_config& cfg,
+                                                      uint8_t first_an, time_point now) {
+    mka::participant_config pc;
+    pc.mac = mb.mac;
+    pc.port_id = mb.port_id;
+    pc.ckn = cfg.ckn;
+    pc.cak = cfg.cak;
+    pc.key_server_priority = cfg.key_server_priority;
+    pc.cipher_suites = {cfg.suite};
+    for (auto s : cfg.other_suites)
+        if (s != cfg.suite)
+            pc.cipher_suites.push_back(s);
+    pc.offset = cfg.mode == encryption_mode::no_encrypt ? mka::confidentiality_offset::none : cfg.offset;
+    if (cfg.pn_threshold != 0) {
+        pc.pn_threshold = cfg.pn_threshold;
+        pc.xpn_pn_threshold = cfg.pn_threshold;
+    }
+    pc.first_an = first_an;
+    auto p = mka::participant::create(std::move(pc), _crypto, now);
+    if (!p)
+        return make_error(p.err().code, fmt::format("port '{}': {}", mb.name, p.err().message));
+    return std::move(*p);
+}
+
+result<void> mka_driver::change_key(const mka_driver_config& cfg, time_point now) {
+    if (cfg.mode != _mode)
+        return make_error("mka-encryption", "the encryption mode cannot change at run time");
+    std::vector<mka::participant> parts;
+    std::vector<std::optional<legacy_keys>> legacy(_members.size());
+    for (size_t i = 0; i < _members.size(); ++i) {
+        // The previous CA's SAs stay in use until the new CA's session
+        // secures (then a life time more, while the peer moves), so a member
+        // that stays secured loses nothing; the new key server starts past
+        // their AN.
+        std::vector<uint8_t> ans;
+        if (_legacy[i])
+            ans = _legacy[i]->ans;
+        if (auto an = _parts[i].latest_an())
+            ans.push_back(*an);
+        if (_active_an[i] != 0xFF)
+            ans.push_back(_active_an[i]);
+        uint8_t first = 0;
+        if (!ans.empty())
+            first = static_cast<uint8_t>((*std::max_element(ans.begin(), ans.end()) + 1) % 4);
+        if (_parts[i].latest_an())
+            first = static_cast<uint8_t>((*_parts[i].latest_an() + 1) % 4);
+        auto p = make_participant(_members[i], cfg, first, now);
+        if (!p)
+            return p.err();
+        parts.push_back(std::move(*p));
+        if (!ans.empty())
+            legacy[i] = legacy_keys{ans, std::nullopt, now + legacy_grace};
+    }
+    _parts = std::move(parts);
+    _legacy = std::move(legacy);
+    ++_counters.key_changes;
+    return ok_v;
+}
+
+void mka_driver::retire_legacy(size_t i, time_point now) {
+    const auto& l = *_legacy[i];
+    const auto cur = _parts[i].latest_an();
+    for (uint8_t an : l.ans) {
+        if (cur && *cur == an)
+            continue; // the new CA's key took this AN over
+        _macsec.retire_tx_sa(_members[i].port, an);
+        _macsec.retire_rx_sas(_members[i].port, an);
+        if (_active_an[i] == an)
+            _active_an[i] = 0xFF;
+    }
+    if (!_parts[i].secured() && _mode == encryption_mode::must_encrypt &&
+        !_control.set_member_gate(_members[i].name, false, now))
+        ++_counters.apply_failed;
+    _legacy[i].reset();
+}
+
+void mka_driver::stop(time_point now) {
+    for (size_t i = 0; i < _members.size(); ++i) {
+        _macsec.remove_port(_members[i].port);
+        if (_mode == encryption_mode::must_encrypt && !_control.set_member_gate(_members[i].name, true, now))
+            ++_counters.apply_failed;
+    }
+    _control.set_punt_handler(mka::eapol_ethertype, nullptr);
+    _stopped = true;
 }
 
 int mka_driver::member_of(uint16_t port) const noexcept {
@@ -94,7 +185,13 @@ void mka_driver::on_frame(uint16_t port, std::span<const uint8_t> frame, time_po
 
 unsigned mka_driver::poll(time_point now) {
     unsigned work = 0;
+    if (_stopped)
+        return 0;
     for (size_t i = 0; i < _members.size(); ++i) {
+        if (_legacy[i] && ((_legacy[i]->retire_at && now >= *_legacy[i]->retire_at) || now >= _legacy[i]->deadline)) {
+            retire_legacy(i, now);
+            ++work;
+        }
         auto a = _parts[i].tick(now);
         if (_active_an[i] != 0xFF && _macsec.tx_near_exhaustion(_members[i].port)) {
             if (const auto* sa = _macsec.tx_sa_of(_members[i].port, _active_an[i])) {
@@ -110,6 +207,25 @@ unsigned mka_driver::poll(time_point now) {
     return work;
 }
 
+result<void> mka_driver::rekey(size_t member, time_point now) {
+    if (member >= _parts.size())
+        return make_error("mka-member", "no such member");
+    auto& p = _parts[member];
+    if (!p.has_live_peers())
+        return make_error("mka-no-peer", fmt::format("port '{}': no live MKA peer", _members[member].name));
+    if (!p.is_key_server()) {
+        const auto ks = p.key_server();
+        return make_error("mka-not-key-server",
+                          fmt::format("port '{}': this side is not the MKA key server{}; rekey on the key server",
+                                      _members[member].name,
+                                      ks ? fmt::format(" (the key server is {})", ks->to_string()) : ""));
+    }
+    auto a = p.rekey(now);
+    ++_counters.rekeys;
+    apply(member, a, now);
+    return ok_v;
+}
+
 void mka_driver::apply(size_t i, const mka::actions& a, time_point now) {
     const mka_member& mb = _members[i];
     auto sa_result = [&](const result<void>& r) {
@@ -118,11 +234,19 @@ void mka_driver::apply(size_t i, const mka::actions& a, time_point now) {
     };
     // Receive first, then transmit, then enable, then retire: no frame
     // protected with a new key reaches a peer that cannot verify it.
-    for (const auto* x : a.all<mka::install_rx_sa>())
-        sa_result(_macsec.install_rx_sa(mb.port, macsec::make_sci(x->peer.addr, x->peer.port), x->key.an,
-                                        params_of(x->key, x->ssci, x->lowest_pn)));
+    for (const auto* x : a.all<mka::install_rx_sa>()) {
+        const macsec::sci_t peer = macsec::make_sci(x->peer.addr, x->peer.port);
+        if (!_macsec.has_rx_sc(mb.port, peer)) {
+            auto r = _macsec.add_rx_sc(mb.port, peer);
+            sa_result(r);
+            if (!r)
+                continue;
+            ++_counters.rx_scs_learnt;
+        }
+        sa_result(_macsec.install_rx_sa(mb.port, peer, x->key.an, params_of(x->key, x->ssci, x->lowest_pn)));
+    }
     for (const auto* x : a.all<mka::install_tx_sa>())
-        sa_result(_macsec.install_tx_sa(mb.port, x->key.an, params_of(x->key, x->ssci, x->next_pn)));
+        sa_result(_macsec.install_tx_sa(mb.port, x->key.an, params_of(x->key, x->ssci, x->next_pn), _pn_threshold));
     for (const auto* x : a.all<mka::enable_tx_sa>()) {
         auto r = _macsec.enable_tx_sa(mb.port, x->an);
         if (r)
@@ -141,10 +265,11 @@ void mka_driver::apply(size_t i, const mka::actions& a, time_point now) {
         _macsec.retire_tx_sa(mb.port, x->an);
         if (_active_an[i] == x->an)
             _active_an[i] = 0xFF;
-        for (auto peer : mb.peers)
-            _macsec.retire_rx_sa(mb.port, peer, x->an);
+        _macsec.retire_rx_sas(mb.port, x->an);
     }
     for (const auto* x : a.all<mka::secured_changed>()) {
+        if (x->secured && _legacy[i] && !_legacy[i]->retire_at)
+            _legacy[i]->retire_at = now + mka::mka_life_time; // the peer moves meanwhile
         if (_mode != encryption_mode::must_encrypt)
             continue;
         if (!_control.set_member_gate(mb.name, x->secured, now))

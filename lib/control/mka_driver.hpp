@@ -12,9 +12,9 @@
 // on its session being secured, ANDed with link-up (static LAG) or LACP.
 // Control path only: may allocate; never blocks on a worker.
 //
-// Limit: macsec_driver's receive SCs are fixed at add_port, so each member
-// names the peer SCIs it accepts (the partner's MAC, port 1 for a
-// point-to-point link). An SA for any other peer is refused and counted.
+// Receive SCs: a peer's SCI is learnt from its MKPDUs; the first receive SA
+// for it opens a receive SC on the workers (macsec_driver::add_rx_sc, through
+// the control ring). A member may also name SCIs to open at start.
 
 #include "common/cipher_suite.hpp"
 #include "common/mac_addr.hpp"
@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -35,7 +36,8 @@ namespace lag::ctl {
 
 enum class encryption_mode : uint8_t {
     no_encrypt,     // MACsec integrity only (no confidentiality); never gates
-    should_encrypt, // encrypt; a member distributes whether secured or not
+    should_encrypt, // encrypt once secured; until then (no MKA peer) the clear passes both ways,
+                    // and a member distributes whether secured or not
     must_encrypt,   // encrypt; a member distributes only while secured
 };
 
@@ -44,17 +46,23 @@ struct mka_member {
     uint16_t port;                    // DPDK port id
     mac_addr mac;                     // source of its MKPDUs, SCI address
     uint16_t port_id = 1;             // SCI port identifier
-    std::vector<macsec::sci_t> peers; // receive SCs to create (see Limit)
+    std::vector<macsec::sci_t> peers = {}; // receive SCs to open at start (optional)
 };
 
 struct mka_driver_config {
     std::vector<uint8_t> ckn;  // 1..32 octets
     mka::key_secret cak;       // 16 or 32 octets
     uint8_t key_server_priority = 16;
-    cipher_suite suite = cipher_suite::gcm_aes_128;
+    cipher_suite suite = cipher_suite::gcm_aes_128; // preferred: distributed as key server
+    // Also announced and accepted from a key server that prefers one of them
+    // (the SecYs take SAs of any suite, XPN or not).
+    std::vector<cipher_suite> other_suites;
     mka::confidentiality_offset offset = mka::confidentiality_offset::offset_0;
     encryption_mode mode = encryption_mode::must_encrypt;
     uint32_t replay_window = 0;
+    // Transmit PN at which the SAK is rotated (0: lib/mka's defaults, 3/4 of
+    // the PN space); tests make it small.
+    uint64_t pn_threshold = 0;
 };
 
 struct mka_driver_counters {
@@ -63,7 +71,10 @@ struct mka_driver_counters {
     uint64_t frames_dropped = 0; // refused by the participant (bad ICV, CKN, ...)
     uint64_t frames_out = 0;
     uint64_t tx_failed = 0;
-    uint64_t sa_failed = 0;    // macsec_driver refused an SA (unknown peer SCI, ...)
+    uint64_t sa_failed = 0;    // macsec_driver refused an SA (receive SCs full, ...)
+    uint64_t rx_scs_learnt = 0; // receive SCs opened for a peer heard at run time
+    uint64_t rekeys = 0;        // SAK rotations asked for by rekey()
+    uint64_t key_changes = 0;   // change_key() calls
     uint64_t apply_failed = 0; // control refused a gate change (a bug if ever non-zero)
 };
 
@@ -92,18 +103,51 @@ public:
     const mka_driver_counters& counters() const noexcept { return _counters; }
     int member_of(uint16_t port) const noexcept;
 
+    // Asks the member's participant, if it is the key server of a live
+    // session, for a new SAK now (distributed, installed receive first, the
+    // old SAs kept until the peers moved). Refused on a member that is not
+    // the key server (the partner is: ask it) or has no live peer.
+    result<void> rekey(size_t member, time_point now);
+
+    // A new CKN/CAK (suites, priority) for every member, the same encryption
+    // mode: each member gets a new participant; the previous CA's SAs stay in
+    // use (and a must_encrypt gate open) until the new session secures and a
+    // life time more passes, so a member that stays secured loses nothing. If
+    // the new session has not secured after legacy_grace (the far end never
+    // took the new key), the old SAs are retired and the gate closes.
+    result<void> change_key(const mka_driver_config& cfg, time_point now);
+    static constexpr duration legacy_grace = std::chrono::seconds(30);
+    // MACsec off on every member (macsec_driver::remove_port), must_encrypt
+    // gates open, EAPOL no longer claimed; poll() does nothing after.
+    void stop(time_point now);
+    bool stopped() const noexcept { return _stopped; }
+
 private:
-    mka_driver(control& c, macsec_driver& m, const mka_driver_config& cfg, std::vector<mka_member> members,
-               frame_tx& tx)
-        : _control(c), _macsec(m), _mode(cfg.mode), _members(std::move(members)), _tx(tx) {}
+    mka_driver(control& c, macsec_driver& m, mka::crypto_provider& crypto, const mka_driver_config& cfg,
+               std::vector<mka_member> members, frame_tx& tx)
+        : _control(c), _macsec(m), _crypto(crypto), _mode(cfg.mode), _pn_threshold(cfg.pn_threshold),
+          _members(std::move(members)), _tx(tx) {}
     void apply(size_t i, const mka::actions& a, time_point now);
+    result<mka::participant> make_participant(const mka_member& mb, const mka_driver_config& cfg, uint8_t first_an,
+                                              time_point now);
+    void retire_legacy(size_t i, time_point now);
+
+    struct legacy_keys { // a previous CA's SAs still installed (change_key)
+        std::vector<uint8_t> ans;
+        std::optional<time_point> retire_at;
+        time_point deadline;
+    };
 
     control& _control;
     macsec_driver& _macsec;
+    mka::crypto_provider& _crypto;
     encryption_mode _mode;
+    uint64_t _pn_threshold;
     std::vector<mka_member> _members;
     std::vector<mka::participant> _parts;
     std::vector<uint8_t> _active_an; // per member: AN enabled for transmit, 0xFF none
+    std::vector<std::optional<legacy_keys>> _legacy;
+    bool _stopped = false;
     frame_tx& _tx;
     mka_driver_counters _counters;
 };

@@ -21,6 +21,8 @@ enum class message_kind : uint32_t {
     macsec_encoding = 5,  // arg: port, an: the SA protect uses from now on
     macsec_rx_sa = 6,     // arg: port, sc (index in add_rx_sc order); ptr: macsec::rx_sa*
     macsec_rx_detach = 7, // arg: port, sc, an
+    macsec_rx_sc = 8,     // arg: port, sc (the next index); ptr: const macsec::sci_t*, copied by the
+                          // worker: a receive SC for a peer learnt at run time (MKA)
 };
 
 // arg of the MACsec messages: port in bits 0..7, AN in 8..15, SC index in 16..23.

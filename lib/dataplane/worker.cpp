@@ -97,6 +97,10 @@ void worker::apply_macsec(const control_message& m) noexcept {
     case message_kind::macsec_rx_sa:
         ok = sy != nullptr && sy->attach_rx_sa(sc, static_cast<macsec::rx_sa*>(sa_ptr));
         break;
+    case message_kind::macsec_rx_sc:
+        ok = sy != nullptr && m.ptr != nullptr &&
+             sy->open_rx_sc(sc, *static_cast<const macsec::sci_t*>(m.ptr));
+        break;
     case message_kind::macsec_rx_detach:
         ok = sy != nullptr;
         if (ok)

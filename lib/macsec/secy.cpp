@@ -122,7 +122,7 @@ result<std::unique_ptr<secy>> secy::create(const secy_config& c) {
 result<void> secy::install_tx_sa(std::unique_ptr<tx_sa> sa) {
     if (!sa)
         return make_error("sa-null", "no SA");
-    if (sa->suite() != _cfg.suite)
+    if (!_cfg.any_suite && sa->suite() != _cfg.suite)
         return make_error("sa-suite", "the SA's cipher suite is not the SecY's");
     const uint8_t an = sa->an();
     if (_encoding == _tx[an])
@@ -149,7 +149,7 @@ void secy::retire_tx_sa(uint8_t an) noexcept {
 }
 
 bool secy::attach_tx_sa(tx_sa* sa) noexcept {
-    if (sa == nullptr || sa->suite() != _cfg.suite)
+    if (sa == nullptr || (!_cfg.any_suite && sa->suite() != _cfg.suite))
         return false;
     const uint8_t an = sa->an();
     if (_encoding != nullptr && _encoding == _tx[an])
@@ -172,9 +172,10 @@ bool secy::use_encoding_sa(uint8_t an) noexcept {
 }
 
 bool secy::attach_rx_sa(size_t sc_index, rx_sa* sa) noexcept {
-    if (sc_index >= _n_rx || sa == nullptr || sa->suite() != _cfg.suite)
+    if (sc_index >= _n_rx || sa == nullptr || (!_cfg.any_suite && sa->suite() != _cfg.suite))
         return false;
-    sa->_replay = replay_window(_cfg.replay_window, sa->_replay.next_pn());
+    const uint32_t window = is_xpn(sa->suite()) ? std::min(_cfg.replay_window, 1u << 30) : _cfg.replay_window;
+    sa->_replay = replay_window(window, sa->_replay.next_pn());
     _rx[sc_index].sa[sa->an()] = sa;
     return true;
 }
@@ -182,6 +183,17 @@ bool secy::attach_rx_sa(size_t sc_index, rx_sa* sa) noexcept {
 void secy::detach_rx_sa(size_t sc_index, uint8_t an) noexcept {
     if (sc_index < _n_rx && an < 4)
         _rx[sc_index].sa[an] = nullptr;
+}
+
+bool secy::open_rx_sc(size_t sc_index, sci_t sci) noexcept {
+    if (sc_index != _n_rx || sc_index >= max_rx_sc || find_sc(sci) != nullptr)
+        return false;
+    rx_sc& sc = _rx[sc_index];
+    sc.sci = sci;
+    sc.sa = {};
+    sc.counters = {};
+    ++_n_rx;
+    return true;
 }
 
 secy::rx_sc* secy::find_sc(sci_t sci) noexcept {
@@ -208,7 +220,7 @@ result<void> secy::add_rx_sc(sci_t sci) {
 result<void> secy::install_rx_sa(sci_t sci, std::unique_ptr<rx_sa> sa) {
     if (!sa)
         return make_error("sa-null", "no SA");
-    if (sa->suite() != _cfg.suite)
+    if (!_cfg.any_suite && sa->suite() != _cfg.suite)
         return make_error("sa-suite", "the SA's cipher suite is not the SecY's");
     rx_sc* sc = find_sc(sci);
     if (sc == nullptr)
@@ -301,7 +313,7 @@ rx_status secy::verify(crypto::engine& e, frame& f) noexcept {
 size_t secy::protect_chunk(crypto::engine& e, std::span<frame> frames,
                            std::span<tx_status> st) noexcept {
     const size_t n = frames.size();
-    if (!_cfg.protect_frames) {
+    if (!_cfg.protect_frames || (_encoding == nullptr && _cfg.clear_without_sa)) {
         for (size_t i = 0; i < n; ++i)
             st[i] = tx_status::untagged;
         _counters.out_pkts_untagged += n;
@@ -444,7 +456,8 @@ size_t secy::verify_chunk(crypto::engine& e, std::span<frame> frames,
     std::array<pending, burst_max> pend;
     size_t k = 0, delivered_n = 0;
     const bool strict = _cfg.validate == validate_frames::strict;
-    const bool xpn = is_xpn(_cfg.suite);
+    // The SecY's suite, or with any_suite the suite of the SA a frame uses.
+    const bool cfg_xpn = is_xpn(_cfg.suite);
 
     for (size_t i = 0; i < frames.size(); ++i) {
         frame& f = frames[i];
@@ -462,7 +475,7 @@ size_t secy::verify_chunk(crypto::engine& e, std::span<frame> frames,
             }
             continue;
         }
-        if (err != sectag_error::none || (!xpn && pf.tag.pn == 0)) {
+        if (err != sectag_error::none || (!_cfg.any_suite && !cfg_xpn && pf.tag.pn == 0)) {
             st[i] = rx_status::drop_bad_tag;
             ++_counters.in_pkts_bad_tag;
             continue;
@@ -500,6 +513,12 @@ size_t secy::verify_chunk(crypto::engine& e, std::span<frame> frames,
                 ++sc->counters.in_pkts_unused_sa;
                 ++delivered_n;
             }
+            continue;
+        }
+        const bool xpn = is_xpn(sa->_suite);
+        if (!xpn && t.pn == 0) { // with any_suite: known only now
+            st[i] = rx_status::drop_bad_tag;
+            ++_counters.in_pkts_bad_tag;
             continue;
         }
         const uint64_t pn = xpn ? recover_xpn(sa->_replay.lowest_pn(), t.pn) : t.pn;

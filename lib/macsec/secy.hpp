@@ -153,7 +153,14 @@ struct secy_counters {
 struct secy_config {
     sci_t sci = 0;                   // this SecY's transmit SCI
     cipher_suite suite = cipher_suite::gcm_aes_128;
+    // MKA: the key server picks the suite, so SAs of any suite are accepted
+    // and each frame is verified with its SA's (XPN or not). Static keying
+    // keeps one suite: an SA of another is refused.
+    bool any_suite = false;
     bool protect_frames = true;
+    // MKA should_encrypt: while no transmit SA is in use, send in the clear
+    // (counted untagged) instead of dropping.
+    bool clear_without_sa = false;
     bool confidentiality = true;     // false: integrity only (E = C = 0)
     uint8_t confidentiality_offset = 0; // 0, 30 or 50
     bool include_sci = true;         // SC bit
@@ -242,7 +249,8 @@ public:
     // past their detachment; the worker switches pointers between bursts.
     // No allocation, no lock. A SecY uses either these or the owning calls
     // above, not both. The receive SCs must all exist (add_rx_sc) before the
-    // SecY is handed to the worker. A transmit SA may be attached to several
+    // SecY is handed to the worker, or be opened later in order
+    // (open_rx_sc). A transmit SA may be attached to several
     // SecYs (its PN counter is atomic); a receive SA to one only (its replay
     // window has one writer).
     // False if the SA's suite is not the SecY's.
@@ -254,6 +262,11 @@ public:
     // window to the SecY's. False if the SC or suite does not match.
     bool attach_rx_sa(size_t sc_index, rx_sa* sa) noexcept;
     void detach_rx_sa(size_t sc_index, uint8_t an) noexcept;
+    // A receive SC learnt after the SecY went to the worker (MKA hears a new
+    // peer): appended at sc_index, which must be rx_sc_count(). No
+    // allocation: the SC slots are part of the SecY. False if full, out of
+    // order or the SCI is already there.
+    bool open_rx_sc(size_t sc_index, sci_t sci) noexcept;
     size_t rx_sc_count() const noexcept { return _n_rx; }
 
     const secy_counters& counters() const noexcept { return _counters; }

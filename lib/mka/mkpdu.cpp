@@ -99,6 +99,7 @@ std::string_view to_string(drop_reason r) {
     case drop_reason::unknown_ckn: return "unknown_ckn";
     case drop_reason::bad_icv: return "bad_icv";
     case drop_reason::own_member_id: return "own_member_id";
+    case drop_reason::own_sci: return "own_sci";
     case drop_reason::stale_message_number: return "stale_message_number";
     case drop_reason::bad_wrapped_sak: return "bad_wrapped_sak";
     case drop_reason::sak_from_non_key_server: return "sak_from_non_key_server";

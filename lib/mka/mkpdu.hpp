@@ -70,6 +70,7 @@ enum class drop_reason : uint8_t {
     sak_from_non_key_server,
     unsupported_cipher_suite,
     peer_table_full,      // a new MI while max_peers are already known
+    own_sci,              // another MI with our SCI: two ports share a MAC (their IVs would repeat)
     count_
 };
 

@@ -119,6 +119,12 @@ actions participant::on_mkpdu(std::span<const uint8_t> frame, time_point now) {
         drop(out, drop_reason::own_member_id);
         return out;
     }
+    if (f.pdu.basic.actor_sci == _sci) {
+        // A peer with our SCI would draw the same IVs (SCI || PN) from the
+        // same SAK: never a peer.
+        drop(out, drop_reason::own_sci);
+        return out;
+    }
     process(f, now, out);
     if (_new_info)
         send(now, out);
@@ -325,12 +331,27 @@ void participant::key_server_duties(time_point now, actions& out) {
                 need = true;
         }
     }
-    if (!need)
+    if (!need) {
+        // A live peer that reports no current key (it expired us and retired
+        // its keys while we kept it live: same MI, same members, so no new
+        // SAK is due) gets the current one again; once every live peer has
+        // it, the distribution stops.
+        bool all_have = true;
+        for (const auto& p : _peers)
+            if (p.live && !(p.last_sak_use && p.last_sak_use->has_keys && p.last_sak_use->latest_ki == _latest->ki))
+                all_have = false;
+        if (!all_have && !_distributing) {
+            _distributing = true;
+            _new_info = true;
+        } else if (all_have && _distributing && _latest->tx) {
+            _distributing = false;
+        }
         return;
+    }
 
     key_slot k;
     k.ki = {_mi, _next_kn++};
-    k.an = _latest ? static_cast<uint8_t>((_latest->an + 1) % 4) : 0;
+    k.an = _latest ? static_cast<uint8_t>((_latest->an + 1) % 4) : static_cast<uint8_t>(_cfg.first_an % 4);
     k.suite = *suite;
     k.offset = _cfg.offset;
     std::array<uint8_t, 32> buf{};
@@ -467,7 +488,9 @@ void participant::retire_all(actions& out) {
 }
 
 void participant::update_secured(actions& out) {
-    const bool s = has_live_peers() && _latest && _latest->rx && _latest->tx;
+    // A rekey keeps the session secured: the old key transmits until the new
+    // one takes over (802.1X 12.5.1: the controlled port stays enabled).
+    const bool s = has_live_peers() && ((_latest && _latest->rx && _latest->tx) || (_old && _old->rx && _old->tx));
     if (s != _secured) {
         _secured = s;
         out.list.push_back(secured_changed{s});
@@ -526,6 +549,18 @@ actions participant::report_tx_pn(uint64_t next_pn, time_point now) {
         }
         _new_info = true; // SAK Use carries the PN to the key server
     }
+    if (_new_info)
+        send(now, out);
+    return out;
+}
+
+actions participant::rekey(time_point now) {
+    actions out;
+    if (!is_key_server())
+        return out;
+    _rekey_requested = true;
+    key_server_duties(now, out);
+    handle_sak_use(out);
     if (_new_info)
         send(now, out);
     return out;

@@ -48,6 +48,9 @@ struct participant_config {
     // Live and potential peers kept at most (a member link has one partner;
     // the bound keeps a misbehaving CAK holder from growing the table).
     size_t max_peers = 16;
+    // AN of the first SAK this participant distributes as key server: a CAK
+    // change starts past the AN the previous CA's SAK still uses.
+    uint8_t first_an = 0;
 };
 
 // ---- actions --------------------------------------------------------------
@@ -145,6 +148,9 @@ public:
     // the threshold makes the key server distribute a new SAK (or, on a
     // non-key server, reports it in SAK Use so the key server rotates).
     actions report_tx_pn(uint64_t next_pn, time_point now);
+    // As key server of a live session: distribute a new SAK now (an operator's
+    // rekey). Nothing on a participant that is not the key server.
+    actions rekey(time_point now);
 
     // -- state, for status displays and tests (no key material) --
     const member_id& mi() const { return _mi; }

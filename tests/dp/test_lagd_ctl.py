@@ -3,7 +3,11 @@
 on virtual devices (net_null): every command the daemon serves, its error
 paths, JSON that parses, the socket's permissions, concurrent clients, a
 client that disconnects midway, a second daemon on the same socket, and save
-config + restart bringing the same LAG back."""
+config + restart bringing the same LAG back. Then [lag.macsec] mode "mka":
+the CAK file refused before the EAL when others may read it, when it is
+malformed or when the profile refuses its length; a daemon with MKA shows
+each member's session (show lag json, telemetry, the stats print) and refuses
+`set lag lag0 macsec rekey` while no MKA peer answers (net_null members)."""
 import json
 import os
 import socket
@@ -120,6 +124,10 @@ def run(tmp):
         check(rc == 1 and "usage:" in err, "missing value gets the usage")
         rc, _, err = ctl(sock, "create lag x speed 10G")
         check(rc == 1 and "not-at-run-time" in err, "run-time topology change says it is not supported")
+        rc, _, err = ctl(sock, "set lag lag0 macsec rekey")
+        check(rc == 1 and "[rule: no-mka]" in err, "macsec rekey without MKA refused")
+        rc, _, err = ctl(sock, "set lag lag0 macsec ckn 01 cak-file /nonexistent")
+        check(rc == 1 and "not-at-run-time" in err, "set macsec without MKA: not at run time")
 
         rc, out, _ = ctl(sock, "show stats json")
         stats = json.loads(out) if rc == 0 else {}
@@ -220,10 +228,107 @@ def run(tmp):
         stop(p)
 
 
+MKA_CONFIG = CONFIG.replace('profile = "provider"', 'profile = "ieee"') + """[lag.macsec]
+mode = "mka"
+ckn = "96437a93ccf10d9dfe347846cce52c7d"
+cak_file = "cak.hex"
+cipher = "gcm-aes-xpn-128"
+key_server_priority = 1
+"""
+CAK = "135bd758b0ee5c11c55ff6ab19fdb199"
+
+
+def refused(tmp, cfg, what, rule):
+    r = subprocess.run([LAGD, "--no-huge", "--no-pci", "-m", "512", "--no-shconf", "--file-prefix",
+                        "lagdmka%d" % os.getpid(), "-l", "0", "--", "--socket", "none", "--config", cfg],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 2 and "[rule: %s]" % rule in r.stderr and CAK not in r.stderr + r.stdout
+          and "EAL" not in r.stdout + r.stderr, what + " (before the EAL, key not quoted)")
+
+
+def run_mka(tmp):
+    sock = os.path.join(tmp, "run", "mka.sock")
+    cfg = os.path.join(tmp, "mka.toml")
+    cak = os.path.join(tmp, "cak.hex")
+    with open(cfg, "w") as f:
+        f.write(MKA_CONFIG)
+    with open(cak, "w") as f:
+        f.write("# the LAG's CAK\n" + CAK + "\n")
+    os.chmod(cak, 0o644)
+    refused(tmp, cfg, "CAK file readable by others refused", "key-file-mode")
+    with open(cak, "w") as f:
+        f.write(CAK[:-2] + "\n")
+    os.chmod(cak, 0o600)
+    refused(tmp, cfg, "malformed CAK file refused", "key-file")
+    with open(cfg, "w") as f:
+        f.write(MKA_CONFIG.replace('profile = "ieee"', 'profile = "provider"')
+                .replace("gcm-aes-xpn-128", "gcm-aes-xpn-256"))
+    with open(cak, "w") as f:
+        f.write(CAK + "\n")
+    refused(tmp, cfg, "128-bit CAK under the provider profile refused", "cak-length")
+    with open(cfg, "w") as f:
+        f.write(MKA_CONFIG)
+    p = start("lagdmka%d" % os.getpid(), sock, cfg)
+    try:
+        j = show_json(sock)
+        ms = j.get("members", [])
+        check(len(ms) == 2 and all(m.get("mka_secured") is False and m.get("mka_live_peers") == 0
+                                   and m.get("mka_an") == -1 and m.get("macsec", "").startswith("mka unsecured")
+                                   for m in ms), "show lag json: MKA per member, unsecured, no peer")
+        check(j.get("operational_members") == 0, "must_encrypt: no member distributes unsecured")
+        rc, out, _ = ctl(sock, "show lag")
+        check(rc == 0 and "mka unsecured" in out, "show lag (text) has the MKA session")
+        rc, _, err = ctl(sock, "set lag lag0 macsec rekey")
+        check(rc == 1 and "[rule: mka-no-peer]" in err, "macsec rekey without a live MKA peer refused: " + err.strip())
+        tel = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        tel.connect("/var/run/dpdk/lagdmka%d/dpdk_telemetry.v2" % os.getpid())
+        json.loads(tel.recv(4096))
+        tel.send(b"/lag/macsec,m0")
+        m0 = json.loads(tel.recv(65536))["/lag/macsec"]
+        tel.close()
+        check(m0.get("mka_secured") == 0 and m0.get("mka_live_peers") == 0 and "mka_an" in m0,
+              "telemetry /lag/macsec,m0 has the MKA session")
+
+        # The LAG's key at run time.
+        new_cak = os.path.join(tmp, "cak2.hex")
+        with open(new_cak, "w") as f:
+            f.write(CAK[::-1] + "\n")
+        os.chmod(new_cak, 0o644)
+        rc, _, err = ctl(sock, "set lag lag0 macsec ckn 0a0b cak-file " + new_cak)
+        check(rc == 1 and "[rule: key-file-mode]" in err, "set macsec: a CAK file others may read refused")
+        os.chmod(new_cak, 0o600)
+        rc, _, err = ctl(sock, "set lag lag0 macsec ckn 0a0b cak-file cak2.hex encryption should_encrypt")
+        check(rc == 1 and "[rule: not-at-run-time]" in err, "set macsec: the encryption mode cannot change")
+        rc, _, err = ctl(sock, "set lag lag0 macsec ckn 0a0b cak-file cak2.hex cipher gcm-aes-256")
+        check(rc == 0, "set macsec ckn/cak-file (relative to the config) and cipher: " + (err.strip() or "ok"))
+        rc, out, _ = ctl(sock, "show config")
+        check(rc == 0 and "0a0b" in out and "cak2.hex" in out and "gcm-aes-256" in out
+              and CAK[::-1] not in out, "show config has the new CKN, CAK file and cipher, not the CAK")
+        rc, _, _ = ctl(sock, "unset lag lag0 macsec")
+        j = show_json(sock)
+        check(rc == 0 and all(m.get("macsec") == "off" for m in j.get("members", []))
+              and j.get("operational_members") == 2, "unset macsec: MACsec off, both members distribute")
+        rc, out, _ = ctl(sock, "show config")
+        check(rc == 0 and "[lag.macsec]" not in out and "lag.macsec" not in out, "show config without [lag.macsec]")
+        rc, _, err = ctl(sock, "set lag lag0 macsec rekey")
+        check(rc == 1 and "[rule: no-mka]" in err, "rekey after unset refused")
+        rc, out, _ = ctl(sock, "set lag lag0 macsec ckn 0c cak-file cak2.hex")
+        j = show_json(sock)
+        check(rc == 0 and "started" in out and all(m.get("macsec", "").startswith("mka unsecured")
+                                                 for m in j.get("members", []))
+              and j.get("operational_members") == 0, "set macsec after unset: MKA again, must_encrypt gates closed")
+    finally:
+        rc, out = stop(p)
+    check(rc == 0, "MKA daemon: SIGTERM, clean exit")
+    check("mka m0" in out and "unsecured" in out and "MKPDUs" in out, "stats print has the MKA lines")
+    check(CAK not in out, "the CAK never printed")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="lagd-ctl-")
     try:
         run(tmp)
+        run_mka(tmp)
     finally:
         subprocess.run(["rm", "-rf", tmp])
     if FAILS:

@@ -5,8 +5,12 @@
 // worker's punt ring and the control's punt demultiplexer (EAPOL). With the
 // same CAK every member's session secures on both ends and traffic crosses
 // protected both ways (MACsec counters); with must_encrypt no member
-// distributes before it is secured, and a wrong CAK never secures. Virtual
-// time: `now` advances 50 ms per poll round.
+// distributes before it is secured, and a wrong CAK never secures; with
+// should_encrypt the clear passes until a session secures. The key server's
+// cipher suite (XPN too) is the one both ends use. No member
+// names its peer: receive SCs are learnt from the MKPDUs at run time. A rekey
+// (operator's, or the PN threshold) in the middle of a steady stream loses no
+// frame. Virtual time: `now` advances 50 ms per poll round.
 #include "control/lacp_driver.hpp"
 #include "control/macsec_driver.hpp"
 #include "control/mka_driver.hpp"
@@ -46,6 +50,10 @@ struct mka_system {
     std::unique_ptr<ctl::lacp_driver> lacp; // with_lacp: LACP is the default punt handler
     std::vector<uint16_t> ports;
     bool with_lacp = false;
+    uint64_t pn_threshold = 0;
+    cipher_suite suite = cipher_suite::gcm_aes_128;
+    std::vector<cipher_suite> other_suites;
+    ctl::encryption_mode mode = ctl::encryption_mode::must_encrypt;
 
     void start(const std::string& prefix, uint16_t access, const std::vector<uint16_t>& mports, uint8_t self,
                uint8_t peer, const std::vector<uint8_t>& cak, time_point now) {
@@ -87,16 +95,22 @@ struct mka_system {
         ctl::mka_driver_config mc;
         mc.ckn = {0x96, 0x43, 0x7a, 0x93};
         mc.cak.assign(cak);
-        mc.mode = ctl::encryption_mode::must_encrypt;
+        mc.mode = mode;
+        mc.suite = suite;
+        mc.other_suites = other_suites;
         mc.key_server_priority = self == 0x0a ? 1 : 2;
-        std::vector<ctl::mka_member> mm;
+        mc.pn_threshold = pn_threshold;
+        (void)peer;
+        std::vector<ctl::mka_member> mm; // no peer SCI: learnt from the MKPDUs
         for (size_t i = 0; i < mports.size(); ++i)
-            mm.push_back({names[i], mports[i], member_mac(self, i), 1, {macsec::make_sci(member_mac(peer, i), 1)}});
+            mm.push_back({names[i], mports[i], member_mac(self, i), 1});
         auto r = ctl::mka_driver::create(*c, *macsec, *crypto, mc, mm, *tx, now);
         ASSERT_TRUE(r.ok()) << r.err().to_string();
         mka = std::move(*r);
         // must_encrypt: the links are up, but nothing distributes unsecured.
-        EXPECT_EQ(model.operational_members("lag0"), 0u);
+        if (mode == ctl::encryption_mode::must_encrypt) {
+            EXPECT_EQ(model.operational_members("lag0"), 0u);
+        }
     }
     void poll(time_point now) {
         c->poll(now);
@@ -201,6 +215,46 @@ protected:
             n += s.macsec->rx_totals(p).in_pkts_ok;
         return n;
     }
+    // A steady stream both ways: `per_round` flows each way every poll round
+    // for `rounds` rounds (each_round(r) first), then rounds until all came
+    // or 100 more passed. Returns frames sent and received, both ways summed.
+    std::pair<size_t, size_t> stream(int rounds, uint32_t per_round, const std::function<void(int)>& each_round) {
+        size_t sent = 0, got = 0;
+        auto count = [&](const wire& to, uint32_t seq_lo) {
+            auto r = drain(to.a);
+            for (rte_mbuf* m : r) {
+                flow_frame ff{};
+                if (read_flow(m, ff) && ff.seq >= seq_lo)
+                    ++got;
+            }
+            free_all(r);
+        };
+        const uint32_t base = 1000;
+        for (int r = 0; r < rounds; ++r) {
+            each_round(r);
+            for (const wire* w : {&host_a, &host_b}) {
+                std::vector<std::vector<uint8_t>> frames;
+                for (uint32_t f = 0; f < per_round; ++f)
+                    frames.push_back(udp_frame(f, base + static_cast<uint32_t>(r), 96));
+                sent += inject(w->a, frames);
+            }
+            poll_both();
+            count(host_a, base);
+            count(host_b, base);
+        }
+        for (int i = 0; i < 100 && got < sent; ++i) {
+            poll_both();
+            count(host_a, base);
+            count(host_b, base);
+        }
+        return {sent, got};
+    }
+    std::vector<int> ans(const mka_system& s) const {
+        std::vector<int> v;
+        for (size_t i = 0; i < members; ++i)
+            v.push_back(s.mka->participant(i).latest_an() ? *s.mka->participant(i).latest_an() : -1);
+        return v;
+    }
 
     std::string tag;
     wire host_a{}, host_b{};
@@ -232,6 +286,13 @@ TEST_F(mka_control_test, same_cak_secures_every_member_and_traffic_crosses_prote
     // A (priority 1) is the key server on both members.
     EXPECT_TRUE(a.mka->participant(0).is_key_server());
     EXPECT_FALSE(b.mka->participant(0).is_key_server());
+    // Each side learnt its partner's SCI on each member: one receive SC each.
+    for (auto* s : {&a, &b}) {
+        EXPECT_EQ(s->mka->counters().rx_scs_learnt, members);
+        EXPECT_EQ(s->macsec->counters().rx_scs_added, members);
+        for (size_t i = 0; i < members; ++i)
+            EXPECT_TRUE(s->macsec->has_rx_sc(s->ports[i], macsec::make_sci(member_mac(s == &a ? 0x0b : 0x0a, i), 1)));
+    }
 
     uint64_t a_out = protected_out(a), b_in = ok_in(b);
     EXPECT_EQ(cross(host_a, host_b, 64, 1), 64u);
@@ -305,6 +366,201 @@ TEST_F(mka_control_test, with_lacp_a_wrong_cak_keeps_lacp_members_from_distribut
     EXPECT_EQ(a.model.operational_members("lag0"), 0u);
     EXPECT_EQ(b.model.operational_members("lag0"), 0u);
     EXPECT_EQ(cross(host_a, host_b, 16, 5), 0u);
+}
+
+TEST_F(mka_control_test, a_rekey_in_a_steady_stream_both_ways_loses_no_frame) {
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    const auto before_a = ans(a), before_b = ans(b);
+    EXPECT_EQ(before_a, before_b);
+    // B is not the key server: refused, with the reason.
+    auto no = b.mka->rekey(0, now);
+    ASSERT_FALSE(no.ok());
+    EXPECT_EQ(no.err().code, "mka-not-key-server");
+    const uint64_t freed = a.macsec->counters().sas_freed + b.macsec->counters().sas_freed;
+    bool always_secured = true;
+    auto [sent, got] = stream(80, 4, [&](int r) {
+        if (r == 20) {
+            for (size_t i = 0; i < members; ++i) {
+                EXPECT_TRUE(a.mka->rekey(i, now).ok());
+            }
+        }
+        always_secured = always_secured && a.all_secured() && b.all_secured();
+    });
+    EXPECT_EQ(got, sent) << "frames lost across the rekey";
+    EXPECT_EQ(sent, 80u * 4 * 2);
+    EXPECT_TRUE(always_secured);
+    EXPECT_EQ(a.mka->counters().rekeys, members);
+    const auto after_a = ans(a), after_b = ans(b);
+    EXPECT_EQ(after_a, after_b);
+    for (size_t i = 0; i < members; ++i)
+        EXPECT_EQ(after_a[i], (before_a[i] + 1) % 4) << "member " << i;
+    // The old SAs were retired once the peer moved, and freed after QSBR.
+    EXPECT_GT(a.macsec->counters().sas_freed + b.macsec->counters().sas_freed, freed);
+    for (auto* s : {&a, &b}) {
+        EXPECT_EQ(s->mka->counters().sa_failed, 0u);
+        EXPECT_EQ(s->model.operational_members("lag0"), members);
+        for (uint16_t p : s->ports) {
+            EXPECT_EQ(s->macsec->rx_totals(p).in_pkts_not_using_sa, 0u);
+            EXPECT_EQ(s->macsec->rx_totals(p).in_pkts_not_valid, 0u);
+        }
+    }
+}
+
+TEST_F(mka_control_test, the_pn_threshold_rotates_the_sak_with_traffic_flowing_and_no_frame_lost) {
+    a.pn_threshold = 150;
+    b.pn_threshold = 150;
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    const auto before = ans(a);
+    // 8 flows each way per round over 2 members: about 4 PNs per member SA
+    // per round, the threshold crossed more than once.
+    auto [sent, got] = stream(120, 8, [](int) {});
+    EXPECT_EQ(got, sent) << "frames lost across the rotations";
+    const auto after = ans(a);
+    EXPECT_EQ(after, ans(b));
+    for (size_t i = 0; i < members; ++i)
+        EXPECT_NE(after[i], before[i]) << "member " << i << " never rotated";
+    EXPECT_GT(a.macsec->counters().pn_near_exhaustion + b.macsec->counters().pn_near_exhaustion, 0u);
+    for (auto* s : {&a, &b}) {
+        EXPECT_TRUE(s->all_secured());
+        EXPECT_EQ(s->mka->counters().sa_failed, 0u);
+        for (uint16_t p : s->ports)
+            EXPECT_EQ(s->macsec->secy_totals(p).out_pkts_pn_exhausted, 0u);
+    }
+}
+
+TEST_F(mka_control_test, the_key_servers_cipher_suite_is_used_by_both_ends_xpn_too) {
+    const std::vector<cipher_suite> all = {cipher_suite::gcm_aes_128, cipher_suite::gcm_aes_256,
+                                           cipher_suite::gcm_aes_xpn_128, cipher_suite::gcm_aes_xpn_256};
+    a.suite = cipher_suite::gcm_aes_xpn_256; // A is the key server (priority 1)
+    a.other_suites = all;
+    b.suite = cipher_suite::gcm_aes_128; // B prefers another, accepts the key server's
+    b.other_suites = all;
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    for (auto* s : {&a, &b})
+        for (size_t i = 0; i < members; ++i) {
+            ASSERT_TRUE(s->mka->participant(i).suite_in_use().has_value());
+            EXPECT_EQ(*s->mka->participant(i).suite_in_use(), cipher_suite::gcm_aes_xpn_256);
+        }
+    EXPECT_EQ(cross(host_a, host_b, 64, 7), 64u);
+    EXPECT_EQ(cross(host_b, host_a, 64, 8), 64u);
+    for (auto* s : {&a, &b}) {
+        EXPECT_EQ(s->mka->counters().sa_failed, 0u);
+        EXPECT_EQ(ok_in(*s), 64u);
+    }
+}
+
+TEST_F(mka_control_test, should_encrypt_passes_the_clear_until_a_session_secures) {
+    a.mode = b.mode = ctl::encryption_mode::should_encrypt;
+    std::vector<uint8_t> wrong = cak_a;
+    wrong[3] ^= 0x10;
+    start(wrong); // no MKA peer ever answers
+    for (int i = 0; i < 100; ++i)
+        poll_both();
+    EXPECT_FALSE(a.mka->secured(0) || a.mka->secured(1));
+    EXPECT_EQ(a.model.operational_members("lag0"), members);
+    EXPECT_EQ(cross(host_a, host_b, 32, 9), 32u);
+    EXPECT_EQ(cross(host_b, host_a, 32, 10), 32u);
+    uint64_t untagged = 0;
+    for (uint16_t p : a.ports)
+        untagged += a.macsec->secy_totals(p).out_pkts_untagged;
+    EXPECT_EQ(untagged, 32u);
+    EXPECT_EQ(protected_out(a), 0u);
+}
+
+TEST_F(mka_control_test, should_encrypt_encrypts_once_secured) {
+    a.mode = b.mode = ctl::encryption_mode::should_encrypt;
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    uint64_t a_out = protected_out(a), b_in = ok_in(b);
+    EXPECT_EQ(cross(host_a, host_b, 64, 11), 64u);
+    EXPECT_EQ(protected_out(a) - a_out, 64u);
+    EXPECT_EQ(ok_in(b) - b_in, 64u);
+}
+
+ctl::mka_driver_config new_key_config(const std::vector<uint8_t>& cak, uint8_t priority) {
+    ctl::mka_driver_config mc;
+    mc.ckn = {0x0e, 0x0f};
+    mc.cak.assign(cak);
+    mc.key_server_priority = priority;
+    return mc;
+}
+
+const std::vector<uint8_t> cak_new = {0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8,
+                                      0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf, 0xb0};
+
+TEST_F(mka_control_test, a_new_cak_on_both_ends_rekeys_every_member_without_losing_a_frame) {
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    const auto old_an = ans(a);
+    const auto old_mi = a.mka->participant(0).mi();
+    bool gates_open = true;
+    // A takes the new key at round 10, B (its operator a little later) at round 30.
+    auto [sent, got] = stream(400, 2, [&](int r) {
+        if (r == 10) {
+            EXPECT_TRUE(a.mka->change_key(new_key_config(cak_new, 1), now).ok());
+        }
+        if (r == 30) {
+            EXPECT_TRUE(b.mka->change_key(new_key_config(cak_new, 2), now).ok());
+        }
+        gates_open = gates_open && a.model.operational_members("lag0") == members &&
+                     b.model.operational_members("lag0") == members;
+    });
+    EXPECT_EQ(got, sent) << "frames lost across the key change";
+    EXPECT_TRUE(gates_open) << "a member stopped distributing during the key change";
+    EXPECT_TRUE(a.all_secured() && b.all_secured());
+    EXPECT_NE(a.mka->participant(0).mi(), old_mi);
+    const auto new_an = ans(a);
+    EXPECT_EQ(new_an, ans(b));
+    for (size_t i = 0; i < members; ++i) {
+        EXPECT_EQ(new_an[i], (old_an[i] + 1) % 4) << "member " << i;
+        // The old CA's SAs are gone (retired a life time after the new session secured).
+        EXPECT_EQ(a.macsec->tx_sa_of(a.ports[i], static_cast<uint8_t>(old_an[i])), nullptr);
+    }
+    EXPECT_EQ(a.mka->counters().key_changes, 1u);
+    EXPECT_EQ(a.mka->counters().sa_failed, 0u);
+}
+
+TEST_F(mka_control_test, a_new_cak_the_far_end_never_takes_closes_the_member_after_the_grace) {
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    ASSERT_TRUE(a.mka->change_key(new_key_config(cak_new, 1), now).ok());
+    // Until the grace ends the old SAs carry the traffic.
+    EXPECT_EQ(cross(host_a, host_b, 16, 20), 16u);
+    EXPECT_EQ(a.model.operational_members("lag0"), members);
+    poll_until([] { return false; }, std::chrono::seconds(31));
+    EXPECT_FALSE(a.mka->secured(0) || a.mka->secured(1));
+    EXPECT_EQ(a.model.operational_members("lag0"), 0u); // must_encrypt: out
+    EXPECT_EQ(cross(host_a, host_b, 16, 21), 0u);
+}
+
+TEST_F(mka_control_test, stop_turns_macsec_off_and_the_clear_passes) {
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    a.mka->stop(now);
+    b.mka->stop(now);
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    EXPECT_TRUE(a.mka->stopped());
+    EXPECT_FALSE(a.macsec->has_port(a.ports[0]));
+    EXPECT_EQ(a.model.operational_members("lag0"), members);
+    EXPECT_EQ(cross(host_a, host_b, 32, 22), 32u);
+    EXPECT_EQ(cross(host_b, host_a, 32, 23), 32u);
+    EXPECT_EQ(a.macsec->awaiting_reclaim(), 0u); // SecYs and SAs freed after QSBR
 }
 
 // ---- faults -----------------------------------------------------------------

@@ -212,10 +212,13 @@ def members_operational(lag_json):
 
 class LagdPair:
     def __init__(self, workdir, binary, members=2, lacp="fast", lag_extra_a="", lag_extra_b="", min_links=0,
-                 hash="l34", data_rate="50mbit", speed="10G", tok=None):
+                 hash="l34", data_rate="50mbit", speed="10G", tok=None, members_b=None):
+        """members_b: how many of the member veths B's daemon takes (default all); the
+        others' B ends are left in B's namespace for another process."""
         self.workdir = Path(workdir)
         self.binary = str(binary)
         self.members = members
+        self.members_b = members if members_b is None else members_b
         self.lacp = lacp
         self.extra = {"a": lag_extra_a, "b": lag_extra_b}
         self.min_links = min_links
@@ -274,11 +277,12 @@ class LagdPair:
     # --- the daemons -----------------------------------------------------
     def config_text(self, side):
         ports = f'[[port]]\nname = "access0"\ndevice = "net_tap0,iface={self.tap[side]}"\n'
-        for i, dev in enumerate(self.veth[side]):
+        count = self.members if side == "a" else self.members_b
+        for i, dev in enumerate(self.veth[side][:count]):
             ports += (f'\n[[port]]\nname = "m{i}"\n'
                       f'device = "net_pcap{i},rx_iface_in={dev},tx_iface={dev},tx_iface={dev}"\n'
-                      f'speed = "{self.speed}"\n')
-        names = ", ".join(f'"m{i}"' for i in range(self.members))
+                      f'speed = "{self.speed}"\nmac = "{self.member_mac(side, i)}"\n')
+        names = ", ".join(f'"m{i}"' for i in range(count))
         text = (f"# dpdk-lagd {side.upper()} of a lagd_pair (tests/interop/lagd_pair.py)\n"
                 f"[daemon]\nburst = 32\nrx_desc = 512\ntx_desc = 512\n\n{ports}\n"
                 f'[[lag]]\nname = "lag0"\naccess = "access0"\nmembers = [{names}]\n'
@@ -290,6 +294,12 @@ class LagdPair:
         if self.extra[side]:
             text += "\n" + self.extra[side].strip() + "\n"
         return text
+
+    @staticmethod
+    def member_mac(side, i):
+        """Member i's MAC on `side` (set by the config: net_pcap ports would all get one
+        default MAC, and MKA's SCIs must differ between the two ends)."""
+        return f"02:00:00:00:{'0a' if side == 'a' else '0b'}:{i + 1:02x}"
 
     def start(self, timeout=60):
         for side, lcores in (("a", "0"), ("b", "1" if os.cpu_count() and os.cpu_count() > 1 else "0")):
@@ -348,6 +358,11 @@ class LagdPair:
     def iperf(self, seconds=5, udp_rate=None, parallel=1, src="a"):
         """iperf3 from `src`'s namespace to the other's (`parallel` streams, TCP, or UDP at
         `udp_rate` per stream); returns iperf3's JSON `end` section."""
+        return self.iperf_result(self.iperf_start(seconds, udp_rate, parallel, src), seconds + 30)
+
+    def iperf_start(self, seconds=5, udp_rate=None, parallel=1, src="a"):
+        """iperf3 (as iperf()) running in the background, for a fault in the middle; finish
+        with iperf_result()."""
         need("iperf3")
         dst_side = "b" if src == "a" else "a"
         server = subprocess.Popen(["ip", "netns", "exec", self.ns[dst_side], "iperf3", "-s", "-1", "-B",
@@ -359,12 +374,19 @@ class LagdPair:
             args += ["-u", "-b", str(udp_rate)]
         if parallel > 1:
             args += ["-P", str(parallel)]
-        r = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 30)
+        client = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self._procs.append(client)
+        return client, server
+
+    @staticmethod
+    def iperf_result(running, timeout=60):
+        client, server = running
+        out, err = client.communicate(timeout=timeout)
         server.wait(timeout=10)
         try:
-            return json.loads(r.stdout)["end"]
+            return json.loads(out)["end"]
         except (ValueError, KeyError) as e:
-            raise RuntimeError(f"iperf3 failed ({e}):\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}") from e
+            raise RuntimeError(f"iperf3 failed ({e}):\n{out[-2000:]}\n{err[-2000:]}") from e
 
     def link(self, i, up):
         """Member i's veth pair loses (or regains) its carrier on both ends."""

@@ -31,20 +31,18 @@ Needs root; fails, never skips, with the reason when something is missing.
 usage: test_lacp_bonding.py DPDK_LAGD [--keep-capture DIR]
 """
 
-import atexit
 import os
-import queue
 import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from lagd_pair import Lagd, Netns, sh, shape  # noqa: E402
 from testpmd import TestPmd  # noqa: E402
 
 PID = os.getpid()
@@ -56,120 +54,32 @@ CONVERGE_S = 30
 DATA_RATE = "5mbit"  # per veth end and direction
 
 
-def sh(*args, check=True):
-    r = subprocess.run(list(args), capture_output=True, text=True)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)}: {r.stderr.strip()}")
-    return r.stdout
-
-
-_cleaned = False
-
-
-def cleanup():
-    global _cleaned
-    if _cleaned:
-        return
-    _cleaned = True
-    for ns in (NS_TP, NS_LAGD):
-        sh("ip", "netns", "del", ns, check=False)  # takes its veth ends with it
-
-
 def setup_topology():
-    for ns in (NS_TP, NS_LAGD):
-        sh("ip", "netns", "add", ns)
+    """The two namespaces (removed on every exit) and the shaped veths between them."""
+    netns = Netns(NS_TP, NS_LAGD).create()
     for t, l in zip(TP_IF, LAGD_IF):
         sh("ip", "link", "add", t, "netns", NS_TP, "type", "veth", "peer", "name", l, "netns", NS_LAGD)
         for ns, i in ((NS_TP, t), (NS_LAGD, l)):
             sh("ip", "-n", ns, "link", "set", i, "mtu", "1500", "up")
-            # No IPv6 autoconf noise on the members.
-            sh("ip", "netns", "exec", ns, "sysctl", "-qw", f"net.ipv6.conf.{i}.disable_ipv6=1", check=False)
-            shape(ns, i)
+            shape(ns, i, DATA_RATE)
+    return netns
 
 
-def shape(ns, dev):
-    """Egress QoS on a veth end, as a provider edge would have: slow protocols
-    (0x8809) in their own HTB class ahead of data, data capped at DATA_RATE.
-    Both ends' data paths can send far more than the other end's single
-    polling core reads, and an LACPDU lost in a full socket buffer is what
-    would then expire a member; this keeps the test about LACP."""
-    tc = ["tc", "-n", ns]
-    sh(*tc, "qdisc", "add", "dev", dev, "root", "handle", "1:", "htb", "default", "20")
-    sh(*tc, "class", "add", "dev", dev, "parent", "1:", "classid", "1:10", "htb", "rate", "1mbit", "ceil", "100mbit",
-       "prio", "0")
-    sh(*tc, "class", "add", "dev", dev, "parent", "1:", "classid", "1:20", "htb", "rate", DATA_RATE, "ceil",
-       DATA_RATE, "prio", "1")
-    sh(*tc, "filter", "add", "dev", dev, "parent", "1:", "protocol", "0x8809", "prio", "1", "u32", "match", "u32",
-       "0", "0", "flowid", "1:10")
+RX_STATE = re.compile(r"^lacp (\S+)\s+mux \S+\s+rx (\S+)", re.M)
 
 
-class Lagd:
-    """dpdk-lagd in NS_LAGD with --stats 1; keeps the last counters print."""
-
-    ROW = re.compile(r"^(\S+)\s+(access|member)\s+(up|down)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)")
-    LACP = re.compile(r"^lacp (\S+)\s+mux (\S+)\s+rx (\S+)")
-    LAG = re.compile(r"^lag \S+: (up|down) \((\d+) of (\d+) members distributing")
-
-    def __init__(self, binary, config, prefix):
-        args = ["ip", "netns", "exec", NS_LAGD, "stdbuf", "-oL", binary, "--no-huge", "--no-pci", "-m", "1024",
-                "-l", "0,1", "--main-lcore", "1", "--file-prefix", prefix, "--log-level", "*:warning",
-                "--", "--config", str(config), "--stats", "1"]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     start_new_session=True)
-        self.lines = []
-        self.lock = threading.Lock()
-        self.ports, self.lacp, self.lag = {}, {}, None
-        self.prints = 0
-        threading.Thread(target=self._reader, daemon=True).start()
-
-    def _reader(self):
-        ports, lacp = {}, {}
-        for line in self.proc.stdout:
-            line = line.rstrip("\n")
-            with self.lock:
-                self.lines.append(line)
-                m = self.ROW.match(line)
-                if m:
-                    ports[m[1]] = {"link": m[3], "rx": int(m[4]), "tx": int(m[6])}
-                m = self.LACP.match(line)
-                if m:
-                    lacp[m[1]] = {"mux": m[2], "rx": m[3]}
-                m = self.LAG.match(line)
-                if m:
-                    self.lag = (m[1], int(m[2]), int(m[3]))
-                if line.startswith("control:"):
-                    self.ports = dict(ports)
-                if line.startswith("lacp ") and len(lacp) == 2:
-                    self.lacp = dict(lacp)
-                    self.prints += 1
-                    lacp = {}
-
-    def snapshot(self):
-        """Waits for a fresh print, then returns (ports, lacp, lag)."""
-        with self.lock:
-            seen = self.prints
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("dpdk-lagd exited:\n" + self.tail())
-            with self.lock:
-                if self.prints > seen:
-                    return dict(self.ports), dict(self.lacp), self.lag
-            time.sleep(0.1)
-        raise TimeoutError("dpdk-lagd printed no counters:\n" + self.tail())
-
-    def tail(self, n=60):
-        with self.lock:
-            return "\n".join(self.lines[-n:])
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+def snapshot(lagd):
+    """After a second (one counters period), dpdk-lagd's (ports, lacp, lag) over its control socket:
+    ports {name: {rx, tx}}, lacp {member: {mux, rx}} (rx: the receive machine's state in the last
+    counters print), lag (state, operational members, members)."""
+    time.sleep(1)
+    if not lagd.running():
+        raise RuntimeError("dpdk-lagd exited:\n" + lagd.tail())
+    ports = {p: {"rx": v["rx_packets"], "tx": v["tx_packets"]} for p, v in lagd.show("stats").items()}
+    lag = lagd.show("lag lag0")
+    rx = dict(RX_STATE.findall(lagd.tail(40)))
+    lacp = {m["port"]: {"mux": m["lacp_mux"], "rx": rx.get(m["port"], "?")} for m in lag["members"]}
+    return ports, lacp, (lag["state"], lag["operational_members"], len(lag["members"]))
 
 
 def make_flows(path):
@@ -244,13 +154,12 @@ def main():
     if os.geteuid() != 0:
         print("FAIL: needs root (network namespaces)")
         return 1
-    atexit.register(cleanup)
     for s in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, lambda *_: sys.exit(1))
     tmp = Path(tempfile.mkdtemp(prefix="lacp-bond-"))
-    lagd = tp = dump = None
+    lagd = tp = dump = netns = None
     try:
-        setup_topology()
+        netns = setup_topology()
         flows = tmp / "flows.pcap"
         make_flows(flows)
         cfg = tmp / "lagd.toml"
@@ -260,7 +169,7 @@ def main():
                                  "ether proto 0x8809", "-w", str(cap)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         t0 = time.monotonic()
-        lagd = Lagd(lagd_bin, cfg, f"lagd{PID}")
+        lagd = Lagd(lagd_bin, cfg, tmp, "lagd", netns=NS_LAGD, lcores="0,1", extra_eal=("--main-lcore", "1"))
         vdevs = [f"net_af_packet{i},iface={t},qdisc_bypass=0,framecnt=4096" for i, t in enumerate(TP_IF)]
         tp = TestPmd(vdevs, bond_members=[0, 1], file_prefix=f"tp{PID}", netns=NS_TP, bond_args="xmit_policy=l34",
                      lcores="0,1")
@@ -273,7 +182,7 @@ def main():
         states, lacp = [], {}
         while time.monotonic() < deadline:
             states = tp.lacp_states()
-            _, lacp, _ = lagd.snapshot()
+            _, lacp, _ = snapshot(lagd)
             if tp_converged(states) and lagd_converged(lacp):
                 break
         assert tp_converged(states) and lagd_converged(lacp), \
@@ -283,16 +192,16 @@ def main():
 
         # 2. Traffic both ways, LACP steady while the worker lcore forwards
         # (it busy-polls lcore 0; control and LACP run on the main lcore 1).
-        banner = next((l for l in lagd.lines if l.startswith("dpdk-lagd: ")), "")
+        banner = next((l for l in lagd.log.read_text().splitlines() if l.startswith("dpdk-lagd: ")), "")
         assert "1 worker lcore(s)" in banner and "LACP on the control lcore" in banner, banner
-        p0, _, _ = lagd.snapshot()
+        p0, _, _ = snapshot(lagd)
         s0 = tp.port_stats(bond)
         for _ in range(5):
-            _, lacp, lag = lagd.snapshot()
+            _, lacp, lag = snapshot(lagd)
             assert lagd_converged(lacp), f"dpdk-lagd left COLLECTING_DISTRIBUTING under load: {lacp}"
-            assert lag[:2] == ("up", 2), f"dpdk-lagd LAG: {lag}"
+            assert lag[:2] == ("available", 2), f"dpdk-lagd LAG: {lag}"
             assert tp_converged(tp.lacp_states()), "testpmd left COLLECTING DISTRIBUTING under load"
-        p1, _, _ = lagd.snapshot()
+        p1, _, _ = snapshot(lagd)
         s1 = tp.port_stats(bond)
         d = {k: {x: p1[k][x] - p0[k][x] for x in ("rx", "tx")} for k in p1}
         tp_rx = s1["RX-packets"] - s0["RX-packets"]
@@ -313,19 +222,19 @@ def main():
         sh("ip", "-n", NS_TP, "link", "set", TP_IF[1], "down")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            _, lacp, lag = lagd.snapshot()
+            _, lacp, lag = snapshot(lagd)
             if lacp["m1"]["mux"] != "COLLECTING_DISTRIBUTING" and lag[1] == 1:
                 break
-        assert lacp["m1"]["mux"] != "COLLECTING_DISTRIBUTING" and lag[:2] == ("up", 1), \
+        assert lacp["m1"]["mux"] != "COLLECTING_DISTRIBUTING" and lag[:2] == ("available", 1), \
             f"dpdk-lagd kept m1: {lacp} {lag}\n" + lagd.tail()
         print(f"veth {TP_IF[1]} down: dpdk-lagd took m1 out after {time.monotonic() - t_down:.1f} s "
               f"(m1 mux {lacp['m1']['mux']}, receive {lacp['m1']['rx']}; LAG {lag[0]}, "
               f"{lag[1]} of {lag[2]} distributing, min-links 1)")
         time.sleep(1)
-        p0, _, _ = lagd.snapshot()
+        p0, _, _ = snapshot(lagd)
         s0 = tp.port_stats(bond)
         time.sleep(2)
-        p1, lacp, _ = lagd.snapshot()
+        p1, lacp, _ = snapshot(lagd)
         s1 = tp.port_stats(bond)
         d = {k: {x: p1[k][x] - p0[k][x] for x in ("rx", "tx")} for k in p1}
         tp_rx = s1["RX-packets"] - s0["RX-packets"]
@@ -339,14 +248,14 @@ def main():
         while time.monotonic() < deadline and "DISTRIBUTING" in states[1]:
             time.sleep(2)
             states = tp.lacp_states()
-            _, lacp, _ = lagd.snapshot()
-            assert lacp["m0"]["mux"] == "COLLECTING_DISTRIBUTING", "m0 left while m1 was down"
+            _, lacp, _ = snapshot(lagd)
+            assert lacp["m0"]["mux"] == "COLLECTING_DISTRIBUTING", f"m0 left while m1 was down: {lacp}"
         assert "DISTRIBUTING" not in states[1] and "DISTRIBUTING" in states[0], f"testpmd: {states}"
         print(f"the bonding PMD took m1 out after {time.monotonic() - t_down:.1f} s (its long timeout)")
         time.sleep(1)
-        p0, _, _ = lagd.snapshot()
+        p0, _, _ = snapshot(lagd)
         time.sleep(2)
-        p1, _, _ = lagd.snapshot()
+        p1, _, _ = snapshot(lagd)
         d = {k: {x: p1[k][x] - p0[k][x] for x in ("rx", "tx")} for k in p1}
         print(f"testpmd -> dpdk-lagd after the move: m0 rx {d['m0']['rx']}, m1 rx {d['m1']['rx']}, "
               f"access tx {d['access0']['tx']}")
@@ -379,7 +288,8 @@ def main():
         if dump and dump.poll() is None:
             dump.kill()
             dump.wait()
-        cleanup()
+        if netns:
+            netns.remove()
         if len(sys.argv) > 3 and sys.argv[2] == "--keep-capture":
             shutil.copytree(tmp, sys.argv[3], dirs_exist_ok=True)
         shutil.rmtree(tmp, ignore_errors=True)

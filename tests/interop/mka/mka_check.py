@@ -9,6 +9,9 @@ with the SAK the participants installed; then have tshark decode every frame
 as EAPOL-MKA with no malformed field.
 
 usage: mka_check.py MKA_CAPTURE_BINARY
+
+tests/interop/mka_lagd imports read_frames(), verify_mkpdus() and
+tshark_mka() to check what two dpdk-lagd daemons sent each other on a veth.
 """
 import json
 import os
@@ -47,9 +50,13 @@ def derive(cak, ckn):
     return kdf(cak, b"IEEE8021 ICK", ctx, len(cak)), kdf(cak, b"IEEE8021 KEK", ctx, len(cak))
 
 
-def read_pcap(path):
+def read_frames(path):
+    """Every frame of a pcap (read here) or pcapng (dumpcap's format, read by scapy)."""
     data = open(path, "rb").read()
     magic, = struct.unpack("<I", data[:4])
+    if magic == 0x0A0D0D0A:
+        from scapy.utils import rdpcap
+        return [bytes(p) for p in rdpcap(path)]
     assert magic == 0xA1B2C3D4, "pcap magic"
     off, frames = 24, []
     while off < len(data):
@@ -91,18 +98,15 @@ def parse(frame):
     return ckn, covered, frame[18 + blen - 16:18 + blen], saks
 
 
-def check(tool, cak_hex, ckn, suites, tmp):
-    pcap, js = os.path.join(tmp, "mka.pcap"), os.path.join(tmp, "mka.json")
-    subprocess.run([tool, pcap, js, cak_hex, ckn, suites], check=True)
-    expect = json.load(open(js))
-    frames = read_pcap(pcap)
-    assert len(frames) == expect["frames"] and len(frames) > 4
-    cak = bytes.fromhex(cak_hex)
-    ick, kek = derive(cak, ckn.encode())
+def verify_mkpdus(frames, cak, ckn):
+    """Checks every MKPDU's CKN and ICV with an ICK derived here from the CAK and
+    CKN, and unwraps every Distributed SAK with the KEK; returns {(KS MI, KN):
+    (AN, suite name, SAK)}. Raises AssertionError on the first failure."""
+    ick, kek = derive(cak, ckn)
     unwrapped = {}
     for i, f in enumerate(frames):
         fckn, covered, icv, saks = parse(f)
-        assert fckn == ckn.encode(), "CKN"
+        assert fckn == ckn, "CKN"
         assert cmac(ick, covered) == icv, f"ICV of frame {i}"
         # the check can fail: a flipped bit, or the wrong key
         bad = bytearray(covered)
@@ -117,29 +121,46 @@ def check(tool, cak_hex, ckn, suites, tmp):
                 raise AssertionError("unwrap with a wrong KEK succeeded")
             except InvalidUnwrap:
                 pass
-            unwrapped[kn] = (an, SUITES[suite][0], sak)
+            unwrapped[(f[18 + 12:18 + 24], kn)] = (an, SUITES[suite][0], sak)
+    return unwrapped
+
+
+def tshark_mka(pcap, count, xpn=False, bpf_filter="eapol"):
+    """tshark decodes `count` frames of `pcap` (those its display filter
+    `bpf_filter` keeps) as EAPOL-MKA with no malformed field and every parameter
+    set a live session uses; returns the number of expert warnings."""
+    # (tshark 4.0 leaves mka out of frame.protocols; its display filter finds it)
+    mka = subprocess.run(["tshark", "-r", pcap, "-Y", "mka", "-T", "fields", "-e", "frame.number"],
+                         check=True, capture_output=True, text=True).stdout.split()
+    assert len(mka) == count, (len(mka), count)
+    verbose = subprocess.run(["tshark", "-r", pcap, "-V", "-Y", bpf_filter], check=True, capture_output=True,
+                             text=True).stdout
+    assert "Malformed" not in verbose and "Expert Info (Error" not in verbose
+    assert verbose.count("MACsec Key Agreement") == count
+    for needle in ("Basic Parameter set", "Live Peer List Parameter set",
+                   "MACsec SAK Use parameter set", "Distributed SAK parameter set",
+                   "Announcement parameter set", "Integrity Check Value"):
+        assert needle.lower() in verbose.lower(), needle
+    if xpn:
+        assert "Extended Packet Numbering set" in verbose
+        assert "GCM-AES-XPN" in verbose
+    return verbose.count("Expert Info (Warning")
+
+
+def check(tool, cak_hex, ckn, suites, tmp):
+    pcap, js = os.path.join(tmp, "mka.pcap"), os.path.join(tmp, "mka.json")
+    subprocess.run([tool, pcap, js, cak_hex, ckn, suites], check=True)
+    expect = json.load(open(js))
+    frames = read_frames(pcap)
+    assert len(frames) == expect["frames"] and len(frames) > 4
+    unwrapped = {kn: v for (_, kn), v in verify_mkpdus(frames, bytes.fromhex(cak_hex), ckn.encode()).items()}
     assert len(unwrapped) == len(expect["saks"]) == 2, (unwrapped.keys(), expect)
     for s in expect["saks"]:
         an, suite, sak = unwrapped[s["kn"]]
         assert an == s["an"] and suite == s["suite"], (an, suite, s)
         assert sak.hex() == s["sak"], f"SAK of KN {s['kn']}"
     # tshark: every frame is EAPOL-MKA, no malformed field
-    # (tshark 4.0 leaves mka out of frame.protocols; its display filter finds it)
-    mka = subprocess.run(["tshark", "-r", pcap, "-Y", "mka", "-T", "fields", "-e", "frame.number"],
-                         check=True, capture_output=True, text=True).stdout.split()
-    assert len(mka) == len(frames), (len(mka), len(frames))
-    verbose = subprocess.run(["tshark", "-r", pcap, "-V"], check=True, capture_output=True,
-                             text=True).stdout
-    assert "Malformed" not in verbose and "Expert Info (Error" not in verbose
-    assert verbose.count("MACsec Key Agreement") == len(frames)
-    for needle in ("Basic Parameter set", "Live Peer List Parameter set",
-                   "MACsec SAK Use parameter set", "Distributed SAK parameter set",
-                   "Announcement parameter set", "Integrity Check Value"):
-        assert needle.lower() in verbose.lower(), needle
-    if "xpn" in suites.split(",")[0]:
-        assert "Extended Packet Numbering set" in verbose
-        assert "GCM-AES-XPN" in verbose
-    warnings = verbose.count("Expert Info (Warning")
+    warnings = tshark_mka(pcap, len(frames), xpn="xpn" in suites.split(",")[0])
     print(f"{suites}: {len(frames)} MKPDUs, ICV ok, {len(unwrapped)} SAKs unwrapped and equal, "
           f"tshark: all mka, 0 malformed, {warnings} expert warnings")
     return warnings

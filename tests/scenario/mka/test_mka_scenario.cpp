@@ -104,6 +104,39 @@ TEST(mka_scenario, three_participants_agree_on_one_key_server_and_one_sak) {
         }
 }
 
+TEST(mka_scenario, a_peer_that_lost_the_key_while_still_live_at_the_key_server_gets_it_again) {
+    // The key server's MKPDUs are lost for longer than the life time while
+    // the other direction works: the peer drops the key server and retires
+    // every key, but stays live at the key server (same MI, same members), so
+    // no new SAK is due; the key server must distribute the current one again.
+    lan l;
+    auto a = l.add(lan::config(1)); // lowest SCI: key server
+    auto b = l.add(lan::config(2));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }));
+    bool cut = true;
+    l.filter = [&](size_t from, size_t, bytes&) { return !(cut && from == a); };
+    l.run(seconds(7));
+    EXPECT_FALSE(l.p(b).secured());
+    EXPECT_FALSE(l.p(b).latest_key().has_value());
+    EXPECT_TRUE(l.p(a).has_live_peers()); // b kept talking
+    cut = false;
+    EXPECT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+}
+
+TEST(mka_scenario, a_peer_with_our_sci_never_becomes_live) {
+    // Two ports with one MAC would draw the same IVs (SCI || PN) from one SAK.
+    lan l;
+    auto a = l.add(lan::config(1));
+    auto b = l.add(lan::config(1));
+    l.run(seconds(20));
+    for (auto x : {a, b}) {
+        EXPECT_FALSE(l.p(x).secured());
+        EXPECT_EQ(l.p(x).live_peer_count(), 0u);
+        EXPECT_GT(l.p(x).counters().drops(drop_reason::own_sci), 3u);
+        EXPECT_TRUE(l[x].secy.tx_installed.empty());
+    }
+}
+
 TEST(mka_scenario, wrong_cak_never_becomes_live) {
     lan l;
     auto a = l.add(lan::config(1));

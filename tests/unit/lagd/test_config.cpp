@@ -152,4 +152,17 @@ TEST(lagd_config, port_rules) {
     EXPECT_EQ(e.code, "uniform-speed") << e.message;
 }
 
+TEST(lagd_config, a_port_mac_is_a_unicast_address) {
+    const std::string lag = "[[lag]]\nname = \"lag0\"\naccess = \"acc\"\nmembers = [\"m0\"]\n";
+    auto c = parse_config("[[port]]\nname = \"acc\"\ndevice = \"net_null0\"\n[[port]]\nname = \"m0\"\n"
+                          "device = \"net_null1\"\nmac = \"02:00:00:00:0a:01\"\n" + lag, "t.toml");
+    ASSERT_TRUE(c.ok()) << c.err().to_string();
+    ASSERT_TRUE(c->port("m0")->mac.has_value());
+    EXPECT_EQ(c->port("m0")->mac->to_string(), "02:00:00:00:0a:01");
+    EXPECT_FALSE(c->port("acc")->mac.has_value());
+    for (const char* bad : {"01:80:c2:00:00:03", "00:00:00:00:00:00", "02:00:00:00:0a", "x"})
+        expect_refused("[[port]]\nname = \"acc\"\ndevice = \"net_null0\"\n[[port]]\nname = \"m0\"\n"
+                       "device = \"net_null1\"\nmac = \"" + std::string(bad) + "\"\n" + lag, "value", 7);
+}
+
 } // namespace

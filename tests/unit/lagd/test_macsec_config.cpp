@@ -75,7 +75,7 @@ TEST(macsec_config, refusals_name_the_line_and_rule) {
     } cases[] = {
         {"mode = \"static\"\ncipher = \"gcm-aes-128\"\nkey_file = \"k\"\ncolour = 1\n" + member(), "unknown-key",
          "lagd.toml:16"},
-        {"mode = \"mka\"\ncipher = \"gcm-aes-128\"\nkey_file = \"k\"\n" + member(), "value", "lagd.toml:13"},
+        {"mode = \"tls\"\ncipher = \"gcm-aes-128\"\nkey_file = \"k\"\n" + member(), "value", "lagd.toml:13"},
         {"mode = \"static\"\ncipher = \"aes-ccm\"\nkey_file = \"k\"\n" + member(), "value", "lagd.toml:14"},
         {"mode = \"static\"\ncipher = \"gcm-aes-128\"\nconfidentiality_offset = 20\nkey_file = \"k\"\n" + member(),
          "value", "lagd.toml:15"},

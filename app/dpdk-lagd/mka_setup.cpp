@@ -1,0 +1,238 @@
+#include "mka_setup.hpp"
+
+#include "lacp_setup.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+namespace lag::lagd {
+
+namespace {
+
+mka::confidentiality_offset offset_of(uint8_t octets) {
+    switch (octets) {
+    case 30: return mka::confidentiality_offset::offset_30;
+    case 50: return mka::confidentiality_offset::offset_50;
+    default: return mka::confidentiality_offset::offset_0;
+    }
+}
+
+ctl::encryption_mode mode_of(mka_encryption e) {
+    switch (e) {
+    case mka_encryption::no_encrypt: return ctl::encryption_mode::no_encrypt;
+    case mka_encryption::should_encrypt: return ctl::encryption_mode::should_encrypt;
+    case mka_encryption::must_encrypt: break;
+    }
+    return ctl::encryption_mode::must_encrypt;
+}
+
+std::string hex_mi(const mka::member_id& mi) {
+    std::string s;
+    for (auto b : mi)
+        s += fmt::format("{:02x}", b);
+    return s;
+}
+
+} // namespace
+
+ctl::mka_driver_config mka_driver_config_of(const daemon_config& cfg, const lag_config& l, const secret<32>& cak) {
+    const macsec_config& m = l.macsec;
+    ctl::mka_driver_config c;
+    if (const model::profile* prof = model::find_profile(cfg.profile)) {
+        for (auto s : {cipher_suite::gcm_aes_128, cipher_suite::gcm_aes_256, cipher_suite::gcm_aes_xpn_128,
+                       cipher_suite::gcm_aes_xpn_256}) {
+            bool ok = s != m.suite;
+            for (const auto& p : l.members) {
+                const port_config* pc = cfg.port(p);
+                ok = ok && pc != nullptr && model::check_macsec(*prof, pc->speed, s, cak.size(), true).ok();
+            }
+            if (ok)
+                c.other_suites.push_back(s);
+        }
+    }
+    c.ckn = m.ckn;
+    c.cak = cak;
+    c.key_server_priority = m.key_server_priority;
+    c.suite = m.suite;
+    c.offset = offset_of(m.offset);
+    c.mode = mode_of(m.encryption);
+    c.replay_window = m.replay_window;
+    return c;
+}
+
+result<std::unique_ptr<mka_runtime>> mka_runtime::start(const daemon_config& cfg, const lag_config& l,
+                                                        ctl::control& c,
+                                                        const std::vector<ctl::member_binding>& members,
+                                                        rte_mempool* pool, uint16_t control_queue, time_point now) {
+    auto cak = load_cak_file(l.macsec.cak_file);
+    if (!cak)
+        return cak.err();
+    std::unique_ptr<mka_runtime> rt(new mka_runtime(cfg, c, members, pool, control_queue));
+    auto crypto = mka::ipsecmb_crypto::create();
+    if (!crypto)
+        return crypto.err();
+    rt->_crypto = std::move(*crypto);
+    auto md = ctl::macsec_driver::create(c);
+    if (!md)
+        return md.err();
+    rt->_macsec = std::move(*md);
+    if (auto ok = rt->start_driver(l, *cak, now); !ok)
+        return ok.err();
+    return rt;
+}
+
+result<void> mka_runtime::start_driver(const lag_config& l, const secret<32>& cak, time_point now) {
+    std::vector<ctl::mka_member> mm;
+    for (const auto& m : _bindings) {
+        auto mac = member_mac(_cfg, m);
+        if (!mac)
+            return mac.err();
+        mm.push_back({m.name, m.port, *mac, 1});
+    }
+    auto d = ctl::mka_driver::create(_control, *_macsec, *_crypto, mka_driver_config_of(_cfg, l, cak), std::move(mm),
+                                     _tx, now);
+    if (!d)
+        return d.err();
+    _mka = std::move(*d);
+    return ok_v;
+}
+
+result<std::string> mka_runtime::set_key(lag_config& l, std::string_view ckn_hex, const std::string& cak_file,
+                                         std::string_view cipher, std::string_view encryption, time_point now) {
+    lag_config next = l;
+    macsec_config& m = next.macsec;
+    auto ckn = parse_ckn(ckn_hex);
+    if (!ckn)
+        return make_error("value", "the CKN must be 1 to 32 bytes of hex (2 to 64 digits)");
+    m.ckn = std::move(*ckn);
+    m.cak_file = beside(_cfg.source, cak_file);
+    if (!cipher.empty())
+        m.suite = *parse_cipher_suite(cipher); // the CLI offers only the four suites
+    if (!encryption.empty() && encryption != to_string(m.encryption))
+        return make_error("not-at-run-time",
+                          fmt::format("the encryption mode ({}) cannot change at run time: change the config "
+                                      "file and restart dpdk-lagd",
+                                      to_string(m.encryption)));
+    m.enabled = true;
+    auto cak = load_cak_file(m.cak_file);
+    if (!cak)
+        return cak.err();
+    daemon_config probe = _cfg; // the profile's rules with this CAK and suite
+    probe.lags.front() = next;
+    if (auto ok = check_mka_key(probe, cak->size()); !ok)
+        return ok.err();
+    std::string how;
+    if (_mka) {
+        if (auto ok = _mka->change_key(mka_driver_config_of(_cfg, next, *cak), now); !ok)
+            return ok.err();
+        how = fmt::format("every member rekeys with the new CAK; the previous key's SAs carry the traffic until "
+                          "each new session secures (at most {} s: the far end needs the same key)\n",
+                          std::chrono::duration_cast<std::chrono::seconds>(ctl::mka_driver::legacy_grace).count());
+    } else {
+        if (auto ok = start_driver(next, *cak, now); !ok)
+            return ok.err();
+        how = "MKA started on every member with the new CAK\n";
+    }
+    l.macsec = std::move(m);
+    return how;
+}
+
+result<std::string> mka_runtime::unset(lag_config& l, time_point now) {
+    if (!_mka)
+        return make_error("no-mka", "MACsec is already off on this LAG");
+    _mka->stop(now);
+    _mka.reset();
+    l.macsec.enabled = false;
+    return std::string("MACsec off on every member: traffic passes in the clear\n");
+}
+
+result<std::string> mka_runtime::command(lag_config& l, const cli::parsed_command& c, time_point now) {
+    switch (c.id) {
+    case cli::command_id::rekey_macsec: return rekey(now);
+    case cli::command_id::unset_macsec: return unset(l, now);
+    case cli::command_id::set_macsec:
+        return set_key(l, c.get("ckn"), std::string(c.get("path")), c.get("cipher"), c.get("encryption"), now);
+    default: return make_error("internal", "not an MKA command");
+    }
+}
+
+result<std::string> mka_runtime::rekey(time_point now) {
+    if (!_mka)
+        return make_error("no-mka", "MACsec is off on this LAG (unset): set a key first");
+    std::vector<std::string> done, refused, messages;
+    error last;
+    for (size_t i = 0; i < _mka->members().size(); ++i) {
+        if (auto r = _mka->rekey(i, now); r)
+            done.push_back(_mka->members()[i].name);
+        else {
+            refused.push_back(_mka->members()[i].name);
+            messages.push_back(r.err().message);
+            last = r.err();
+        }
+    }
+    if (done.empty())
+        return make_error(last.code, fmt::format("no member rekeyed: {}", fmt::join(messages, "; ")));
+    std::string s = fmt::format("rekeying {}\n", fmt::join(done, ","));
+    if (!refused.empty())
+        s += fmt::format("not the key server (or no live peer) on {}: rekey those on the partner\n",
+                         fmt::join(refused, ","));
+    return s;
+}
+
+mka_view mka_runtime::view(std::string_view port) const {
+    mka_view v;
+    if (!_mka)
+        return v;
+    const auto& ms = _mka->members();
+    for (size_t i = 0; i < ms.size(); ++i) {
+        if (ms[i].name != port)
+            continue;
+        const auto& p = _mka->participant(i);
+        v.on = true;
+        v.secured = p.secured();
+        v.key_server = p.is_key_server();
+        v.live_peers = static_cast<unsigned>(p.live_peer_count());
+        if (auto ks = p.key_server())
+            v.key_server_sci = ks->to_string();
+        if (auto an = p.latest_an())
+            v.an = *an;
+        if (auto s = p.suite_in_use())
+            v.cipher = std::string(to_string(*s));
+    }
+    return v;
+}
+
+void mka_runtime::print() const {
+    if (!_mka) {
+        fmt::print("mka: off (unset at run time)\n");
+        std::fflush(stdout);
+        return;
+    }
+    const auto& dc = _mka->counters();
+    const auto& mc = _macsec->counters();
+    fmt::print("mka: {} MKPDUs in, {} out, {} refused, {} tx failures, {} SA failures, {} receive SCs learnt, "
+               "{} rekeys; macsec {} SAs installed, {} freed\n",
+               dc.frames_in, dc.frames_out, dc.frames_dropped, dc.tx_failed, dc.sa_failed, dc.rx_scs_learnt,
+               dc.rekeys, mc.sas_installed, mc.sas_freed);
+    const auto& ms = _mka->members();
+    for (size_t i = 0; i < ms.size(); ++i) {
+        const auto& p = _mka->participant(i);
+        const auto& pc = p.counters();
+        const auto ks = p.key_server();
+        std::string peers;
+        for (const auto& ps : p.peers())
+            peers += fmt::format("{}{} {}", peers.empty() ? "" : ", ", ps.live ? "live" : "potential",
+                                 ps.peer.to_string());
+        fmt::print("mka {:<8} {:<9} mi {} key server {}{} peers [{}] sak {} | mkpdus tx {} rx {} dropped {} "
+                   "saks generated {} installed {}\n",
+                   ms[i].name, p.secured() ? "secured" : "unsecured", hex_mi(p.mi()),
+                   ks ? ks->to_string() : std::string("none"), p.is_key_server() ? " (self)" : "", peers,
+                   p.latest_an() ? fmt::format("an {} {}", *p.latest_an(), to_string(*p.suite_in_use()))
+                                 : std::string("none"),
+                   pc.mkpdus_sent, pc.mkpdus_accepted, pc.total_drops(), pc.saks_generated, pc.saks_installed);
+    }
+    std::fflush(stdout);
+}
+
+} // namespace lag::lagd
