@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Soak: two dpdk-lagd back to back with LACP and MACsec, a numbered UDP stream
-# through them and member links flapped on a schedule, for MINUTES minutes;
+# Soak: two dpdk-lagd back to back with LACP and MKA-keyed MACsec (rekeyed on a
+# schedule), a numbered UDP stream through them and member links flapped on a
+# schedule, for MINUTES minutes;
 # then every frame in order or counted dropped by reason, memory flat, no
 # invalid-frame counter moved (tests/soak/soak.py). Needs root.
 #   ./scripts/soak.sh MINUTES

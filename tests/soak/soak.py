@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """Soak: two dpdk-lagd back to back (tests/interop/lagd_pair.py) with LACP
-(fast) and MACsec (static GCM-AES-256 keys on every member), a stream of
-numbered UDP frames from A's side to B's through both daemons, and member
-links flapped on a schedule (carrier lost on one member for a few seconds,
-then back). At the end it checks:
+(fast) and MACsec keyed by MKA (must_encrypt, GCM-AES-XPN-256, A the key
+server, a rekey from A's control socket every 15 s), a stream of numbered UDP
+frames from A's side to B's through both daemons, and member links flapped
+on a schedule (carrier lost on one member for a few seconds, then back). At
+the end it checks:
+  - at least one rekey was accepted;
   - every frame of every flow arrived once and in order, or is missing and
     covered by a counted drop with a named reason (the daemons' drop
     counters by reason, the kernel's on the veths and TAPs);
@@ -33,19 +35,17 @@ FLOWS, RATE, SIZE, PORT = 16, 1000, 200, 5555  # frames/s in all; well under the
 FLAP_EVERY, FLAP_DOWN = 20.0, 4.0               # seconds: longer than LACP's 3 s fast timeout
 WARMUP = 0.25                                    # fraction of the run before RSS is the baseline
 
+REKEY_EVERY = 15.0                               # seconds between `set lag lag0 macsec rekey` on A
+
+# MKA (must_encrypt, GCM-AES-XPN-256 as the provider profile wants on 10G):
+# one pre-shared 256-bit CAK in a 0600 file per side; A is the key server.
 MACSEC = """[lag.macsec]
-mode = "static"
-cipher = "gcm-aes-256"
-key_file = "keys-{side}"
-replay_window = 0
-validate = "strict"
-"""
-MEMBER = """[[lag.macsec.member]]
-port = "m{i}"
-sci = "02000000{me}{i:02x}-0001"
-tx_key = "m{i}-{me}"
-peer_sci = "02000000{peer}{i:02x}-0001"
-rx_key = "m{i}-{peer}"
+mode = "mka"
+ckn = "{ckn}"
+cak_file = "cak-{side}"
+cipher = "gcm-aes-xpn-256"
+encryption = "must_encrypt"
+key_server_priority = {prio}
 """
 
 FAILS = []
@@ -57,18 +57,17 @@ def check(cond, what):
         FAILS.append(what)
 
 
-def macsec_text(side, members):
-    me, peer = ("0a", "0b") if side == "a" else ("0b", "0a")
-    return MACSEC.format(side=side) + "".join(MEMBER.format(i=i, me=me, peer=peer) for i in range(members))
+def macsec_text(side, ckn):
+    return MACSEC.format(side=side, ckn=ckn, prio=16 if side == "a" else 32)
 
 
-def write_keys(workdir, members):
-    keys = {f"m{i}-{s}": os.urandom(32).hex() for i in range(members) for s in ("0a", "0b")}
+def write_cak(workdir):
+    cak = os.urandom(32).hex()
     for side in ("a", "b"):
-        p = workdir / f"keys-{side}"
-        p.write_text("".join(f"{k} = {v}\n" for k, v in keys.items()))
+        p = workdir / f"cak-{side}"
+        p.write_text(cak + "\n")
         os.chmod(p, 0o600)
-    return keys
+    return os.urandom(16).hex()  # the CKN
 
 
 def rss_kb(pid):
@@ -120,9 +119,9 @@ def macsec_table(output):
 def run(lagd, minutes, workdir):
     seconds = minutes * 60.0
     members = 2
-    write_keys(workdir, members)
-    with LagdPair(workdir, lagd, members=members, lacp="fast", lag_extra_a=macsec_text("a", members),
-                  lag_extra_b=macsec_text("b", members)) as pair:
+    ckn = write_cak(workdir)
+    with LagdPair(workdir, lagd, members=members, lacp="fast", lag_extra_a=macsec_text("a", ckn),
+                  lag_extra_b=macsec_text("b", ckn)) as pair:
         pair.start()
         pair.wait_converged(timeout=60)
         sent, got = pair.ping(count=10, interval=0.05)
@@ -145,8 +144,16 @@ def run(lagd, minutes, workdir):
         t0 = time.monotonic()
         rss = {s: [] for s in "ab"}
         flaps, next_flap, down_since, down = 0, t0 + FLAP_EVERY / 2, None, None
+        rekeys, rekeys_refused, next_rekey = 0, [], t0 + REKEY_EVERY
         while tx.poll() is None:
             now = time.monotonic()
+            if now >= next_rekey:
+                st, body = pair.a.ctl("set lag lag0 macsec rekey")
+                if st == 0:
+                    rekeys += 1
+                else:
+                    rekeys_refused.append(body.strip())
+                next_rekey = now + REKEY_EVERY
             if down is None and now >= next_flap and now - t0 < seconds - FLAP_EVERY / 2:
                 down = flaps % members
                 pair.link(down, up=False)
@@ -196,6 +203,8 @@ def run(lagd, minutes, workdir):
           f"{out_of_order} out of order, {dups} duplicated")
     print("soak: drops counted by name during the stream: " + (json.dumps(named, sort_keys=True) or "{}"))
     check(flaps >= 1, f"links flapped ({flaps})")
+    print(f"soak: {rekeys} MKA rekeys on A's command, {len(rekeys_refused)} refused {rekeys_refused or ''}")
+    check(rekeys >= 1, f"MKA rekeyed during the stream ({rekeys})")
     check(total_sent > 0 and total_sent - lost > 0, "the stream crossed")
     check(out_of_order == 0, f"every flow arrived in order ({out_of_order} out of order)")
     check(dups == 0, f"no frame arrived twice ({dups})")
@@ -215,6 +224,9 @@ def run(lagd, minutes, workdir):
         check(len(table) == members, f"lagd{s}: MACsec counters printed for every member")
         bad = {f"{m}.{k}": v[k] for m, v in table.items() for k in INVALID if v.get(k)}
         check(not bad, f"lagd{s}: no invalid-frame MACsec counter moved {bad or ''}")
+        dropped = {f"{m}.{k}": v[k] for m, v in table.items() for k in ("InLate", "InNoSA", "OutNoSA", "OutPNex")
+                   if v.get(k)}
+        print(f"soak: lagd{s} MACsec drops that are not invalid frames (whole run): {dropped or 'none'}")
         ok_in = sum(v.get("InOK", 0) for v in table.values())
         check(s == "a" or ok_in >= total_sent - lost, f"lagd{s}: the stream was verified by MACsec (InOK {ok_in})")
         final = outs[s].split("stopping (signal)")[-1]  # the counters printed at exit
