@@ -55,6 +55,7 @@ fi
 # names in build dir $1: only those are built in the sanitizer builds.
 sanitizer_targets() { # dir, suite-or-test names...
     local dir=$1; shift
+    ninja -C "$dir" build.ninja >/dev/null # regenerate first: a reused dir may not list new tests yet
     meson introspect "$dir" --tests | /usr/bin/python3 -c '
 import json, os, sys
 root = os.path.abspath(sys.argv[1])
