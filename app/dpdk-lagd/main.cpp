@@ -14,6 +14,7 @@
 // (lag_runtime.hpp) that `create lag` / `delete lag` start and stop while
 // the daemon runs; a config with ports only starts without one.
 #include "config.hpp"
+#include "device_lock.hpp"
 #include "dpdk/dpdk.hpp"
 #include "macsec_setup.hpp"
 #include "mka_setup.hpp"
@@ -197,6 +198,13 @@ int main(int argc, char** argv) {
         server = std::move(*sv);
     }
 
+    // One daemon per device (device_lock.hpp), also before the EAL.
+    auto dev_locks = lag::lagd::device_locks::take(*cfg);
+    if (!dev_locks) {
+        fmt::print(stderr, "dpdk-lagd: {}\n", dev_locks.err().to_string());
+        return 1;
+    }
+
     auto eal = lag::dpdk::eal_init(sep, argv);
     if (!eal) {
         fmt::print(stderr, "dpdk-lagd: {}\n", eal.err().to_string());
@@ -301,6 +309,10 @@ int main(int argc, char** argv) {
         } else {
             host.stop(0);
         }
+        // Every mbuf is back in the pool once the ports are closed (a leak shows here).
+        fmt::print("dpdk-lagd: mbufs in use at exit: {} of {}\n",
+                   lag::dpdk::mempool_size(pool->get()) - lag::dpdk::mempool_avail(pool->get()),
+                   lag::dpdk::mempool_size(pool->get()));
     }
     lag::dpdk::eal_cleanup();
     return rc;

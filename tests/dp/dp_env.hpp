@@ -43,11 +43,18 @@ std::vector<uint8_t> ether_frame(uint16_t ether_type, size_t size = 124);
 bool read_flow(const rte_mbuf* m, flow_frame& out);
 
 // Allocates mbufs for the frames and sends them on (port, queue) until all
-// are taken. Returns how many were sent.
+// are taken (or the pool is empty). Returns how many were sent.
 size_t inject(uint16_t port, const std::vector<std::vector<uint8_t>>& frames, uint16_t queue = 0);
 // Receives everything waiting on (port, queue). Caller frees (free_all).
 std::vector<rte_mbuf*> drain(uint16_t port, uint16_t queue = 0);
 void free_all(std::vector<rte_mbuf*>& v);
+
+// rte_eal_remote_launch and rte_eal_wait_lcore with a happens-before that
+// ThreadSanitizer sees: the EAL hands over in librte_eal, which is not
+// instrumented, so without these everything the main lcore frees after a
+// worker lcore stopped would read as a race with that lcore's last accesses.
+int launch_on(unsigned lcore, int (*fn)(void*), void* arg);
+int wait_on(unsigned lcore);
 
 // A member wire whose ports have one RX queue and two TX queues (0 for the
 // worker, 1 for control) that both feed the peer's one RX queue, as any NIC

@@ -22,18 +22,18 @@ def check(cond, what):
         FAILS.append(what)
 
 
-def eal_args(prefix, log_level="*:warning"):
-    args = ["--no-huge", "--no-pci", "-m", "512", "--no-shconf", "--file-prefix", prefix, "-l", "0"]
+def eal_args(prefix, log_level="*:warning", lcores="0"):
+    args = ["--no-huge", "--no-pci", "-m", "512", "--no-shconf", "--file-prefix", prefix, "-l", lcores]
     if log_level:
         args += ["--log-level", log_level]
     return args
 
 
-def start(prefix, sock, config, log_level="*:warning"):
+def start(prefix, sock, config, log_level="*:warning", lcores="0"):
     """Starts dpdk-lagd and waits until it answers on `sock`. stdout and
     stderr go to one file next to the config (a pipe nobody reads while
     the daemon runs could fill and stall it); stop() returns them."""
-    args = [LAGD] + eal_args(prefix, log_level) + ["--", "--socket", sock, "--config", config]
+    args = [LAGD] + eal_args(prefix, log_level, lcores) + ["--", "--socket", sock, "--config", config]
     out = open("%s.%s.out" % (config, prefix), "w+")
     p = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, text=True)
     p.out = out

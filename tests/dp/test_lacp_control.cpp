@@ -191,4 +191,123 @@ TEST_F(lacp_control_test, a_member_whose_link_goes_down_leaves_both_ends_and_tra
     EXPECT_EQ(cross(64, 3), 64u);
 }
 
+// ---- faults -----------------------------------------------------------------
+
+bool all_distributing(const lacp_system& s) { return s.distributing(0) && s.distributing(1); }
+
+TEST_F(lacp_control_test, a_partner_that_stops_answering_is_expired_and_the_lag_goes_down_then_recovers) {
+    ASSERT_TRUE(poll_until([&] { return all_distributing(a) && all_distributing(b); }, std::chrono::seconds(20)));
+    // B hangs: nothing polls it, so it neither sends nor receives. A's
+    // members must time out (3 s at the fast rate) and stop distributing.
+    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while ((a.distributing(0) || a.distributing(1)) && std::chrono::steady_clock::now() < end)
+        a.poll(now());
+    EXPECT_FALSE(a.distributing(0));
+    EXPECT_FALSE(a.distributing(1));
+    for (uint16_t i = 0; i < 2; ++i)
+        EXPECT_NE(a.lacp->group().status(i).receive, lacp::receive_state::current) << "member " << i;
+    EXPECT_EQ(a.model.operational_members("lag0"), 0u);
+    EXPECT_FALSE(a.model.lag("lag0")->up);
+    EXPECT_EQ(a.lacp->counters().apply_failed, 0u);
+    // B wakes up (with A's LACPDUs of the last seconds waiting): both ends
+    // converge again and traffic crosses.
+    ASSERT_TRUE(poll_until([&] { return all_distributing(a) && all_distributing(b); }, std::chrono::seconds(20)));
+    EXPECT_EQ(cross(64, 4), 64u);
+}
+
+TEST_F(lacp_control_test, a_partner_that_changes_its_key_mid_session_is_followed_to_the_new_key) {
+    ASSERT_TRUE(poll_until([&] { return all_distributing(a) && all_distributing(b); }, std::chrono::seconds(20)));
+    ASSERT_EQ(a.model.lag("lag0")->partner->key, lacp::derive_key(1, 10'000));
+    // B's LACP restarts with another key (an operator renumbered its LAG).
+    const uint16_t new_key = lacp::derive_key(2, 10'000);
+    ASSERT_NE(new_key, lacp::derive_key(1, 10'000));
+    b.lacp.reset();
+    std::vector<ctl::lacp_member> lm;
+    for (uint16_t i = 0; i < 2; ++i) {
+        mac_addr mac = *mac_addr::parse("02:00:00:00:0b:00");
+        mac.bytes[5] = static_cast<uint8_t>(i + 1);
+        lm.push_back({"m" + std::to_string(i), i == 0 ? wires[0].b : wires[1].b, mac, static_cast<uint16_t>(i + 1)});
+    }
+    auto lr = ctl::lacp_driver::create(*b.c, b.model,
+                                       {.system_id = *mac_addr::parse("02:00:00:00:0b:00"), .key = new_key}, lm,
+                                       *b.tx, now());
+    ASSERT_TRUE(lr.ok()) << lr.err().to_string();
+    b.lacp = std::move(*lr);
+    // A follows: every member re-selected with the partner's new key, and
+    // the LAG model holds it as the partner.
+    ASSERT_TRUE(poll_until([&] {
+        return all_distributing(a) && all_distributing(b) && a.model.lag("lag0")->partner &&
+               a.model.lag("lag0")->partner->key == new_key;
+    }, std::chrono::seconds(20)))
+        << "A: " << lacp::to_string(a.lacp->group().status(0).mux) << "/"
+        << lacp::to_string(a.lacp->group().status(1).mux);
+    EXPECT_EQ(a.model.operational_members("lag0"), 2u);
+    EXPECT_EQ(a.lacp->counters().apply_failed, 0u);
+    EXPECT_EQ(b.lacp->counters().apply_failed, 0u);
+    EXPECT_EQ(cross(64, 5), 64u);
+}
+
+TEST_F(lacp_control_test, a_lacpdu_storm_fills_the_punt_ring_counted_the_worker_never_blocks_and_lacp_converges) {
+    // 4000 slow-protocol frames from B's side of member 0 at once (nothing a
+    // LACP partner would send: a flood), while A's worker runs 64 bursts for
+    // each control poll: the punt ring (1024) fills, what does not fit is
+    // freed and counted, and every poll_once() returns.
+    std::vector<std::vector<uint8_t>> storm(4000, ether_frame(0x8809, 124));
+    ASSERT_EQ(inject(wires[0].b, storm, control_queue), storm.size());
+    uint64_t worker_polls = 0;
+    for (int round = 0; round < 8; ++round) {
+        for (int k = 0; k < 64; ++k, ++worker_polls)
+            a.c->worker(0).poll_once();
+        auto t = now();
+        a.c->poll(t);
+        a.lacp->poll(t);
+        b.poll(t);
+    }
+    const auto m0 = a.c->totals(wires[0].a);
+    std::printf("LACPDU storm: %lu frames punted, %lu dropped as punt_full, %lu worker polls\n",
+                static_cast<unsigned long>(m0.punted), static_cast<unsigned long>(m0.drop(dp::drop_reason::punt_full)),
+                static_cast<unsigned long>(worker_polls));
+    EXPECT_GT(m0.drop(dp::drop_reason::punt_full), 0u) << "the punt ring never filled: the test did not test";
+    EXPECT_EQ(m0.punted + m0.drop(dp::drop_reason::punt_full), m0.rx_packets);
+    EXPECT_GE(m0.rx_packets, storm.size());
+    // The flood's frames are no LACPDUs: counted as such by LACP, not acted on.
+    EXPECT_GT(a.lacp->group().counters(0).illegal_rx, 0u);
+    // LACP on member 1 (and after the flood on member 0 too) converges.
+    ASSERT_TRUE(poll_until([&] { return a.distributing(1) && b.distributing(1); }, std::chrono::seconds(20)));
+    ASSERT_TRUE(poll_until([&] { return all_distributing(a) && all_distributing(b); }, std::chrono::seconds(20)));
+    EXPECT_EQ(cross(64, 6), 64u);
+}
+
+TEST_F(lacp_control_test, an_exhausted_mempool_fails_lacpdu_transmission_counted_and_lacp_recovers) {
+    ASSERT_TRUE(poll_until([&] { return all_distributing(a) && all_distributing(b); }, std::chrono::seconds(20)));
+    // Take every free mbuf: control TX cannot allocate a LACPDU, and an
+    // access-side frame cannot be built either.
+    std::vector<rte_mbuf*> hoard;
+    while (rte_mbuf* m = rte_pktmbuf_alloc(pool()))
+        hoard.push_back(m);
+    ASSERT_GT(hoard.size(), 0u);
+    EXPECT_EQ(inject(host_a.a, {udp_frame(1, 0, 96)}), 0u) << "an mbuf was left";
+    const uint64_t failed_before = a.lacp->counters().tx_failed + b.lacp->counters().tx_failed;
+    // 1.5 s: past the fast periodic time (1 s), short of the partner's 3 s timeout.
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+    while (std::chrono::steady_clock::now() < until) {
+        poll_both();
+        // Frames in flight when the pool ran dry come back to it: take them too.
+        while (rte_mbuf* m = rte_pktmbuf_alloc(pool()))
+            hoard.push_back(m);
+    }
+    const uint64_t failed = a.lacp->counters().tx_failed + b.lacp->counters().tx_failed - failed_before;
+    std::printf("mempool exhausted for 1.5 s: %lu LACPDU transmissions failed (counted); out A %lu B %lu, "
+                "%zu mbufs held, %u in use\n",
+                static_cast<unsigned long>(failed), static_cast<unsigned long>(a.lacp->counters().frames_out),
+                static_cast<unsigned long>(b.lacp->counters().frames_out), hoard.size(), pool_in_use());
+    EXPECT_GT(failed, 0u);
+    free_all(hoard);
+    // Transmission resumes; the session is whole again and traffic crosses.
+    const uint64_t out_a = a.lacp->counters().frames_out;
+    ASSERT_TRUE(poll_until([&] { return a.lacp->counters().frames_out > out_a + 2; }, std::chrono::seconds(10)));
+    ASSERT_TRUE(poll_until([&] { return all_distributing(a) && all_distributing(b); }, std::chrono::seconds(20)));
+    EXPECT_EQ(cross(64, 7), 64u);
+}
+
 } // namespace

@@ -8,6 +8,7 @@ whose links are up): LACP, not the link, decides who distributes. Checks:
 - passive: nothing heard, nothing sent;
 - the same file without [lag.lacp] is a static LAG: both members distribute;
 - a bad [lag.lacp] value is refused with file:line and rule."""
+import os
 import re
 import subprocess
 import sys
@@ -44,9 +45,11 @@ min_links = 1
 def run(cfg_text, tag, seconds=3.5):
     with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
         f.write(cfg_text)
-    args = [LAGD, "--no-huge", "--no-pci", "-m", "1024", "--no-shconf", "--file-prefix", f"lagd-lacp-{tag}",
-            "-l", "0-1", "--log-level", "*:warning", "--", "--socket", "none", "--config", f.name,
-            "--duration", str(seconds)]
+    # No control socket: the default path is shared by every daemon on the
+    # machine, and another test's daemon on it made this one stop at start.
+    args = [LAGD, "--no-huge", "--no-pci", "-m", "1024", "--no-shconf", "--file-prefix",
+            f"lagd-lacp-{tag}{os.getpid()}", "-l", "0-1", "--log-level", "*:warning", "--", "--config", f.name,
+            "--duration", str(seconds), "--socket", "none"]
     r = subprocess.run(args, capture_output=True, text=True, timeout=60)
     return r.returncode, r.stdout + r.stderr
 

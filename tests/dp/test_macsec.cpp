@@ -287,6 +287,82 @@ TEST_P(macsec_dp, exhausted_tx_sa_stops_sending_and_signals_control) {
     EXPECT_EQ(c->totals(mem.a).drop(dp::drop_reason::macsec_tx), 2u);
 }
 
+// Storms: hundreds of frames at once through the worker, each outcome
+// counted by its reason.
+TEST_P(macsec_dp, pn_exhaustion_replay_and_reorder_storms_are_counted_by_reason) {
+    const auto suite = std::get<0>(GetParam());
+    // Pushes frames through in chunks the rings hold, polling until the
+    // worker took each chunk.
+    auto storm = [&](uint16_t in_port, uint16_t out_port, const std::vector<std::vector<uint8_t>>& frames) {
+        std::vector<rte_mbuf*> out;
+        for (size_t i = 0; i < frames.size(); i += 256) {
+            std::vector<std::vector<uint8_t>> chunk(frames.begin() + static_cast<long>(i),
+                                                    frames.begin() + static_cast<long>(std::min(frames.size(), i + 256)));
+            EXPECT_EQ(inject(in_port, chunk), chunk.size());
+            for (int k = 0; k < 16; ++k)
+                poll();
+            auto got = drain(out_port);
+            out.insert(out.end(), got.begin(), got.end());
+        }
+        return out;
+    };
+
+    // Replay and reorder (replay window 0): 256 frames with each pair
+    // swapped, then all 256 again. The second of each pair is late, and so
+    // is every replayed frame; what is delivered is the odd frames, in order.
+    std::vector<std::vector<uint8_t>> in;
+    for (uint32_t i = 0; i < 256; ++i)
+        in.push_back(udp_frame(i % 16, i, 96));
+    auto wire = protect_as_partner(in);
+    std::vector<std::vector<uint8_t>> send;
+    for (size_t i = 0; i < wire.size(); i += 2) {
+        send.push_back(wire[i + 1]);
+        send.push_back(wire[i]);
+    }
+    send.insert(send.end(), wire.begin(), wire.end());
+    auto got = storm(mem.b, host.a, send);
+    ASSERT_EQ(got.size(), 128u);
+    for (size_t k = 0; k < got.size(); ++k)
+        EXPECT_EQ(bytes_of(got[k]), in[2 * k + 1]) << "frame " << k;
+    free_all(got);
+    const auto rx = drv->rx_totals(mem.a);
+    const auto& by_reason = c->totals(mem.a).macsec_rx;
+    const uint64_t late = by_reason[static_cast<size_t>(macsec::rx_status::drop_late)];
+    const uint64_t not_valid = by_reason[static_cast<size_t>(macsec::rx_status::drop_not_valid)];
+    EXPECT_EQ(rx.in_pkts_ok, 128u);
+    EXPECT_EQ(c->totals(mem.a).drop(dp::drop_reason::macsec_rx), 384u);
+    EXPECT_EQ(late, rx.in_pkts_late);
+    EXPECT_EQ(not_valid, rx.in_pkts_not_valid);
+    if (!is_xpn(suite)) {
+        EXPECT_EQ(late, 128u + 256u) << "reordered and replayed";
+        EXPECT_EQ(not_valid, 0u);
+    } else {
+        // XPN recovers a PN's upper half from the lowest acceptable PN
+        // (802.1AE-2018 10.6.2): a frame a little below it (the swapped pair,
+        // one burst) is late, a replay far below it is taken for the next
+        // 2^32 PNs and fails its ICV.
+        EXPECT_EQ(late, 128u) << "reordered";
+        EXPECT_EQ(not_valid, 256u) << "replayed";
+    }
+
+    // PN exhaustion: a transmit SA three PNs from its end and 600 frames.
+    const uint64_t last = is_xpn(suite) ? macsec::max_pn_64 : macsec::max_pn_32;
+    install_partner_rx(2, 0x10, last - 2);
+    ASSERT_TRUE(drv->install_tx_sa(mem.a, 2, params(suite, 0x10, 1, last - 2)).ok());
+    ASSERT_TRUE(drv->enable_tx_sa(mem.a, 2).ok());
+    drv->poll();
+    std::vector<std::vector<uint8_t>> burst(600, udp_frame(1, 0, 200));
+    auto sent = storm(host.a, mem.b, burst);
+    EXPECT_EQ(sent.size(), 3u) << "PNs last-2, last-1, last";
+    free_all(sent);
+    drv->poll();
+    EXPECT_TRUE(drv->tx_exhausted(mem.a));
+    EXPECT_EQ(drv->secy_totals(mem.a).out_pkts_pn_exhausted, 597u);
+    EXPECT_EQ(c->totals(mem.a).drop(dp::drop_reason::macsec_tx), 597u);
+    EXPECT_EQ(c->totals(mem.a).macsec_tx[static_cast<size_t>(macsec::tx_status::drop_pn_exhausted)], 597u);
+    EXPECT_EQ(c->totals(host.b).rx_packets, 600u);
+}
+
 TEST_P(macsec_dp, control_frames_are_punted_not_verified) {
     auto out = ingress({ether_frame(0x8809), ether_frame(0x888E)});
     EXPECT_TRUE(out.empty());

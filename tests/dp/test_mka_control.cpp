@@ -568,4 +568,37 @@ TEST_F(mka_control_test, stop_turns_macsec_off_and_the_clear_passes) {
     EXPECT_EQ(a.macsec->awaiting_reclaim(), 0u); // SecYs and SAs freed after QSBR
 }
 
+// ---- faults -----------------------------------------------------------------
+
+TEST_F(mka_control_test, a_partner_that_stops_answering_is_dropped_after_its_life_time_and_must_encrypt_closes_members) {
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    ASSERT_EQ(a.model.operational_members("lag0"), members);
+    // B hangs: only A is polled. After MKA's life time (6 s) A drops B as a
+    // live peer on every member; must_encrypt closes the members' gates and
+    // the LAG goes down.
+    const time_point hung = now;
+    while (now < hung + std::chrono::seconds(10)) {
+        now += std::chrono::milliseconds(50);
+        a.poll(now);
+    }
+    for (size_t i = 0; i < members; ++i) {
+        EXPECT_FALSE(a.mka->participant(i).has_live_peers()) << "member " << i;
+        EXPECT_FALSE(a.mka->secured(i)) << "member " << i;
+    }
+    EXPECT_EQ(a.model.operational_members("lag0"), 0u);
+    EXPECT_FALSE(a.model.lag("lag0")->up);
+    EXPECT_EQ(a.c->current().distributing, 0u);
+    EXPECT_EQ(a.mka->counters().apply_failed, 0u);
+    // B comes back: both secure again (a new SAK) and traffic crosses.
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    EXPECT_EQ(a.model.operational_members("lag0"), members);
+    EXPECT_EQ(cross(host_a, host_b, 32, 9), 32u);
+    EXPECT_EQ(cross(host_b, host_a, 32, 10), 32u);
+}
+
 } // namespace
