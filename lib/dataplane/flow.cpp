@@ -1,9 +1,7 @@
 // Flow parse and the CRC32 (SSE4.2) flow hashes. Pure: no DPDK.
 #include "dataplane/flow.hpp"
 
-#include "dataplane/flow_parse_pvt.hpp"
-
-#include <nmmintrin.h>
+#include "dataplane/flow_crc_pvt.hpp"
 
 namespace lag::dp {
 
@@ -68,71 +66,10 @@ uint16_t outer_ether_type(const uint8_t* frame, uint32_t len, bool skip_vlan) no
 
 namespace {
 
-inline uint64_t ld64(const uint8_t* p) noexcept {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    return v;
-}
-inline uint32_t ld32(const uint8_t* p) noexcept {
-    uint32_t v;
-    std::memcpy(&v, p, 4);
-    return v;
-}
-inline uint32_t crc(uint32_t h, uint64_t v) noexcept {
-    return static_cast<uint32_t>(_mm_crc32_u64(h, v));
-}
-inline uint32_t crc(uint32_t h, uint32_t v) noexcept {
-    return _mm_crc32_u32(h, v);
-}
-// CRC32 is linear; a final avalanche (murmur3's fmix32) makes every output bit
-// depend on every input bit, so any bucket count spreads well.
-inline uint32_t fmix(uint32_t h) noexcept {
-    h ^= h >> 16;
-    h *= 0x85ebca6bu;
-    h ^= h >> 13;
-    h *= 0xc2b2ae35u;
-    h ^= h >> 16;
-    return h;
-}
-
-constexpr uint32_t seed_l2 = 0x6c616732;  // "lag2"
-constexpr uint32_t seed_l34 = 0x6c616734; // "lag4"
-
-// Each hash is CRC32C over a byte sequence; CRC32C does not depend on how the
-// sequence is cut into 4- and 8-byte steps, so the key path (fields copied
-// into a flow_key) and the frame path (fields read where they lie in the
-// frame) give the same value.
-
-// 12 MAC bytes, then the outer VID as 4 bytes.
-inline uint32_t crc_l2(const uint8_t* macs, uint16_t vlan) noexcept {
-    uint32_t h = crc(seed_l2, ld64(macs));
-    h = crc(h, ld32(macs + 8));
-    return crc(h, uint32_t{vlan});
-}
-
-inline uint32_t crc_addrs(uint32_t h, uint8_t l3, const uint8_t* a, const uint8_t* b) noexcept {
-    if (l3 == 4)
-        return crc(crc(h, ld32(a)), ld32(b));
-    h = crc(crc(h, ld64(a)), ld64(a + 8));
-    return crc(crc(h, ld64(b)), ld64(b + 8));
-}
-
-// l3 and protocol, the two addresses, the two ports (in canonical order when
-// Symmetric). l3 != 0.
-template <bool Symmetric>
-inline uint32_t crc_l34(uint8_t l3, uint8_t proto, const uint8_t* a, const uint8_t* b, uint32_t pa,
-                        uint32_t pb) noexcept {
-    if constexpr (Symmetric) {
-        const int c = std::memcmp(a, b, l3 == 4 ? 4 : 16);
-        if (c > 0 || (c == 0 && pa > pb)) {
-            std::swap(a, b);
-            std::swap(pa, pb);
-        }
-    }
-    uint32_t h = crc(seed_l34, uint32_t{l3} << 8 | proto);
-    h = crc_addrs(h, l3, a, b);
-    return fmix(crc(h, pa << 16 | pb));
-}
+using detail::crc_addrs;
+using detail::crc_l2;
+using detail::crc_l34;
+using detail::fmix;
 
 inline const uint8_t* macs_of(const flow_key& k) noexcept {
     return reinterpret_cast<const uint8_t*>(&k); // dst_mac, src_mac: offsets 0 and 6
@@ -156,9 +93,20 @@ inline uint32_t key_l34(const flow_key& k) noexcept {
     return crc_l34<Symmetric>(k.l3, k.l4_proto, k.src_ip, k.dst_ip, k.src_port, k.dst_port);
 }
 
-// The per-packet functions: parse to a view, hash from the frame.
+// The per-packet functions: the common case inline (crc32_fast), else the
+// general path.
 template <hash_policy P>
 uint32_t hash_frame(const uint8_t* frame, uint32_t len) noexcept {
+    if (uint32_t h; detail::crc32_fast<P>(frame, len, h)) [[likely]]
+        return h;
+    return detail::crc32_general<P>(frame, len);
+}
+
+} // namespace
+
+// The general path: parse to a view, hash from the frame.
+template <hash_policy P>
+uint32_t detail::crc32_general(const uint8_t* frame, uint32_t len) noexcept {
     constexpr detail::depth d = P == hash_policy::l2    ? detail::depth::l2
                                 : P == hash_policy::l23 ? detail::depth::l3
                                                         : detail::depth::l4;
@@ -187,7 +135,10 @@ uint32_t hash_frame(const uint8_t* frame, uint32_t len) noexcept {
     }
 }
 
-} // namespace
+template uint32_t detail::crc32_general<hash_policy::l2>(const uint8_t*, uint32_t) noexcept;
+template uint32_t detail::crc32_general<hash_policy::l23>(const uint8_t*, uint32_t) noexcept;
+template uint32_t detail::crc32_general<hash_policy::l34>(const uint8_t*, uint32_t) noexcept;
+template uint32_t detail::crc32_general<hash_policy::sym_l34>(const uint8_t*, uint32_t) noexcept;
 
 uint32_t hash_key_crc32(const flow_key& k, hash_policy p) noexcept {
     switch (p) {

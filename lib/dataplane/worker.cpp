@@ -1,5 +1,6 @@
 #include "dataplane/worker.hpp"
 
+#include "dataplane/flow_crc_pvt.hpp"
 #include "dataplane/messages.hpp"
 #include "macsec/macsec.hpp"
 
@@ -15,6 +16,7 @@
 namespace lag::dp {
 
 static_assert(RTE_MAX_ETHPORTS <= max_ports, "counters are indexed by DPDK port id");
+static_assert(max_burst <= 64, "egress marks a burst's frames in 64-bit masks");
 
 namespace {
 constexpr unsigned prefetch_ahead = 3;
@@ -32,10 +34,18 @@ inline uint16_t ether_type_at_12(const rte_mbuf* m) noexcept {
     const uint8_t* f = frame_of(m);
     return static_cast<uint16_t>(f[12] << 8 | f[13]);
 }
+
+// Ingress frames for the control core: slow protocols (LACP, Marker), EAPOL.
+inline bool punted(const rte_mbuf* m) noexcept {
+    const uint16_t et = ether_type_at_12(m);
+    return et == ether_type_slow || et == ether_type_eapol;
+}
 } // namespace
 
 worker::worker(const worker_config& cfg) noexcept : _cfg(cfg), _snap(cfg.initial) {
     _cfg.burst = std::clamp<uint16_t>(_cfg.burst, 1, max_burst);
+    for (hash_policy p : {hash_policy::l2, hash_policy::l23, hash_policy::l34, hash_policy::sym_l34})
+        _crc32_hash[static_cast<size_t>(p)] = crc32_hash_function(p);
     if (_cfg.qsbr != nullptr) {
         (void)rte_rcu_qsbr_thread_register(_cfg.qsbr, _cfg.id);
         rte_rcu_qsbr_thread_online(_cfg.qsbr, _cfg.id);
@@ -116,7 +126,8 @@ void worker::apply_macsec(const control_message& m) noexcept {
     (ok ? _counters.macsec_messages : _counters.macsec_refused).add(1);
 }
 
-uint16_t worker::protect(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint16_t n) noexcept {
+uint16_t worker::protect(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint16_t n,
+                         uint64_t& bytes) noexcept {
     macsec::frame f[max_burst];
     macsec::tx_status st[max_burst];
     for (uint16_t i = 0; i < n; ++i) {
@@ -131,6 +142,7 @@ uint16_t worker::protect(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint1
     uint32_t tally[macsec_tx_status_count] = {};
     uint16_t keep = 0, nfree = 0;
     rte_mbuf* bad[max_burst];
+    bytes = 0;
     for (uint16_t i = 0; i < n; ++i) {
         rte_mbuf* m = pkts[i];
         ++tally[static_cast<size_t>(st[i])];
@@ -138,6 +150,7 @@ uint16_t worker::protect(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint1
             m->data_off = static_cast<uint16_t>(f[i].data - static_cast<uint8_t*>(m->buf_addr));
             m->data_len = static_cast<uint16_t>(f[i].len);
             m->pkt_len = f[i].len;
+            bytes += f[i].len;
             pkts[keep++] = m;
         } else {
             bad[nfree++] = m;
@@ -153,8 +166,8 @@ uint16_t worker::protect(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint1
     return keep;
 }
 
-uint16_t worker::verify(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint16_t n,
-                        rte_mbuf** out) noexcept {
+uint16_t worker::verify(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint16_t n, rte_mbuf** out,
+                        uint64_t& bytes) noexcept {
     macsec::frame f[max_burst];
     macsec::rx_status st[max_burst];
     for (uint16_t i = 0; i < n; ++i) {
@@ -176,6 +189,7 @@ uint16_t worker::verify(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint16
             m->data_off = static_cast<uint16_t>(f[i].data - static_cast<uint8_t*>(m->buf_addr));
             m->data_len = static_cast<uint16_t>(f[i].len);
             m->pkt_len = f[i].len;
+            bytes += f[i].len;
             out[k++] = m;
         } else {
             pkts[nfree++] = m; // nfree <= i: reuses the front of pkts
@@ -191,16 +205,14 @@ uint16_t worker::verify(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint16
     return k;
 }
 
-uint16_t worker::send(uint16_t port, rte_mbuf** pkts, uint16_t n) noexcept {
+uint16_t worker::send(uint16_t port, rte_mbuf** pkts, uint16_t n, uint64_t bytes) noexcept {
     const uint16_t q = _cfg.queue;
-    uint64_t bytes = 0;
-    for (uint16_t i = 0; i < n; ++i) // headers are hot: just read by the caller
-        bytes += pkts[i]->pkt_len;
     uint16_t sent = rte_eth_tx_burst(port, q, pkts, n);
     for (unsigned r = 0; sent < n && r < _cfg.tx_retries; ++r)
         sent += rte_eth_tx_burst(port, q, pkts + sent, static_cast<uint16_t>(n - sent));
     port_counters& pc = _counters.ports[port];
     if (sent < n) [[unlikely]] {
+        // pkts[sent, n) are still ours: their lengths are readable.
         uint64_t lost = 0;
         for (uint16_t i = sent; i < n; ++i)
             lost += pkts[i]->pkt_len;
@@ -211,6 +223,55 @@ uint16_t worker::send(uint16_t port, rte_mbuf** pkts, uint16_t n) noexcept {
     pc.tx_packets.add(sent);
     pc.tx_bytes.add(bytes);
     return sent;
+}
+
+namespace {
+// The egress hash loop for one CRC32 policy: crc32_fast inline, the general
+// path out of line for the rest. `hash` is the snapshot's, i.e.
+// crc32_hash_function(P) (nullptr: per-packet `hash` for every frame, the
+// loop for Toeplitz or any other function).
+template <hash_policy P, bool Crc32>
+inline void hash_loop(rte_mbuf* const* rx, uint16_t n, const snapshot& s, frame_hash_fn hash,
+                          uint64_t* mask) noexcept {
+    const uint8_t* table = s.slot_of_bucket.data();
+    const uint32_t bmask = s.bucket_mask;
+    auto one = [&](unsigned i) noexcept __attribute__((always_inline)) {
+        const rte_mbuf* m = rx[i];
+        const uint8_t* f = frame_of(m);
+        const uint32_t len = m->data_len;
+        uint32_t h;
+        if constexpr (Crc32) {
+            if (!detail::crc32_fast<P>(f, len, h)) [[unlikely]]
+                h = detail::crc32_general<P>(f, len);
+        } else {
+            h = hash(f, len);
+        }
+        mask[table[h & bmask]] |= uint64_t{1} << i;
+    };
+    // Frame data prefetch_ahead frames ahead, then the tail.
+    const unsigned ahead = n > prefetch_ahead ? n - prefetch_ahead : 0;
+    unsigned i = 0;
+    for (; i < ahead; ++i) {
+        rte_prefetch0(frame_of(rx[i + prefetch_ahead]));
+        one(i);
+    }
+    for (; i < n; ++i)
+        one(i);
+}
+} // namespace
+
+void worker::hash_into(const snapshot& s, uint16_t n, uint64_t* mask) noexcept {
+    // The inline CRC32 loops only for the functions crc32_hash_function
+    // hands out (a snapshot could carry any frame_hash_fn).
+    if (s.algo == hash_algo::crc32 && s.hash == _crc32_hash[static_cast<size_t>(s.policy)]) {
+        switch (s.policy) {
+        case hash_policy::l2: hash_loop<hash_policy::l2, true>(_rx, n, s, s.hash, mask); return;
+        case hash_policy::l23: hash_loop<hash_policy::l23, true>(_rx, n, s, s.hash, mask); return;
+        case hash_policy::l34: hash_loop<hash_policy::l34, true>(_rx, n, s, s.hash, mask); return;
+        case hash_policy::sym_l34: hash_loop<hash_policy::sym_l34, true>(_rx, n, s, s.hash, mask); return;
+        }
+    }
+    hash_loop<hash_policy::l2, false>(_rx, n, s, s.hash, mask);
 }
 
 unsigned worker::egress() noexcept {
@@ -229,61 +290,58 @@ unsigned worker::egress() noexcept {
         ac.drop(drop_reason::lag_down).add(n);
         return n;
     }
-    // Pass 1: hash every frame (the only pass that reads frame data). The
-    // mbuf headers are fetched first: a PMD that does not write them (ring,
-    // null) hands them back cold, and the data address is in them.
+    // One pass over the burst, the only one that reads frame data: hash
+    // (CRC32 inline for the common frames, see hash_into), bucket, slot; the
+    // slot's bit i is set in that slot's mask. The mbuf headers are fetched
+    // first: a PMD that does not write them (ring, null) hands them back
+    // cold, and the data address is in them.
     for (uint16_t i = 0; i < n; ++i)
         rte_prefetch0(_rx[i]);
     for (uint16_t i = 0; i < n && i < prefetch_ahead; ++i)
         rte_prefetch0(frame_of(_rx[i]));
+    uint64_t mask[max_members + 1] = {};
+    hash_into(s, n, mask);
+    // Per member: its frames in arrival order, one per set bit; each frame
+    // is touched once whatever the member count. The bytes received are
+    // the sum of what each member is given (and what is dropped).
     uint64_t bytes = 0;
-    const frame_hash_fn hash = s.hash;
-    for (uint16_t i = 0; i < n; ++i) {
-        if (i + prefetch_ahead < n)
-            rte_prefetch0(frame_of(_rx[i + prefetch_ahead]));
-        const rte_mbuf* m = _rx[i];
-        _hash[i] = hash(frame_of(m), m->data_len);
-        bytes += m->pkt_len;
-    }
-    ac.rx_bytes.add(bytes);
-    // Pass 2: bucket -> slot.
-    const uint8_t* table = s.slot_of_bucket.data();
-    const uint32_t mask = s.bucket_mask;
-    unsigned dropped = 0;
-    for (uint16_t i = 0; i < n; ++i) {
-        const uint8_t slot = table[_hash[i] & mask];
-        _slot[i] = slot;
-        dropped += slot == drop_slot;
-    }
-    // Pass 3, per member: gather its frames in arrival order. The store is
-    // unconditional and the count advances by a comparison, so there is no
-    // branch to mispredict and no counter round-trip through memory.
     const unsigned slots = s.member_count;
     for (unsigned k = 0; k < slots; ++k) {
+        uint64_t bits = mask[k];
+        if (bits == 0)
+            continue;
         rte_mbuf** out = _out[k];
         uint16_t c = 0;
-        for (uint16_t i = 0; i < n; ++i) {
-            out[c] = _rx[i];
-            c += _slot[i] == k;
-        }
-        if (c == 0)
-            continue;
+        uint64_t member_bytes = 0;
+        do {
+            rte_mbuf* m = _rx[__builtin_ctzll(bits)];
+            out[c++] = m;
+            member_bytes += m->pkt_len; // the header is hot: just read by the hash loop
+            bits &= bits - 1;
+        } while (bits != 0);
+        bytes += member_bytes;
         const uint16_t port = s.member_ports[k];
         if (macsec::secy* sy = _secy[port]; sy != nullptr)
-            c = protect(port, *sy, out, c);
+            c = protect(port, *sy, out, c, member_bytes);
         if (c != 0)
-            send(port, out, c);
+            send(port, out, c, member_bytes);
     }
-    // Buckets without a member (none while the LAG is up, but never trust it).
-    if (dropped != 0) [[unlikely]] {
+    // Buckets without a member (none while the LAG is up, but never trust
+    // it), and slots past member_count (a malformed table): freed, counted.
+    uint64_t bits = mask[drop_slot];
+    for (unsigned k = slots; k < max_members; ++k)
+        bits |= mask[k];
+    if (bits != 0) [[unlikely]] {
         rte_mbuf** out = _out[drop_slot];
         uint16_t c = 0;
-        for (uint16_t i = 0; i < n; ++i)
-            if (_slot[i] == drop_slot)
-                out[c++] = _rx[i];
+        for (; bits != 0; bits &= bits - 1) {
+            out[c] = _rx[__builtin_ctzll(bits)];
+            bytes += out[c++]->pkt_len;
+        }
         rte_pktmbuf_free_bulk(out, c);
         ac.drop(drop_reason::no_member).add(c);
     }
+    ac.rx_bytes.add(bytes);
     return n;
 }
 
@@ -291,6 +349,7 @@ unsigned worker::ingress() noexcept {
     const snapshot& s = *_snap;
     unsigned total = 0;
     uint16_t nfwd = 0;
+    uint64_t fwd_bytes = 0;
     for (unsigned k = 0; k < s.member_count; ++k) {
         const uint16_t port = s.member_ports[k];
         const uint16_t n = rte_eth_rx_burst(port, _cfg.queue, _rx, _cfg.burst);
@@ -306,25 +365,62 @@ unsigned worker::ingress() noexcept {
             rte_prefetch0(_rx[i]);
         for (uint16_t i = 0; i < n && i < prefetch_ahead; ++i)
             rte_prefetch0(frame_of(_rx[i]));
-        for (uint16_t i = 0; i < n; ++i) {
-            if (i + prefetch_ahead < n)
+        if (collecting && sy == nullptr) [[likely]] {
+            // The common case: every frame goes to the access port but the
+            // punted ones, which are rare. The frames are appended to _fwd
+            // as they come; only a burst holding one to punt takes a
+            // second pass to move those out.
+            rte_mbuf** fwd = _fwd + nfwd;
+            bool any_punt = false;
+            auto one = [&](unsigned i) noexcept __attribute__((always_inline)) {
+                rte_mbuf* m = _rx[i];
+                bytes += m->pkt_len;
+                any_punt |= punted(m);
+                fwd[i] = m;
+            };
+            const unsigned ahead = n > prefetch_ahead ? n - prefetch_ahead : 0;
+            unsigned i = 0;
+            for (; i < ahead; ++i) {
                 rte_prefetch0(frame_of(_rx[i + prefetch_ahead]));
-            rte_mbuf* m = _rx[i];
-            bytes += m->pkt_len;
-            const uint16_t et = ether_type_at_12(m);
-            if (et == ether_type_slow || et == ether_type_eapol) [[unlikely]] {
-                m->port = port;
-                _punt[npunt++] = m;
-            } else if (!collecting) {
-                _rx[ndrop++] = m; // ndrop <= i: reuses the front of _rx
-            } else if (sy != nullptr) {
-                _mx[nmx++] = m;
-            } else {
-                _fwd[nfwd++] = m;
+                one(i);
             }
+            for (; i < n; ++i)
+                one(i);
+            uint16_t kept = n;
+            uint64_t bytes_punted = 0;
+            if (any_punt) [[unlikely]] {
+                kept = 0;
+                for (uint16_t j = 0; j < n; ++j) {
+                    rte_mbuf* m = fwd[j];
+                    if (punted(m)) {
+                        m->port = port;
+                        _punt[npunt++] = m;
+                        bytes_punted += m->pkt_len;
+                    } else {
+                        fwd[kept++] = m;
+                    }
+                }
+            }
+            nfwd = static_cast<uint16_t>(nfwd + kept);
+            fwd_bytes += bytes - bytes_punted;
+        } else {
+            for (uint16_t i = 0; i < n; ++i) {
+                if (i + prefetch_ahead < n)
+                    rte_prefetch0(frame_of(_rx[i + prefetch_ahead]));
+                rte_mbuf* m = _rx[i];
+                bytes += m->pkt_len;
+                if (punted(m)) [[unlikely]] {
+                    m->port = port;
+                    _punt[npunt++] = m;
+                } else if (!collecting) {
+                    _rx[ndrop++] = m; // ndrop <= i: reuses the front of _rx
+                } else {
+                    _mx[nmx++] = m; // sy != nullptr
+                }
+            }
+            if (nmx != 0)
+                nfwd = static_cast<uint16_t>(nfwd + verify(port, *sy, _mx, nmx, _fwd + nfwd, fwd_bytes));
         }
-        if (nmx != 0)
-            nfwd = static_cast<uint16_t>(nfwd + verify(port, *sy, _mx, nmx, _fwd + nfwd));
         pc.rx_packets.add(n);
         pc.rx_bytes.add(bytes);
         if (ndrop != 0) {
@@ -344,7 +440,7 @@ unsigned worker::ingress() noexcept {
         }
     }
     if (nfwd != 0)
-        send(s.access_port, _fwd, nfwd);
+        send(s.access_port, _fwd, nfwd, fwd_bytes);
     return total;
 }
 

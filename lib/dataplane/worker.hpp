@@ -2,10 +2,14 @@
 // The poll-mode worker: one per worker lcore, owning RX queue `queue` and TX
 // queue `queue` of the access port and of every member.
 //
-//   egress:  RX burst from the access port -> hash each frame (one pass) ->
-//            bucket -> member slot -> gather each member's frames into a
-//            fixed [max_members][burst] array (branchless, one pass per
-//            member: no per-packet read-modify-write of a counter) ->
+//   egress:  RX burst from the access port -> one pass over the burst:
+//            hash each frame (for the CRC32 policies an inline fast path for
+//            untagged or 802.1Q IPv4/IPv6 TCP/UDP, no indirect call per
+//            frame; the general parser for the rest), bucket -> member slot,
+//            bit i set in that slot's 64-bit mask -> per member, its frames
+//            in arrival order from the set bits into a fixed
+//            [max_members][burst] array (each frame touched once, whatever
+//            the member count) ->
 //            one rte_eth_tx_burst per member, retried up to tx_retries times,
 //            then the tail is freed and counted (tx_full). While the LAG is
 //            down the whole burst is freed and counted (lag_down).
@@ -13,7 +17,9 @@
 //            and 0x888E (EAPOL) go to the punt ring with mbuf->port set to the
 //            member's port id (ring full: freed, punt_full); frames from a
 //            member that is not collecting are freed (not_collecting); the
-//            rest go to the access port in one TX burst.
+//            rest go to the access port in one TX burst. For a collecting
+//            member without MACsec this is one branch-free pass; a burst
+//            holding a frame to punt takes a second one.
 //
 // MACsec (802.1AE), per member port, when control sent the worker a SecY for
 // it (message macsec_secy): egress frames chosen for that member are
@@ -111,22 +117,27 @@ private:
     unsigned egress() noexcept;
     unsigned ingress() noexcept;
     // Sends n frames on (port, queue) with retries, frees and counts the
-    // rest. Returns frames sent.
-    uint16_t send(uint16_t port, rte_mbuf** pkts, uint16_t n) noexcept;
+    // rest. `bytes` is the sum of their pkt_len (callers have it: no pass
+    // over the frames here). Returns frames sent.
+    uint16_t send(uint16_t port, rte_mbuf** pkts, uint16_t n, uint64_t bytes) noexcept;
+    // Egress: hashes _rx[0, n) and sets bit i of mask[slot] for each frame i
+    // (slot: the bucket table's, drop_slot included).
+    void hash_into(const snapshot& s, uint16_t n, uint64_t* mask) noexcept;
     void apply_macsec(const control_message& m) noexcept;
     // Protects pkts in place; frees and counts what protect refused; the
-    // frames to send are compacted to the front. Returns their number.
-    uint16_t protect(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint16_t n) noexcept;
+    // frames to send are compacted to the front. Returns their number and
+    // sets `bytes` to their length.
+    uint16_t protect(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint16_t n, uint64_t& bytes) noexcept;
     // Verifies pkts; appends what is delivered to `out`, frees and counts
-    // the rest. Returns the number appended.
-    uint16_t verify(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint16_t n, rte_mbuf** out) noexcept;
+    // the rest. Returns the number appended and adds their length to `bytes`.
+    uint16_t verify(uint16_t port, macsec::secy& sy, rte_mbuf** pkts, uint16_t n, rte_mbuf** out,
+                    uint64_t& bytes) noexcept;
 
     worker_counters _counters;
     worker_config _cfg;
     const snapshot* _snap;
+    std::array<frame_hash_fn, 4> _crc32_hash{}; // crc32_hash_function(policy), by policy
     alignas(cache_line_size) rte_mbuf* _rx[max_burst];
-    uint32_t _hash[max_burst];
-    uint8_t _slot[max_burst];
     rte_mbuf* _out[max_members + 1][max_burst];
     rte_mbuf* _fwd[max_members * max_burst];
     rte_mbuf* _punt[max_burst];

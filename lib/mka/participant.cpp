@@ -176,6 +176,7 @@ void participant::process(const decoded_frame& f, time_point now, actions& out) 
     p->peer_sci = b.actor_sci;
     p->priority = b.key_server_priority;
     p->claims_key_server = b.key_server;
+    p->version = b.version;
     if (pdu.announcement) {
         p->announced = true;
         p->suites.clear();
@@ -272,8 +273,11 @@ std::optional<cipher_suite> participant::choose_suite() const {
         for (const auto& p : _peers) {
             if (!p.live)
                 continue;
+            // A peer that announces no suites (wpa_supplicant never does,
+            // yet takes a GCM-AES-256 SAK) is taken to implement every
+            // suite its MKA version can carry: XPN needs version 3.
             bool has = p.announced ? std::find(p.suites.begin(), p.suites.end(), s) != p.suites.end()
-                                   : s == cipher_suite::gcm_aes_128;
+                                   : p.version >= 3 || !is_xpn(s);
             all = all && has;
         }
         if (all)
@@ -580,7 +584,11 @@ void participant::send(time_point now, actions& out) {
     mkpdu pdu;
     auto& b = pdu.basic;
     b.key_server_priority = _cfg.key_server_priority;
-    b.key_server = is_key_server();
+    // 802.1X-2020 11.11.2: set unless this participant has decided another
+    // is (or will be) the key server. wpa_supplicant elects only among peers
+    // that set it, so a participant that waited for its first live peer
+    // lost the election there to a worse priority.
+    b.key_server = _cfg.key_server_priority != not_key_server_priority && !_ks_mi;
     b.macsec_desired = true;
     b.actor_sci = _sci;
     b.actor_mi = _mi;

@@ -34,8 +34,10 @@ struct participant_config {
     key_secret cak;               // 16 or 32 octets
     uint8_t key_server_priority = 16; // lower wins; 0xFF: never key server
     // Suites this participant accepts, most preferred first. As key server it
-    // distributes the first one every live peer announced (GCM-AES-128 is
-    // assumed for a peer that announces none, 802.1AE 14.1).
+    // distributes the first one every live peer announced. A peer that sends
+    // no Announcement (wpa_supplicant, which yet accepts GCM-AES-256) is
+    // taken to implement every suite its MKA version can carry: the non-XPN
+    // ones below version 3, all from version 3 on.
     std::vector<cipher_suite> cipher_suites{cipher_suite::gcm_aes_128};
     confidentiality_offset offset = confidentiality_offset::offset_0; // as key server
     mac_addr group_address = pae_group_address;
@@ -175,6 +177,7 @@ private:
         bool live = false;
         uint8_t priority = 0;
         bool claims_key_server = false;
+        uint8_t version = mka_version; // of its Basic Parameter Set
         std::vector<cipher_suite> suites; // announced (implemented subset)
         bool announced = false;
         time_point expires{};

@@ -45,7 +45,8 @@ def run(cfg_text, tag, seconds=3.5):
     with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
         f.write(cfg_text)
     args = [LAGD, "--no-huge", "--no-pci", "-m", "1024", "--no-shconf", "--file-prefix", f"lagd-lacp-{tag}",
-            "-l", "0-1", "--log-level", "*:warning", "--", "--config", f.name, "--duration", str(seconds)]
+            "-l", "0-1", "--log-level", "*:warning", "--", "--socket", "none", "--config", f.name,
+            "--duration", str(seconds)]
     r = subprocess.run(args, capture_output=True, text=True, timeout=60)
     return r.returncode, r.stdout + r.stderr
 

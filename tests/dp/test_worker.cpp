@@ -163,6 +163,14 @@ TEST_F(worker_test, forwards_many_flows_both_ways_one_member_per_flow) {
     for (unsigned i = 0; i < members; ++i)
         EXPECT_GT(per_member[i], 600u / members / 2) << "member " << i << " got too few flows";
     EXPECT_EQ(totals(host.b).rx_packets, 600u * 8);
+    // Bytes: what the host sent, split over the members' TX counters.
+    uint64_t want_bytes = 0, member_bytes = 0;
+    for (uint32_t f = 0; f < 600; ++f)
+        want_bytes += 8u * (64 + (f * 37) % 1400);
+    for (unsigned i = 0; i < members; ++i)
+        member_bytes += totals(mem[i].a).tx_bytes;
+    EXPECT_EQ(totals(host.b).rx_bytes, want_bytes);
+    EXPECT_EQ(member_bytes, want_bytes);
 
     // Ingress: every member's partner sends; all of it reaches the host.
     std::vector<std::vector<uint8_t>> frames;
@@ -256,6 +264,8 @@ TEST_F(worker_test, slow_protocol_and_eapol_frames_are_punted_with_their_port) {
     EXPECT_EQ(totals(mem[1].a).drop(dp::drop_reason::not_collecting), 1u);
     auto host_got = drain(host.a);
     EXPECT_EQ(host_got.size(), 2u); // the data frames of members 0 and 2
+    EXPECT_EQ(totals(host.b).tx_bytes, 2u * frames[1].size());
+    EXPECT_EQ(totals(mem[0].a).rx_bytes, frames[0].size() + frames[1].size() + frames[2].size());
     free_all(host_got);
 }
 
@@ -267,6 +277,57 @@ TEST_F(worker_test, full_punt_ring_is_a_counted_drop) {
     auto t = totals(mem[0].a);
     EXPECT_EQ(t.punted, rte_ring_get_capacity(punt.get()));
     EXPECT_EQ(t.punted + t.drop(dp::drop_reason::punt_full), 200u);
+}
+
+// A snapshot the worker must not trust: buckets with no member, slots past
+// member_count, and a hash function that is none of crc32_hash_function's
+// (the worker's generic per-frame loop). Those frames are freed and counted
+// as no_member, the rest sent; nothing leaks (TearDown checks the pool).
+uint32_t length_hash(const uint8_t*, uint32_t len) noexcept {
+    return len;
+}
+
+TEST_F(worker_test, untrusted_snapshot_slots_are_dropped_and_counted) {
+    start({true, true, true});
+    for (bool crc : {true, false}) {
+        SCOPED_TRACE(crc ? "crc32 inline loop" : "generic loop");
+        auto bad = std::make_unique<dp::snapshot>(*snaps.back());
+        bad->member_count = 2; // slot 2 is still in the table
+        for (size_t b = 0; b < bad->slot_of_bucket.size(); b += 4)
+            bad->slot_of_bucket[b] = dp::drop_slot;
+        if (!crc)
+            bad->hash = &length_hash;
+        const dp::snapshot* sp = bad.get();
+        snaps.push_back(std::move(bad));
+        dp::control_message msg{dp::message_kind::snapshot, 0, sp};
+        ASSERT_EQ(rte_ring_sp_enqueue_elem(ctl.get(), &msg, sizeof msg), 0);
+        const auto before = totals(host.b);
+        std::vector<std::vector<uint8_t>> frames;
+        uint64_t bytes = 0, want_dropped = 0;
+        for (uint32_t f = 0; f < 400; ++f) {
+            frames.push_back(udp_frame(f, 0, 64 + f % 200));
+            bytes += frames.back().size();
+            const uint32_t h = crc ? sp->hash(frames.back().data(), static_cast<uint32_t>(frames.back().size()))
+                                   : length_hash(nullptr, static_cast<uint32_t>(frames.back().size()));
+            want_dropped += sp->slot_for_hash(h) >= 2;
+        }
+        ASSERT_EQ(inject(host.a, frames), frames.size());
+        settle();
+        size_t got = 0;
+        for (unsigned i = 0; i < members; ++i) {
+            auto v = drain(mem[i].b);
+            if (i == 2) {
+                EXPECT_EQ(v.size(), 0u);
+            }
+            got += v.size();
+            free_all(v);
+        }
+        const auto after = totals(host.b);
+        EXPECT_GT(want_dropped, 0u);
+        EXPECT_EQ(got + want_dropped, 400u);
+        EXPECT_EQ(after.drop(dp::drop_reason::no_member) - before.drop(dp::drop_reason::no_member), want_dropped);
+        EXPECT_EQ(after.rx_bytes - before.rx_bytes, bytes);
+    }
 }
 
 TEST_F(worker_test, member_that_cannot_take_frames_drops_and_counts_tx_full) {

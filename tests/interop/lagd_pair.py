@@ -85,6 +85,33 @@ def shape(ns, dev, data_rate):
            "u32", "0", "0", "flowid", "1:10")
 
 
+def ping(ns, dst, count=20, interval=0.05, size=56, timeout=None):
+    """Pings `dst` from namespace `ns`; returns (sent, received)."""
+    t = timeout if timeout is not None else count * interval + 10
+    out = sh("ip", "netns", "exec", ns, "ping", "-q", "-n", "-c", count, "-i", interval, "-s", size, "-W", "1",
+             dst, check=False, timeout=t + 5)
+    return ping_summary(out)
+
+
+def ping_start(ns, dst, count, interval=0.05, size=56):
+    """A ping from `ns` running in the background; finish with ping_result()."""
+    return subprocess.Popen(["ip", "netns", "exec", ns, "ping", "-q", "-n", "-c", str(count), "-i", str(interval),
+                             "-s", str(size), "-W", "1", dst], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+
+def ping_result(p, timeout=120):
+    out, _ = p.communicate(timeout=timeout)
+    return ping_summary(out)
+
+
+def ping_summary(out):
+    m = re.search(r"(\d+) packets transmitted, (\d+) (?:packets )?received", out)
+    if not m:
+        raise RuntimeError("ping printed no summary:\n" + out)
+    return int(m[1]), int(m[2])
+
+
 class Netns:
     """Network namespaces removed on exit (with every veth end and TAP in them)."""
 
@@ -329,31 +356,15 @@ class LagdPair:
     # --- traffic and faults ----------------------------------------------
     def ping(self, count=20, interval=0.05, size=56, src="a", timeout=None):
         """Pings the other side's TAP address from `src`'s namespace; returns (sent, received)."""
-        dst = self.ip["b" if src == "a" else "a"]
-        t = timeout if timeout is not None else count * interval + 10
-        out = sh("ip", "netns", "exec", self.ns[src], "ping", "-q", "-n", "-c", count, "-i", interval, "-s", size,
-                 "-W", "1", dst, check=False, timeout=t + 5)
-        m = re.search(r"(\d+) packets transmitted, (\d+) (?:packets )?received", out)
-        if not m:
-            raise RuntimeError("ping printed no summary:\n" + out)
-        return int(m[1]), int(m[2])
+        return ping(self.ns[src], self.ip["b" if src == "a" else "a"], count, interval, size, timeout)
 
     def ping_start(self, count, interval=0.05, size=56, src="a"):
         """A ping running in the background (for a fault in the middle); finish with ping_result()."""
-        dst = self.ip["b" if src == "a" else "a"]
-        p = subprocess.Popen(["ip", "netns", "exec", self.ns[src], "ping", "-q", "-n", "-c", str(count), "-i",
-                              str(interval), "-s", str(size), "-W", "1", dst], stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True)
+        p = ping_start(self.ns[src], self.ip["b" if src == "a" else "a"], count, interval, size)
         self._procs.append(p)
         return p
 
-    @staticmethod
-    def ping_result(p, timeout=120):
-        out, _ = p.communicate(timeout=timeout)
-        m = re.search(r"(\d+) packets transmitted, (\d+) (?:packets )?received", out)
-        if not m:
-            raise RuntimeError("ping printed no summary:\n" + out)
-        return int(m[1]), int(m[2])
+    ping_result = staticmethod(ping_result)
 
     def iperf(self, seconds=5, udp_rate=None, parallel=1, src="a"):
         """iperf3 from `src`'s namespace to the other's (`parallel` streams, TCP, or UDP at

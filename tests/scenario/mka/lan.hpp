@@ -60,6 +60,7 @@ struct secy_view {
     size_t tx_enabled_seq = 0;
     std::vector<key_identifier> retired;
     bool secured = false;
+    size_t secured_lost = 0; // secured_changed{false} seen
     std::vector<peer_changed> peer_events;
     std::vector<key_server_changed> ks_events;
     size_t seq = 0;
@@ -159,6 +160,7 @@ public:
                     v.tx_active.reset();
             } else if (auto sc = std::get_if<secured_changed>(&x)) {
                 v.secured = sc->secured;
+                v.secured_lost += sc->secured ? 0 : 1;
             } else if (auto pc = std::get_if<peer_changed>(&x)) {
                 v.peer_events.push_back(*pc);
             } else if (auto kc = std::get_if<key_server_changed>(&x)) {

@@ -48,6 +48,32 @@ TEST(mka_scenario, two_participants_elect_lowest_sci_and_agree_on_one_sak) {
     EXPECT_LE(l[a].sent.size(), 40u);
 }
 
+TEST(mka_scenario, key_server_bit_is_set_until_another_participant_is_elected) {
+    // wpa_supplicant elects only among peers whose Basic Parameter Set has
+    // Key Server set (802.1X-2020 11.11.2: set unless the participant has
+    // decided another one is the key server), from their first MKPDU on.
+    lan l;
+    auto a = l.add(lan::config(1)); // the lower SCI: key server
+    auto b = l.add(lan::config(2));
+    auto never = lan::config(3);
+    never.key_server_priority = not_key_server_priority;
+    auto c = l.add(std::move(never));
+    auto ks_bit = [&](size_t i) {
+        auto d = decode_frame(l[i].sent.back());
+        EXPECT_TRUE(d.ok());
+        return d.ok() && d->pdu.basic.key_server;
+    };
+    for (auto i : {a, b, c})
+        l.apply(i, l.p(i).tick(l.now)); // first hellos, nobody heard yet
+    EXPECT_TRUE(ks_bit(a));
+    EXPECT_TRUE(ks_bit(b));
+    EXPECT_FALSE(ks_bit(c)); // priority 0xFF: never
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b, c}); }, seconds(15)));
+    EXPECT_TRUE(ks_bit(a));
+    EXPECT_FALSE(ks_bit(b));
+    EXPECT_FALSE(ks_bit(c));
+}
+
 TEST(mka_scenario, key_server_priority_beats_sci) {
     lan l;
     auto a = l.add(lan::config(1));
@@ -227,6 +253,10 @@ TEST(mka_scenario, key_server_rotates_when_its_pn_nears_exhaustion) {
     EXPECT_EQ(k2.mi, k1.mi);
     EXPECT_EQ(k2.kn, k1.kn + 1);
     EXPECT_EQ(*l.p(a).latest_an(), (an1 + 1) % 4);
+    // secured throughout: the old key carries the frames until the new one
+    // is enabled (under must_encrypt a dip would stop distribution)
+    EXPECT_EQ(l[a].secy.secured_lost, 0u);
+    EXPECT_EQ(l[b].secy.secured_lost, 0u);
     // the old key is retired on both once both transmit with the new one
     l.run(seconds(3));
     for (auto i : {a, b}) {
@@ -256,6 +286,8 @@ TEST(mka_scenario, peer_pn_exhaustion_reaches_the_key_server_through_sak_use) {
         seconds(10)));
     EXPECT_EQ(l.p(a).counters().saks_generated, 2u);
     EXPECT_EQ(l.p(b).counters().saks_generated, 0u);
+    EXPECT_EQ(l[a].secy.secured_lost, 0u);
+    EXPECT_EQ(l[b].secy.secured_lost, 0u);
 }
 
 TEST(mka_scenario, a_new_peer_makes_the_key_server_rotate) {
@@ -352,6 +384,59 @@ TEST(mka_scenario, replayed_reflected_and_stale_mkpdus_are_counted) {
     // still secured
     l.run(seconds(5));
     EXPECT_TRUE(l.all_secured_on_one_key({a, b}));
+}
+
+// b's MKPDUs as wpa_supplicant 2.10 sends them: no Announcement, MKA
+// version `version` (wpa_supplicant's is 1), re-signed with b's ICK.
+void like_wpa_supplicant(lan& l, size_t b, uint8_t version, crypto_provider& c, const key_secret& ick) {
+    l.filter = [&l, b, version, &c, &ick](size_t from, size_t, bytes& f) {
+        if (from != b)
+            return true;
+        auto d = decode_frame(f);
+        EXPECT_TRUE(d.ok());
+        if (!d.ok())
+            return false;
+        auto pdu = d->pdu;
+        const auto src = d->src, dst = d->dst;
+        pdu.announcement.reset();
+        pdu.basic.version = version;
+        f = encode_frame(pdu, src, dst, c, ick);
+        return true;
+    };
+}
+
+TEST(mka_scenario, a_peer_that_announces_no_suites_gets_the_configured_one_but_xpn_only_from_v3) {
+    auto crypto = ipsecmb_crypto::create();
+    ASSERT_TRUE(crypto);
+    auto cb = lan::config(2);
+    mka::ckn name;
+    ASSERT_TRUE(name.assign(cb.ckn));
+    auto keys = derive_keys(*crypto.value(), cb.cak.view(), name);
+    ASSERT_TRUE(keys);
+    struct want {
+        std::vector<cipher_suite> ks_suites;
+        uint8_t peer_version;
+        cipher_suite chosen;
+    };
+    for (const auto& w : {want{{cipher_suite::gcm_aes_256}, 1, cipher_suite::gcm_aes_256},
+                          want{{cipher_suite::gcm_aes_xpn_256, cipher_suite::gcm_aes_256}, 1,
+                               cipher_suite::gcm_aes_256},
+                          want{{cipher_suite::gcm_aes_xpn_256, cipher_suite::gcm_aes_256}, 3,
+                               cipher_suite::gcm_aes_xpn_256}}) {
+        lan l;
+        auto ca = lan::config(1);
+        ca.cipher_suites = w.ks_suites; // a: key server (lower SCI)
+        auto cbw = lan::config(2);
+        cbw.cipher_suites = {cipher_suite::gcm_aes_xpn_256, cipher_suite::gcm_aes_256};
+        auto a = l.add(std::move(ca));
+        auto b = l.add(std::move(cbw));
+        like_wpa_supplicant(l, b, w.peer_version, *crypto.value(), keys.value().ick);
+        ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)))
+            << "peer version " << int(w.peer_version);
+        EXPECT_TRUE(l.p(a).is_key_server());
+        EXPECT_EQ(*l.p(a).suite_in_use(), w.chosen) << "peer version " << int(w.peer_version);
+        EXPECT_EQ(l.p(a).counters().total_drops(), 0u);
+    }
 }
 
 TEST(mka_scenario, xpn_is_negotiated_when_every_participant_announces_it) {

@@ -473,5 +473,69 @@ TEST(flow_truncation, every_prefix_of_every_frame) {
     }
 }
 
+// The per-packet CRC32 functions take a fast path for plain IPv4/IPv6 TCP/UDP
+// frames and the full parser for the rest; the key path (parse_flow, then
+// hash_key_crc32) is the reference. Every value of each field the fast path
+// tests (IPv4 version/IHL, total length, flags and fragment offset, IPv6
+// version and payload length, the protocol or next header, the TPID) must
+// hash alike on both paths.
+TEST(flow_hash_paths, every_value_of_the_fields_the_fast_path_checks) {
+    struct field {
+        size_t off;   // of the first byte, from the IP header
+        unsigned bytes;
+    };
+    struct base_case {
+        std::string name;
+        frame f;
+        size_t ip;    // offset of the IP header
+        std::vector<field> fields;
+    };
+    const std::vector<base_case> bases = {
+        {"ipv4_tcp", ipv4_l4(ip4_a, ip4_b, 6, tcp(1000, 80), {}, {}, 30), 14, {{0, 1}, {2, 2}, {6, 2}, {9, 1}}},
+        {"vlan_ipv4_udp", ipv4_l4(ip4_a, ip4_b, 17, udp(53, 5353, 9), {{0x8100, 9}}, {}, 9), 18,
+         {{0, 1}, {2, 2}, {6, 1}, {9, 1}}},
+        {"ipv6_tcp", ipv6_l4(ip6_a, ip6_b, 6, tcp(1, 2), {}, 20), 14, {{0, 1}, {4, 2}, {6, 1}}},
+        {"vlan_ipv6_udp", ipv6_l4(ip6_a, ip6_b, 17, udp(7, 8), {{0x8100, 4000}}), 18, {{0, 1}, {4, 2}, {6, 1}}},
+    };
+    auto check = [](const frame& f, const std::string& what) {
+        flow_key k;
+        (void)parse_flow(f.data(), len_of(f), k);
+        for (auto p : {hash_policy::l2, hash_policy::l23, hash_policy::l34, hash_policy::sym_l34})
+            EXPECT_EQ(crc32_hash_function(p)(f.data(), len_of(f)), hash_key_crc32(k, p))
+                << what << " policy " << to_string(p);
+    };
+    for (const auto& b : bases) {
+        check(b.f, b.name);
+        for (const auto& fd : b.fields) {
+            // One byte: all 256 values. Two bytes: every value up to the frame
+            // length and past it, then each high byte.
+            std::vector<unsigned> values;
+            if (fd.bytes == 1) {
+                for (unsigned v = 0; v < 256; ++v) values.push_back(v);
+            } else {
+                for (unsigned v = 0; v < b.f.size() + 8; ++v) values.push_back(v);
+                for (unsigned hi = 1; hi < 256; ++hi) values.push_back(hi << 8 | 0x11);
+            }
+            for (unsigned v : values) {
+                frame f = b.f;
+                if (fd.bytes == 1) {
+                    f[b.ip + fd.off] = static_cast<uint8_t>(v);
+                } else {
+                    f[b.ip + fd.off] = static_cast<uint8_t>(v >> 8);
+                    f[b.ip + fd.off + 1] = static_cast<uint8_t>(v);
+                }
+                check(f, b.name + " offset " + std::to_string(fd.off) + " = " + std::to_string(v));
+            }
+        }
+        // The TPID or EtherType in front of the IP header.
+        for (uint16_t et : {0x0800, 0x86DD, 0x8100, 0x88A8, 0x9100, 0x0806}) {
+            frame f = b.f;
+            f[b.ip - 2] = static_cast<uint8_t>(et >> 8);
+            f[b.ip - 1] = static_cast<uint8_t>(et);
+            check(f, b.name + " ethertype " + std::to_string(et));
+        }
+    }
+}
+
 } // namespace
 } // namespace lag::dp
