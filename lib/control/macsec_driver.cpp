@@ -257,6 +257,25 @@ void macsec_driver::retire_rx_sa(uint16_t port, macsec::sci_t peer, uint8_t an) 
     flush();
 }
 
+result<void> macsec_driver::set_offset(uint16_t port, uint8_t octets) {
+    port_state* ps = find(port);
+    if (ps == nullptr)
+        return make_error("macsec-port", fmt::format("port {} has no SecY", port));
+    if (octets != 0 && octets != 30 && octets != 50)
+        return make_error("confidentiality-offset", "confidentiality offset must be 0, 30 or 50");
+    if (ps->cfg.confidentiality_offset == octets)
+        return ok_v;
+    ps->cfg.confidentiality_offset = octets;
+    send_all(message_kind::macsec_offset, dp::macsec_arg(port, octets), nullptr);
+    flush();
+    return ok_v;
+}
+
+uint8_t macsec_driver::offset_of(uint16_t port) const noexcept {
+    const port_state* ps = find(port);
+    return ps != nullptr ? ps->cfg.confidentiality_offset : 0;
+}
+
 void macsec_driver::remove_port(uint16_t port) {
     for (auto it = _ports.begin(); it != _ports.end(); ++it) {
         port_state& ps = **it;

@@ -61,6 +61,10 @@ public:
     // in the clear from their next burst on); the SecYs and SAs are freed
     // (keys wiped) once every worker is past the message.
     void remove_port(uint16_t port);
+    // The port's confidentiality offset (0, 30, 50) on every worker's SecY
+    // from its next burst on (MKA: the key server's).
+    result<void> set_offset(uint16_t port, uint8_t octets);
+    uint8_t offset_of(uint16_t port) const noexcept;
     bool has_rx_sc(uint16_t port, macsec::sci_t peer) const noexcept;
 
     // Installs the transmit SA at `an` (replacing, then retiring, the SA that

@@ -235,9 +235,16 @@ void mka_driver::apply(size_t i, const mka::actions& a, time_point now) {
         if (!r)
             ++_counters.sa_failed;
     };
+    // The key server's confidentiality offset comes with its SAK (an
+    // integrity-only SecY has none to change).
+    auto follow_offset = [&](const mka::sa_key& k) {
+        if (_mode != encryption_mode::no_encrypt && k.offset != mka::confidentiality_offset::none)
+            sa_result(_macsec.set_offset(mb.port, offset_octets(k.offset)));
+    };
     // Receive first, then transmit, then enable, then retire: no frame
     // protected with a new key reaches a peer that cannot verify it.
     for (const auto* x : a.all<mka::install_rx_sa>()) {
+        follow_offset(x->key);
         const macsec::sci_t peer = macsec::make_sci(x->peer.addr, x->peer.port);
         if (!_macsec.has_rx_sc(mb.port, peer)) {
             auto r = _macsec.add_rx_sc(mb.port, peer);
@@ -248,8 +255,10 @@ void mka_driver::apply(size_t i, const mka::actions& a, time_point now) {
         }
         sa_result(_macsec.install_rx_sa(mb.port, peer, x->key.an, params_of(x->key, x->ssci, x->lowest_pn)));
     }
-    for (const auto* x : a.all<mka::install_tx_sa>())
+    for (const auto* x : a.all<mka::install_tx_sa>()) {
+        follow_offset(x->key);
         sa_result(_macsec.install_tx_sa(mb.port, x->key.an, params_of(x->key, x->ssci, x->next_pn), _pn_threshold));
+    }
     for (const auto* x : a.all<mka::enable_tx_sa>()) {
         auto r = _macsec.enable_tx_sa(mb.port, x->an);
         if (r)

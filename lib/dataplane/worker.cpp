@@ -111,6 +111,9 @@ void worker::apply_macsec(const control_message& m) noexcept {
         ok = sy != nullptr && m.ptr != nullptr &&
              sy->open_rx_sc(sc, *static_cast<const macsec::sci_t*>(m.ptr));
         break;
+    case message_kind::macsec_offset:
+        ok = sy != nullptr && sy->set_confidentiality_offset(an);
+        break;
     case message_kind::macsec_rx_detach:
         ok = sy != nullptr;
         if (ok)

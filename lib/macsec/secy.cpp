@@ -185,6 +185,13 @@ void secy::detach_rx_sa(size_t sc_index, uint8_t an) noexcept {
         _rx[sc_index].sa[an] = nullptr;
 }
 
+bool secy::set_confidentiality_offset(uint8_t octets) noexcept {
+    if (octets != 0 && octets != 30 && octets != 50)
+        return false;
+    _cfg.confidentiality_offset = octets;
+    return true;
+}
+
 bool secy::open_rx_sc(size_t sc_index, sci_t sci) noexcept {
     if (sc_index != _n_rx || sc_index >= max_rx_sc || find_sc(sci) != nullptr)
         return false;

@@ -267,6 +267,9 @@ public:
     // allocation: the SC slots are part of the SecY. False if full, out of
     // order or the SCI is already there.
     bool open_rx_sc(size_t sc_index, sci_t sci) noexcept;
+    // The confidentiality offset from now on (MKA: the key server's, with its
+    // SAK). False (nothing changed) unless 0, 30 or 50.
+    bool set_confidentiality_offset(uint8_t octets) noexcept;
     size_t rx_sc_count() const noexcept { return _n_rx; }
 
     const secy_counters& counters() const noexcept { return _counters; }

@@ -54,6 +54,7 @@ struct mka_system {
     cipher_suite suite = cipher_suite::gcm_aes_128;
     std::vector<cipher_suite> other_suites;
     ctl::encryption_mode mode = ctl::encryption_mode::must_encrypt;
+    mka::confidentiality_offset offset = mka::confidentiality_offset::offset_0;
 
     void start(const std::string& prefix, uint16_t access, const std::vector<uint16_t>& mports, uint8_t self,
                uint8_t peer, const std::vector<uint8_t>& cak, time_point now) {
@@ -98,6 +99,7 @@ struct mka_system {
         mc.mode = mode;
         mc.suite = suite;
         mc.other_suites = other_suites;
+        mc.offset = offset;
         mc.key_server_priority = self == 0x0a ? 1 : 2;
         mc.pn_threshold = pn_threshold;
         (void)peer;
@@ -566,6 +568,22 @@ TEST_F(mka_control_test, stop_turns_macsec_off_and_the_clear_passes) {
     EXPECT_EQ(cross(host_a, host_b, 32, 22), 32u);
     EXPECT_EQ(cross(host_b, host_a, 32, 23), 32u);
     EXPECT_EQ(a.macsec->awaiting_reclaim(), 0u); // SecYs and SAs freed after QSBR
+}
+
+TEST_F(mka_control_test, the_key_servers_confidentiality_offset_is_used_by_both_ends) {
+    a.offset = mka::confidentiality_offset::offset_30; // A is the key server
+    b.offset = mka::confidentiality_offset::offset_0;
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    for (auto* s : {&a, &b})
+        for (uint16_t p : s->ports)
+            EXPECT_EQ(s->macsec->offset_of(p), 30);
+    EXPECT_EQ(cross(host_a, host_b, 64, 30), 64u);
+    EXPECT_EQ(cross(host_b, host_a, 64, 31), 64u);
+    for (auto* s : {&a, &b})
+        EXPECT_EQ(ok_in(*s), 64u);
 }
 
 // ---- faults -----------------------------------------------------------------

@@ -18,7 +18,7 @@ fast and MKA must_encrypt on three members, the key checked independently:
   the captured MACsec data frames with those SAKs; tshark decodes the MKPDUs
   as EAPOL-MKA with no malformed field.
 
-usage: test_mka_lagd.py DPDK_LAGD
+usage: test_mka_lagd.py DPDK_LAGD    (MKA_LAGD_KEEP=1 keeps the work folder: logs, captures)
 Needs root; fails, never skips, with the reason when something is missing.
 """
 
