@@ -4,6 +4,7 @@ run lagctl commands, stop it, and record checks."""
 import os
 import socket
 import subprocess
+import sys
 import json
 import time
 
@@ -14,6 +15,14 @@ LAGD = LAGCTL = None
 def init(lagd, lagctl):
     global LAGD, LAGCTL
     LAGD, LAGCTL = lagd, lagctl
+
+
+def finish():
+    """Prints the verdict and exits 1 if any check failed."""
+    if FAILS:
+        print("%d check(s) failed" % len(FAILS))
+        sys.exit(1)
+    print("all checks passed")
 
 
 def check(cond, what):

@@ -19,7 +19,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lagd_env import FAILS, check, ctl, init, start, stop, telemetry  # noqa: E402
+from lagd_env import check, ctl, finish, init, start, stop, telemetry  # noqa: E402
 
 LAGD, LAGCTL = sys.argv[1], sys.argv[2]
 init(LAGD, LAGCTL)
@@ -295,10 +295,7 @@ def main():
         run_mka(tmp)
     finally:
         subprocess.run(["rm", "-rf", tmp])
-    if FAILS:
-        print("%d check(s) failed" % len(FAILS))
-        sys.exit(1)
-    print("all checks passed")
+    finish()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_lagd_ctl import CONFIG, FAILS, LAGD, check, ctl, start, stop  # noqa: E402
+from test_lagd_ctl import CONFIG, LAGD, check, ctl, start, stop  # noqa: E402
+from lagd_env import finish  # noqa: E402
 
 TOK = str(os.getpid())
 VETH = ("rf%sa" % TOK, "rf%sb" % TOK)  # <= 15 characters
@@ -175,10 +176,7 @@ def main():
     key_files(tmp)
     second_daemon(tmp)
     sigterm_under_load(tmp)
-    if FAILS:
-        print("%d check(s) failed" % len(FAILS))
-        sys.exit(1)
-    print("all checks passed")
+    finish()
 
 
 if __name__ == "__main__":

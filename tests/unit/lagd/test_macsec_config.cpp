@@ -2,6 +2,7 @@
 // the profile's MACsec rules, and the key file (mode, syntax, no key in any
 // message).
 #include "config.hpp"
+#include "key_file_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -168,22 +169,7 @@ key_file = "k"
     EXPECT_NE(r.err().message.find("'m1'"), std::string::npos);
 }
 
-class key_file : public ::testing::Test {
-protected:
-    void SetUp() override {
-        char tmpl[] = "/tmp/lagd-keys-XXXXXX";
-        int fd = mkstemp(tmpl);
-        ASSERT_GE(fd, 0);
-        close(fd);
-        path = tmpl;
-    }
-    void TearDown() override { std::remove(path.c_str()); }
-    void write(const std::string& text, mode_t mode) {
-        std::ofstream(path) << text;
-        ASSERT_EQ(chmod(path.c_str(), mode), 0);
-    }
-    std::string path;
-};
+using key_file = temp_key_file;
 
 const std::string k128 = "000102030405060708090a0b0c0d0e0f";
 const std::string k256 = "101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f";

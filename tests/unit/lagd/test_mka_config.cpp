@@ -2,6 +2,7 @@
 // refusals with file:line and rule, the profile's rules (suite, and the CAK's
 // length once its file is read), and the CAK file (mode, syntax, never quoted).
 #include "config.hpp"
+#include "key_file_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -132,22 +133,7 @@ TEST(mka_config, the_profile_decides_the_suite_and_the_cak_length) {
     EXPECT_TRUE(check_mka_key(*ieee, 32).ok());
 }
 
-class cak_file : public ::testing::Test {
-protected:
-    void SetUp() override {
-        char tmpl[] = "/tmp/lagd-cak-XXXXXX";
-        int fd = mkstemp(tmpl);
-        ASSERT_GE(fd, 0);
-        close(fd);
-        path = tmpl;
-    }
-    void TearDown() override { std::remove(path.c_str()); }
-    void write(const std::string& text, mode_t mode) {
-        std::ofstream(path) << text;
-        ASSERT_EQ(chmod(path.c_str(), mode), 0);
-    }
-    std::string path;
-};
+using cak_file = temp_key_file;
 
 const std::string cak128 = "135bd758b0ee5c11c55ff6ab19fdb199";
 const std::string cak256 = "101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f";
