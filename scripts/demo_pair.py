@@ -8,7 +8,7 @@
         LAG lag0: LACP (fast), MACsec keyed by MKA (one CKN/CAK, GCM-AES-XPN-256)
 
 The set-up is tests/interop/lagd_pair.py's (the fixture the two-daemon tests
-use). This script brings the pair up, pings and streams (iperf3, 8 TCP flows)
+use). This script brings the pair up, pings and streams (iperf3, 16 TCP flows)
 from one namespace to the other through both daemons, shows `lagctl show lag`
 on both sides, checks every MKA session and rekeys them under pings, takes
 member m0's veth pair down and up again while the stream
@@ -138,9 +138,9 @@ def sample(pair):
 
 
 def stream_with_member_down(pair, seconds, down_at, up_at):
-    """iperf3 (8 TCP flows) A -> B; m0's veth pair down at `down_at` s and up at `up_at` s.
+    """iperf3 (16 TCP flows) A -> B; m0's veth pair down at `down_at` s and up at `up_at` s.
     Prints a row per second; returns (rows, iperf3's end section)."""
-    run = pair.iperf_start(seconds=seconds, parallel=8)
+    run = pair.iperf_start(seconds=seconds, parallel=16)
     say(f"  {'t':>5}  {'A m0 Mbit/s':>11} {'A m1 Mbit/s':>11} {'together':>8}   {'A: m0 mux':<11}{'m1 mux':<11}"
         f" {'B: m0 mux':<11}{'m1 mux':<11}")
     t0 = time.monotonic()
@@ -210,7 +210,7 @@ def run(work, lagd, lagctl_bin, stream_s):
         say(f"  MACsec on the wire: {macsec_frames} protected frames, {clear} in the clear")
 
         down_at, up_at = 3.0, 3.0 + stream_s * 0.4
-        say(f"\n  iperf3, 8 TCP flows {pair.ip_a} -> {pair.ip_b} for {stream_s} s; A's transmit rate per "
+        say(f"\n  iperf3, 16 TCP flows {pair.ip_a} -> {pair.ip_b} for {stream_s} s; A's transmit rate per "
             f"member and both sides' LACP mux state, once a second:")
         rows, end = stream_with_member_down(pair, stream_s, down_at, up_at)
         mbps = end["sum_received"]["bits_per_second"] / 1e6
@@ -232,7 +232,7 @@ def run(work, lagd, lagctl_bin, stream_s):
             say("  (m0 was not back when the stream ended: waiting for LACP, then 2 s more of iperf3)")
             pair.wait_converged(timeout=30)
             tx0, _, _ = sample(pair)
-            pair.iperf(seconds=2, parallel=8)
+            pair.iperf(seconds=2, parallel=16)
             tx1, mux_a, mux_b = sample(pair)
             last = (0, {m: (tx1[m] - tx0[m]) * 8 / 2 / 1e6 for m in tx1}, mux_a, mux_b, "up")
             back = last[1]["m0"] > 0 and last[1]["m1"] > 0

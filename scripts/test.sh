@@ -62,9 +62,9 @@ root = os.path.abspath(sys.argv[1])
 want = set(sys.argv[2:])
 for t in json.load(sys.stdin):
     if want & set(t["suite"]) or any(s.split(":")[-1] in want for s in t["suite"]) or t["name"] in want:
-        for part in t["cmd"]:  # the program and any built file among its arguments
-            path = os.path.normpath(os.path.join(root, part))
-            if not part.startswith("-") and path.startswith(root + "/"):
+        for part in t["cmd"]:  # the program and any built file among its arguments (absolute paths;
+            path = os.path.normpath(part)  # a relative argument such as an iteration count is not one)
+            if os.path.isabs(part) and path.startswith(root + "/"):
                 print(os.path.relpath(path, root))
 ' "$dir" "$@" | sort -u
 }
