@@ -57,14 +57,20 @@ sanitizer_targets() { # dir, suite-or-test names...
     local dir=$1; shift
     ninja -C "$dir" build.ninja >/dev/null # regenerate first: a reused dir may not list new tests yet
     meson introspect "$dir" --tests | /usr/bin/python3 -c '
-import json, os, sys
+import json, os, subprocess, sys
 root = os.path.abspath(sys.argv[1])
 want = set(sys.argv[2:])
+# What the build makes: a test argument is a target only if it is one of these
+# (an iteration count or a source script is not).
+outputs = set()
+for t in json.loads(subprocess.run(["meson", "introspect", root, "--targets"], check=True,
+                                   capture_output=True, text=True).stdout):
+    outputs.update(os.path.normpath(f) for f in t["filename"])
 for t in json.load(sys.stdin):
     if want & set(t["suite"]) or any(s.split(":")[-1] in want for s in t["suite"]) or t["name"] in want:
-        for part in t["cmd"]:  # the program and any built file among its arguments (absolute paths;
-            path = os.path.normpath(part)  # a relative argument such as an iteration count is not one)
-            if os.path.isabs(part) and path.startswith(root + "/"):
+        for part in t["cmd"]:  # the program and any built file among its arguments
+            path = os.path.normpath(os.path.join(root, part))
+            if path in outputs:
                 print(os.path.relpath(path, root))
 ' "$dir" "$@" | sort -u
 }
