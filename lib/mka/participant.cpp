@@ -32,6 +32,7 @@ result<participant> participant::create(participant_config cfg, crypto_provider&
 participant::participant(participant_config cfg, crypto_provider& c, derived_keys k)
     : _cfg(std::move(cfg)), _crypto(&c), _keys(std::move(k)) {
     _sci = {_cfg.mac, _cfg.port_id};
+    _next_an = static_cast<uint8_t>(_cfg.first_an % 4);
     // The CAK is not needed once ICK and KEK exist.
     _cfg.cak.clear();
 }
@@ -214,17 +215,12 @@ void participant::update_liveness(const mkpdu& pdu, peer& p, time_point now, act
         if (!p.live) {
             p.live = true;
             _new_info = true;
+            _keys_kept_until.reset(); // kept keys are in use again
             out.list.push_back(peer_changed{p.mi, p.peer_sci, true});
             // Receive SAs for a peer that joins while keys are in use.
             for (auto* k : {&_old, &_latest})
-                if (*k && (*k)->rx) {
-                    install_rx_sa rx;
-                    rx.peer = p.peer_sci;
-                    rx.ssci = ssci_of(p.peer_sci);
-                    rx.lowest_pn = 1;
-                    rx.key = {(*k)->ki, (*k)->an, (*k)->suite, (*k)->sak, (*k)->salt, (*k)->offset};
-                    out.list.push_back(std::move(rx));
-                }
+                if (*k && (*k)->rx)
+                    install_rx(**k, p, out);
         }
     } else if (!p.live) {
         p.expires = now + _cfg.life_time; // still a potential peer
@@ -355,7 +351,13 @@ void participant::key_server_duties(time_point now, actions& out) {
 
     key_slot k;
     k.ki = {_mi, _next_kn++};
-    k.an = _latest ? static_cast<uint8_t>((_latest->an + 1) % 4) : static_cast<uint8_t>(_cfg.first_an % 4);
+    // The AN after the latest key's; with none (a new session), the one after
+    // the last this participant distributed, not 0 again: a peer that kept
+    // us live may still hold the previous session's key at that AN.
+    k.an = _latest ? static_cast<uint8_t>((_latest->an + 1) % 4) : _next_an;
+    if (_old && _old->an == k.an)
+        k.an = static_cast<uint8_t>((k.an + 1) % 4);
+    _next_an = static_cast<uint8_t>((k.an + 1) % 4);
     k.suite = *suite;
     k.offset = _cfg.offset;
     std::array<uint8_t, 32> buf{};
@@ -407,21 +409,21 @@ void participant::handle_distributed_sak(const peer& from, const distributed_sak
 }
 
 void participant::install_key(key_slot&& k, actions& out) {
+    // A key at the new key's AN is replaced by the install (a SecY holds one
+    // SA per AN): forget it. Retiring it later would retire the AN, and so
+    // the new key's SAs (a key server that restarted its ANs did that).
+    if (_old && _old->an == k.an)
+        _old.reset();
+    if (_latest && _latest->an == k.an)
+        _latest.reset();
     if (_old)
         retire_old(out);
     if (_latest)
         _old = std::move(_latest);
     // Receive first (one SA per live peer), then a transmit SA not yet in use.
-    for (const auto& p : _peers) {
-        if (!p.live)
-            continue;
-        install_rx_sa rx;
-        rx.peer = p.peer_sci;
-        rx.ssci = ssci_of(p.peer_sci);
-        rx.lowest_pn = 1;
-        rx.key = {k.ki, k.an, k.suite, k.sak, k.salt, k.offset};
-        out.list.push_back(std::move(rx));
-    }
+    for (const auto& p : _peers)
+        if (p.live)
+            install_rx(k, p, out);
     install_tx_sa tx;
     tx.ssci = ssci_of(_sci);
     tx.next_pn = 1;
@@ -432,6 +434,18 @@ void participant::install_key(key_slot&& k, actions& out) {
     k.tx_next_pn = 1;
     _latest = std::move(k);
     ++_counters.saks_installed;
+}
+
+void participant::install_rx(key_slot& k, const peer& p, actions& out) {
+    if (std::find(k.rx_peers.begin(), k.rx_peers.end(), p.peer_sci) != k.rx_peers.end())
+        return; // still installed (kept while the peer was away): its replay state too
+    install_rx_sa rx;
+    rx.peer = p.peer_sci;
+    rx.ssci = ssci_of(p.peer_sci);
+    rx.lowest_pn = 1;
+    rx.key = {k.ki, k.an, k.suite, k.sak, k.salt, k.offset};
+    out.list.push_back(std::move(rx));
+    k.rx_peers.push_back(p.peer_sci);
 }
 
 void participant::handle_sak_use(actions& out) {
@@ -487,6 +501,7 @@ void participant::retire_all(actions& out) {
         out.list.push_back(retire_sa{_latest->ki, _latest->an});
         _latest.reset();
     }
+    _keys_kept_until.reset();
     _distributing = false;
     _new_info = true;
 }
@@ -524,9 +539,14 @@ actions participant::tick(time_point now) {
     }
     if (lost_live) {
         if (!has_live_peers()) {
-            retire_all(out);
-            if (_ks_is_self || _ks_mi)
-                _ks_mi.reset();
+            // The peer may not have expired us (its MKPDUs crossed the flap a
+            // moment earlier than ours): it still transmits with our keys
+            // and, back with the same MI, keeps them. They stay installed a
+            // life time more for that; not secured meanwhile.
+            if (_latest || _old)
+                _keys_kept_until = now + _cfg.life_time;
+            _distributing = false;
+            _ks_mi.reset();
             _ks_is_self = false;
         } else {
             elect(out);
@@ -535,6 +555,8 @@ actions participant::tick(time_point now) {
         }
         update_secured(out);
     }
+    if (_keys_kept_until && now >= *_keys_kept_until)
+        retire_all(out); // nobody came back with them
     if (now >= _next_hello || _new_info)
         send(now, out);
     return out;

@@ -196,6 +196,7 @@ private:
         uint64_t tx_next_pn = 1;
         bool pn_reported = false; // report_tx_pn crossed the threshold (non key server)
         std::vector<member_id> members; // live peers when it was distributed (key server)
+        std::vector<sci> rx_peers;      // peers it has a receive SA for
     };
 
     participant(participant_config cfg, crypto_provider& c, derived_keys k);
@@ -209,6 +210,7 @@ private:
     void handle_distributed_sak(const peer& from, const distributed_sak& d, actions& out);
     void handle_sak_use(actions& out);
     void install_key(key_slot&& k, actions& out);
+    void install_rx(key_slot& k, const peer& p, actions& out);
     void retire_old(actions& out);
     void retire_all(actions& out);
     void update_secured(actions& out);
@@ -233,11 +235,15 @@ private:
     std::optional<member_id> _ks_mi;
     sci _ks_sci{};
     uint32_t _next_kn = 1;
+    uint8_t _next_an = 0; // as key server, across sessions (wpa_supplicant's dist_an)
     std::optional<key_slot> _latest;
     std::optional<key_slot> _old;
     bool _distributing = false;
     bool _rekey_requested = false;
     bool _secured = false;
+    // The last live peer expired: its keys stay installed until then (or
+    // until it comes back with them), since the peer may not have expired us.
+    std::optional<time_point> _keys_kept_until;
     bool _new_info = true;
     time_point _next_hello{};
     bool _started = false;

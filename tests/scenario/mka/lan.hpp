@@ -12,6 +12,7 @@
 
 #include <deque>
 #include <functional>
+#include <map>
 #include <random>
 
 namespace lag::mka::test {
@@ -79,10 +80,55 @@ struct secy_view {
     }
 };
 
+// The SAs of a SecY by AN, as mka_driver::apply makes them from one batch of
+// actions: receive SAs installed, then transmit SAs, then enable, then
+// retire; an install replaces what its AN held, a retire empties its AN
+// (every receive SC's, and the transmit SA's) unless the same batch installed
+// a key there. secy_view above follows keys; this follows what a frame meets.
+struct an_secy {
+    std::map<uint64_t, std::array<std::optional<key_identifier>, 4>> rx; // by peer SCI
+    std::array<std::optional<key_identifier>, 4> tx;
+    std::optional<uint8_t> encoding;
+
+    void apply(const actions& a) {
+        for (const auto* x : a.all<install_rx_sa>())
+            rx[x->peer.value()][x->key.an & 3] = x->key.ki;
+        for (const auto* x : a.all<install_tx_sa>())
+            tx[x->key.an & 3] = x->key.ki;
+        for (const auto* x : a.all<enable_tx_sa>())
+            if (tx[x->an & 3])
+                encoding = x->an & 3;
+        for (const auto* x : a.all<retire_sa>()) {
+            bool reused = false;
+            for (const auto* y : a.all<install_tx_sa>())
+                reused = reused || y->key.an == x->an;
+            for (const auto* y : a.all<install_rx_sa>())
+                reused = reused || y->key.an == x->an;
+            if (reused)
+                continue;
+            tx[x->an & 3].reset();
+            if (encoding == (x->an & 3))
+                encoding.reset();
+            for (auto& [sci, sas] : rx)
+                sas[x->an & 3].reset();
+        }
+    }
+};
+
+// Data frames a node received, by what its SecY made of them (802.1AE's
+// InPktsOK, InPktsNotUsingSA, InPktsNotValid).
+struct data_counters {
+    uint64_t ok = 0;
+    uint64_t not_using_sa = 0;
+    uint64_t not_valid = 0;
+};
+
 struct node {
     std::unique_ptr<seeded_crypto> crypto;
     std::optional<participant> p;
     secy_view secy;
+    an_secy sas;
+    data_counters data;
     bool up = true;              // false: neither sends nor receives
     std::vector<bytes> sent;     // every frame it sent
 };
@@ -130,6 +176,7 @@ public:
     void apply(size_t i, actions&& a) {
         auto& n = *_nodes[i];
         auto& v = n.secy;
+        n.sas.apply(a);
         for (auto& x : a.list) {
             ++v.seq;
             if (auto s = std::get_if<send_mkpdu>(&x)) {
@@ -180,6 +227,8 @@ public:
             for (size_t to = 0; to < _nodes.size(); ++to) {
                 if (to == from || !_nodes[to]->up)
                     continue;
+                if (cut && cut(from, to))
+                    continue;
                 auto copy = frame;
                 if (filter && !filter(from, to, copy))
                     continue;
@@ -196,7 +245,32 @@ public:
                 if (_nodes[i]->up)
                     apply(i, _nodes[i]->p->tick(now));
             deliver_all();
+            send_data();
             now += step;
+        }
+    }
+
+    // One data frame from every node whose session is secured (must_encrypt:
+    // a member distributes only then) to every other, through the SecYs.
+    void send_data() {
+        for (size_t i = 0; i < _nodes.size(); ++i) {
+            auto& from = *_nodes[i];
+            if (!from.up || !from.p->secured() || !from.sas.encoding)
+                continue;
+            const uint8_t an = *from.sas.encoding;
+            const auto ki = *from.sas.tx[an];
+            for (size_t j = 0; j < _nodes.size(); ++j) {
+                if (j == i || !_nodes[j]->up || (cut && cut(i, j)))
+                    continue;
+                auto& to = *_nodes[j];
+                auto sc = to.sas.rx.find(from.p->own_sci().value());
+                if (sc == to.sas.rx.end() || !sc->second[an])
+                    ++to.data.not_using_sa;
+                else if (!(*sc->second[an] == ki))
+                    ++to.data.not_valid;
+                else
+                    ++to.data.ok;
+            }
         }
     }
 
@@ -236,6 +310,9 @@ public:
     }
 
     filter_fn filter;
+    // from, to: true while that direction of the wire is cut (MKPDUs and
+    // data frames both lost; a link down)
+    std::function<bool(size_t, size_t)> cut;
     time_point now{seconds(1000)};
 
 private:

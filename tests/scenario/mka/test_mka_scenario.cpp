@@ -2,6 +2,9 @@
 
 #include "lan.hpp"
 
+#include <climits>
+#include <string>
+
 namespace lag::mka::test {
 namespace {
 
@@ -130,23 +133,36 @@ TEST(mka_scenario, three_participants_agree_on_one_key_server_and_one_sak) {
         }
 }
 
-TEST(mka_scenario, a_peer_that_lost_the_key_while_still_live_at_the_key_server_gets_it_again) {
+TEST(mka_scenario, a_peer_that_expired_the_key_server_keeps_its_keys_while_still_live_there) {
     // The key server's MKPDUs are lost for longer than the life time while
-    // the other direction works: the peer drops the key server and retires
-    // every key, but stays live at the key server (same MI, same members), so
-    // no new SAK is due; the key server must distribute the current one again.
+    // the other direction works: the peer drops the key server, but stays
+    // live at the key server (same MI, same members), which keeps
+    // transmitting with the SAK. The peer keeps its SAs a life time more, so
+    // those frames are received, and once the key server is heard again the
+    // session is secured on the same key (no new SAK, the receive SA not
+    // installed again: its replay state stays).
     lan l;
     auto a = l.add(lan::config(1)); // lowest SCI: key server
     auto b = l.add(lan::config(2));
     ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }));
+    const auto ki = *l[a].secy.tx_active;
+    const auto rx_installs = l[b].secy.rx_list.size();
     bool cut = true;
     l.filter = [&](size_t from, size_t, bytes&) { return !(cut && from == a); };
     l.run(seconds(7));
     EXPECT_FALSE(l.p(b).secured());
-    EXPECT_FALSE(l.p(b).latest_key().has_value());
+    EXPECT_EQ(l.p(b).live_peer_count(), 0u);
+    ASSERT_TRUE(l.p(b).latest_key().has_value());
+    EXPECT_EQ(*l.p(b).latest_key(), ki);
     EXPECT_TRUE(l.p(a).has_live_peers()); // b kept talking
+    EXPECT_TRUE(l.p(a).secured());
+    EXPECT_EQ(l[b].data.not_using_sa, 0u); // a's frames still verified at b
     cut = false;
     EXPECT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+    EXPECT_EQ(*l[a].secy.tx_active, ki);
+    EXPECT_EQ(l.p(a).counters().saks_generated, 1u);
+    EXPECT_EQ(l[b].secy.rx_list.size(), rx_installs);
+    EXPECT_EQ(l[a].data.not_using_sa + l[b].data.not_using_sa, 0u);
 }
 
 TEST(mka_scenario, a_peer_with_our_sci_never_becomes_live) {
@@ -221,9 +237,14 @@ TEST(mka_scenario, quiet_peer_is_dropped_after_the_life_time) {
     ASSERT_FALSE(l[a].secy.peer_events.empty());
     EXPECT_FALSE(l[a].secy.peer_events.back().live);
     EXPECT_EQ(l[a].secy.peer_events.back().mi, l.p(b).mi());
+    // its keys stay a life time more (b may not have expired a: it would
+    // still transmit with them), then they are retired
+    EXPECT_FALSE(l[a].secy.rx_list.empty());
+    l.run(seconds(6));
     EXPECT_NE(std::find(l[a].secy.retired.begin(), l[a].secy.retired.end(), ki),
               l[a].secy.retired.end());
     EXPECT_TRUE(l[a].secy.rx_list.empty());
+    EXPECT_FALSE(l[a].sas.encoding);
     // b comes back (a fresh start: new MI) and they secure again on a new key
     l[b].up = true;
     auto cfg = lan::config(2);
@@ -594,6 +615,99 @@ TEST(mka_scenario, signed_garbage_from_a_cak_holder_is_survived) {
     EXPECT_GT(accepted_frames, 1000u);
     // and once the garbage stops, the three settle on one key again
     ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b, 2}); }, seconds(30)));
+}
+
+// A member link that flaps (both directions down, one maybe back a moment
+// before the other) around a rekey, as the soak does. Long enough a cut and
+// the participants expire each other, or only one the other; either way no
+// data frame may meet a SecY without the SA it was protected with.
+struct flap_case {
+    int rekeys_before; // rekeys before the flap: the AN in use
+    int cut_ms;        // how long the link is down
+    int rekey_at_ms;   // the key server rekeys this long after the cut starts (INT_MIN: no rekey)
+    int phase_ms;      // virtual time run before the cut (hello phases)
+    int skew_ms;       // the key server -> peer direction comes back this much later
+
+    std::string to_string() const {
+        return "rekeys before " + std::to_string(rekeys_before) + ", cut " + std::to_string(cut_ms) +
+               " ms, rekey at " + (rekey_at_ms == INT_MIN ? std::string("none") : std::to_string(rekey_at_ms)) +
+               " ms, phase " + std::to_string(phase_ms) + " ms, skew " + std::to_string(skew_ms) + " ms";
+    }
+};
+
+struct flap_result {
+    data_counters a, b;
+    data_counters a_after, b_after; // the last 2 s
+    bool secured = false;
+};
+
+flap_result run_flap(const flap_case& fc) {
+    lan l(static_cast<uint64_t>(fc.phase_ms + 1));
+    auto a = l.add(lan::config(1)); // key server
+    auto b = l.add(lan::config(2));
+    flap_result r;
+    const auto step = milliseconds(50);
+    if (!l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)))
+        return r;
+    for (int k = 0; k < fc.rekeys_before; ++k) {
+        l.apply(a, l.p(a).rekey(l.now));
+        l.deliver_all();
+        l.run(seconds(4), step);
+    }
+    l.run(milliseconds(fc.phase_ms), milliseconds(10));
+    const auto t0 = l.now;
+    const auto up_ba = t0 + milliseconds(fc.cut_ms), up_ab = up_ba + milliseconds(fc.skew_ms);
+    l.cut = [&](size_t from, size_t) { return l.now >= t0 && l.now < (from == a ? up_ab : up_ba); };
+    bool rekeyed = fc.rekey_at_ms == INT_MIN;
+    const auto end = std::max(up_ab, up_ba) + seconds(20);
+    while (l.now < end) {
+        if (!rekeyed && l.now >= t0 + milliseconds(fc.rekey_at_ms)) {
+            rekeyed = true;
+            l.apply(a, l.p(a).rekey(l.now));
+            l.deliver_all();
+        }
+        if (l.now + seconds(2) >= end && r.a_after.ok == 0 && r.b_after.ok == 0) {
+            r.a_after = l[a].data;
+            r.b_after = l[b].data;
+        }
+        l.run(step, step);
+    }
+    r.a = l[a].data;
+    r.b = l[b].data;
+    r.a_after.ok = r.a.ok - r.a_after.ok;
+    r.b_after.ok = r.b.ok - r.b_after.ok;
+    r.secured = l.all_secured_on_one_key({a, b});
+    return r;
+}
+
+TEST(mka_scenario, a_member_link_flap_around_a_rekey_loses_no_frame_to_a_missing_sa) {
+    // The soak saw InPktsNotUsingSA on a member flapped around a rekey. Two
+    // causes, both here: (1) the key server expired its peer, retired its
+    // keys and, secured again, restarted its ANs at 0; the peer, which had
+    // kept it live, installed the new SAK over the old one at that AN, then
+    // retired the old key's AN: the new key's SAs went with it, both ways,
+    // until the next rekey. (2) one end expired the other (the cut a moment
+    // longer one way) and retired the keys the other still transmitted with.
+    size_t cases = 0, failed = 0;
+    for (int rekeys : {0, 1})
+        for (int cut : {3000, 4300, 5900, 6100, 7000, 13000})
+            for (int rekey_at : {INT_MIN, -1500, 0, 2500, cut + 300})
+                for (int phase : {0, 770, 1650})
+                    for (int skew : {-4000, -1000, -300, 0, 300, 1000}) {
+                        const flap_case fc{rekeys, cut, rekey_at, phase, skew};
+                        const auto r = run_flap(fc);
+                        ++cases;
+                        const bool ok = r.secured && r.a.not_using_sa + r.b.not_using_sa == 0 &&
+                                        r.a.not_valid + r.b.not_valid == 0 && r.a_after.ok > 0 && r.b_after.ok > 0;
+                        if (!ok && ++failed <= 5)
+                            ADD_FAILURE() << fc.to_string() << ": secured again " << r.secured
+                                          << "; at the key server " << r.a.not_using_sa << " not using SA, "
+                                          << r.a.not_valid << " not valid, " << r.a.ok << " ok; at the peer "
+                                          << r.b.not_using_sa << " not using SA, " << r.b.not_valid
+                                          << " not valid, " << r.b.ok << " ok";
+                    }
+    EXPECT_EQ(failed, 0u) << "of " << cases << " flaps";
+    EXPECT_EQ(cases, 1080u);
 }
 
 TEST(mka_scenario, runs_are_deterministic_for_a_seed) {
