@@ -276,6 +276,25 @@ uint8_t macsec_driver::offset_of(uint16_t port) const noexcept {
     return ps != nullptr ? ps->cfg.confidentiality_offset : 0;
 }
 
+result<void> macsec_driver::set_validate(uint16_t port, macsec::validate_frames v) {
+    port_state* ps = find(port);
+    if (ps == nullptr)
+        return make_error("macsec-port", fmt::format("port {} has no SecY", port));
+    if (ps->cfg.validate == v)
+        return ok_v;
+    ps->cfg.validate = v;
+    send_all(message_kind::macsec_validate, dp::macsec_arg(port, static_cast<uint8_t>(v)), nullptr);
+    dpdk::log(dpdk::log_type::macsec, dpdk::log_level::info, "DPDK port {}: validate frames {}", port,
+              macsec::to_string(v));
+    flush();
+    return ok_v;
+}
+
+macsec::validate_frames macsec_driver::validate_of(uint16_t port) const noexcept {
+    const port_state* ps = find(port);
+    return ps != nullptr ? ps->cfg.validate : macsec::validate_frames::strict;
+}
+
 void macsec_driver::remove_port(uint16_t port) {
     for (auto it = _ports.begin(); it != _ports.end(); ++it) {
         port_state& ps = **it;

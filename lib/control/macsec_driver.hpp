@@ -65,6 +65,10 @@ public:
     // from its next burst on (MKA: the key server's).
     result<void> set_offset(uint16_t port, uint8_t octets);
     uint8_t offset_of(uint16_t port) const noexcept;
+    // The port's validateFrames on every worker's SecY from its next burst
+    // on (nothing sent if unchanged).
+    result<void> set_validate(uint16_t port, macsec::validate_frames v);
+    macsec::validate_frames validate_of(uint16_t port) const noexcept;
     bool has_rx_sc(uint16_t port, macsec::sci_t peer) const noexcept;
 
     // Installs the transmit SA at `an` (replacing, then retiring, the SA that

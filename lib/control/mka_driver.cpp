@@ -289,6 +289,15 @@ void mka_driver::apply(size_t i, const mka::actions& a, time_point now) {
         if (!_control.set_member_gate(mb.name, x->secured, now))
             ++_counters.apply_failed;
     }
+    if (_mode == encryption_mode::should_encrypt) {
+        // 802.1X's CP (and wpa_supplicant, the kernel's macsec under it):
+        // validate check while unsecured, strict once secured, so the clear
+        // no longer passes. Strict once the peers protect their frames too:
+        // the last clear ones they sent before that still pass.
+        const auto& p = _parts[i];
+        sa_result(_macsec.set_validate(mb.port, p.secured() && p.peers_protect() ? macsec::validate_frames::strict
+                                                                                 : macsec::validate_frames::check));
+    }
     for (const auto* x : a.all<mka::send_mkpdu>()) {
         if (_tx.send(mb.port, x->frame))
             ++_counters.frames_out;

@@ -37,7 +37,8 @@ namespace lag::ctl {
 enum class encryption_mode : uint8_t {
     no_encrypt,     // MACsec integrity only (no confidentiality); never gates
     should_encrypt, // encrypt once secured; until then (no MKA peer) the clear passes both ways,
-                    // and a member distributes whether secured or not
+                    // and a member distributes whether secured or not; secured, frames
+                    // are validated strictly (the clear no longer passes), as 802.1X's CP does
     must_encrypt,   // encrypt; a member distributes only while secured
 };
 

@@ -24,6 +24,7 @@ enum class message_kind : uint32_t {
     macsec_rx_sc = 8,     // arg: port, sc (the next index); ptr: const macsec::sci_t*, copied by the
                           // worker: a receive SC for a peer learnt at run time (MKA)
     macsec_offset = 9,    // arg: port, an = confidentiality offset (0, 30, 50): the key server's (MKA)
+    macsec_validate = 10, // arg: port, an = macsec::validate_frames (MKA should_encrypt)
 };
 
 // arg of the MACsec messages: port in bits 0..7, AN in 8..15, SC index in 16..23.

@@ -270,6 +270,9 @@ public:
     // The confidentiality offset from now on (MKA: the key server's, with its
     // SAK). False (nothing changed) unless 0, 30 or 50.
     bool set_confidentiality_offset(uint8_t octets) noexcept;
+    // validateFrames from now on (MKA should_encrypt: check until secured,
+    // strict after, as 802.1X's CP does).
+    void set_validate_frames(validate_frames v) noexcept { _cfg.validate = v; }
     size_t rx_sc_count() const noexcept { return _n_rx; }
 
     const secy_counters& counters() const noexcept { return _counters; }

@@ -84,6 +84,22 @@ std::optional<uint8_t> participant::latest_an() const {
     return _latest->an;
 }
 
+bool participant::peers_protect() const {
+    auto receives = [&](const key_identifier& ki) {
+        return (_latest && _latest->rx && _latest->ki == ki) || (_old && _old->rx && _old->ki == ki);
+    };
+    bool any = false;
+    for (const auto& p : _peers) {
+        if (!p.live)
+            continue;
+        any = true;
+        const auto& u = p.last_sak_use;
+        if (!u || !u->has_keys || !((u->latest_tx && receives(u->latest_ki)) || (u->old_tx && receives(u->old_ki))))
+            return false;
+    }
+    return any;
+}
+
 std::vector<peer_status> participant::peers() const {
     std::vector<peer_status> v;
     for (const auto& p : _peers)

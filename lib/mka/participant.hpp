@@ -159,6 +159,9 @@ public:
     uint32_t mn() const { return _mn; }
     sci own_sci() const { return _sci; }
     bool secured() const { return _secured; }
+    // Every live peer transmits with a key this participant receives with
+    // (by its SAK Use): from here on its frames are all protected.
+    bool peers_protect() const;
     bool is_key_server() const { return _ks_is_self && has_live_peers(); }
     std::optional<sci> key_server() const;
     std::optional<key_identifier> latest_key() const;

@@ -6,7 +6,8 @@
 // same CAK every member's session secures on both ends and traffic crosses
 // protected both ways (MACsec counters); with must_encrypt no member
 // distributes before it is secured, and a wrong CAK never secures; with
-// should_encrypt the clear passes until a session secures. The key server's
+// should_encrypt the clear passes until a session secures (and is refused
+// while one is). The key server's
 // cipher suite (XPN too) is the one both ends use. No member
 // names its peer: receive SCs are learnt from the MKPDUs at run time. A rekey
 // (operator's, or the PN threshold) in the middle of a steady stream loses no
@@ -493,6 +494,41 @@ TEST_F(mka_control_test, should_encrypt_encrypts_once_secured) {
     EXPECT_EQ(cross(host_a, host_b, 64, 11), 64u);
     EXPECT_EQ(protected_out(a) - a_out, 64u);
     EXPECT_EQ(ok_in(b) - b_in, 64u);
+}
+
+TEST_F(mka_control_test, should_encrypt_refuses_the_clear_once_secured_and_takes_it_again_when_the_peer_is_gone) {
+    // 802.1X's CP (wpa_supplicant, and the kernel's macsec it drives):
+    // validate check while unsecured, strict once secured.
+    a.mode = b.mode = ctl::encryption_mode::should_encrypt;
+    start(cak_a);
+    for (uint16_t p : a.ports)
+        EXPECT_EQ(a.macsec->validate_of(p), macsec::validate_frames::check);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    for (auto* s : {&a, &b})
+        for (uint16_t p : s->ports)
+            EXPECT_EQ(s->macsec->validate_of(p), macsec::validate_frames::strict);
+    EXPECT_EQ(cross(host_b, host_a, 32, 40), 32u); // protected
+    // B's MACsec goes off (its operator's `unset lag lag0 macsec`): B sends
+    // the clear while A's session is still secured.
+    b.mka->stop(now);
+    auto no_tag = [&] {
+        uint64_t n = 0;
+        for (uint16_t p : a.ports)
+            n += a.macsec->secy_totals(p).in_pkts_no_tag;
+        return n;
+    };
+    const uint64_t before = no_tag();
+    ASSERT_TRUE(a.all_secured());
+    EXPECT_EQ(cross(host_b, host_a, 32, 41), 0u);
+    EXPECT_EQ(no_tag() - before, 32u);
+    // B's participant is gone after its life time: not secured, the clear
+    // passes again.
+    ASSERT_TRUE(poll_until([&] { return !a.mka->secured(0) && !a.mka->secured(1); }, std::chrono::seconds(10)));
+    for (uint16_t p : a.ports)
+        EXPECT_EQ(a.macsec->validate_of(p), macsec::validate_frames::check);
+    EXPECT_EQ(cross(host_b, host_a, 32, 42), 32u);
 }
 
 ctl::mka_driver_config new_key_config(const std::vector<uint8_t>& cak, uint8_t priority) {

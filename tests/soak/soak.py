@@ -13,6 +13,8 @@ the end it checks:
     (< 10% growth);
   - no invalid-frame counter moved (MACsec: InNotValid, InInvalid,
     InNoTag, InBadTag, InNoSCI; LACP: illegal LACPDUs);
+  - no frame met a SecY without the SA it was protected with (MACsec:
+    InNoSA, 802.1AE's InPktsNotUsingSA), rekeys and flaps notwithstanding;
   - both daemons stop cleanly on SIGTERM with every mbuf back in the pool.
 
     soak.py DPDK_LAGD MINUTES
@@ -227,6 +229,8 @@ def run(lagd, minutes, workdir):
         dropped = {f"{m}.{k}": v[k] for m, v in table.items() for k in ("InLate", "InNoSA", "OutNoSA", "OutPNex")
                    if v.get(k)}
         print(f"soak: lagd{s} MACsec drops that are not invalid frames (whole run): {dropped or 'none'}")
+        no_sa = {k: v for k, v in dropped.items() if k.endswith(".InNoSA")}
+        check(not no_sa, f"lagd{s}: no frame without its receive SA (InPktsNotUsingSA) {no_sa or ''}")
         ok_in = sum(v.get("InOK", 0) for v in table.values())
         check(s == "a" or ok_in >= total_sent - lost, f"lagd{s}: the stream was verified by MACsec (InOK {ok_in})")
         final = outs[s].split("stopping (signal)")[-1]  # the counters printed at exit

@@ -22,10 +22,13 @@ TEST(mka_scenario, two_participants_elect_lowest_sci_and_agree_on_one_sak) {
     lan l;
     auto a = l.add(lan::config(1));
     auto b = l.add(lan::config(2));
+    EXPECT_FALSE(l.p(a).peers_protect()); // no peer yet
     ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
     EXPECT_TRUE(l.p(a).is_key_server());
     EXPECT_FALSE(l.p(b).is_key_server());
     EXPECT_EQ(*l.p(b).key_server(), l.p(a).own_sci());
+    EXPECT_TRUE(l.p(a).peers_protect()); // each knows the other transmits with the key
+    EXPECT_TRUE(l.p(b).peers_protect());
     EXPECT_EQ(l.p(a).latest_key()->mi, l.p(a).mi()); // the KS's MI names the key
     EXPECT_EQ(*l.p(a).suite_in_use(), cipher_suite::gcm_aes_256);
     EXPECT_EQ(l.p(a).counters().saks_generated, 1u);
@@ -278,6 +281,7 @@ TEST(mka_scenario, key_server_rotates_when_its_pn_nears_exhaustion) {
     // is enabled (under must_encrypt a dip would stop distribution)
     EXPECT_EQ(l[a].secy.secured_lost, 0u);
     EXPECT_EQ(l[b].secy.secured_lost, 0u);
+    EXPECT_TRUE(l.p(a).peers_protect() && l.p(b).peers_protect());
     // the old key is retired on both once both transmit with the new one
     l.run(seconds(3));
     for (auto i : {a, b}) {
