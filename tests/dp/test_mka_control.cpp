@@ -646,7 +646,8 @@ TEST_F(mka_control_test, a_partner_that_stops_answering_is_dropped_after_its_lif
     EXPECT_FALSE(a.model.lag("lag0")->up);
     EXPECT_EQ(a.c->current().distributing, 0u);
     EXPECT_EQ(a.mka->counters().apply_failed, 0u);
-    // B comes back: both secure again (a new SAK) and traffic crosses.
+    // B comes back: both secure again (on the same SAK if both kept it, see
+    // participant's kept keys) and traffic crosses.
     ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
     for (int i = 0; i < 10; ++i)
         poll_both();
