@@ -663,7 +663,7 @@ flap_result run_flap(const flap_case& fc) {
     const auto up_ba = t0 + milliseconds(fc.cut_ms), up_ab = up_ba + milliseconds(fc.skew_ms);
     l.cut = [&](size_t from, size_t) { return l.now >= t0 && l.now < (from == a ? up_ab : up_ba); };
     bool rekeyed = fc.rekey_at_ms == INT_MIN;
-    const auto end = std::max(up_ab, up_ba) + seconds(20);
+    const auto end = std::max(up_ab, up_ba) + seconds(12);
     while (l.now < end) {
         if (!rekeyed && l.now >= t0 + milliseconds(fc.rekey_at_ms)) {
             rekeyed = true;
@@ -694,7 +694,7 @@ TEST(mka_scenario, a_member_link_flap_around_a_rekey_loses_no_frame_to_a_missing
     // longer one way) and retired the keys the other still transmitted with.
     size_t cases = 0, failed = 0;
     for (int rekeys : {0, 1})
-        for (int cut : {3000, 4300, 5900, 6100, 7000, 13000})
+        for (int cut : {3000, 4300, 6100, 13000})
             for (int rekey_at : {INT_MIN, -1500, 0, 2500, cut + 300})
                 for (int phase : {0, 770, 1650})
                     for (int skew : {-4000, -1000, -300, 0, 300, 1000}) {
@@ -711,7 +711,7 @@ TEST(mka_scenario, a_member_link_flap_around_a_rekey_loses_no_frame_to_a_missing
                                           << " not valid, " << r.b.ok << " ok";
                     }
     EXPECT_EQ(failed, 0u) << "of " << cases << " flaps";
-    EXPECT_EQ(cases, 1080u);
+    EXPECT_EQ(cases, 720u);
 }
 
 TEST(mka_scenario, runs_are_deterministic_for_a_seed) {
