@@ -42,7 +42,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from lagd_pair import Lagd, Netns, sh, shape  # noqa: E402
+from lagd_pair import Lagd, LagdPair, Netns, sh, shape  # noqa: E402
 from testpmd import TestPmd  # noqa: E402
 
 PID = os.getpid()
@@ -142,6 +142,33 @@ def check_capture(cap):
     return sources
 
 
+def lacpdu_gaps(cap):
+    """{source MAC: (LACPDUs, largest gap in s, capture time of the LACPDU after it)} of the LACPDUs
+    dumpcap saw on the veth: where a member expired, this says whether the partner's LACPDUs were
+    on the wire (then lost on dpdk-lagd's side: its pcap socket, worker, punt ring or control) or
+    not sent at all."""
+    tshark = shutil.which("tshark") or "tshark"
+    out = sh(tshark, "-r", str(cap), "-Y", "lacp", "-T", "fields", "-e", "eth.src", "-e", "frame.time_relative",
+             check=False)
+    times = {}
+    for line in out.splitlines():
+        src, t = line.split("\t")
+        times.setdefault(src, []).append(float(t))
+    gaps = {}
+    for src, ts in times.items():
+        gap, at = 0.0, 0.0
+        for a, b in zip(ts, ts[1:]):
+            if b - a > gap:
+                gap, at = b - a, b
+        gaps[src] = (len(ts), round(gap, 2), round(at, 1))
+    return gaps
+
+
+def stop_capture(dump):
+    if dump and dump.poll() is None:
+        LagdPair.stop_capture(dump)
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__)
@@ -158,6 +185,7 @@ def main():
         signal.signal(s, lambda *_: sys.exit(1))
     tmp = Path(tempfile.mkdtemp(prefix="lacp-bond-"))
     lagd = tp = dump = netns = None
+    cap = Path("/nonexistent")
     try:
         netns = setup_topology()
         flows = tmp / "flows.pcap"
@@ -265,10 +293,10 @@ def main():
         # 4. The LACPDUs on lA0, ours and the bonding PMD's, decode cleanly.
         tp.stop()
         lagd.stop()
-        dump.send_signal(signal.SIGINT)
-        dump.wait(timeout=10)
+        stop_capture(dump)
         sources = check_capture(cap)
         print(f"tshark: LACPDUs on {LAGD_IF[0]} by source: {sources}; no malformed or expert-error field")
+        print(f"LACPDUs on {LAGD_IF[0]} by source: (count, largest gap s, at s): {lacpdu_gaps(cap)}")
         assert len(sources) >= 2 and all(n >= 3 for n in sources.values()), \
             f"want LACPDUs from both ends: {sources}"
         print("PASS")
@@ -277,6 +305,11 @@ def main():
         print(f"FAIL: {e}")
         if lagd:
             print("dpdk-lagd output (last lines):\n" + lagd.tail(40))
+        if dump and cap.exists():
+            # A member that expired: were the partner's LACPDUs on the wire?
+            stop_capture(dump)
+            print(f"LACPDUs dumpcap saw on {LAGD_IF[0]} by source: (count, largest gap s, at s from the "
+                  f"capture's start): {lacpdu_gaps(cap)}")
         if tp and tp.log:
             print("dpdk-testpmd output (last lines):\n" + "".join(tp.log[-30:]))
         return 1
