@@ -231,7 +231,14 @@ void participant::update_liveness(const mkpdu& pdu, peer& p, time_point now, act
         if (!p.live) {
             p.live = true;
             _new_info = true;
-            _keys_kept_until.reset(); // kept keys are in use again
+            if (_keys_kept_until) {
+                // Kept keys are in use again when a peer they were kept for
+                // is back; any other participant (one that restarted: a new
+                // MI) starts a new session, as after their retirement.
+                if (std::find(_kept_for.begin(), _kept_for.end(), p.mi) == _kept_for.end())
+                    retire_all(out);
+                _keys_kept_until.reset();
+            }
             out.list.push_back(peer_changed{p.mi, p.peer_sci, true});
             // Receive SAs for a peer that joins while keys are in use.
             for (auto* k : {&_old, &_latest})
@@ -541,11 +548,13 @@ actions participant::tick(time_point now) {
         _next_hello = now;
     }
     bool lost_live = false;
+    std::vector<member_id> lost;
     for (auto it = _peers.begin(); it != _peers.end();) {
         if (it->expires <= now) {
             if (it->live) {
                 out.list.push_back(peer_changed{it->mi, it->peer_sci, false});
                 lost_live = true;
+                lost.push_back(it->mi);
             }
             it = _peers.erase(it);
             _new_info = true;
@@ -559,8 +568,10 @@ actions participant::tick(time_point now) {
             // moment earlier than ours): it still transmits with our keys
             // and, back with the same MI, keeps them. They stay installed a
             // life time more for that; not secured meanwhile.
-            if (_latest || _old)
+            if (_latest || _old) {
                 _keys_kept_until = now + _cfg.life_time;
+                _kept_for = std::move(lost);
+            }
             _distributing = false;
             _ks_mi.reset();
             _ks_is_self = false;

@@ -247,6 +247,7 @@ private:
     // The last live peer expired: its keys stay installed until then (or
     // until it comes back with them), since the peer may not have expired us.
     std::optional<time_point> _keys_kept_until;
+    std::vector<member_id> _kept_for; // the MIs of the peers that expired then
     bool _new_info = true;
     time_point _next_hello{};
     bool _started = false;
