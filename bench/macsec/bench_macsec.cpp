@@ -151,7 +151,8 @@ void raw_gcm(IMB_MGR* m, const void* key, uint64_t key_len, std::vector<frame>& 
     struct gcm_context_data ctx;
     for (size_t i = 0; i < fr.size(); ++i) {
         uint8_t* d = fr[i].data;
-        const size_t secure = fr[i].len - 12 - (seal ? 0 : taglen + icv_len);
+        // fr[i] holds DA SA SecTAG secure-data (seal), and the ICV too (open).
+        const size_t secure = fr[i].len - 12 - taglen - (seal ? 0 : icv_len);
         uint8_t* p = d + 12 + taglen;
         if (seal && key_len == 16)
             IMB_AES128_GCM_ENC(m, k, &ctx, p, p, secure, ivs[i], d, 12 + taglen, p + secure, 16);
