@@ -8,7 +8,8 @@ lagctl as one-line errors naming the rule with nothing changed; a member
 moves from one LAG to the other (its counters then grow for the new one); a
 third LAG is created at run time; the first is deleted while the second keeps
 forwarding with no frame dropped; telemetry lists every LAG; autosave writes
-them all and a restart (main lcore only: it polls both LAGs' workers) brings them back."""
+them all and a restart (main lcore only: it polls both LAGs' workers) brings
+them back, where a member moves once more."""
 import os
 import sys
 import tempfile
@@ -105,6 +106,11 @@ def main():
         info = tel.query("/lag/info,lagB")["/lag/info"]
         check(isinstance(info, dict) and info.get("name") == "lagB" and info.get("b0/port") == "b0",
               "telemetry /lag/info,lagB")
+        info = tel.query("/lag/info,lagA")["/lag/info"]
+        check(isinstance(info, dict) and info.get("name") == "lagA" and info.get("a1/port") == "a1",
+              "telemetry /lag/info,lagA")
+        check(tel.query("/lag/lacp,b0")["/lag/lacp"].get("lacp_mux") == "static",
+              "telemetry /lag/lacp,b0 (a member of the second LAG)")
 
         # The model's refusals: one line, the rule, nothing changed.
         before = (lags(sock), open(cfg).read())
@@ -162,6 +168,11 @@ def main():
         check(lags(sock) == {"lagB": ["b0", "a1"], "lagC": ["c0"]}, "restart brings lagB and lagC back")
         check(forwards(sock, "lagB", "accB", ["b0", "a1"]) and forwards(sock, "lagC", "accC", ["c0"]),
               "main lcore only: both LAGs forward")
+        rc, _, err = ctl(sock, "add member a1 lag lagC")
+        check(rc == 0 and lags(sock) == {"lagB": ["b0"], "lagC": ["c0", "a1"]},
+              "main lcore only: a1 moves to lagC (%s)" % err.strip())
+        check(forwards(sock, "lagC", "accC", ["c0", "a1"]) and forwards(sock, "lagB", "accB", ["b0"]),
+              "a1 forwards for lagC, b0 still for lagB")
     finally:
         rc, out = stop(p)
     check(rc == 0 and "mbufs in use at exit: 0 of" in out, "restarted daemon: clean exit, no mbuf leaked")
