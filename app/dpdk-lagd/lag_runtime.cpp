@@ -31,7 +31,19 @@ bool lag_runtime::open_port(const std::string& name, const std::string& role, bo
         return false;
     }
     _rows.push_back({name, role, *id});
-    auto ok = net::configure_and_start(*id, setup(role == "member", control_queue));
+    // Members get the spare TX queue wherever the device has it, so that
+    // MKA can start at run time (`set lag NAME macsec ckn ...`).
+    net::port_setup s = setup(role == "member", true);
+    if (role == "member") {
+        auto ms = member_setup(*id, name, s, control_queue);
+        if (!ms) {
+            fmt::print(stderr, "dpdk-lagd: {}\n", ms.err().to_string());
+            return false;
+        }
+        s = ms->first;
+        _rows.back().control_queue = ms->second;
+    }
+    auto ok = net::configure_and_start(*id, s);
     if (!ok) {
         fmt::print(stderr, "dpdk-lagd: port '{}': {}\n", name, ok.err().to_string());
         return false;
@@ -87,7 +99,7 @@ result<std::unique_ptr<lag_runtime>> lag_runtime::start(const runtime_env& env, 
         rt->_lacp = std::move(*r);
     }
     if (mka) {
-        auto r = mka_runtime::start(cfg, lc, *rt->_ctl, cc.members, env.pool, static_cast<uint16_t>(env.queues), now);
+        auto r = mka_runtime::start(cfg, lc, *rt->_ctl, env.pool, static_cast<uint16_t>(env.queues), now);
         if (!r)
             return make_error(r.err().code, "MKA: " + r.err().message);
         rt->_mka = std::move(*r);
@@ -101,7 +113,7 @@ result<std::unique_ptr<lag_runtime>> lag_runtime::start(const runtime_env& env, 
     rt->_msd = std::move(*d);
 
     rt->_topo = std::make_unique<runtime_topology>(cfg, *env.model, *rt->_ctl, rt->_lacp.get(), rt->_msd.get(),
-                                                   rt->setup(true, lacp || mka), rt->_rows);
+                                                   rt->_mka, rt->setup(true, true), rt->_rows);
 
     rt->_args.resize(env.workers);
     unsigned i = 0;
@@ -129,6 +141,25 @@ unsigned lag_runtime::poll(time_point now) {
     if (_env.workers == 0)
         work += _ctl->worker(0).poll_once();
     return work;
+}
+
+result<void> lag_runtime::prepare_mka() {
+    // Every member sends MKPDUs on its spare TX queue.
+    for (const auto& mb : _ctl->config().members)
+        for (const auto& r : _rows)
+            if (r.id == mb.port && !r.control_queue)
+                return make_error("port-queues",
+                                  fmt::format("member '{}' was opened without a spare TX queue for MKPDUs (its "
+                                              "device has no more TX queues): remove it first, or give the device "
+                                              "one more TX queue",
+                                              r.name));
+    if (_mka)
+        return ok_v;
+    auto r = mka_runtime::create(*_env.cfg, *_ctl, _env.pool, static_cast<uint16_t>(_env.queues));
+    if (!r)
+        return r.err();
+    _mka = std::move(*r); // kept until the LAG stops (topology sees it through _mka)
+    return ok_v;
 }
 
 member_view lag_runtime::view(std::string_view port) const {
@@ -251,36 +282,28 @@ std::vector<port_info> lag_host::ports() const {
 
 member_view lag_host::view(std::string_view port) const { return _rt ? _rt->view(port) : member_view{}; }
 
-namespace {
-// An MKA-keyed LAG keeps the members it started with: mka_driver has one
-// participant per member, fixed when it starts.
-error mka_membership(const lag_config& l) {
-    return make_error("mka-membership",
-                      fmt::format("LAG {} is keyed by MKA, whose members are fixed at start in this version: "
-                                  "change the config file and restart dpdk-lagd",
-                                  l.name));
-}
-} // namespace
-
 result<uint16_t> lag_host::add_member(const std::string& port, time_point now) {
     if (!_rt)
         return make_error("no-such-lag", "there is no LAG");
-    if (_rt->mka() != nullptr)
-        return mka_membership(_env.cfg->lags.front());
     return _rt->topology().add_member(port, now);
 }
 
 result<void> lag_host::remove_member(const std::string& port, time_point now) {
     if (!_rt)
         return make_error("no-such-lag", "there is no LAG");
-    if (_rt->mka() != nullptr)
-        return mka_membership(_env.cfg->lags.front());
     return _rt->topology().remove_member(port, now);
 }
 
 result<std::string> lag_host::mka_command(const cli::parsed_command& c, time_point now) {
-    if (!_rt || _rt->mka() == nullptr)
-        return make_error("no-mka", "this LAG does not run MKA");
+    if (!_rt || !has_mka())
+        return make_error("no-mka", "this LAG has static MACsec keys, not MKA");
+    if (_rt->mka() == nullptr || !_rt->mka()->running()) {
+        if (c.id != cli::command_id::set_macsec)
+            return make_error("no-mka", "MACsec is off on this LAG: set a key first (set lag NAME macsec ckn HEX "
+                                        "cak-file PATH)");
+        if (auto ok = _rt->prepare_mka(); !ok)
+            return ok.err();
+    }
     return _rt->mka()->command(_env.cfg->lags.front(), c, now);
 }
 

@@ -159,7 +159,8 @@ sock::reply service::run(std::string_view line, time_point now) {
             return *e;
         if (!_host.has_mka())
             return fail(c.id == command_id::rekey_macsec ? "no-mka" : "not-at-run-time",
-                        fmt::format("LAG {} does not run MKA ([lag.macsec] mode \"mka\"){}", lag()->name,
+                        fmt::format("LAG {} has static MACsec keys ([lag.macsec] mode \"static\"), not MKA{}",
+                                    lag()->name,
                                     c.id == command_id::rekey_macsec
                                         ? ""
                                         : ": change the config file and restart dpdk-lagd"));
@@ -558,6 +559,11 @@ result<std::string> service::current_config_text() const {
             m.insert_or_assign("cak_file", lc.macsec.cak_file);
             m.insert_or_assign("cipher", std::string(to_string(lc.macsec.suite)));
             m.insert_or_assign("encryption", std::string(to_string(lc.macsec.encryption)));
+            m.insert_or_assign("key_server_priority", static_cast<int64_t>(lc.macsec.key_server_priority));
+            if (lc.macsec.offset != 0)
+                m.insert_or_assign("confidentiality_offset", static_cast<int64_t>(lc.macsec.offset));
+            if (lc.macsec.replay_window != 0)
+                m.insert_or_assign("replay_window", static_cast<int64_t>(lc.macsec.replay_window));
             mine->insert_or_assign("macsec", std::move(m));
         }
     }

@@ -47,23 +47,8 @@ result<std::unique_ptr<mka_driver>> mka_driver::create(control& c, macsec_driver
         if (!p)
             return p.err();
         d->_parts.push_back(std::move(*p));
-
-        macsec::secy_config sc;
-        sc.sci = macsec::make_sci(mb.mac, mb.port_id);
-        sc.suite = cfg.suite;
-        sc.any_suite = true; // the key server's
-        if (cfg.mode == encryption_mode::should_encrypt) {
-            // Clear traffic while no MKA peer answers: sent untagged until a
-            // transmit SA is in use, untagged frames accepted (validate check).
-            sc.clear_without_sa = true;
-            sc.validate = macsec::validate_frames::check;
-        }
-        sc.confidentiality = cfg.mode != encryption_mode::no_encrypt;
-        sc.confidentiality_offset = sc.confidentiality ? offset_octets(cfg.offset) : 0;
-        sc.replay_window = cfg.replay_window;
-        auto r = macsec.add_port(mb.port, sc, mb.peers);
-        if (!r)
-            return make_error(r.err().code, fmt::format("port '{}': {}", mb.name, r.err().message));
+        if (auto r = d->add_secy(mb, cfg); !r)
+            return r.err();
         if (cfg.mode == encryption_mode::must_encrypt) {
             auto g = c.set_member_gate(mb.name, false, now);
             if (!g)
@@ -75,6 +60,97 @@ result<std::unique_ptr<mka_driver>> mka_driver::create(control& c, macsec_driver
     if (!c.set_punt_handler(mka::eapol_ethertype, d.get()))
         return make_error("punt-table", "the control's punt demultiplexer is full");
     return d;
+}
+
+namespace {
+macsec::secy_config secy_config_of(const mka_member& mb, const mka_driver_config& cfg) {
+    macsec::secy_config sc;
+    sc.sci = macsec::make_sci(mb.mac, mb.port_id);
+    sc.suite = cfg.suite;
+    sc.any_suite = true; // the key server's
+    if (cfg.mode == encryption_mode::should_encrypt) {
+        // Clear traffic while no MKA peer answers: sent untagged until a
+        // transmit SA is in use, untagged frames accepted (validate check).
+        sc.clear_without_sa = true;
+        sc.validate = macsec::validate_frames::check;
+    }
+    sc.confidentiality = cfg.mode != encryption_mode::no_encrypt;
+    sc.confidentiality_offset = sc.confidentiality ? offset_octets(cfg.offset) : 0;
+    sc.replay_window = cfg.replay_window;
+    return sc;
+}
+} // namespace
+
+result<void> mka_driver::add_secy(const mka_member& mb, const mka_driver_config& cfg) {
+    auto r = _macsec.add_port(mb.port, secy_config_of(mb, cfg), mb.peers);
+    if (!r)
+        return make_error(r.err().code, fmt::format("port '{}': {}", mb.name, r.err().message));
+    return ok_v;
+}
+
+result<void> mka_driver::add_member(const mka_member& mb, const mka_driver_config& cfg, time_point now) {
+    if (_stopped)
+        return make_error("no-mka", "MKA is stopped on this LAG");
+    if (cfg.mode != _mode)
+        return make_error("mka-encryption", "a joining member takes the LAG's encryption mode");
+    for (const auto& m : _members)
+        if (m.name == mb.name || m.port == mb.port)
+            return make_error("already-member", fmt::format("'{}' already runs MKA", mb.name));
+    auto p = make_participant(mb, cfg, 0, now);
+    if (!p)
+        return p.err();
+    if (auto r = add_secy(mb, cfg); !r)
+        return r.err();
+    _members.push_back(mb);
+    _parts.push_back(std::move(*p));
+    _active_an.push_back(0xFF);
+    _legacy.emplace_back();
+    dpdk::log(dpdk::log_type::mka, dpdk::log_level::info, "{}: MKA participant started", mb.name);
+    return ok_v;
+}
+
+result<void> mka_driver::remove_member(std::string_view name) {
+    for (size_t i = 0; i < _members.size(); ++i) {
+        if (_members[i].name != name)
+            continue;
+        const auto at = static_cast<std::ptrdiff_t>(i);
+        _members.erase(_members.begin() + at);
+        _parts.erase(_parts.begin() + at); // its ICK and KEK are wiped with it
+        _active_an.erase(_active_an.begin() + at);
+        _legacy.erase(_legacy.begin() + at);
+        dpdk::log(dpdk::log_type::mka, dpdk::log_level::info, "{}: MKA participant ended",
+                  std::string(name));
+        return ok_v;
+    }
+    return make_error("not-member", fmt::format("'{}' runs no MKA participant", name));
+}
+
+result<void> mka_driver::change_mode(const mka_driver_config& cfg, time_point now) {
+    if (_stopped)
+        return make_error("no-mka", "MKA is stopped on this LAG");
+    std::vector<mka::participant> parts;
+    for (const auto& mb : _members) {
+        auto p = make_participant(mb, cfg, 0, now);
+        if (!p)
+            return p.err();
+        parts.push_back(std::move(*p));
+    }
+    // The SecYs: each replacement is checked before it is sent, and a SecY
+    // config the first member takes, every member takes (they differ only
+    // by SCI).
+    for (size_t i = 0; i < _members.size(); ++i) {
+        if (auto r = _macsec.replace_port(_members[i].port, secy_config_of(_members[i], cfg)); !r)
+            return make_error(r.err().code, fmt::format("port '{}': {}", _members[i].name, r.err().message));
+    }
+    _mode = cfg.mode;
+    _parts = std::move(parts);
+    _active_an.assign(_members.size(), 0xFF);
+    _legacy.assign(_members.size(), std::nullopt);
+    for (const auto& mb : _members)
+        if (!_control.set_member_gate(mb.name, _mode != encryption_mode::must_encrypt, now))
+            ++_counters.apply_failed;
+    ++_counters.key_changes;
+    return ok_v;
 }
 
 result<mka::participant> mka_driver::make_participant(const mka_member& mb, const mka_driver_config& cfg,

@@ -117,6 +117,29 @@ public:
     // took the new key), the old SAs are retired and the gate closes.
     result<void> change_key(const mka_driver_config& cfg, time_point now);
     static constexpr duration legacy_grace = std::chrono::seconds(30);
+    // A new encryption mode (and CKN/CAK, suites, priority) for every member:
+    // the participants start again on the new CA and each member's SecYs are
+    // replaced in one worker message (macsec_driver::replace_port: never a
+    // burst without a SecY; the old SAs are freed, keys wiped, after QSBR).
+    // A must_encrypt member's gate closes until its new session secures;
+    // other modes open it. Every participant is made before anything
+    // changes: a refusal changes nothing.
+    result<void> change_mode(const mka_driver_config& cfg, time_point now);
+    encryption_mode mode() const noexcept { return _mode; }
+
+    // Run-time membership. add_member: a participant with the LAG's CA
+    // (`cfg`: the same mode as the driver's) and a SecY for a port the
+    // control has not taken yet; then the caller adds it to the control with
+    // its gate open only when gate_open_at_join() (must_encrypt: closed until
+    // secured). remove_member: after control::remove_member; the participant
+    // goes (its ICK/KEK wiped), no SA action reaches the port any more. Its
+    // SecY and SAs stay on the workers until the control released the port
+    // (no snapshot a worker holds names it): then the caller removes them
+    // (macsec_driver::remove_port: freed, keys wiped, after QSBR), so no
+    // worker ever sends on it without its SecY.
+    result<void> add_member(const mka_member& mb, const mka_driver_config& cfg, time_point now);
+    bool gate_open_at_join() const noexcept { return _mode != encryption_mode::must_encrypt; }
+    result<void> remove_member(std::string_view name);
     // MACsec off on every member (macsec_driver::remove_port), must_encrypt
     // gates open, EAPOL no longer claimed; poll() does nothing after.
     void stop(time_point now);
@@ -131,6 +154,7 @@ private:
     result<mka::participant> make_participant(const mka_member& mb, const mka_driver_config& cfg, uint8_t first_an,
                                               time_point now);
     void retire_legacy(size_t i, time_point now);
+    result<void> add_secy(const mka_member& mb, const mka_driver_config& cfg);
 
     struct legacy_keys { // a previous CA's SAs still installed (change_key)
         std::vector<uint8_t> ans;
