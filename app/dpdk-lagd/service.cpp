@@ -374,14 +374,21 @@ nlohmann::json service::macsec_json() const {
     json arr = json::array();
     if (lag() == nullptr)
         return arr;
-    for (const auto& m : lag()->members) {
+    // The members, then (MKA) a port that left while its SecY is still on
+    // the workers, until they are past the snapshot without it (a static
+    // SecY stays for a later add member).
+    std::vector<std::string> names = lag()->members;
+    for (const auto& p : _host.ports())
+        if (p.role == "spare" && _host.has_mka() && _host.macsec() != nullptr && _host.macsec()->has_port(p.id))
+            names.push_back(p.name);
+    for (const auto& m : names) {
         auto p = find_port(m);
         json mj = {{"port", m}};
         std::optional<ctl::macsec_driver::port_status> st;
         if (_host.macsec() != nullptr && p)
             st = _host.macsec()->status(p->id);
         member_view v = _host.view(m);
-        mj["macsec"] = st ? v.macsec : std::string("off");
+        mj["macsec"] = !st ? std::string("off") : p->role == "spare" ? std::string("leaving") : v.macsec;
         if (st) {
             const auto& c = st->cfg;
             mj["sci"] = fmt::format("{:016x}", c.sci);
