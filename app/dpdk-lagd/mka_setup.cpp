@@ -179,20 +179,31 @@ result<std::string> mka_runtime::set_key(lag_config& l, std::string_view ckn_hex
     if (auto ok = check_mka_key(probe, cak->size()); !ok)
         return ok.err();
     std::string how;
-    if (_mka && m.encryption != before) {
-        if (auto ok = _mka->change_mode(mka_driver_config_of(_cfg, next, *cak), now); !ok)
-            return ok.err();
-        how = fmt::format("encryption {} (was {}): every member's MKA session starts again in it{}\n",
-                          to_string(m.encryption), to_string(before),
-                          m.encryption == mka_encryption::must_encrypt
-                              ? "; a member distributes again once its session secures"
-                              : "");
-    } else if (_mka) {
-        if (auto ok = _mka->change_key(mka_driver_config_of(_cfg, next, *cak), now); !ok)
-            return ok.err();
-        how = fmt::format("every member rekeys with the new CAK; the previous key's SAs carry the traffic until "
-                          "each new session secures (at most {} s: the far end needs the same key)\n",
-                          std::chrono::duration_cast<std::chrono::seconds>(ctl::mka_driver::legacy_grace).count());
+    if (_mka) {
+        // Only the encryption mode changes when the CKN, CAK file and suite
+        // are the ones in use: the sessions and SAs stay.
+        const bool new_key = m.ckn != l.macsec.ckn || m.cak_file != l.macsec.cak_file || m.suite != l.macsec.suite;
+        if (new_key) {
+            auto dc = mka_driver_config_of(_cfg, next, *cak);
+            dc.mode = _mka->mode(); // then change_mode below
+            if (auto ok = _mka->change_key(dc, now); !ok)
+                return ok.err();
+            how = fmt::format("every member rekeys with the new CAK; the previous key's SAs carry the traffic "
+                              "until each new session secures (at most {} s: the far end needs the same key)\n",
+                              std::chrono::duration_cast<std::chrono::seconds>(ctl::mka_driver::legacy_grace)
+                                  .count());
+        }
+        if (m.encryption != before) {
+            if (auto ok = _mka->change_mode(mka_driver_config_of(_cfg, next, *cak), now); !ok)
+                return ok.err(); // cannot follow a change_key that took: both check the same SecYs
+            how += fmt::format("encryption {} (was {}) on every member, sessions and SAs kept{}\n",
+                               to_string(m.encryption), to_string(before),
+                               m.encryption == mka_encryption::must_encrypt
+                                   ? ": a member distributes only while secured"
+                                   : "");
+        }
+        if (how.empty())
+            how = "no change: this key, cipher and encryption are in use\n";
     } else {
         if (auto ok = start_driver(next, *cak, now); !ok)
             return ok.err();

@@ -58,9 +58,10 @@ public:
     // stay secured lose nothing; the far end has 30 s to take the same key),
     // or MKA starts (a LAG started without MACsec, or after `unset`). The CAK
     // file is checked as at start (mode, syntax, the profile's rule on its
-    // length). A new encryption mode restarts every member's session in
-    // that mode (mka_driver::change_mode). Updates `l.macsec` (show/save
-    // config); a refusal changes nothing.
+    // length). A new encryption mode applies to every member's SecY with
+    // the sessions and SAs kept (mka_driver::change_mode); with the CKN,
+    // CAK file and suite in use, only the mode changes. Updates `l.macsec`
+    // (show/save config); a refusal changes nothing.
     result<std::string> set_key(lag_config& l, std::string_view ckn_hex, const std::string& cak_file,
                                 std::string_view cipher, std::string_view encryption, time_point now);
     // `unset lag NAME macsec`: MACsec off on every member (clear traffic).

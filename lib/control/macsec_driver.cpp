@@ -282,54 +282,41 @@ void macsec_driver::remove_port(uint16_t port) {
         if (ps.port != port)
             continue;
         send_all(message_kind::macsec_secy, dp::macsec_arg(port), nullptr);
-        retire_state(ps);
+        retired r;
+        r.secys = std::move(ps.secys);
+        _retired.push_back(std::move(r));
+        for (auto& tx : ps.tx)
+            if (tx) {
+                retired t;
+                t.tx = std::move(tx);
+                _retired.push_back(std::move(t));
+            }
+        for (auto& peer : ps.peers)
+            for (auto& slot : peer.sa)
+                if (!slot.empty()) {
+                    retired x;
+                    x.rx = std::move(slot);
+                    _retired.push_back(std::move(x));
+                }
         _ports.erase(it);
         flush();
         return;
     }
 }
 
-void macsec_driver::retire_state(port_state& ps) {
-    retired r;
-    r.secys = std::move(ps.secys);
-    _retired.push_back(std::move(r));
-    for (auto& tx : ps.tx)
-        if (tx) {
-            retired t;
-            t.tx = std::move(tx);
-            _retired.push_back(std::move(t));
-        }
-    for (auto& peer : ps.peers)
-        for (auto& slot : peer.sa)
-            if (!slot.empty()) {
-                retired x;
-                x.rx = std::move(slot);
-                _retired.push_back(std::move(x));
-            }
-}
-
-result<void> macsec_driver::replace_port(uint16_t port, const macsec::secy_config& cfg) {
-    for (auto& p : _ports) {
-        if (p->port != port)
-            continue;
-        auto ps = std::make_unique<port_state>();
-        ps->port = port;
-        ps->cfg = cfg;
-        for (unsigned w = 0; w < _pending.size(); ++w) {
-            auto s = macsec::secy::create(cfg);
-            if (!s)
-                return s.err(); // nothing sent, the old SecYs stay
-            ps->secys.push_back(std::move(*s));
-        }
-        // The worker swaps its SecY pointer: the new one from its next burst.
-        for (unsigned w = 0; w < _pending.size(); ++w)
-            send_one(w, message_kind::macsec_secy, dp::macsec_arg(port), ps->secys[w].get());
-        retire_state(*p);
-        p = std::move(ps);
-        flush();
-        return ok_v;
-    }
-    return make_error("macsec-port", fmt::format("port {} has no SecY", port));
+result<void> macsec_driver::set_policy(uint16_t port, bool confidentiality, bool clear_without_sa,
+                                       macsec::validate_frames v) {
+    port_state* ps = find(port);
+    if (ps == nullptr)
+        return make_error("macsec-port", fmt::format("port {} has no SecY", port));
+    ps->cfg.confidentiality = confidentiality;
+    ps->cfg.clear_without_sa = clear_without_sa;
+    ps->cfg.validate = v;
+    send_all(message_kind::macsec_policy,
+             dp::macsec_arg(port, dp::macsec_policy_bits(confidentiality, clear_without_sa, static_cast<uint8_t>(v))),
+             nullptr);
+    flush();
+    return ok_v;
 }
 
 void macsec_driver::retire_rx_sas(uint16_t port, uint8_t an) {

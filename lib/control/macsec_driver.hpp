@@ -61,12 +61,10 @@ public:
     // in the clear from their next burst on); the SecYs and SAs are freed
     // (keys wiped) once every worker is past the message.
     void remove_port(uint16_t port);
-    // A new SecY configuration for a member that has one (MKA's encryption
-    // mode at run time): fresh SecYs (no SA, no receive SC) replace the old
-    // ones on every worker in one message each, so no burst runs without a
-    // SecY; the old SecYs and their SAs are freed (keys wiped) once every
-    // worker is past it.
-    result<void> replace_port(uint16_t port, const macsec::secy_config& cfg);
+    // The port's frame policy (confidentiality, clear_without_sa, validate)
+    // on every worker's SecY from its next burst on, SAs kept (MKA's
+    // encryption mode at run time).
+    result<void> set_policy(uint16_t port, bool confidentiality, bool clear_without_sa, macsec::validate_frames v);
     // The port's confidentiality offset (0, 30, 50) on every worker's SecY
     // from its next burst on (MKA: the key server's).
     result<void> set_offset(uint16_t port, uint8_t octets);
@@ -160,7 +158,6 @@ private:
     void send_all(dp::message_kind k, uint32_t arg, const void* ptr);
     void send_one(unsigned worker, dp::message_kind k, uint32_t arg, const void* ptr);
     void flush();
-    void retire_state(port_state& ps); // its SecYs and SAs to the retired list
     void reclaim();
 
     control& _control;

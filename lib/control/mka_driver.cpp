@@ -56,6 +56,7 @@ result<std::unique_ptr<mka_driver>> mka_driver::create(control& c, macsec_driver
         }
     }
     d->_active_an.assign(d->_members.size(), 0xFF);
+    d->_key_offset.assign(d->_members.size(), mka::confidentiality_offset::none);
     d->_legacy.resize(d->_members.size());
     if (!c.set_punt_handler(mka::eapol_ethertype, d.get()))
         return make_error("punt-table", "the control's punt demultiplexer is full");
@@ -104,6 +105,7 @@ result<void> mka_driver::add_member(const mka_member& mb, const mka_driver_confi
     _members.push_back(mb);
     _parts.push_back(std::move(*p));
     _active_an.push_back(0xFF);
+    _key_offset.push_back(mka::confidentiality_offset::none);
     _legacy.emplace_back();
     dpdk::log(dpdk::log_type::mka, dpdk::log_level::info, "{}: MKA participant started", mb.name);
     return ok_v;
@@ -117,6 +119,7 @@ result<void> mka_driver::remove_member(std::string_view name) {
         _members.erase(_members.begin() + at);
         _parts.erase(_parts.begin() + at); // its ICK and KEK are wiped with it
         _active_an.erase(_active_an.begin() + at);
+        _key_offset.erase(_key_offset.begin() + at);
         _legacy.erase(_legacy.begin() + at);
         dpdk::log(dpdk::log_type::mka, dpdk::log_level::info, "{}: MKA participant ended",
                   std::string(name));
@@ -128,28 +131,26 @@ result<void> mka_driver::remove_member(std::string_view name) {
 result<void> mka_driver::change_mode(const mka_driver_config& cfg, time_point now) {
     if (_stopped)
         return make_error("no-mka", "MKA is stopped on this LAG");
-    std::vector<mka::participant> parts;
-    for (const auto& mb : _members) {
-        auto p = make_participant(mb, cfg, 0, now);
-        if (!p)
-            return p.err();
-        parts.push_back(std::move(*p));
-    }
-    // The SecYs: each replacement is checked before it is sent, and a SecY
-    // config the first member takes, every member takes (they differ only
-    // by SCI).
-    for (size_t i = 0; i < _members.size(); ++i) {
-        if (auto r = _macsec.replace_port(_members[i].port, secy_config_of(_members[i], cfg)); !r)
-            return make_error(r.err().code, fmt::format("port '{}': {}", _members[i].name, r.err().message));
-    }
+    for (const auto& mb : _members) // checked first: a refusal changes nothing
+        if (!_macsec.has_port(mb.port))
+            return make_error("macsec-port", fmt::format("port '{}' has no SecY", mb.name));
     _mode = cfg.mode;
-    _parts = std::move(parts);
-    _active_an.assign(_members.size(), 0xFF);
-    _legacy.assign(_members.size(), std::nullopt);
-    for (const auto& mb : _members)
-        if (!_control.set_member_gate(mb.name, _mode != encryption_mode::must_encrypt, now))
+    for (size_t i = 0; i < _members.size(); ++i) {
+        const mka_member& mb = _members[i];
+        const macsec::secy_config sc = secy_config_of(mb, cfg);
+        if (!_macsec.set_policy(mb.port, sc.confidentiality, sc.clear_without_sa, sc.validate))
+            ++_counters.sa_failed;
+        if (sc.confidentiality) { // the key server's offset, as its SAK said, else the configured one
+            const auto o = _key_offset[i] != mka::confidentiality_offset::none ? _key_offset[i] : cfg.offset;
+            if (!_macsec.set_offset(mb.port, offset_octets(o)))
+                ++_counters.sa_failed;
+        }
+        // must_encrypt: only a secured member (or one whose previous CA's
+        // SAs still carry it, change_key) distributes.
+        const bool open = _mode != encryption_mode::must_encrypt || _parts[i].secured() || _legacy[i].has_value();
+        if (!_control.set_member_gate(mb.name, open, now))
             ++_counters.apply_failed;
-    ++_counters.key_changes;
+    }
     return ok_v;
 }
 
@@ -314,6 +315,8 @@ void mka_driver::apply(size_t i, const mka::actions& a, time_point now) {
     // The key server's confidentiality offset comes with its SAK (an
     // integrity-only SecY has none to change).
     auto follow_offset = [&](const mka::sa_key& k) {
+        if (k.offset != mka::confidentiality_offset::none)
+            _key_offset[i] = k.offset; // kept for a change of encryption mode
         if (_mode != encryption_mode::no_encrypt && k.offset != mka::confidentiality_offset::none)
             sa_result(_macsec.set_offset(mb.port, offset_octets(k.offset)));
     };

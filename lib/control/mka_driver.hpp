@@ -117,13 +117,12 @@ public:
     // took the new key), the old SAs are retired and the gate closes.
     result<void> change_key(const mka_driver_config& cfg, time_point now);
     static constexpr duration legacy_grace = std::chrono::seconds(30);
-    // A new encryption mode (and CKN/CAK, suites, priority) for every member:
-    // the participants start again on the new CA and each member's SecYs are
-    // replaced in one worker message (macsec_driver::replace_port: never a
-    // burst without a SecY; the old SAs are freed, keys wiped, after QSBR).
-    // A must_encrypt member's gate closes until its new session secures;
-    // other modes open it. Every participant is made before anything
-    // changes: a refusal changes nothing.
+    // A new encryption mode (cfg.mode; cfg.offset where the key server gave
+    // none) for every member, the sessions and SAs kept: each member's SecYs
+    // take the mode's policy (confidentiality, clear_without_sa, validate)
+    // between two bursts (macsec_driver::set_policy), so no frame is lost to
+    // the change; must_encrypt closes the gate of a member that is not
+    // secured, the other modes open it. A refusal changes nothing.
     result<void> change_mode(const mka_driver_config& cfg, time_point now);
     encryption_mode mode() const noexcept { return _mode; }
 
@@ -170,6 +169,7 @@ private:
     std::vector<mka_member> _members;
     std::vector<mka::participant> _parts;
     std::vector<uint8_t> _active_an; // per member: AN enabled for transmit, 0xFF none
+    std::vector<mka::confidentiality_offset> _key_offset; // per member: the key server's, with its last SAK
     std::vector<std::optional<legacy_keys>> _legacy;
     bool _stopped = false;
     frame_tx& _tx;

@@ -570,45 +570,62 @@ TEST_F(mka_control_test, stop_turns_macsec_off_and_the_clear_passes) {
     EXPECT_EQ(a.macsec->awaiting_reclaim(), 0u); // SecYs and SAs freed after QSBR
 }
 
-TEST_F(mka_control_test, a_new_encryption_mode_restarts_the_sessions_which_secure_again) {
+TEST_F(mka_control_test, a_new_encryption_mode_applies_in_a_steady_stream_without_losing_a_frame) {
     start(cak_a);
     ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
     for (int i = 0; i < 10; ++i)
         poll_both();
-    auto same_ca = [](ctl::encryption_mode m) {
+    auto mode_cfg = [](ctl::encryption_mode m) {
         ctl::mka_driver_config mc;
-        mc.ckn = {0x96, 0x43, 0x7a, 0x93};
-        mc.cak.assign(cak_a);
-        mc.key_server_priority = 1;
         mc.mode = m;
         return mc;
     };
-    const auto old_mi = a.mka->participant(0).mi();
-    // must_encrypt -> should_encrypt: new participants, fresh SecYs (validate
-    // check), the gates open at once.
-    ASSERT_TRUE(a.mka->change_mode(same_ca(ctl::encryption_mode::should_encrypt), now).ok());
-    EXPECT_EQ(a.mka->mode(), ctl::encryption_mode::should_encrypt);
-    EXPECT_NE(a.mka->participant(0).mi(), old_mi);
-    EXPECT_FALSE(a.mka->secured(0) || a.mka->secured(1));
-    EXPECT_EQ(a.macsec->status(a.ports[0])->cfg.validate, macsec::validate_frames::check);
-    EXPECT_EQ(a.model.operational_members("lag0"), members);
-    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
-    for (int i = 0; i < 10; ++i)
-        poll_both();
-    uint64_t a_out = protected_out(a);
-    EXPECT_EQ(cross(host_a, host_b, 64, 30), 64u);
-    EXPECT_EQ(protected_out(a) - a_out, 64u) << "secured again: encrypted";
-    // Back to must_encrypt: the gates close until the sessions secure again.
-    ASSERT_TRUE(a.mka->change_mode(same_ca(ctl::encryption_mode::must_encrypt), now).ok());
-    EXPECT_EQ(a.model.operational_members("lag0"), 0u);
-    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
-    for (int i = 0; i < 10; ++i)
-        poll_both();
-    EXPECT_EQ(a.model.operational_members("lag0"), members);
-    EXPECT_EQ(cross(host_a, host_b, 64, 31), 64u);
-    EXPECT_EQ(cross(host_b, host_a, 64, 32), 64u);
+    const auto mi = a.mka->participant(0).mi();
+    const auto an = ans(a);
+    bool gates_open = true;
+    uint64_t integrity_only = 0;
+    // A: must_encrypt -> should_encrypt (round 10) -> no_encrypt (round 40,
+    // integrity only) -> must_encrypt (round 80), B stays must_encrypt.
+    auto [sent, got] = stream(120, 2, [&](int r) {
+        if (r == 10) {
+            ASSERT_TRUE(a.mka->change_mode(mode_cfg(ctl::encryption_mode::should_encrypt), now).ok());
+            EXPECT_EQ(a.macsec->status(a.ports[0])->cfg.validate, macsec::validate_frames::check);
+        }
+        if (r == 40) {
+            ASSERT_TRUE(a.mka->change_mode(mode_cfg(ctl::encryption_mode::no_encrypt), now).ok());
+            EXPECT_FALSE(a.macsec->status(a.ports[0])->cfg.confidentiality);
+        }
+        if (r == 79) {
+            for (uint16_t p : a.ports)
+                integrity_only += a.macsec->tx_totals(p).out_pkts_protected;
+        }
+        if (r == 80) {
+            ASSERT_TRUE(a.mka->change_mode(mode_cfg(ctl::encryption_mode::must_encrypt), now).ok());
+            EXPECT_TRUE(a.macsec->status(a.ports[0])->cfg.confidentiality);
+            EXPECT_EQ(a.macsec->status(a.ports[0])->cfg.validate, macsec::validate_frames::strict);
+        }
+        gates_open = gates_open && a.model.operational_members("lag0") == members;
+    });
+    EXPECT_EQ(got, sent) << "frames lost across the encryption mode changes";
+    EXPECT_TRUE(gates_open) << "a secured member stopped distributing";
+    EXPECT_GT(integrity_only, 0u) << "no_encrypt: A sent integrity-only frames, B verified them";
+    EXPECT_EQ(a.mka->mode(), ctl::encryption_mode::must_encrypt);
+    EXPECT_EQ(a.mka->participant(0).mi(), mi) << "the sessions were kept";
+    EXPECT_EQ(ans(a), an) << "the SAs were kept";
+    EXPECT_TRUE(a.all_secured() && b.all_secured());
     EXPECT_EQ(a.mka->counters().sa_failed, 0u);
     EXPECT_EQ(a.mka->counters().apply_failed, 0u);
+    // must_encrypt again: a member whose session ends stops distributing.
+    ASSERT_TRUE(a.mka->change_mode(mode_cfg(ctl::encryption_mode::should_encrypt), now).ok());
+    const time_point hung = now; // B hangs: only A is polled, past MKA's life time
+    while (now < hung + std::chrono::seconds(8)) {
+        now += std::chrono::milliseconds(50);
+        a.poll(now);
+    }
+    EXPECT_FALSE(a.mka->secured(0));
+    EXPECT_EQ(a.model.operational_members("lag0"), members) << "should_encrypt: distributes unsecured";
+    ASSERT_TRUE(a.mka->change_mode(mode_cfg(ctl::encryption_mode::must_encrypt), now).ok());
+    EXPECT_EQ(a.model.operational_members("lag0"), 0u) << "must_encrypt: the unsecured members are out";
 }
 
 TEST_F(mka_control_test, a_member_removed_and_added_again_gets_a_new_session_with_the_lags_key) {

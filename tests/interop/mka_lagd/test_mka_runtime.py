@@ -10,8 +10,8 @@
   and distributes (UDP flows leave on it); `remove member m2` on both: its
   participant ends and its SecY and SAs leave (`show macsec`), the others
   stay secured;
-- `set lag lag0 macsec ... encryption should_encrypt` on A: applied, A's
-  sessions start again and secure; `save config` on A writes [lag.macsec]
+- `set lag lag0 macsec ... encryption should_encrypt` on A in a ping stream:
+  applied, no ping lost, the sessions kept; `save config` on A writes [lag.macsec]
   with cak_file and no CAK; A restarted from the saved file secures with B;
 - `unset lag lag0 macsec` on both: pings in the clear, `show macsec` off,
   the saved config has no [lag.macsec]; no CAK in any output, log or file
@@ -123,9 +123,15 @@ def run(work, lagd):
               f"captured on the member veths while secured: only MACsec and MKPDUs ({kinds})")
 
         # The encryption mode at run time, then save, restart from the file.
+        an = {p: m["mka_an"] for p, m in members(pair.a.show("lag lag0")).items()}
+        ping = pair.ping_start(count=60, interval=0.02)
+        time.sleep(0.5)
         st, body = ctl(pair.a, f"set lag lag0 macsec ckn {CKN} cak-file {cak} encryption should_encrypt")
+        sent, got = pair.ping_result(ping)
         check(st == 0 and "should_encrypt (was must_encrypt)" in body, f"A: encryption mode at run time: {body.strip()}")
-        pair.a.wait_for(lambda: secured(pair.a, ("m0", "m1")), 30, "m0 and m1 secured again")
+        check(got == sent == 60 and secured(pair.a, ("m0", "m1"))
+              and {p: m["mka_an"] for p, m in members(pair.a.show("lag lag0")).items()} == an,
+              f"ping stream across the mode change: {got}/{sent}, sessions and SAs kept")
         st, body = ctl(pair.a, "show macsec")
         check(st == 0 and "validate check" in body, "A: show macsec has should_encrypt's SecY (validate check)")
         st, body = ctl(pair.a, "save config")
