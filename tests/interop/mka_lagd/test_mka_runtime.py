@@ -6,7 +6,8 @@
   ...` on both sides: every member's session secures (must_encrypt), pings
   cross, and what the captures on the member veths hold while it runs is only
   MACsec data and MKPDUs;
-- `add member m2` on both: m2 gets its own session with the LAG's CAK, secures
+- `add member m2` refused while the CAK file is readable by others (nothing
+  changes); then on both: m2 gets its own session with the LAG's CAK, secures
   and distributes (UDP flows leave on it); `remove member m2` on both: its
   participant ends and its SecY and SAs leave (`show macsec`), the others
   stay secured;
@@ -85,7 +86,14 @@ def run(work, lagd):
         sent, got = pair.ping(count=30, interval=0.02)
         check(got == sent == 30, f"MKA-secured LAG: {got}/{sent} pings")
 
-        # add member m2 on both: its own session with the LAG's CAK.
+        # add member m2 on both: its own session with the LAG's CAK. First a
+        # refusal (the CAK file readable by others): nothing changes.
+        cak.chmod(0o644)
+        st, body = ctl(pair.a, "add member m2 lag lag0")
+        cak.chmod(0o600)
+        check(st == 1 and "[rule: key-file-mode]" in body and "m2" not in members(pair.a.show("lag lag0"))
+              and "m2" not in pair.a.show("stats"),
+              f"A: add member m2 with a CAK file others may read refused, m2 not opened: {body.strip()}")
         for d in (pair.a, pair.b):
             st, body = ctl(d, "add member m2 lag lag0")
             check(st == 0, f"{d.name}: add member m2 on the MKA LAG: {body.strip()}")
