@@ -163,12 +163,8 @@ result<std::string> mka_runtime::set_key(lag_config& l, std::string_view ckn_hex
     if (!cipher.empty())
         m.suite = *parse_cipher_suite(cipher); // the CLI offers only the four suites
     const mka_encryption before = m.encryption;
-    if (encryption == "no_encrypt")
-        m.encryption = mka_encryption::no_encrypt;
-    else if (encryption == "should_encrypt")
-        m.encryption = mka_encryption::should_encrypt;
-    else if (encryption == "must_encrypt")
-        m.encryption = mka_encryption::must_encrypt;
+    if (auto e = parse_mka_encryption(encryption))
+        m.encryption = *e; // the CLI offers only the three
     m.confidentiality = m.encryption != mka_encryption::no_encrypt;
     m.enabled = true;
     auto cak = load_cak_file(m.cak_file);
