@@ -282,12 +282,9 @@ result<void> macsec_driver::set_validate(uint16_t port, macsec::validate_frames 
         return make_error("macsec-port", fmt::format("port {} has no SecY", port));
     if (ps->cfg.validate == v)
         return ok_v;
-    ps->cfg.validate = v;
-    send_all(message_kind::macsec_validate, dp::macsec_arg(port, static_cast<uint8_t>(v)), nullptr);
     dpdk::log(dpdk::log_type::macsec, dpdk::log_level::info, "DPDK port {}: validate frames {}", port,
               macsec::to_string(v));
-    flush();
-    return ok_v;
+    return set_policy(port, ps->cfg.confidentiality, ps->cfg.clear_without_sa, v);
 }
 
 macsec::validate_frames macsec_driver::validate_of(uint16_t port) const noexcept {
@@ -321,6 +318,21 @@ void macsec_driver::remove_port(uint16_t port) {
         flush();
         return;
     }
+}
+
+result<void> macsec_driver::set_policy(uint16_t port, bool confidentiality, bool clear_without_sa,
+                                       macsec::validate_frames v) {
+    port_state* ps = find(port);
+    if (ps == nullptr)
+        return make_error("macsec-port", fmt::format("port {} has no SecY", port));
+    ps->cfg.confidentiality = confidentiality;
+    ps->cfg.clear_without_sa = clear_without_sa;
+    ps->cfg.validate = v;
+    send_all(message_kind::macsec_policy,
+             dp::macsec_arg(port, dp::macsec_policy_bits(confidentiality, clear_without_sa, static_cast<uint8_t>(v))),
+             nullptr);
+    flush();
+    return ok_v;
 }
 
 void macsec_driver::retire_rx_sas(uint16_t port, uint8_t an) {
