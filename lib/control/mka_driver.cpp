@@ -61,6 +61,7 @@ result<std::unique_ptr<mka_driver>> mka_driver::create(control& c, macsec_driver
         sc.confidentiality = cfg.mode != encryption_mode::no_encrypt;
         sc.confidentiality_offset = sc.confidentiality ? offset_octets(cfg.offset) : 0;
         sc.replay_window = cfg.replay_window;
+        sc.protect_slow_protocols = cfg.protect_slow_protocols;
         auto r = macsec.add_port(mb.port, sc, mb.peers);
         if (!r)
             return make_error(r.err().code, fmt::format("port '{}': {}", mb.name, r.err().message));
