@@ -342,13 +342,26 @@ sock::reply service::show_lacp(const cli::parsed_command& c) const {
         if (c.has("port") && c.get("port") != m)
             continue;
         member_view v = _host.view(m);
+        // LACP inside MACsec (protected), beside it (clear), or no MACsec;
+        // LACPDUs the SecY refused (no SA under must_encrypt) are not sent.
+        std::string layer = "off";
+        uint64_t refused = 0;
+        if (auto p = find_port(m); p && _host.macsec() != nullptr && _host.macsec()->has_port(p->id)) {
+            layer = _host.macsec()->protects_slow_protocols(p->id) ? "protected" : "clear";
+            if (const auto* c = _host.control())
+                refused = c->control_tx_counters(p->id).drop(dp::drop_reason::macsec_tx).load();
+        }
         arr.push_back({{"port", m},
                        {"mux", v.lacp_mux},
                        {"partner_system", v.partner_system},
-                       {"partner_key", v.partner_key}});
-        s += fmt::format("{:<10} mux {:<26} partner {}\n", m, v.lacp_mux,
+                       {"partner_key", v.partner_key},
+                       {"macsec", layer},
+                       {"macsec_tx_drops", refused}});
+        s += fmt::format("{:<10} mux {:<26} partner {}{}\n", m, v.lacp_mux,
                          v.partner_system.empty() ? "-" : fmt::format("{} key {}", v.partner_system,
-                                                                       v.partner_key));
+                                                                       v.partner_key),
+                         layer == "off" ? std::string()
+                                        : fmt::format("  macsec {} ({} refused)", layer, refused));
     }
     if (c.has("port") && arr.empty())
         return fail("no-such-port", fmt::format("{} is not a member of LAG {}", c.get("port"),
@@ -558,6 +571,8 @@ result<std::string> service::current_config_text() const {
             m.insert_or_assign("cak_file", lc.macsec.cak_file);
             m.insert_or_assign("cipher", std::string(to_string(lc.macsec.suite)));
             m.insert_or_assign("encryption", std::string(to_string(lc.macsec.encryption)));
+            if (lc.macsec.lacp != macsec_lacp::protected_) // the default is left implicit
+                m.insert_or_assign("lacp", std::string(to_string(lc.macsec.lacp)));
             mine->insert_or_assign("macsec", std::move(m));
         }
     }

@@ -145,6 +145,9 @@ public:
     // Counters of frames the control core sends on a port (its MACsec
     // outcome: LACPDUs protected on the controlled port); control thread only.
     dp::port_counters& control_tx_counters(uint16_t port) noexcept { return _own.ports[port % dp::max_ports]; }
+    const dp::port_counters& control_tx_counters(uint16_t port) const noexcept {
+        return _own.ports[port % dp::max_ports];
+    }
     size_t snapshots_awaiting_reclaim() const noexcept { return _retired.size(); }
     bool member_link(unsigned slot) const noexcept { return _link[slot]; }
 

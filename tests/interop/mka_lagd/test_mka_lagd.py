@@ -166,6 +166,10 @@ def run(work, lagd):
                   xc["tx_macsec_drop_no_sa"] > 0,
                   f"m2: LACPDUs refused for want of an SA, counted (A {xa['tx_macsec_drop_no_sa']}, "
                   f"C {xc['tx_macsec_drop_no_sa']})")
+            sl = {m["port"]: m for m in pair.a.show("lacp")}
+            check(all(sl[p]["macsec"] == "protected" for p in ("m0", "m1", "m2")) and sl["m2"]["macsec_tx_drops"] > 0,
+                  f"show lacp: LACP protected on every member, m2 {sl['m2']['macsec_tx_drops']} LACPDUs refused "
+                  f"(m0 {sl['m0']['macsec_tx_drops']}: before MKA secured)")
             check(all(ma[p]["mka_secured"] and ma[p]["status"] == "operational" and ma[p]["mka_live_peers"] == 1
                       for p in ("m0", "m1")), "A: m0, m1 MKA secured with one live peer, operational")
             check(ma["m0"]["mka_key_server"] and ma["m1"]["mka_key_server"], "A (priority 1) is the key server")
