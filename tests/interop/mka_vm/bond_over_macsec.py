@@ -19,9 +19,10 @@ at its default "protected"):
   - dpdk-lagd's LACPDUs now reach Linux inside MACsec: with the LAG down it
     sends no data, so what the kernel's receive SA on each macsec device
     verified is LACPDUs: InPktsOK 32, InOctetsDecrypted 3584 (32 x 112, a
-    LACPDU after DA/SA) on each, nothing late, invalid or not valid, while
-    `show lacp` counted 35 LACPDUs out per member and 1 refused (sent before
-    the first SA was in use; must_encrypt);
+    LACPDU after DA/SA) on each, nothing late, invalid or not valid (the
+    SA's next PN 35); dpdk-lagd's LACP had made 35 LACPDUs per member
+    (`lacpdus tx`), of which `show lacp` counts 1 refused: made before the
+    first SA was in use (must_encrypt);
   - dpdk-lagd hears no LACPDU (rx 0, DEFAULTED, mux DETACHED), so neither
     end aggregates and the pings (5) get no answer.
 So the layering now matches (802.1AX above 802.1AE on both ends); what is
