@@ -84,65 +84,59 @@ result<std::unique_ptr<gcm_key>> gcm_key::create(engine& e, std::span<const uint
 gcm_key::~gcm_key() { aligned_wipe_free(_data, sizeof(gcm_key_data)); }
 
 bool equal_ct(const uint8_t* a, const uint8_t* b, size_t n) noexcept {
-    uint8_t d = 0;
-    for (size_t i = 0; i < n; ++i)
+    // Eight octets at a time (an ICV is two words), no early exit: the time
+    // depends on n only.
+    uint64_t d = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, y;
+        std::memcpy(&x, a + i, 8);
+        std::memcpy(&y, b + i, 8);
+        d |= x ^ y;
+    }
+    for (; i < n; ++i)
         d |= static_cast<uint8_t>(a[i] ^ b[i]);
     return d == 0;
 }
 
 namespace {
 
-void fill_gcm_job(IMB_JOB* job, gcm_op& op, bool seal) noexcept {
-    job->cipher_mode = IMB_CIPHER_GCM;
-    job->hash_alg = IMB_AUTH_AES_GMAC;
-    job->cipher_direction = seal ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
-    job->chain_order = seal ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
-    job->enc_keys = op.key->raw();
-    job->dec_keys = op.key->raw();
-    job->key_len_in_bytes = op.key->key_len() == 16 ? IMB_KEY_128_BYTES : IMB_KEY_256_BYTES;
-    job->src = op.len != 0 ? op.src : empty_buf;
-    job->dst = op.len != 0 ? op.dst : const_cast<uint8_t*>(empty_buf);
-    job->cipher_start_src_offset_in_bytes = 0;
-    job->msg_len_to_cipher_in_bytes = op.len;
-    job->hash_start_src_offset_in_bytes = 0;
-    job->msg_len_to_hash_in_bytes = op.len;
-    job->iv = op.iv;
-    job->iv_len_in_bytes = gcm_iv_len;
-    job->u.GCM.aad = op.aad_len != 0 ? op.aad : empty_buf;
-    job->u.GCM.aad_len_in_bytes = op.aad_len;
-    job->u.GCM.ctx = nullptr;
-    job->auth_tag_output = seal ? op.tag : op.computed;
-    job->auth_tag_output_len_in_bytes = gcm_tag_len;
-    job->user_data = &op;
-}
-
-void complete_gcm_job(const IMB_JOB* job, bool seal) noexcept {
-    auto* op = static_cast<gcm_op*>(job->user_data);
-    if (job->status != IMB_STATUS_COMPLETED) {
-        op->ok = false;
-        return;
-    }
-    op->ok = seal || equal_ct(op->computed, op->tag, gcm_tag_len);
-}
-
+// GCM runs through ipsec-mb's direct API (IMB_AES{128,256}_GCM_ENC/_DEC),
+// one call per frame with a context reused across the burst, not through the
+// job API: ipsec-mb 1.3 has no multi-buffer GCM (a GCM job is processed
+// synchronously at submit), so the job API adds only its dispatch and
+// checks. Measured on the development VM (AVX-512 VAES, cycles per frame,
+// GCM-AES-128, 28-octet AAD): 52 octets 213 job / 142 job-nocheck / 113
+// direct; 500: 323 / 254 / 213; 1486: 626 / 561 / 480.
 size_t gcm_burst(engine& e, std::span<gcm_op> ops, bool seal) noexcept {
     IMB_MGR* m = e.raw();
-    for (auto& op : ops) {
-        op.ok = false;
-        IMB_JOB* job = IMB_GET_NEXT_JOB(m);
-        fill_gcm_job(job, op, seal);
-        job = IMB_SUBMIT_JOB(m);
-        while (job != nullptr) {
-            complete_gcm_job(job, seal);
-            job = IMB_GET_COMPLETED_JOB(m);
-        }
-    }
-    IMB_JOB* job;
-    while ((job = IMB_FLUSH_JOB(m)) != nullptr)
-        complete_gcm_job(job, seal);
+    struct gcm_context_data ctx;
     size_t n = 0;
-    for (auto& op : ops)
+    for (auto& op : ops) {
+        const auto* k = static_cast<const gcm_key_data*>(op.key->raw());
+        const uint8_t* src = op.len != 0 ? op.src : empty_buf;
+        uint8_t* dst = op.len != 0 ? op.dst : const_cast<uint8_t*>(empty_buf);
+        const uint8_t* aad = op.aad_len != 0 ? op.aad : empty_buf;
+        uint8_t* tag = seal ? op.tag : op.computed;
+        const bool k128 = op.key->key_len() == 16;
+        if (seal) {
+            if (k128)
+                IMB_AES128_GCM_ENC(m, k, &ctx, dst, src, op.len, op.iv, aad, op.aad_len, tag, gcm_tag_len);
+            else
+                IMB_AES256_GCM_ENC(m, k, &ctx, dst, src, op.len, op.iv, aad, op.aad_len, tag, gcm_tag_len);
+        } else {
+            if (k128)
+                IMB_AES128_GCM_DEC(m, k, &ctx, dst, src, op.len, op.iv, aad, op.aad_len, tag, gcm_tag_len);
+            else
+                IMB_AES256_GCM_DEC(m, k, &ctx, dst, src, op.len, op.iv, aad, op.aad_len, tag, gcm_tag_len);
+        }
+        // Every pointer is non-null and the key expanded (gcm_key), so the
+        // call cannot fail: only open's tag compare decides.
+        op.ok = seal || equal_ct(op.computed, op.tag, gcm_tag_len);
         n += op.ok ? 1 : 0;
+    }
+    // The context held a keystream block and the running GHASH.
+    secure_wipe(&ctx, sizeof ctx);
     return n;
 }
 

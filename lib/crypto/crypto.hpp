@@ -84,8 +84,9 @@ struct gcm_op {
 bool gcm_seal(engine& e, gcm_op& op) noexcept;
 bool gcm_open(engine& e, gcm_op& op) noexcept;
 
-// The data path: every op in `ops` submitted as an ipsec-mb job, then the
-// manager flushed once. Each op's `ok` is set. Returns how many are ok.
+// The data path: every op in `ops` through ipsec-mb's direct GCM functions,
+// one context for the burst, wiped after it (crypto.cpp says why not jobs).
+// Each op's `ok` is set. Returns how many are ok. key and iv are required.
 // No allocation, no exceptions. ops.size() is not limited, but the caller's
 // scratch (the tags of open) must live until the call returns.
 size_t gcm_seal_burst(engine& e, std::span<gcm_op> ops) noexcept;

@@ -23,7 +23,7 @@
 //
 // MACsec (802.1AE), per member port, when control sent the worker a SecY for
 // it (message macsec_secy): egress frames chosen for that member are
-// protected in one ipsec-mb submit/flush pass (secy::protect_burst) before
+// protected in one pass of ipsec-mb GCM calls (secy::protect_burst) before
 // the TX burst; ingress frames from it that are neither punted nor dropped
 // as not collecting are verified and decrypted in one pass (verify_burst),
 // and what verify refuses is freed and counted (macsec_rx[rx_status] and

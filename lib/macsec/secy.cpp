@@ -336,75 +336,104 @@ size_t secy::protect_chunk(crypto::engine& e, std::span<frame> frames,
     const uint32_t taglen = _cfg.include_sci ? sectag_len_sci : sectag_len_no_sci;
     const uint32_t overhead = taglen + icv_len;
 
-    // Pass 1: which frames can be protected at all.
-    uint32_t want = 0;
-    for (size_t i = 0; i < n; ++i) {
-        const frame& f = frames[i];
-        if (f.data == nullptr || f.len < mac_addrs_len + 2) {
-            st[i] = tx_status::drop_runt;
-            ++_counters.out_pkts_runt;
-        } else if (f.headroom < taglen || f.tailroom < icv_len) {
-            st[i] = tx_status::drop_no_room;
-            ++_counters.out_pkts_no_room;
-        } else if (_cfg.max_frame_len != 0 && f.len + overhead > _cfg.max_frame_len) {
-            st[i] = tx_status::drop_too_long;
-            ++_counters.out_pkts_too_long;
-        } else {
-            st[i] = tx_status::protected_frame;
-            ++want;
-        }
-    }
-
-    // One PN reservation for the burst: a PN is never handed out twice.
+    // PNs for the whole chunk in one reservation, before anything is
+    // written: a frame refused below leaves a gap in the PN sequence, which
+    // 802.1AE allows (a PN is never handed out twice, and receivers only
+    // require PNs to grow).
     uint64_t first = 0;
-    const uint32_t got = sa->reserve(want, first);
+    const uint32_t got = sa->reserve(static_cast<uint32_t>(n), first);
+
+    // What every frame of the chunk shares, built once: the SecTAG but SL
+    // and PN, and the IV but the PN part.
+    sectag t;
+    t.sc = _cfg.include_sci;
+    t.es = _cfg.use_es;
+    t.scb = _cfg.use_scb;
+    t.e = t.c = _cfg.confidentiality;
+    t.an = sa->_an;
+    t.sci = _cfg.sci;
+    uint8_t tag_tmpl[sectag_len_sci]; // EtherType included
+    write_sectag(tag_tmpl, t);
+    const bool xpn = is_xpn(sa->_suite);
+    uint32_t iv_head = 0; // octets 0-3 of the IV
+    uint64_t iv_mid = 0;  // octets 4-11 (XPN: the salt's part the PN is XORed into)
+    if (xpn) {
+        uint32_t s0;
+        std::memcpy(&s0, sa->_salt.data(), 4);
+        std::memcpy(&iv_mid, sa->_salt.data() + 4, 8);
+        iv_head = __builtin_bswap32(sa->_ssci) ^ s0;
+    } else {
+        const uint64_t sci_be = __builtin_bswap64(_cfg.sci);
+        std::memcpy(&iv_head, &sci_be, 4);
+        std::memcpy(&iv_mid, reinterpret_cast<const uint8_t*>(&sci_be) + 4, 4);
+    }
+    // f.len + overhead > max_frame_len, without the sum.
+    const uint32_t max_len = _cfg.max_frame_len == 0       ? UINT32_MAX
+                             : _cfg.max_frame_len > overhead ? _cfg.max_frame_len - overhead
+                                                             : 0;
+    const size_t hdr = mac_addrs_len + taglen;
+    const crypto::gcm_key* key = sa->_key.get();
 
     auto& ops = _ops;
     auto& ivs = _ivs;
     std::array<uint8_t, burst_max> op_frame;
     size_t k = 0;
     uint32_t used = 0;
-    const bool xpn = is_xpn(sa->_suite);
     for (size_t i = 0; i < n; ++i) {
-        if (st[i] != tx_status::protected_frame)
+        frame& f = frames[i];
+        if (f.data == nullptr || f.len < mac_addrs_len + 2) [[unlikely]] {
+            st[i] = tx_status::drop_runt;
+            ++_counters.out_pkts_runt;
             continue;
-        if (used == got) {
+        }
+        if (f.headroom < taglen || f.tailroom < icv_len) [[unlikely]] {
+            st[i] = tx_status::drop_no_room;
+            ++_counters.out_pkts_no_room;
+            continue;
+        }
+        if (f.len > max_len) [[unlikely]] {
+            st[i] = tx_status::drop_too_long;
+            ++_counters.out_pkts_too_long;
+            continue;
+        }
+        if (used == got) [[unlikely]] {
             st[i] = tx_status::drop_pn_exhausted;
             ++_counters.out_pkts_pn_exhausted;
             continue;
         }
+        st[i] = tx_status::protected_frame;
         const uint64_t pn = first + used++;
-        frame& f = frames[i];
         const uint32_t secure_len = f.len - mac_addrs_len;
         uint8_t* d = f.data - taglen;
         move_mac_addrs(d, f.data);
-        sectag t;
-        t.sc = _cfg.include_sci;
-        t.es = _cfg.use_es;
-        t.scb = _cfg.use_scb;
-        t.e = t.c = _cfg.confidentiality;
-        t.an = sa->_an;
-        t.sl = static_cast<uint8_t>(secure_len <= max_short_length ? secure_len : 0);
-        t.pn = static_cast<uint32_t>(pn);
-        t.sci = _cfg.sci;
-        write_sectag(d + mac_addrs_len, t);
+        uint8_t* tp = d + mac_addrs_len;
+        if (taglen == sectag_len_sci) // fixed-size copies, inlined
+            std::memcpy(tp, tag_tmpl, sectag_len_sci);
+        else
+            std::memcpy(tp, tag_tmpl, sectag_len_no_sci);
+        tp[3] = static_cast<uint8_t>(secure_len <= max_short_length ? secure_len : 0);
+        store_be32(tp + 4, static_cast<uint32_t>(pn));
         f.data = d;
         f.headroom -= taglen;
         f.len += overhead;
         f.tailroom -= icv_len;
 
-        auto& iv = ivs[k];
-        if (xpn)
-            make_xpn_iv(iv.data(), sa->_ssci, sa->_salt, pn);
-        else
-            make_iv(iv.data(), _cfg.sci, static_cast<uint32_t>(pn));
-        const size_t hdr = mac_addrs_len + taglen;
+        uint8_t* iv = ivs[k].data();
+        std::memcpy(iv, &iv_head, 4);
+        if (xpn) {
+            const uint64_t b = __builtin_bswap64(pn) ^ iv_mid;
+            std::memcpy(iv + 4, &b, 8);
+        } else {
+            std::memcpy(iv + 4, &iv_mid, 4);
+            const uint32_t b = __builtin_bswap32(static_cast<uint32_t>(pn));
+            std::memcpy(iv + 8, &b, 4);
+        }
         const size_t clear = _cfg.confidentiality
                                  ? std::min<size_t>(_cfg.confidentiality_offset, secure_len)
                                  : secure_len;
         auto& op = ops[k];
-        op.key = sa->_key.get();
-        op.iv = iv.data();
+        op.key = key;
+        op.iv = iv;
         op.aad = d;
         op.aad_len = hdr + clear;
         op.src = d + hdr + clear;

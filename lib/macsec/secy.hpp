@@ -8,7 +8,7 @@
 // Threading: SAs and SCs are installed on the control path (they allocate).
 // protect_burst/verify_burst run on one worker (a SecY keeps per-burst
 // scratch, so one thread drives it at a time); they allocate nothing, throw
-// nothing, and make one ipsec-mb submit/flush pass per burst. The transmit
+// nothing, and make one pass of ipsec-mb GCM calls per burst. The transmit
 // PN is an atomic counter reserved a burst at a time, so a PN is never used
 // twice even if several workers share a transmit SA; receive state (replay
 // window, counters) has one writer.

@@ -222,3 +222,20 @@ TEST(crypto_rng, random_bytes_fills_and_differs) {
     EXPECT_NE(a, b); // 2^-256 chance of a false failure
     EXPECT_NE(a, (std::array<uint8_t, 32>{}));
 }
+
+// The tag compare: equal buffers compare equal, and a difference in any one
+// bit of any octet is seen, for lengths around the 8-octet steps.
+TEST(crypto_equal_ct, sees_every_octet) {
+    for (size_t n = 0; n <= 33; ++n) {
+        std::vector<uint8_t> a(n), b(n);
+        for (size_t i = 0; i < n; ++i)
+            a[i] = b[i] = static_cast<uint8_t>(0x5A + 7 * i);
+        EXPECT_TRUE(lag::crypto::equal_ct(a.data(), b.data(), n)) << n;
+        for (size_t i = 0; i < n; ++i)
+            for (uint8_t bit = 1; bit != 0; bit = static_cast<uint8_t>(bit << 1)) {
+                b[i] ^= bit;
+                EXPECT_FALSE(lag::crypto::equal_ct(a.data(), b.data(), n)) << n << " " << i;
+                b[i] ^= bit;
+            }
+    }
+}

@@ -423,6 +423,54 @@ TEST(secy, one_burst_with_every_outcome) {
     EXPECT_EQ(p.rx->counters().in_pkts_bad_tag, 1u);
 }
 
+// A burst mixing frames protect must refuse with good ones: the good ones
+// verify, their PNs grow strictly, and no PN is handed out again later (a
+// refused frame may leave a gap, never a repeat). The SL octet and the
+// max_frame_len boundary are checked on the way.
+TEST(secy, mixed_burst_keeps_pns_unique_and_growing) {
+    secy_config c;
+    c.max_frame_len = 200;
+    auto p = make_pair_(c);
+    const uint32_t overhead = sectag_len_sci + icv_len;
+    std::vector<buffer> bufs;
+    bufs.emplace_back(eth_frame(40, 1));              // protected, short: SL = 28
+    bufs.emplace_back(bytes(10, 0));                  // runt
+    bufs.emplace_back(eth_frame(200 - overhead, 2));  // exactly max_frame_len once protected
+    bufs.emplace_back(eth_frame(201 - overhead, 3));  // one octet too long
+    bufs.emplace_back(eth_frame(100, 4));             // no headroom (below)
+    bufs.emplace_back(eth_frame(120, 5));             // protected
+    bufs[4].f.headroom = 4;
+    std::vector<frame> fr;
+    for (auto& b : bufs)
+        fr.push_back(b.f);
+    std::vector<tx_status> st(fr.size());
+    EXPECT_EQ(p.tx->protect_burst(*p.eng, fr, st), 3u);
+    EXPECT_EQ(fr[2].len, 200u);
+    const tx_status want[] = {tx_status::protected_frame, tx_status::drop_runt, tx_status::protected_frame,
+                              tx_status::drop_too_long,   tx_status::drop_no_room, tx_status::protected_frame};
+    uint64_t last = 0;
+    for (size_t i = 0; i < fr.size(); ++i) {
+        EXPECT_EQ(st[i], want[i]) << i;
+        if (st[i] != tx_status::protected_frame)
+            continue;
+        parsed_frame pf;
+        ASSERT_EQ(parse_frame({fr[i].data, fr[i].len}, pf), sectag_error::none) << i;
+        EXPECT_GT(pf.tag.pn, last) << i;
+        last = pf.tag.pn;
+        // SL: the secure data's length below 48 octets, else 0.
+        const size_t secure = fr[i].len - mac_addrs_len - sectag_len_sci - icv_len;
+        EXPECT_EQ(pf.tag.sl, secure < 48 ? secure : 0u) << i;
+        EXPECT_EQ(p.rx->verify(*p.eng, fr[i]), rx_status::ok) << i;
+    }
+    // The next frame's PN is above every PN of the burst.
+    buffer next(eth_frame(64, 6));
+    ASSERT_EQ(p.tx->protect(*p.eng, next.f), tx_status::protected_frame);
+    parsed_frame pf;
+    ASSERT_EQ(parse_frame({next.f.data, next.f.len}, pf), sectag_error::none);
+    EXPECT_GT(pf.tag.pn, last);
+    EXPECT_EQ(p.rx->verify(*p.eng, next.f), rx_status::ok);
+}
+
 TEST(secy, transmit_drops_and_config_errors) {
     secy_config c;
     c.max_frame_len = 1518;
