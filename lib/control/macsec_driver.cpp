@@ -370,8 +370,8 @@ bool protected_tx::send(uint16_t port, std::span<const uint8_t> frame) {
     macsec_driver* d = _driver ? _driver() : nullptr;
     if (d == nullptr || !d->protects_slow_protocols(port))
         return _inner.send(port, frame);
-    // A LACPDU or Marker PDU (at most a jumbo frame here): room for the
-    // SecTAG before it and the ICV after it.
+    // A LACPDU or Marker PDU (124 octets; a frame up to 1984 fits), with
+    // room for the SecTAG before it and the ICV after it.
     constexpr uint32_t room = 32;
     std::array<uint8_t, 2048> buf;
     if (frame.size() + 2 * room > buf.size())
