@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <bit>
 #include <fstream>
+#include <map>
+#include <utility>
 #include <set>
 #include <sstream>
 
@@ -103,6 +105,24 @@ const port_config* daemon_config::port(std::string_view name) const {
     for (const auto& p : ports)
         if (p.name == name)
             return &p;
+    return nullptr;
+}
+
+const lag_config* daemon_config::lag(std::string_view name) const {
+    for (const auto& l : lags)
+        if (l.name == name)
+            return &l;
+    return nullptr;
+}
+
+lag_config* daemon_config::lag(std::string_view name) {
+    return const_cast<lag_config*>(std::as_const(*this).lag(name));
+}
+
+const lag_config* daemon_config::lag_of(std::string_view port) const {
+    for (const auto& l : lags)
+        if (l.access == port || std::find(l.members.begin(), l.members.end(), port) != l.members.end())
+            return &l;
     return nullptr;
 }
 
@@ -321,8 +341,11 @@ result<daemon_config> load_config(const std::string& path) {
 }
 
 result<void> check_mka_key(const daemon_config& c, size_t cak_len) {
+    return c.lags.empty() ? ok_v : check_mka_key(c, c.lags.front(), cak_len);
+}
+
+result<void> check_mka_key(const daemon_config& c, const lag_config& l, size_t cak_len) {
     reader r{c.source};
-    const lag_config& l = c.lags.front();
     const macsec_config& m = l.macsec;
     const model::profile* prof = model::find_profile(c.profile);
     if (prof == nullptr || m.mode != macsec_mode::mka)
@@ -340,16 +363,13 @@ result<void> check_mka_key(const daemon_config& c, size_t cak_len) {
 }
 
 // [lag.macsec] against the LAG: one entry per member, and the profile's rules.
-static result<void> check_macsec_config(const daemon_config& c, const model::profile& prof) {
+static result<void> check_macsec_config(const daemon_config& c, const lag_config& l, const model::profile& prof) {
     reader r{c.source};
-    if (c.lags.empty())
-        return ok_v;
-    const lag_config& l = c.lags.front();
     const macsec_config& m = l.macsec;
     if (!m.enabled)
         return ok_v;
     if (m.mode == macsec_mode::mka) // the CAK's length is known once its file is read
-        return check_mka_key(c, prof.cak_256_allowed ? 32 : 16);
+        return check_mka_key(c, l, prof.cak_256_allowed ? 32 : 16);
     for (const auto& mm : m.members) {
         // A [[port]] outside the LAG may have SAs too: `add member` brings it
         // in with them at run time.
@@ -388,21 +408,32 @@ result<void> check_config(const daemon_config& c, model::lag_model& model) {
         if (!ev)
             return r.fail(ev.err().code.c_str(), p.line, ev.err().message);
     }
-    if (c.lags.size() > 1) // none: `create lag` makes it at run time
-        return r.fail("lag-count", c.lags[1].line,
-                      fmt::format("{} [[lag]] tables; this version runs at most one LAG", c.lags.size()));
+    // Each LAG its own access port, which no LAG has as a member (the model
+    // refuses a member in two LAGs).
+    std::map<std::string, std::string, std::less<>> access_of; // access port -> LAG
+    for (const auto& l : c.lags)
+        access_of.emplace(l.access, l.name);
     for (const auto& l : c.lags) {
         std::string where = fmt::format("LAG '{}'", l.name);
         if (c.port(l.access) == nullptr)
             return r.fail("access", l.access_line, fmt::format("{}: access port '{}' is not a [[port]]", where, l.access));
+        if (auto it = access_of.find(l.access); it->second != l.name)
+            return r.fail("access", l.access_line,
+                          fmt::format("{}: access port '{}' is LAG '{}''s access port", where, l.access, it->second));
         for (const auto& m : l.members) {
-            if (m == l.access)
-                return r.fail("access", l.members_line, fmt::format("{}: '{}' is the access port and a member", where, m));
+            if (auto it = access_of.find(m); it != access_of.end())
+                return r.fail("access", l.members_line,
+                              fmt::format("{}: '{}' is {} access port and a member", where, m,
+                                          it->second == l.name ? std::string("the") : "LAG '" + it->second + "''s"));
             if (c.port(m) == nullptr)
                 return r.fail("no-such-port", l.members_line, fmt::format("{}: member '{}' is not a [[port]]", where, m));
         }
         if (l.members.empty())
             return r.fail("membership", l.members_line, fmt::format("{}: no members", where));
+        for (const auto& m : l.members) // the model would move it: in a file, that is a mistake
+            if (const auto* p = model.port(m); p != nullptr && p->lag)
+                return r.fail("port-in-lag", l.members_line,
+                              fmt::format("{}: port '{}' is already a member of LAG '{}'", where, m, *p->lag));
         const port_config* first = c.port(l.members.front());
         auto ev = model.create_lag({.name = l.name, .speed = first->speed, .members = l.members,
                                     .min_links = l.min_links, .key = std::nullopt});
@@ -412,8 +443,9 @@ result<void> check_config(const daemon_config& c, model::lag_model& model) {
             return r.fail(code.c_str(), line, fmt::format("{}: {}", where, ev.err().message));
         }
     }
-    if (auto ok = check_macsec_config(c, *prof); !ok)
-        return ok;
+    for (const auto& l : c.lags)
+        if (auto ok = check_macsec_config(c, l, *prof); !ok)
+            return ok;
     auto inv = model.check_invariants();
     if (!inv)
         return inv.err();

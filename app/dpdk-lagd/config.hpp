@@ -35,6 +35,10 @@
 //   system_priority = 32768         # 1..65535
 //   system_id = "02:00:00:00:00:01" # default: the first member's MAC
 //   [lag.macsec]                    # optional: MACsec, see macsec_config.hpp
+//   [[lag]]                         # more LAGs: each its own access port and members
+//   name = "lag1"
+//   access = "access1"
+//   members = ["m2"]
 //
 // Unknown keys, wrong types and bad values are errors naming the file, line
 // and rule; so is anything the LAG model refuses (with the model's rule code).
@@ -102,6 +106,12 @@ struct daemon_config {
     std::vector<lag_config> lags;
 
     const port_config* port(std::string_view name) const;
+    // The [[lag]] called `name`, or null. Look it up each time: `create lag`
+    // and `delete lag` change `lags`.
+    const lag_config* lag(std::string_view name) const;
+    lag_config* lag(std::string_view name);
+    // The LAG whose access port or member `port` is, or null.
+    const lag_config* lag_of(std::string_view port) const;
 };
 
 // Parses TOML text. `source` names it in error messages. Error codes:
@@ -112,16 +122,19 @@ result<daemon_config> load_config(const std::string& path);
 
 // Checks the config against the LAG model under its profile and fills
 // `model` (ports, then LAGs). Errors carry the model's rule code
-// ("max-members", "min-links", "no-such-port", ...) and the line of the key
-// that broke it. Also: "lag-count" (this version runs at most one LAG; with none, `create lag` makes it),
-// "access" (the access port is missing or is a member), "device" (two
-// ports on one device).
+// ("max-members", "min-links", "no-such-port", "port-in-lag", ...) and the
+// line of the key that broke it. Any number of [[lag]] tables (none:
+// `create lag` makes them at run time), each with its own access port. Also:
+// "access" (the access port is missing, is a member, or is another LAG's
+// access port), "device" (two ports on one device).
 result<void> check_config(const daemon_config& c, model::lag_model& model);
 
 // [lag.macsec] mode "mka": the profile's MACsec rules for every member with a
 // CAK of `cak_len` bytes (check_config uses the suite's key length; dpdk-lagd
-// calls this again once it read the CAK file, before the EAL starts).
+// calls this again once it read the CAK file, before the EAL starts). The
+// first overload checks c.lags.front().
 result<void> check_mka_key(const daemon_config& c, size_t cak_len);
+result<void> check_mka_key(const daemon_config& c, const lag_config& l, size_t cak_len);
 
 // The embedded default: a static LAG of two net_null members and a net_null
 // access port, for the demo and for `dpdk-lagd` without --config.

@@ -6,10 +6,9 @@
 
 #include <fmt/format.h>
 #include <rte_ethdev.h>
-#include <rte_launch.h>
-#include <rte_lcore.h>
 
 #include <algorithm>
+#include <chrono>
 
 namespace lag::lagd {
 
@@ -49,13 +48,13 @@ bool lag_runtime::open_port(const std::string& name, const std::string& role, bo
     return true;
 }
 
-result<std::unique_ptr<lag_runtime>> lag_runtime::start(const runtime_env& env, unsigned generation,
-                                                        time_point now) {
+result<std::unique_ptr<lag_runtime>> lag_runtime::start(const runtime_env& env, const std::string& name,
+                                                        unsigned slot, unsigned generation, time_point now) {
     const auto& cfg = *env.cfg;
-    const auto& lc = cfg.lags.front();
+    const auto& lc = *cfg.lag(name);
     const bool lacp = lacp_enabled(lc);
     const bool mka = mka_enabled(lc);
-    std::unique_ptr<lag_runtime> rt(new lag_runtime(env));
+    std::unique_ptr<lag_runtime> rt(new lag_runtime(env, name, slot));
     bool ok = rt->open_port(lc.access, "access", lacp || mka);
     for (const auto& m : lc.members)
         ok = ok && rt->open_port(m, "member", lacp || mka);
@@ -106,20 +105,16 @@ result<std::unique_ptr<lag_runtime>> lag_runtime::start(const runtime_env& env, 
         rt->_lacp = std::move(*r);
     }
 
-    rt->_topo = std::make_unique<runtime_topology>(cfg, *env.model, *rt->_ctl, rt->_lacp.get(), rt->_msd.get(),
-                                                   rt->setup(true, lacp || mka), rt->_rows);
+    rt->_topo = std::make_unique<runtime_topology>(name, cfg, *env.model, *rt->_ctl, rt->_lacp.get(),
+                                                   rt->_msd.get(), rt->setup(true, lacp || mka), rt->_rows);
 
-    rt->_args.resize(env.workers);
-    unsigned i = 0;
-    unsigned lcore;
-    RTE_LCORE_FOREACH_WORKER(lcore) {
-        if (i >= env.workers)
-            break;
-        rt->_args[i] = {&rt->_ctl->worker(i), &rt->_stop_workers};
-        rte_eal_remote_launch(dp::worker::lcore_main, &rt->_args[i], lcore);
-        ++i;
+    if (env.workers > 0) { // the worker lcores poll them from now on
+        std::vector<dp::worker*> ws;
+        for (unsigned i = 0; i < env.workers; ++i)
+            ws.push_back(&rt->_ctl->worker(i));
+        env.loop->attach(slot, ws);
+        rt->_attached = true;
     }
-    rt->_launched = true;
     return rt;
 }
 
@@ -142,7 +137,7 @@ member_view lag_runtime::view(std::string_view port) const {
     if (_msd) {
         for (const auto& r : _rows)
             if (r.name == port && _msd->has_port(r.id)) {
-                const auto& m = _env.cfg->lags.front().macsec;
+                const auto& m = config().macsec;
                 v.macsec = fmt::format("static {}{}", to_string(m.suite), m.confidentiality ? "" : " integrity-only");
             }
     }
@@ -197,14 +192,43 @@ void lag_runtime::print(double seconds) const {
     std::fflush(stdout);
 }
 
+result<void> lag_runtime::let_go(const std::string& port, time_point now) {
+    auto it = std::find_if(_rows.begin(), _rows.end(), [&](const port_row& r) { return r.name == port; });
+    if (it == _rows.end())
+        return ok_v;
+    uint16_t id = it->id;
+    // The workers pass a quiescent state every iteration: microseconds with
+    // worker lcores, one poll() here without.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (_ctl->leaving(id)) {
+        if (std::chrono::steady_clock::now() > deadline)
+            return make_error("port-busy", fmt::format("port '{}' is still leaving LAG {}'s workers; retry",
+                                                       port, _name));
+        poll(now);
+    }
+    std::erase_if(_rows, [&](const port_row& r) { return r.name == port; });
+    return ok_v;
+}
+
 void lag_runtime::stop(bool print_counters, double seconds) {
     if (_stopped)
         return;
     _stopped = true;
-    if (_launched) {
-        _stop_workers.store(true);
-        rte_eal_mp_wait_lcore();
+    if (_attached && !_env.loop->detach(_slot, std::chrono::seconds(5))) {
+        // An lcore did not move on: its workers may still be in use, so
+        // nothing of this LAG may be freed. Never seen; logged, leaked.
+        dpdk::log(dpdk::log_type::control, dpdk::log_level::err,
+                  "LAG {}: a worker lcore did not leave its workers within 5 s; not freeing them", _name);
+        (void)_ctl.release();
+        (void)_topo.release();
+        (void)_mka.release();
+        (void)_msd.release();
+        (void)_lacp.release();
+        _rows.clear();
+        return;
     }
+    _attached = false;
+    _env.loop->release(_slot);
     if (_ctl) {
         _ctl->poll(time_point{std::chrono::duration_cast<duration>(
             std::chrono::steady_clock::now().time_since_epoch())}); // drain the punt ring once more
@@ -231,103 +255,207 @@ void lag_runtime::stop(bool print_counters, double seconds) {
 
 // --- lag_host ---
 
-result<void> lag_host::start(time_point now) {
-    if (_env.cfg->lags.empty())
-        return ok_v;
-    auto rt = lag_runtime::start(_env, _generation++, now);
+lag_runtime* lag_host::find(std::string_view lag) const noexcept {
+    for (const auto& rt : _rts)
+        if (rt->name() == lag)
+            return rt.get();
+    return nullptr;
+}
+
+result<std::unique_ptr<lag_runtime>> lag_host::start_one(const std::string& name, time_point now) {
+    auto slot = _loop.reserve();
+    if (!slot)
+        return slot.err();
+    auto rt = lag_runtime::start(_env, name, *slot, _generation++, now);
     if (!rt)
-        return rt.err();
-    _rt = std::move(*rt);
+        _loop.release(*slot); // nothing was attached
+    return rt;
+}
+
+result<void> lag_host::start(time_point now) {
+    for (const auto& l : _env.cfg->lags) {
+        auto rt = start_one(l.name, now);
+        if (!rt)
+            return make_error(rt.err().code, fmt::format("LAG {}: {}", l.name, rt.err().message));
+        _rts.push_back(std::move(*rt));
+    }
     return ok_v;
 }
 
+unsigned lag_host::poll(time_point now) {
+    unsigned work = 0;
+    for (auto& rt : _rts)
+        work += rt->poll(now);
+    return work;
+}
+
 void lag_host::stop(double seconds) {
-    if (_rt)
-        _rt->stop(true, seconds);
-    _rt.reset();
+    for (auto& rt : _rts)
+        rt->stop(true, seconds);
+    _rts.clear();
+    _loop.stop();
+}
+
+ctl::control* lag_host::control(std::string_view lag) noexcept {
+    auto* rt = find(lag);
+    return rt != nullptr ? &rt->control() : nullptr;
+}
+
+const ctl::macsec_driver* lag_host::macsec(std::string_view lag) const noexcept {
+    auto* rt = find(lag);
+    return rt != nullptr ? rt->macsec() : nullptr;
 }
 
 std::vector<port_info> lag_host::ports() const {
     std::vector<port_info> v;
-    if (_rt)
-        for (const auto& r : _rt->rows())
-            v.push_back({r.name, r.role, r.id});
+    for (const auto& rt : _rts)
+        for (const auto& r : rt->rows())
+            v.push_back({r.name, r.role, r.id, rt->name()});
     return v;
 }
 
-member_view lag_host::view(std::string_view port) const { return _rt ? _rt->view(port) : member_view{}; }
+member_view lag_host::view(std::string_view port) const {
+    for (const auto& rt : _rts)
+        for (const auto& r : rt->rows())
+            if (r.name == port)
+                return rt->view(port);
+    return member_view{};
+}
+
+bool lag_host::has_mka(std::string_view lag) const noexcept {
+    auto* rt = find(lag);
+    return rt != nullptr && rt->mka() != nullptr;
+}
 
 namespace {
 // An MKA-keyed LAG keeps the members it started with: mka_driver has one
 // participant per member, fixed when it starts.
-error mka_membership(const lag_config& l) {
+error mka_membership(const std::string& lag) {
     return make_error("mka-membership",
                       fmt::format("LAG {} is keyed by MKA, whose members are fixed at start in this version: "
                                   "change the config file and restart dpdk-lagd",
-                                  l.name));
+                                  lag));
 }
+
+error no_such_lag(std::string_view lag) { return make_error("no-such-lag", fmt::format("there is no LAG {}", lag)); }
 } // namespace
 
-result<uint16_t> lag_host::add_member(const std::string& port, time_point now) {
-    if (!_rt)
-        return make_error("no-such-lag", "there is no LAG");
-    if (_rt->mka() != nullptr)
-        return mka_membership(_env.cfg->lags.front());
-    return _rt->topology().add_member(port, now);
+result<uint16_t> lag_host::add_member(const std::string& lag, const std::string& port, time_point now) {
+    auto* dst = find(lag);
+    if (dst == nullptr)
+        return no_such_lag(lag);
+    if (dst->mka() != nullptr)
+        return mka_membership(lag);
+    const auto* ps = _env.model->port(port);
+    lag_runtime* src = ps != nullptr && ps->lag ? find(*ps->lag) : nullptr;
+    if (src == dst)
+        return make_error("already-member", fmt::format("'{}' is already a member of LAG {}", port, lag));
+    if (src != nullptr && src->mka() != nullptr)
+        return mka_membership(src->name());
+    // Every refusal before anything moves: the model on a copy (the move
+    // itself: min-links of the LAG it leaves, speed and member limits of
+    // this one), this LAG's MACsec keys for it.
+    if (auto ok = dst->topology().check_add(port); !ok)
+        return ok.err();
+    if (src != nullptr) {
+        if (auto ok = src->topology().remove_member(port, now); !ok)
+            return ok.err();
+        dpdk::log(dpdk::log_type::control, dpdk::log_level::notice, "port {} leaves LAG {} for LAG {}", port,
+                  src->name(), lag);
+    }
+    // A port another LAG has open (it just left it, or left it earlier and
+    // stayed as a spare): stopped there once its workers let go, then
+    // opened here.
+    for (auto& rt : _rts)
+        if (rt.get() != dst)
+            if (auto ok = rt->let_go(port, now); !ok)
+                return make_error(ok.err().code, src != nullptr ? fmt::format("{} (it left LAG {})",
+                                                                              ok.err().message, src->name())
+                                                                : ok.err().message);
+    auto id = dst->topology().add_member(port, now);
+    if (!id && src != nullptr) { // a device error: back where it was
+        if (auto back = src->topology().add_member(port, now); !back)
+            return make_error(id.err().code, fmt::format("{}; it left LAG {} and could not go back: {}",
+                                                         id.err().message, src->name(), back.err().message));
+    }
+    return id;
 }
 
-result<void> lag_host::remove_member(const std::string& port, time_point now) {
-    if (!_rt)
-        return make_error("no-such-lag", "there is no LAG");
-    if (_rt->mka() != nullptr)
-        return mka_membership(_env.cfg->lags.front());
-    return _rt->topology().remove_member(port, now);
+result<void> lag_host::remove_member(const std::string& lag, const std::string& port, time_point now) {
+    auto* rt = find(lag);
+    if (rt == nullptr)
+        return no_such_lag(lag);
+    if (rt->mka() != nullptr)
+        return mka_membership(lag);
+    return rt->topology().remove_member(port, now);
 }
 
-result<std::string> lag_host::mka_command(const cli::parsed_command& c, time_point now) {
-    if (!_rt || _rt->mka() == nullptr)
-        return make_error("no-mka", "this LAG does not run MKA");
-    return _rt->mka()->command(_env.cfg->lags.front(), c, now);
+result<std::string> lag_host::mka_command(const std::string& lag, const cli::parsed_command& c, time_point now) {
+    auto* rt = find(lag);
+    if (rt == nullptr || rt->mka() == nullptr)
+        return make_error("no-mka", fmt::format("LAG {} does not run MKA", lag));
+    return rt->mka()->command(*_env.cfg->lag(lag), c, now);
 }
 
-result<void> lag_host::set_lacp_rate(lacp_rate rate, time_point now) {
-    if (!_rt)
-        return make_error("no-such-lag", "there is no LAG");
-    return _rt->topology().set_lacp_rate(rate, now);
+result<void> lag_host::set_lacp_rate(const std::string& lag, lacp_rate rate, time_point now) {
+    auto* rt = find(lag);
+    if (rt == nullptr)
+        return no_such_lag(lag);
+    return rt->topology().set_lacp_rate(rate, now);
 }
 
 result<void> lag_host::create_lag(const lag_config& l, model::port_speed speed, time_point now) {
     auto& cfg = *_env.cfg;
-    if (!cfg.lags.empty())
-        return make_error("lag-count", fmt::format("this daemon runs one LAG and has {}: delete it first",
-                                                   cfg.lags.front().name));
+    if (cfg.lag(l.name) != nullptr)
+        return make_error("duplicate-lag", fmt::format("LAG {} already exists", l.name));
+    for (const auto& m : l.members)
+        if (const auto* p = _env.model->port(m); p != nullptr && p->lag)
+            return make_error("port-in-lag",
+                              fmt::format("port {} is a member of LAG {}: add member {} lag {} moves it once {} "
+                                          "exists",
+                                          m, *p->lag, m, l.name, l.name));
+    {
+        model::lag_model trial = *_env.model;
+        if (auto ev = trial.create_lag({.name = l.name, .speed = speed, .members = l.members,
+                                        .min_links = l.min_links, .key = std::nullopt});
+            !ev)
+            return ev.err();
+    }
+    // A port another LAG still has open as a spare (it left that LAG at
+    // run time) is stopped there and opened here.
+    std::vector<std::string> ports = l.members;
+    ports.push_back(l.access);
+    for (auto& rt : _rts)
+        for (const auto& p : ports)
+            if (auto ok = rt->let_go(p, now); !ok)
+                return ok.err();
     auto ev = _env.model->create_lag({.name = l.name, .speed = speed, .members = l.members,
                                       .min_links = l.min_links, .key = std::nullopt});
     if (!ev)
         return ev.err();
     cfg.lags.push_back(l);
-    auto rt = lag_runtime::start(_env, _generation++, now);
+    auto rt = start_one(l.name, now);
     if (!rt) {
         (void)_env.model->delete_lag(l.name);
-        cfg.lags.clear();
+        std::erase_if(cfg.lags, [&](const lag_config& x) { return x.name == l.name; });
         return rt.err();
     }
-    _rt = std::move(*rt);
+    _rts.push_back(std::move(*rt));
     dpdk::log(dpdk::log_type::control, dpdk::log_level::notice, "LAG {} created", l.name);
     return ok_v;
 }
 
-result<void> lag_host::delete_lag(time_point) {
+result<void> lag_host::delete_lag(const std::string& lag, time_point) {
     auto& cfg = *_env.cfg;
-    if (cfg.lags.empty() || !_rt)
-        return make_error("no-such-lag", "there is no LAG");
-    std::string name = cfg.lags.front().name;
-    _rt->stop(false, 0);
-    _rt.reset();
-    if (auto ev = _env.model->delete_lag(name); !ev)
+    auto it = std::find_if(_rts.begin(), _rts.end(), [&](const auto& rt) { return rt->name() == lag; });
+    if (it == _rts.end())
+        return no_such_lag(lag);
+    (*it)->stop(false, 0);
+    _rts.erase(it);
+    if (auto ev = _env.model->delete_lag(lag); !ev)
         return ev.err(); // cannot happen: the LAG is in the model
-    cfg.lags.clear();
-    dpdk::log(dpdk::log_type::control, dpdk::log_level::notice, "LAG {} deleted, its ports closed", name);
+    std::erase_if(cfg.lags, [&](const lag_config& x) { return x.name == lag; });
+    dpdk::log(dpdk::log_type::control, dpdk::log_level::notice, "LAG {} deleted, its ports closed", lag);
     return ok_v;
 }
 

@@ -1,16 +1,17 @@
 #pragma once
-// dpdk-lagd's one LAG as a unit that can start and stop while the daemon
+// One of dpdk-lagd's LAGs as a unit that can start and stop while the daemon
 // runs (`create lag` / `delete lag`): its ports (access and members, probed
 // and configured with one RX/TX queue per worker, plus LACP's TX queue), the
-// control object and its workers on the worker lcores, LACP, static MACsec
-// and run-time membership (topology.hpp). lag_host is what the control
-// socket's service drives: the current LAG (or none) and the operations
-// that start, stop and change it.
-//
-// One LAG per daemon: `create lag` is refused while one exists; `delete
-// lag` stops its workers, frees everything and closes its ports.
+// control object and its workers (polled by the shared worker lcores through
+// an lcore_loop slot), LACP, static MACsec or MKA and run-time membership
+// (topology.hpp). lag_host is what the control socket's service drives: any
+// number of LAGs (one lag_runtime each) and the operations that start, stop
+// and change them, moving a member from one LAG to another included.
+// `delete lag NAME` stops only that LAG: its slot is cleared (the lcores
+// keep polling the others), then its workers, control and ports go.
 
 #include "config.hpp"
+#include "lcore_loop.hpp"
 #include "control/control.hpp"
 #include "control/macsec_driver.hpp"
 #include "lacp_setup.hpp"
@@ -31,21 +32,28 @@ struct runtime_env {
     daemon_config* cfg = nullptr;
     model::lag_model* model = nullptr;
     rte_mempool* pool = nullptr;
-    unsigned workers = 0; // worker lcores (0: the main lcore polls the worker)
+    unsigned workers = 0; // worker lcores (0: the main lcore polls the workers)
     unsigned queues = 1;  // RX/TX queues per port for the workers
+    lcore_loop* loop = nullptr; // the worker lcores' loop (lag_host's)
 };
 
 class lag_runtime {
 public:
-    // Starts cfg.lags.front() (already in the model): ports, control,
-    // LACP, MACsec, workers launched on the worker lcores.
-    static result<std::unique_ptr<lag_runtime>> start(const runtime_env& env, unsigned generation, time_point now);
+    // Starts the [[lag]] `name` (already in cfg and the model): ports,
+    // control, LACP, MACsec, its workers in lcore_loop slot `slot`.
+    static result<std::unique_ptr<lag_runtime>> start(const runtime_env& env, const std::string& name,
+                                                      unsigned slot, unsigned generation, time_point now);
     ~lag_runtime() { stop(false, 0); }
     lag_runtime(const lag_runtime&) = delete;
     lag_runtime& operator=(const lag_runtime&) = delete;
 
+    const std::string& name() const noexcept { return _name; }
+    const lag_config& config() const { return *_env.cfg->lag(_name); }
     // One control iteration (and the worker's poll without worker lcores).
     unsigned poll(time_point now);
+    // Polls until `port`, removed from this LAG, is stopped (no worker of
+    // this LAG uses it) and drops it from this LAG's ports. Bounded.
+    result<void> let_go(const std::string& port, time_point now);
     // Stops the workers, drains, optionally prints the counters (as at
     // exit), frees the control side and closes the ports. Idempotent.
     void stop(bool print, double seconds);
@@ -60,51 +68,59 @@ public:
     member_view view(std::string_view port) const;
 
 private:
-    explicit lag_runtime(const runtime_env& env) : _env(env) {}
+    lag_runtime(const runtime_env& env, std::string name, unsigned slot)
+        : _env(env), _name(std::move(name)), _slot(slot) {}
     bool open_port(const std::string& name, const std::string& role, bool control_queue);
     // A port's queues: one RX/TX pair per worker, a member one TX queue
     // more for LACPDUs and MKPDUs when the LAG runs LACP or MKA.
     net::port_setup setup(bool member, bool control_queue) const;
 
     runtime_env _env;
+    std::string _name;
+    unsigned _slot;
     std::vector<port_row> _rows;
     std::unique_ptr<ctl::control> _ctl;
     std::unique_ptr<lacp_runtime> _lacp;
     std::unique_ptr<ctl::macsec_driver> _msd; // static keys
     std::unique_ptr<mka_runtime> _mka;        // or MKA, with its own macsec_driver
     std::unique_ptr<runtime_topology> _topo;
-    std::vector<dp::worker::launch_arg> _args;
-    std::atomic<bool> _stop_workers{false};
-    bool _launched = false;
+    bool _attached = false; // its workers are in the lcore_loop slot
     bool _stopped = false;
 };
 
 class lag_host final : public host {
 public:
-    explicit lag_host(const runtime_env& env) : _env(env) {}
-    // Starts the config's LAG, if it has one.
+    // Launches the worker lcores' loop (env.workers of them).
+    explicit lag_host(const runtime_env& env) : _env(env), _loop(env.workers) { _env.loop = &_loop; }
+    // Starts the config's LAGs, in file order.
     result<void> start(time_point now);
-    unsigned poll(time_point now) { return _rt ? _rt->poll(now) : 0; }
-    // At exit: stops the LAG, printing its counters.
+    unsigned poll(time_point now);
+    // At exit: stops every LAG, printing its counters, then the lcores.
     void stop(double seconds);
-    lag_runtime* runtime() noexcept { return _rt.get(); }
+    const std::vector<std::unique_ptr<lag_runtime>>& runtimes() const noexcept { return _rts; }
 
-    ctl::control* control() noexcept override { return _rt ? &_rt->control() : nullptr; }
-    const ctl::macsec_driver* macsec() const noexcept override { return _rt ? _rt->macsec() : nullptr; }
+    ctl::control* control(std::string_view lag) noexcept override;
+    const ctl::macsec_driver* macsec(std::string_view lag) const noexcept override;
     std::vector<port_info> ports() const override;
     member_view view(std::string_view port) const override;
-    result<uint16_t> add_member(const std::string& port, time_point now) override;
-    result<void> remove_member(const std::string& port, time_point now) override;
-    result<void> set_lacp_rate(lacp_rate rate, time_point now) override;
+    result<uint16_t> add_member(const std::string& lag, const std::string& port, time_point now) override;
+    result<void> remove_member(const std::string& lag, const std::string& port, time_point now) override;
+    result<void> set_lacp_rate(const std::string& lag, lacp_rate rate, time_point now) override;
     result<void> create_lag(const lag_config& l, model::port_speed speed, time_point now) override;
-    result<void> delete_lag(time_point now) override;
-    bool has_mka() const noexcept override { return _rt && _rt->mka() != nullptr; }
-    result<std::string> mka_command(const cli::parsed_command& c, time_point now) override;
+    result<void> delete_lag(const std::string& lag, time_point now) override;
+    bool has_mka(std::string_view lag) const noexcept override;
+    result<std::string> mka_command(const std::string& lag, const cli::parsed_command& c, time_point now) override;
 
 private:
+    lag_runtime* find(std::string_view lag) const noexcept;
+    // Starts cfg's LAG `name` in a free slot.
+    result<std::unique_ptr<lag_runtime>> start_one(const std::string& name, time_point now);
+    void stop_one(lag_runtime& rt, bool print, double seconds);
+
     runtime_env _env;
-    std::unique_ptr<lag_runtime> _rt;
-    unsigned _generation = 0; // names DPDK objects apart across create/delete
+    lcore_loop _loop;
+    std::vector<std::unique_ptr<lag_runtime>> _rts; // in creation order
+    unsigned _generation = 0; // names DPDK objects apart across LAGs and create/delete
 };
 
 } // namespace lag::lagd

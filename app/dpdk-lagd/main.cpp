@@ -164,20 +164,23 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "dpdk-lagd: config refused: {}\n", ok.err().message + " [rule: " + ok.err().code + "]");
         return 2;
     }
-    const bool mka = !cfg->lags.empty() && lag::lagd::mka_enabled(cfg->lags.front());
-    if (!cfg->lags.empty() && cfg->lags.front().macsec.enabled && !mka) {
-        // The key file's mode and syntax, before the EAL (keys wiped at once).
-        if (auto k = lag::lagd::load_key_file(cfg->lags.front().macsec.key_file); !k) {
-            fmt::print(stderr, "dpdk-lagd: config refused: {}\n", k.err().message + " [rule: " + k.err().code + "]");
-            return 2;
+    for (const auto& lc : cfg->lags) {
+        const bool mka = lag::lagd::mka_enabled(lc);
+        if (lc.macsec.enabled && !mka) {
+            // The key file's mode and syntax, before the EAL (keys wiped at once).
+            if (auto k = lag::lagd::load_key_file(lc.macsec.key_file); !k) {
+                fmt::print(stderr, "dpdk-lagd: config refused: {}\n", k.err().message + " [rule: " + k.err().code + "]");
+                return 2;
+            }
         }
-    }
-    if (mka) { // the CAK file's mode and syntax, and the profile's rule on its length (CAK wiped at once)
-        auto cak = lag::lagd::load_cak_file(cfg->lags.front().macsec.cak_file);
-        auto ok = cak ? lag::lagd::check_mka_key(*cfg, cak->size()) : lag::result<void>(cak.err());
-        if (!ok) {
-            fmt::print(stderr, "dpdk-lagd: config refused: {}\n", ok.err().message + " [rule: " + ok.err().code + "]");
-            return 2;
+        if (mka) { // the CAK file's mode and syntax, and the profile's rule on its length (CAK wiped at once)
+            auto cak = lag::lagd::load_cak_file(lc.macsec.cak_file);
+            auto ok = cak ? lag::lagd::check_mka_key(*cfg, lc, cak->size()) : lag::result<void>(cak.err());
+            if (!ok) {
+                fmt::print(stderr, "dpdk-lagd: config refused: {}\n",
+                           ok.err().message + " [rule: " + ok.err().code + "]");
+                return 2;
+            }
         }
     }
 
@@ -228,7 +231,7 @@ int main(int argc, char** argv) {
             lag::dpdk::eal_cleanup();
             return 1;
         }
-        lag::lagd::runtime_env env{&*cfg, &model, pool->get(), workers, queues};
+        lag::lagd::runtime_env env{&*cfg, &model, pool->get(), workers, queues, nullptr};
         lag::lagd::lag_host host(env);
         if (auto ok = host.start(now()); !ok) {
             fmt::print(stderr, "dpdk-lagd: {}\n", ok.err().to_string());
@@ -240,12 +243,12 @@ int main(int argc, char** argv) {
                            "{} worker lcore(s)\n",
                            cfg->source, model.rules().name, workers);
             } else {
-                const auto& lc = cfg->lags.front();
-                fmt::print("dpdk-lagd: {} ({}), LAG {} with access {} and members {}, {} worker lcore(s){}{}{}\n",
-                           cfg->source, model.rules().name, lc.name, lc.access, fmt::join(lc.members, ","), workers,
-                           workers == 0 ? " (the main lcore polls the worker)" : "",
-                           lag::lagd::lacp_enabled(lc) ? ", LACP on the control lcore" : ", static",
-                           lag::lagd::mka_enabled(lc) ? ", MKA" : "");
+                for (const auto& lc : cfg->lags)
+                    fmt::print("dpdk-lagd: {} ({}), LAG {} with access {} and members {}, {} worker lcore(s){}{}{}\n",
+                               cfg->source, model.rules().name, lc.name, lc.access, fmt::join(lc.members, ","),
+                               workers, workers == 0 ? " (the main lcore polls the workers)" : "",
+                               lag::lagd::lacp_enabled(lc) ? ", LACP on the control lcore" : ", static",
+                               lag::lagd::mka_enabled(lc) ? ", MKA" : "");
             }
             std::fflush(stdout);
             lag::lagd::service svc(*cfg, model, host, opt.config);
@@ -272,7 +275,7 @@ int main(int argc, char** argv) {
                     xstats = svc.xstats_json();
                     macsec = svc.macsec_json();
                 }
-                lag::lagd::telemetry_publish({svc.lag_json(), svc.stats_json(), xstats, macsec});
+                lag::lagd::telemetry_publish({svc.lags_json(), svc.stats_json(), xstats, macsec});
             };
             publish();
             auto next_telemetry = std::chrono::steady_clock::now();
@@ -291,11 +294,11 @@ int main(int argc, char** argv) {
                 if (opt.duration > 0 && t - t0 >= std::chrono::duration<double>(opt.duration))
                     break;
                 if (stats > 0 && t >= next_stats) {
-                    if (auto* rt = host.runtime())
+                    for (const auto& rt : host.runtimes())
                         rt->print(std::chrono::duration<double>(t - t0).count());
                     next_stats = t + std::chrono::duration<double>(stats);
                 }
-                if (work == 0 && (workers > 0 || host.runtime() == nullptr))
+                if (work == 0 && (workers > 0 || host.runtimes().empty()))
                     rte_delay_us_sleep(100); // control has nothing urgent; workers keep polling
                 else if (work == 0 && opt.idle_sleep_us > 0)
                     rte_delay_us_sleep(opt.idle_sleep_us); // the main lcore is the only one: idle

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <sys/stat.h>
 #include <toml++/toml.h>
@@ -57,7 +58,7 @@ std::optional<port_info> service::find_port(std::string_view name) const {
 }
 
 dp::port_totals service::totals(const port_info& p) const {
-    auto* c = _host.control();
+    auto* c = _host.control(p.lag);
     if (c == nullptr)
         return {};
     auto it = _baseline.find(p.name);
@@ -94,14 +95,17 @@ sock::reply service::run(std::string_view line, time_point now) {
     }
     const auto& c = *parsed;
     using cli::command_id;
+    const std::string name(c.has("name") ? c.get("name") : "");
     auto check_lag = [&]() -> std::optional<sock::reply> {
-        if (lag() == nullptr)
-            return fail("no-such-lag", fmt::format("there is no LAG {} (this daemon runs none: create lag)",
-                                                   c.get("name")));
-        if (c.get("name") != lag()->name)
-            return fail("no-such-lag", fmt::format("there is no LAG {} (this daemon runs LAG {})",
-                                                   c.get("name"), lag()->name));
-        return std::nullopt;
+        if (lag(name) != nullptr)
+            return std::nullopt;
+        if (_cfg.lags.empty())
+            return fail("no-such-lag", fmt::format("there is no LAG {} (this daemon runs none: create lag)", name));
+        std::vector<std::string> names;
+        for (const auto& l : _cfg.lags)
+            names.push_back(l.name);
+        return fail("no-such-lag",
+                    fmt::format("there is no LAG {} (this daemon runs {})", name, fmt::join(names, ", ")));
     };
     switch (c.id) {
     case command_id::help: return {0, cli::help_text(c.get("topic"))};
@@ -111,25 +115,25 @@ sock::reply service::run(std::string_view line, time_point now) {
     case command_id::show_stats: return show_stats(c);
     case command_id::show_macsec: return show_macsec(c);
     case command_id::clear_stats:
-        if (auto* ctl = _host.control())
-            for (const auto& p : _host.ports())
+        for (const auto& p : _host.ports())
+            if (auto* ctl = _host.control(p.lag))
                 _baseline[p.name] = ctl->totals(p.id);
         return {0, "ok\n"};
     case command_id::set_min_links: {
         if (auto e = check_lag())
             return *e;
         unsigned n = static_cast<unsigned>(std::stoul(std::string(c.get("n"))));
-        if (auto r = _host.control()->set_min_links(n, now); !r)
+        if (auto r = _host.control(name)->set_min_links(n, now); !r)
             return fail(r.err());
-        _cfg.lags.front().min_links = n;
+        _cfg.lag(name)->min_links = n;
         return changed();
     }
     case command_id::set_hash: {
         if (auto e = check_lag())
             return *e;
         auto p = dp::parse_hash_policy(c.get("policy"));
-        _host.control()->set_hash(*p, _host.control()->config().algo, now);
-        _cfg.lags.front().hash = *p;
+        _host.control(name)->set_hash(*p, _host.control(name)->config().algo, now);
+        _cfg.lag(name)->hash = *p;
         return changed();
     }
     case command_id::show_config: {
@@ -157,13 +161,13 @@ sock::reply service::run(std::string_view line, time_point now) {
     case command_id::unset_macsec: {
         if (auto e = check_lag())
             return *e;
-        if (!_host.has_mka())
+        if (!_host.has_mka(name))
             return fail(c.id == command_id::rekey_macsec ? "no-mka" : "not-at-run-time",
-                        fmt::format("LAG {} does not run MKA ([lag.macsec] mode \"mka\"){}", lag()->name,
+                        fmt::format("LAG {} does not run MKA ([lag.macsec] mode \"mka\"){}", name,
                                     c.id == command_id::rekey_macsec
                                         ? ""
                                         : ": change the config file and restart dpdk-lagd"));
-        auto r = _host.mka_command(c, now);
+        auto r = _host.mka_command(name, c, now);
         if (!r)
             return fail(r.err());
         if (c.id == command_id::rekey_macsec)
@@ -176,24 +180,45 @@ sock::reply service::run(std::string_view line, time_point now) {
     return fail("internal", "unhandled command");
 }
 
+const lag_config* service::access_of(std::string_view port) const {
+    for (const auto& l : _cfg.lags)
+        if (l.access == port)
+            return &l;
+    return nullptr;
+}
+
 sock::reply service::add_member(const cli::parsed_command& c, time_point now) {
-    auto& lc = _cfg.lags.front();
+    const std::string name(c.get("name"));
     std::string port(c.get("port"));
     if (_cfg.port(port) == nullptr)
         return fail("no-such-port", fmt::format("there is no [[port]] '{}' in the config", port));
-    if (port == lc.access)
-        return fail("access-port", fmt::format("'{}' is LAG {}'s access port, not a member", port, lc.name));
-    if (std::find(lc.members.begin(), lc.members.end(), port) != lc.members.end())
-        return fail("already-member", fmt::format("'{}' is already a member of LAG {}", port, lc.name));
-    auto id = _host.add_member(port, now);
+    if (const auto* a = access_of(port))
+        return fail("access-port", fmt::format("'{}' is LAG {}'s access port, not a member", port, a->name));
+    const auto& members = lag(name)->members;
+    if (std::find(members.begin(), members.end(), port) != members.end())
+        return fail("already-member", fmt::format("'{}' is already a member of LAG {}", port, name));
+    // A member of another LAG moves here; its last member does not (a LAG
+    // keeps one: delete it instead).
+    std::string from;
+    for (const auto& l : _cfg.lags)
+        if (std::find(l.members.begin(), l.members.end(), port) != l.members.end())
+            from = l.name;
+    if (!from.empty() && lag(from)->members.size() == 1)
+        return fail("last-member", fmt::format("'{}' is the last member of LAG {}: delete that LAG first", port,
+                                               from));
+    auto id = _host.add_member(name, port, now);
     if (!id)
         return fail(id.err());
-    lc.members.push_back(port);
+    if (!from.empty()) {
+        std::erase(_cfg.lag(from)->members, port);
+        _baseline.erase(port); // counted by this LAG's workers from now on
+    }
+    _cfg.lag(name)->members.push_back(port);
     return changed();
 }
 
 sock::reply service::remove_member(const cli::parsed_command& c, time_point now) {
-    auto& lc = _cfg.lags.front();
+    auto& lc = *_cfg.lag(c.get("name"));
     std::string port(c.get("port"));
     auto it = std::find(lc.members.begin(), lc.members.end(), port);
     if (it == lc.members.end())
@@ -201,17 +226,18 @@ sock::reply service::remove_member(const cli::parsed_command& c, time_point now)
     if (lc.members.size() == 1)
         return fail("last-member", fmt::format("'{}' is the last member of LAG {}: delete the LAG instead", port,
                                                lc.name));
-    if (auto r = _host.remove_member(port, now); !r)
+    if (auto r = _host.remove_member(lc.name, port, now); !r)
         return fail(r.err());
     lc.members.erase(it);
     return changed();
 }
 
 sock::reply service::set_lacp_rate(const cli::parsed_command& c, time_point now) {
+    const std::string name(c.get("name"));
     auto rate = c.get("rate") == "slow" ? lacp_rate::slow : lacp_rate::fast;
-    if (auto r = _host.set_lacp_rate(rate, now); !r)
+    if (auto r = _host.set_lacp_rate(name, rate, now); !r)
         return fail(r.err());
-    _cfg.lags.front().lacp.rate = rate;
+    _cfg.lag(name)->lacp.rate = rate;
     return changed();
 }
 
@@ -222,12 +248,19 @@ sock::reply service::create_lag(const cli::parsed_command& c, time_point now) {
     l.min_links = c.has("n") ? static_cast<unsigned>(std::stoul(std::string(c.get("n")))) : 0;
     l.access = c.has("access") ? std::string(c.get("access")) : _last_access;
     auto speed = model::parse_port_speed(c.get("speed"));
-    if (lag() != nullptr)
-        return fail("lag-count", fmt::format("this daemon runs one LAG and has {}: delete it first", lag()->name));
+    if (lag(l.name) != nullptr)
+        return fail("duplicate-lag", fmt::format("LAG {} already exists", l.name));
+    if (!c.has("access") && access_of(l.access) != nullptr)
+        l.access.clear(); // the remembered one went to another LAG
     if (l.access.empty())
         return fail("access-port", "name the LAG's access port: create lag NAME speed S members P,... access PORT");
     if (_cfg.port(l.access) == nullptr)
         return fail("no-such-port", fmt::format("there is no [[port]] '{}' in the config", l.access));
+    if (const auto* a = access_of(l.access))
+        return fail("access-port", fmt::format("'{}' is LAG {}'s access port", l.access, a->name));
+    if (const auto* a = _cfg.lag_of(l.access))
+        return fail("access-port", fmt::format("'{}' is a member of LAG {}, not free to be an access port", l.access,
+                                               a->name));
     if (l.members.empty())
         return fail("membership", "a LAG needs at least one member: create lag NAME speed S members P,...");
     for (const auto& m : l.members) {
@@ -235,28 +268,47 @@ sock::reply service::create_lag(const cli::parsed_command& c, time_point now) {
             return fail("access-port", fmt::format("'{}' is the access port, not a member", m));
         if (_cfg.port(m) == nullptr)
             return fail("no-such-port", fmt::format("there is no [[port]] '{}' in the config", m));
+        if (const auto* a = access_of(m))
+            return fail("access-port", fmt::format("'{}' is LAG {}'s access port, not a member", m, a->name));
     }
     if (auto r = _host.create_lag(l, speed.value_or(model::port_speed::g10), now); !r)
         return fail(r.err());
-    _baseline.clear();
+    for (const auto& p : l.members)
+        _baseline.erase(p);
+    _baseline.erase(l.access);
     return changed();
 }
 
-sock::reply service::delete_lag(const cli::parsed_command&, time_point now) {
-    std::string access = lag()->access;
-    if (auto r = _host.delete_lag(now); !r)
+sock::reply service::delete_lag(const cli::parsed_command& c, time_point now) {
+    const std::string name(c.get("name"));
+    std::string access = lag(name)->access;
+    std::vector<std::string> closed;
+    for (const auto& p : _host.ports())
+        if (p.lag == name)
+            closed.push_back(p.name);
+    if (auto r = _host.delete_lag(name, now); !r)
         return fail(r.err());
     _last_access = access;
-    _baseline.clear();
+    for (const auto& p : closed)
+        _baseline.erase(p);
     return changed();
 }
 
-nlohmann::json service::lag_json() const {
-    if (lag() == nullptr || _host.control() == nullptr)
+nlohmann::json service::lags_json() const {
+    json j = json::object();
+    for (const auto& l : _cfg.lags)
+        if (json one = lag_json(l.name); !one.empty())
+            j[l.name] = std::move(one);
+    return j;
+}
+
+nlohmann::json service::lag_json(std::string_view name) const {
+    const auto* ctl = _host.control(name);
+    if (lag(name) == nullptr || ctl == nullptr)
         return json::object();
-    const auto& lc = *lag();
+    const auto& lc = *lag(name);
     const auto* l = _model.lag(lc.name);
-    const auto& snap = _host.control()->current();
+    const auto& snap = ctl->current();
     json j;
     j["name"] = lc.name;
     j["state"] = std::string(model::to_string(l->status()));
@@ -296,29 +348,18 @@ nlohmann::json service::stats_json() const {
     for (const auto& p : _host.ports()) {
         j[p.name] = totals_json(totals(p));
         j[p.name]["role"] = p.role;
+        j[p.name]["lag"] = p.lag;
     }
     return j;
 }
 
-sock::reply service::show_lag(const cli::parsed_command& c) const {
-    if (lag() == nullptr) {
-        if (c.has("name"))
-            return fail("no-such-lag", fmt::format("there is no LAG {}", c.get("name")));
-        return {0, c.json ? "{}\n" : "no LAG (create lag NAME speed S members P,... access PORT)\n"};
-    }
-    const auto& lc = *lag();
-    if (c.has("name") && c.get("name") != lc.name)
-        return fail("no-such-lag", fmt::format("there is no LAG {}", c.get("name")));
-    const auto* l = _model.lag(lc.name);
-    json j = lag_json();
-    if (c.json)
-        return {0, j.dump() + "\n"};
+std::string service::lag_text(const nlohmann::json& j) const {
     std::string s = fmt::format(
         "lag {}: {} (speed {}, min-links {}, {} of {} members operational)\n"
         "  access {}, hash {} ({}), profile {}\n",
-        lc.name, j["state"].get<std::string>(), j["speed"].get<std::string>(), l->min_links,
-        j["operational_members"].get<unsigned>(), l->members.size(), lc.access,
-        j["hash"].get<std::string>(), j["hash_algo"].get<std::string>(),
+        j["name"].get<std::string>(), j["state"].get<std::string>(), j["speed"].get<std::string>(),
+        j["min_links"].get<unsigned>(), j["operational_members"].get<unsigned>(), j["members"].size(),
+        j["access"].get<std::string>(), j["hash"].get<std::string>(), j["hash_algo"].get<std::string>(),
         j["profile"].get<std::string>());
     s += fmt::format("  {:<10} {:<5} {:<17} {:<26} {:<24} {}\n", "member", "link", "status", "lacp mux",
                      "partner", "macsec");
@@ -331,41 +372,62 @@ sock::reply service::show_lag(const cli::parsed_command& c) const {
                              : fmt::format("{} key {}", mj["partner_system"].get<std::string>(),
                                            mj["partner_key"].get<unsigned>()),
                          mj["macsec"].get<std::string>());
+    return s;
+}
+
+sock::reply service::show_lag(const cli::parsed_command& c) const {
+    if (c.has("name")) {
+        json j = lag_json(c.get("name"));
+        if (j.empty())
+            return fail("no-such-lag", fmt::format("there is no LAG {}", c.get("name")));
+        return {0, c.json ? j.dump() + "\n" : lag_text(j)};
+    }
+    // Every LAG: JSON keyed by name, text one after the other.
+    json all = lags_json();
+    if (all.empty())
+        return {0, c.json ? "{}\n" : "no LAG (create lag NAME speed S members P,... access PORT)\n"};
+    if (c.json)
+        return {0, all.dump() + "\n"};
+    std::string s;
+    for (const auto& l : _cfg.lags)
+        if (all.contains(l.name))
+            s += lag_text(all[l.name]);
     return {0, s};
 }
 
 sock::reply service::show_lacp(const cli::parsed_command& c) const {
     json arr = json::array();
     std::string s;
-    static const std::vector<std::string> none;
-    for (const auto& m : lag() != nullptr ? lag()->members : none) {
-        if (c.has("port") && c.get("port") != m)
-            continue;
-        member_view v = _host.view(m);
-        // LACP inside MACsec (protected), beside it (clear), or no MACsec;
-        // LACPDUs the SecY refused (no SA under must_encrypt) are not sent.
-        std::string layer = "off";
-        uint64_t refused = 0;
-        if (auto p = find_port(m); p && _host.macsec() != nullptr && _host.macsec()->has_port(p->id)) {
-            layer = _host.macsec()->protects_slow_protocols(p->id) ? "protected" : "clear";
-            if (const auto* c = _host.control())
-                refused = c->control_tx_counters(p->id).drop(dp::drop_reason::macsec_tx).load();
+    for (const auto& l : _cfg.lags)
+        for (const auto& m : l.members) {
+            if (c.has("port") && c.get("port") != m)
+                continue;
+            member_view v = _host.view(m);
+            // LACP inside MACsec (protected), beside it (clear), or no MACsec;
+            // LACPDUs the SecY refused (no SA under must_encrypt) are not sent.
+            std::string layer = "off";
+            uint64_t refused = 0;
+            const ctl::macsec_driver* md = _host.macsec(l.name);
+            if (auto p = find_port(m); p && md != nullptr && md->has_port(p->id)) {
+                layer = md->protects_slow_protocols(p->id) ? "protected" : "clear";
+                if (const auto* ctl = _host.control(l.name))
+                    refused = ctl->control_tx_counters(p->id).drop(dp::drop_reason::macsec_tx).load();
+            }
+            arr.push_back({{"port", m},
+                           {"lag", l.name},
+                           {"mux", v.lacp_mux},
+                           {"partner_system", v.partner_system},
+                           {"partner_key", v.partner_key},
+                           {"macsec", layer},
+                           {"macsec_tx_drops", refused}});
+            s += fmt::format("{:<10} mux {:<26} partner {}{}\n", m, v.lacp_mux,
+                             v.partner_system.empty() ? "-" : fmt::format("{} key {}", v.partner_system,
+                                                                           v.partner_key),
+                             layer == "off" ? std::string()
+                                            : fmt::format("  macsec {} ({} refused)", layer, refused));
         }
-        arr.push_back({{"port", m},
-                       {"mux", v.lacp_mux},
-                       {"partner_system", v.partner_system},
-                       {"partner_key", v.partner_key},
-                       {"macsec", layer},
-                       {"macsec_tx_drops", refused}});
-        s += fmt::format("{:<10} mux {:<26} partner {}{}\n", m, v.lacp_mux,
-                         v.partner_system.empty() ? "-" : fmt::format("{} key {}", v.partner_system,
-                                                                       v.partner_key),
-                         layer == "off" ? std::string()
-                                        : fmt::format("  macsec {} ({} refused)", layer, refused));
-    }
     if (c.has("port") && arr.empty())
-        return fail("no-such-port", fmt::format("{} is not a member of LAG {}", c.get("port"),
-                                                lag() != nullptr ? lag()->name : "(none)"));
+        return fail("no-such-port", fmt::format("{} is not a member of any LAG", c.get("port")));
     if (c.json)
         return {0, arr.dump() + "\n"};
     return {0, s};
@@ -384,14 +446,13 @@ nlohmann::json service::xstats_json() const {
 
 nlohmann::json service::macsec_json() const {
     json arr = json::array();
-    if (lag() == nullptr)
-        return arr;
-    for (const auto& m : lag()->members) {
+    for (const auto& l : _cfg.lags)
+    for (const auto& m : l.members) {
         auto p = find_port(m);
-        json mj = {{"port", m}};
+        json mj = {{"port", m}, {"lag", l.name}};
         std::optional<ctl::macsec_driver::port_status> st;
-        if (_host.macsec() != nullptr && p)
-            st = _host.macsec()->status(p->id);
+        if (_host.macsec(l.name) != nullptr && p)
+            st = _host.macsec(l.name)->status(p->id);
         member_view v = _host.view(m);
         mj["macsec"] = st ? v.macsec : std::string("off");
         if (st) {
@@ -469,8 +530,7 @@ sock::reply service::show_macsec(const cli::parsed_command& c) const {
             s += "  frames:" + nonzero + "\n";
     }
     if (c.has("port") && arr.empty())
-        return fail("no-such-port", fmt::format("{} is not a member of LAG {}", c.get("port"),
-                                                lag() != nullptr ? lag()->name : "(none)"));
+        return fail("no-such-port", fmt::format("{} is not a member of any LAG", c.get("port")));
     if (c.json)
         return {0, arr.dump() + "\n"};
     return {0, s};
@@ -500,6 +560,7 @@ sock::reply service::show_stats(const cli::parsed_command& c) const {
         }
         j[p.name] = totals_json(t);
         j[p.name]["role"] = p.role;
+        j[p.name]["lag"] = p.lag;
         s += fmt::format("{:<10} {:<7} {:>14} {:>14} {:>14} {:>14} {:>8} {:>10}\n", p.name, p.role,
                          t.rx_packets, t.rx_bytes, t.tx_packets, t.tx_bytes, t.punted, t.total_drops());
         for (size_t i = 0; i < dp::drop_reason_count; ++i)
@@ -530,25 +591,27 @@ result<std::string> service::current_config_text() const {
     }
     // Apply what can change at run time; every other key stays as the user
     // wrote it (sections this function does not know are kept too).
-    if (lag() == nullptr) {
-        root.erase("lag"); // deleted at run time
-    } else {
-        const auto& lc = *lag();
-        toml::table* mine = nullptr;
-        if (auto* lags = root["lag"].as_array())
-            for (auto& node : *lags)
-                if (auto* t = node.as_table(); t != nullptr && t->get_as<std::string>("name") != nullptr &&
-                                               **t->get_as<std::string>("name") == lc.name)
-                    mine = t;
-        if (mine == nullptr) { // created at run time: the only [[lag]]
+    // Every [[lag]] of the file that still runs, patched, in the file's
+    // order; then those created at run time; those deleted are gone.
+    toml::array lags;
+    std::set<std::string, std::less<>> written;
+    if (auto* old = root["lag"].as_array())
+        for (auto& node : *old)
+            if (auto* t = node.as_table(); t != nullptr && t->get_as<std::string>("name") != nullptr) {
+                const std::string& n = **t->get_as<std::string>("name");
+                if (lag(n) != nullptr && written.insert(n).second)
+                    lags.push_back(*t);
+            }
+    for (const auto& lc : _cfg.lags)
+        if (written.insert(lc.name).second) { // created at run time
             toml::table t;
             t.insert_or_assign("name", lc.name);
             t.insert_or_assign("access", lc.access);
-            toml::array lags;
             lags.push_back(std::move(t));
-            root.insert_or_assign("lag", std::move(lags));
-            mine = root["lag"].as_array()->get(0)->as_table();
         }
+    for (auto& node : lags) {
+        toml::table* mine = node.as_table();
+        const auto& lc = *lag(**mine->get_as<std::string>("name"));
         mine->insert_or_assign("min_links", static_cast<int64_t>(lc.min_links));
         mine->insert_or_assign("hash", std::string(dp::to_string(lc.hash)));
         toml::array members;
@@ -576,6 +639,10 @@ result<std::string> service::current_config_text() const {
             mine->insert_or_assign("macsec", std::move(m));
         }
     }
+    if (lags.empty())
+        root.erase("lag");
+    else
+        root.insert_or_assign("lag", std::move(lags));
     std::ostringstream os;
     os << "# dpdk-lagd configuration (written by dpdk-lagd)\n" << root << "\n";
     return os.str();

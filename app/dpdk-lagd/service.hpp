@@ -26,6 +26,7 @@ struct port_info {
     std::string name;
     std::string role; // "access", "member" or "spare" (left the LAG at run time)
     uint16_t id;
+    std::string lag;  // the LAG whose runtime has it open (and counts its frames)
 };
 
 // A member's MKA session (no key material).
@@ -48,28 +49,30 @@ struct member_view {
     mka_view mka;
 };
 
-// What the service drives below the LAG model: dpdk-lagd's one LAG (or
-// none) with its ports, control, LACP and MACsec (lag_runtime.hpp). Each
-// change either does all of it or returns the error naming the rule and
+// What the service drives below the LAG model: dpdk-lagd's LAGs (any
+// number, each with its ports, control, LACP and MACsec; lag_runtime.hpp).
+// Each change either does all of it or returns the error naming the rule and
 // leaves things as they were.
 class host {
 public:
     virtual ~host() = default;
-    virtual ctl::control* control() noexcept = 0; // null while there is no LAG
-    virtual const ctl::macsec_driver* macsec() const noexcept = 0;
-    virtual std::vector<port_info> ports() const = 0; // the ports open now
+    virtual ctl::control* control(std::string_view lag) noexcept = 0; // null: no such LAG runs
+    virtual const ctl::macsec_driver* macsec(std::string_view lag) const noexcept = 0;
+    virtual std::vector<port_info> ports() const = 0; // the ports open now, every LAG's
     virtual member_view view(std::string_view port) const = 0;
-    // Returns the member's DPDK port id.
-    virtual result<uint16_t> add_member(const std::string& port, time_point now) = 0;
-    virtual result<void> remove_member(const std::string& port, time_point now) = 0;
-    virtual result<void> set_lacp_rate(lacp_rate rate, time_point now) = 0;
-    // `l` (name, access, members, min_links) becomes the daemon's LAG.
+    // Returns the member's DPDK port id. A member of another LAG moves:
+    // refused with nothing changed, or removed there and added here.
+    virtual result<uint16_t> add_member(const std::string& lag, const std::string& port, time_point now) = 0;
+    virtual result<void> remove_member(const std::string& lag, const std::string& port, time_point now) = 0;
+    virtual result<void> set_lacp_rate(const std::string& lag, lacp_rate rate, time_point now) = 0;
+    // `l` (name, access, members, min_links) becomes one more LAG.
     virtual result<void> create_lag(const lag_config& l, model::port_speed speed, time_point now) = 0;
-    virtual result<void> delete_lag(time_point now) = 0;
+    virtual result<void> delete_lag(const std::string& lag, time_point now) = 0;
     // MKA's run-time commands (`set lag NAME macsec rekey`, `set lag NAME
     // macsec ckn ...`, `unset lag NAME macsec`): the reply, or why not.
-    virtual bool has_mka() const noexcept = 0;
-    virtual result<std::string> mka_command(const cli::parsed_command& c, time_point now) = 0;
+    virtual bool has_mka(std::string_view lag) const noexcept = 0;
+    virtual result<std::string> mka_command(const std::string& lag, const cli::parsed_command& c,
+                                            time_point now) = 0;
 };
 
 class service {
@@ -82,13 +85,16 @@ public:
     // Called after every successful change when autosave is on.
     void set_autosave(bool on) { _autosave = on; }
 
-    // What `show lag NAME json` and `show stats json` answer; also what the
-    // telemetry endpoints publish (empty objects while there is no LAG).
-    nlohmann::json lag_json() const;
+    // What `show lag NAME json` and `show stats json` answer (empty objects
+    // for no such LAG); lags_json(): every LAG's, keyed by name (`show lag
+    // json`, and what the telemetry endpoints publish).
+    nlohmann::json lag_json(std::string_view name) const;
+    nlohmann::json lags_json() const;
     nlohmann::json stats_json() const;
     // Per port, every counter under its xstats name (dataplane/xstats.hpp).
     nlohmann::json xstats_json() const;
-    // Per member, its SecY and SAs (never a key); what `show macsec json` answers.
+    // Per member of every LAG, its SecY and SAs (never a key); what `show
+    // macsec json` answers.
     nlohmann::json macsec_json() const;
 
     // The config as it would be saved: the file (or the embedded default)
@@ -98,6 +104,7 @@ public:
 private:
     sock::reply run(std::string_view line, time_point now);
     sock::reply show_lag(const cli::parsed_command& c) const;
+    std::string lag_text(const nlohmann::json& lag) const;
     sock::reply show_lacp(const cli::parsed_command& c) const;
     sock::reply show_stats(const cli::parsed_command& c) const;
     sock::reply show_macsec(const cli::parsed_command& c) const;
@@ -110,7 +117,8 @@ private:
     sock::reply delete_lag(const cli::parsed_command& c, time_point now);
     std::optional<port_info> find_port(std::string_view name) const;
     dp::port_totals totals(const port_info& p) const;
-    const lag_config* lag() const { return _cfg.lags.empty() ? nullptr : &_cfg.lags.front(); }
+    const lag_config* lag(std::string_view name) const { return _cfg.lag(name); }
+    const lag_config* access_of(std::string_view port) const; // the LAG whose access port it is
 
     daemon_config& _cfg;
     model::lag_model& _model;

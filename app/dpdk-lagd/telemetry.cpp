@@ -9,7 +9,7 @@ namespace lag::lagd {
 namespace {
 
 std::mutex g_mu;
-nlohmann::json g_lag;   // lag_json()
+nlohmann::json g_lag;   // lags_json(): name -> lag_json(name)
 nlohmann::json g_stats; // stats_json()
 nlohmann::json g_xstats; // xstats_json()
 nlohmann::json g_macsec; // macsec_json()
@@ -63,29 +63,32 @@ void flatten(rte_tel_data* d, const nlohmann::json& j, const std::string& prefix
     }
 }
 
-const nlohmann::json* member(const nlohmann::json& lag, const char* port) {
-    if (port == nullptr || !lag.contains("members"))
+// The member `port` of any LAG in `lags` (g_lag).
+const nlohmann::json* member(const nlohmann::json& lags, const char* port) {
+    if (port == nullptr)
         return nullptr;
-    for (const auto& m : lag["members"])
-        if (m.value("port", "") == port)
-            return &m;
+    for (const auto& lag : lags)
+        if (lag.contains("members"))
+            for (const auto& m : lag["members"])
+                if (m.value("port", "") == port)
+                    return &m;
     return nullptr;
 }
 
 int lag_list(const char*, const char*, rte_tel_data* d) {
     std::lock_guard lk(g_mu);
     rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
-    if (g_lag.contains("name"))
-        rte_tel_data_add_array_string(d, g_lag["name"].get<std::string>().c_str());
+    for (auto it = g_lag.begin(); it != g_lag.end(); ++it)
+        rte_tel_data_add_array_string(d, it.key().c_str());
     return 0;
 }
 
 int lag_info(const char*, const char* params, rte_tel_data* d) {
     std::lock_guard lk(g_mu);
-    if (params == nullptr || !g_lag.contains("name") || g_lag["name"] != params)
+    if (params == nullptr || !g_lag.contains(params))
         return -EINVAL;
     rte_tel_data_start_dict(d);
-    flatten(d, g_lag, "");
+    flatten(d, g_lag[params], "");
     return 0;
 }
 

@@ -1,10 +1,10 @@
 #pragma once
 // DPDK telemetry endpoints, so dpdk-telemetry.py reads dpdk-lagd as it reads
 // any DPDK application:
-//   /lag/list            LAG names
-//   /lag/info,NAME       the LAG: state, speed, min-links, hash, and per member
+//   /lag/list            LAG names (every LAG of the daemon)
+//   /lag/info,NAME       a LAG: state, speed, min-links, hash, and per member
 //                        (keys MEMBER/field) link, status, LACP mux, partner, MACsec
-//   /lag/lacp,PORT       one member's LACP view
+//   /lag/lacp,PORT       one member's LACP view (a member of any LAG)
 //   /lag/macsec,PORT     one member's MACsec view: SecY, SAs (AN, next PN), counters
 //   /lag/stats           per port (keys PORT/counter) packets, bytes, drops by reason
 //   /lag/xstats,PORT     one port's counters under their xstats names (as /ethdev/xstats)
@@ -22,7 +22,7 @@ namespace lag::lagd {
 // Registers the endpoints; call once after rte_eal_init.
 void telemetry_register();
 struct telemetry_views {
-    nlohmann::json lag;    // service::lag_json()
+    nlohmann::json lag;    // service::lags_json(): every LAG, keyed by name
     nlohmann::json stats;  // service::stats_json()
     nlohmann::json xstats; // service::xstats_json()
     nlohmann::json macsec; // service::macsec_json()

@@ -13,18 +13,15 @@ port_row* runtime_topology::row(const std::string& name) {
     return nullptr;
 }
 
-result<uint16_t> runtime_topology::add_member(const std::string& port, time_point now) {
-    const lag_config& lc = _cfg.lags.front();
-    const port_config* pc = _cfg.port(port);
-    if (pc == nullptr)
+result<void> runtime_topology::check_add(const std::string& port) const {
+    const lag_config& lc = lag();
+    if (_cfg.port(port) == nullptr)
         return make_error("no-such-port", fmt::format("there is no [[port]] '{}'", port));
-    // Everything that can refuse, before any device is touched.
     {
         model::lag_model trial = _model;
         if (auto r = trial.add_member(lc.name, port); !r)
             return r.err();
     }
-    std::optional<key_map> keys;
     if (_macsec != nullptr) {
         bool keyed = false;
         for (const auto& mm : lc.macsec.members)
@@ -33,6 +30,20 @@ result<uint16_t> runtime_topology::add_member(const std::string& port, time_poin
             return make_error("macsec-member",
                               fmt::format("LAG {} runs MACsec and [lag.macsec] has no [[lag.macsec.member]] for '{}'",
                                           lc.name, port));
+        if (auto k = load_key_file(lc.macsec.key_file); !k)
+            return k.err();
+    }
+    return ok_v;
+}
+
+result<uint16_t> runtime_topology::add_member(const std::string& port, time_point now) {
+    const lag_config& lc = lag();
+    // Everything that can refuse, before any device is touched.
+    if (auto ok = check_add(port); !ok)
+        return ok.err();
+    const port_config* pc = _cfg.port(port);
+    std::optional<key_map> keys;
+    if (_macsec != nullptr) {
         auto k = load_key_file(lc.macsec.key_file);
         if (!k)
             return k.err();
@@ -87,7 +98,7 @@ result<void> runtime_topology::remove_member(const std::string& port, time_point
 
 result<void> runtime_topology::set_lacp_rate(lacp_rate rate, time_point now) {
     if (_lacp == nullptr)
-        return make_error("lacp-off", fmt::format("LAG {} runs without LACP (no [lag.lacp])", _cfg.lags.front().name));
+        return make_error("lacp-off", fmt::format("LAG {} runs without LACP (no [lag.lacp])", _lag));
     _lacp->set_rate(rate, now);
     return ok_v;
 }

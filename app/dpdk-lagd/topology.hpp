@@ -15,7 +15,8 @@
 // go, and once every worker passed a quiescent state after that snapshot
 // poll() stops the port. Its SecY stays for a later `add member`.
 //
-// One LAG per daemon: see README.
+// One runtime_topology per LAG (`lag` names its [[lag]] in the config);
+// moving a port between LAGs is lag_host's (remove here, add there).
 
 #include "config.hpp"
 #include "control/control.hpp"
@@ -39,10 +40,15 @@ struct port_row {
 class runtime_topology {
 public:
     // `setup` is a member's queue set-up (workers' queues, plus LACP's).
-    runtime_topology(const daemon_config& cfg, model::lag_model& model, ctl::control& c, lacp_runtime* lacp,
-                     ctl::macsec_driver* macsec, const net::port_setup& setup, std::vector<port_row>& rows)
-        : _cfg(cfg), _model(model), _control(c), _lacp(lacp), _macsec(macsec), _setup(setup), _rows(rows) {}
+    runtime_topology(std::string lag, const daemon_config& cfg, model::lag_model& model, ctl::control& c,
+                     lacp_runtime* lacp, ctl::macsec_driver* macsec, const net::port_setup& setup,
+                     std::vector<port_row>& rows)
+        : _lag(std::move(lag)), _cfg(cfg), _model(model), _control(c), _lacp(lacp), _macsec(macsec), _setup(setup),
+          _rows(rows) {}
 
+    // Every check add_member makes that can refuse, touching nothing (the
+    // model on a copy: a port of another LAG is a move there).
+    result<void> check_add(const std::string& port) const;
     result<uint16_t> add_member(const std::string& port, time_point now);
     result<void> remove_member(const std::string& port, time_point now);
     result<void> set_lacp_rate(lacp_rate rate, time_point now);
@@ -52,7 +58,9 @@ public:
 
 private:
     port_row* row(const std::string& name);
+    const lag_config& lag() const { return *_cfg.lag(_lag); }
 
+    std::string _lag;
     const daemon_config& _cfg;
     model::lag_model& _model;
     ctl::control& _control;

@@ -6,7 +6,7 @@ keys, never a key byte), and run-time membership: add member / remove
 member through the LAG model (every refusal one line naming its rule,
 nothing half-applied), with LACP and with static MACsec, set lacp rate,
 autosave and a restart that brings the new membership back; create lag /
-delete lag on a daemon started with ports only (one LAG per daemon)."""
+delete lag on a daemon started with ports only (several LAGs: test_lagd_multi.py)."""
 import os
 import re
 import sys
@@ -278,7 +278,7 @@ def create_delete(tmp):
         time.sleep(0.3)
         check(rx_of(sock, "access0") > a >= 0, "lag1 forwards (access0 rx grows)")
         rc, _, err = ctl(sock, "create lag lag2 speed 10G members m2 access access0")
-        check(rc == 1 and "[rule: lag-count]" in err, "a second LAG is refused (lag-count)")
+        check(rc == 1 and "[rule: access-port]" in err, "a second LAG on lag1's access port is refused (access-port)")
         check(ctl(sock, "remove member m1 lag lag1")[0] == 0, "remove member m1 from the created LAG")
         rc, _, err = ctl(sock, "remove member m0 lag lag1")
         check(rc == 1 and "[rule: last-member]" in err, "the last member stays (last-member)")

@@ -132,8 +132,6 @@ TEST(lagd_config, lag_model_rules_come_with_their_code_and_line) {
     expect_refused(head + "members = [\"m0\", \"acc\"]\n", "access", 22);
     expect_refused(std::string(ports4) + "[[lag]]\nname = \"lag0\"\naccess = \"nope\"\nmembers = [\"m0\"]\n",
                    "access", 21);
-    expect_refused(head + "members = [\"m0\"]\n[[lag]]\nname = \"lag1\"\naccess = \"m1\"\nmembers = [\"m2\"]\n",
-                   "lag-count", 23);
     // Ports only: no LAG until `create lag` makes one at run time.
     auto none = parse_config(ports4, "lagd.toml");
     ASSERT_TRUE(none.ok()) << none.err().to_string();
@@ -141,6 +139,31 @@ TEST(lagd_config, lag_model_rules_come_with_their_code_and_line) {
     EXPECT_TRUE(check_config(*none, m).ok());
     EXPECT_EQ(m.lag("lag0"), nullptr);
     expect_refused("profile = \"strict\"\n" + head + "members = [\"m0\"]\n", "profile", 1);
+}
+
+TEST(lagd_config, several_lags_each_with_its_own_access_port) {
+    std::string two = std::string(ports4) + "[[lag]]\nname = \"lag0\"\naccess = \"acc\"\nmembers = [\"m0\", \"m1\"]\n" +
+                      "[[lag]]\nname = \"lag1\"\naccess = \"m4\"\n"; // lines 19-22, 23-25
+    auto c = parse_config(two + "members = [\"m2\", \"m3\"]\n", "t.toml");
+    ASSERT_TRUE(c.ok()) << c.err().to_string();
+    model::lag_model m;
+    ASSERT_TRUE(check_config(*c, m).ok());
+    ASSERT_NE(m.lag("lag0"), nullptr);
+    ASSERT_NE(m.lag("lag1"), nullptr);
+    EXPECT_EQ(m.lag("lag1")->members, (std::vector<std::string>{"m2", "m3"}));
+    EXPECT_EQ(c->lag("lag1")->access, "m4");
+    EXPECT_EQ(c->lag_of("m3"), c->lag("lag1"));
+    EXPECT_EQ(c->lag_of("acc"), c->lag("lag0"));
+    EXPECT_EQ(c->lag_of("nope"), nullptr);
+    // A port in two LAGs: the model's rule, at the second LAG's members line.
+    expect_refused(two + "members = [\"m1\", \"m2\"]\n", "port-in-lag", 26);
+    // One access port for two LAGs, or one LAG's access port as another's member.
+    expect_refused(std::string(ports4) + "[[lag]]\nname = \"lag0\"\naccess = \"acc\"\nmembers = [\"m0\"]\n" +
+                       "[[lag]]\nname = \"lag1\"\naccess = \"acc\"\nmembers = [\"m2\"]\n",
+                   "access", 25);
+    expect_refused(two + "members = [\"acc\", \"m2\"]\n", "access", 26);
+    expect_refused(two + "members = [\"m2\"]\n[[lag]]\nname = \"lag0\"\naccess = \"m3\"\nmembers = [\"m3\"]\n",
+                   "access", 30);
 }
 
 TEST(lagd_config, port_rules) {
