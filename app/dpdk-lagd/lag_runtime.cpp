@@ -30,7 +30,19 @@ bool lag_runtime::open_port(const std::string& name, const std::string& role, bo
         return false;
     }
     _rows.push_back({name, role, *id});
-    auto ok = net::configure_and_start(*id, setup(role == "member", control_queue));
+    // Members get the spare TX queue wherever the device has it, so that
+    // MKA can start at run time (`set lag NAME macsec ckn ...`).
+    net::port_setup s = setup(role == "member", true);
+    if (role == "member") {
+        auto ms = member_setup(*id, name, s, control_queue);
+        if (!ms) {
+            fmt::print(stderr, "dpdk-lagd: {}\n", ms.err().to_string());
+            return false;
+        }
+        s = ms->first;
+        _rows.back().control_queue = ms->second;
+    }
+    auto ok = net::configure_and_start(*id, s);
     if (!ok) {
         fmt::print(stderr, "dpdk-lagd: port '{}': {}\n", name, ok.err().to_string());
         return false;
@@ -81,7 +93,7 @@ result<std::unique_ptr<lag_runtime>> lag_runtime::start(const runtime_env& env, 
     // MACsec before LACP: the first LACPDU already goes through the
     // member's SecY ([lag.macsec] lacp = "protected").
     if (mka) {
-        auto r = mka_runtime::start(cfg, lc, *rt->_ctl, cc.members, env.pool, static_cast<uint16_t>(env.queues), now);
+        auto r = mka_runtime::start(cfg, lc, *rt->_ctl, env.pool, static_cast<uint16_t>(env.queues), now);
         if (!r)
             return make_error(r.err().code, "MKA: " + r.err().message);
         rt->_mka = std::move(*r);
@@ -106,7 +118,7 @@ result<std::unique_ptr<lag_runtime>> lag_runtime::start(const runtime_env& env, 
     }
 
     rt->_topo = std::make_unique<runtime_topology>(name, cfg, *env.model, *rt->_ctl, rt->_lacp.get(),
-                                                   rt->_msd.get(), rt->setup(true, lacp || mka), rt->_rows);
+                                                   rt->_msd.get(), rt->_mka, rt->setup(true, true), rt->_rows);
 
     if (env.workers > 0) { // the worker lcores poll them from now on
         std::vector<dp::worker*> ws;
@@ -130,6 +142,25 @@ unsigned lag_runtime::poll(time_point now) {
     if (_env.workers == 0)
         work += _ctl->worker(0).poll_once();
     return work;
+}
+
+result<void> lag_runtime::prepare_mka() {
+    // Every member sends MKPDUs on its spare TX queue.
+    for (const auto& mb : _ctl->config().members)
+        for (const auto& r : _rows)
+            if (r.id == mb.port && !r.control_queue)
+                return make_error("port-queues",
+                                  fmt::format("member '{}' was opened without a spare TX queue for MKPDUs (its "
+                                              "device has no more TX queues): remove it first, or give the device "
+                                              "one more TX queue",
+                                              r.name));
+    if (_mka)
+        return ok_v;
+    auto r = mka_runtime::create(*_env.cfg, *_ctl, _env.pool, static_cast<uint16_t>(_env.queues));
+    if (!r)
+        return r.err();
+    _mka = std::move(*r); // kept until the LAG stops (topology sees it through _mka)
+    return ok_v;
 }
 
 member_view lag_runtime::view(std::string_view port) const {
@@ -324,17 +355,17 @@ member_view lag_host::view(std::string_view port) const {
 
 bool lag_host::has_mka(std::string_view lag) const noexcept {
     auto* rt = find(lag);
-    return rt != nullptr && rt->mka() != nullptr;
+    return rt != nullptr && !rt->static_macsec();
 }
 
 namespace {
-// An MKA-keyed LAG keeps the members it started with: mka_driver has one
-// participant per member, fixed when it starts.
-error mka_membership(const std::string& lag) {
-    return make_error("mka-membership",
-                      fmt::format("LAG {} is keyed by MKA, whose members are fixed at start in this version: "
-                                  "change the config file and restart dpdk-lagd",
-                                  lag));
+// A move between LAGs where either runs MKA: its undo path (back to the LAG
+// it left on a device error) is not built for MKA sessions; remove and add
+// do the same in two steps.
+error mka_move(const std::string& port, const std::string& from, const std::string& to) {
+    return make_error("mka-move", fmt::format("LAG {} or {} runs MKA: move '{}' in two steps (remove member {} lag "
+                                              "{}, then add member {} lag {})",
+                                              from, to, port, port, from, port, to));
 }
 
 error no_such_lag(std::string_view lag) { return make_error("no-such-lag", fmt::format("there is no LAG {}", lag)); }
@@ -344,14 +375,12 @@ result<uint16_t> lag_host::add_member(const std::string& lag, const std::string&
     auto* dst = find(lag);
     if (dst == nullptr)
         return no_such_lag(lag);
-    if (dst->mka() != nullptr)
-        return mka_membership(lag);
     const auto* ps = _env.model->port(port);
     lag_runtime* src = ps != nullptr && ps->lag ? find(*ps->lag) : nullptr;
     if (src == dst)
         return make_error("already-member", fmt::format("'{}' is already a member of LAG {}", port, lag));
-    if (src != nullptr && src->mka() != nullptr)
-        return mka_membership(src->name());
+    if (src != nullptr && (src->mka() != nullptr || dst->mka() != nullptr))
+        return mka_move(port, src->name(), lag);
     // Every refusal before anything moves: the model on a copy (the move
     // itself: min-links of the LAG it leaves, speed and member limits of
     // this one), this LAG's MACsec keys for it.
@@ -385,15 +414,23 @@ result<void> lag_host::remove_member(const std::string& lag, const std::string& 
     auto* rt = find(lag);
     if (rt == nullptr)
         return no_such_lag(lag);
-    if (rt->mka() != nullptr)
-        return mka_membership(lag);
     return rt->topology().remove_member(port, now);
 }
 
 result<std::string> lag_host::mka_command(const std::string& lag, const cli::parsed_command& c, time_point now) {
     auto* rt = find(lag);
-    if (rt == nullptr || rt->mka() == nullptr)
-        return make_error("no-mka", fmt::format("LAG {} does not run MKA", lag));
+    if (rt == nullptr)
+        return no_such_lag(lag);
+    if (rt->static_macsec())
+        return make_error("no-mka", fmt::format("LAG {} has static MACsec keys, not MKA", lag));
+    if (rt->mka() == nullptr || !rt->mka()->running()) {
+        if (c.id != cli::command_id::set_macsec)
+            return make_error("no-mka", fmt::format("MACsec is off on LAG {}: set a key first (set lag {} macsec "
+                                                    "ckn HEX cak-file PATH)",
+                                                    lag, lag));
+        if (auto ok = rt->prepare_mka(); !ok)
+            return ok.err();
+    }
     return rt->mka()->command(*_env.cfg->lag(lag), c, now);
 }
 

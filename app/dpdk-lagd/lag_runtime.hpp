@@ -63,6 +63,10 @@ public:
     // Static keys' driver, or MKA's.
     const ctl::macsec_driver* macsec() const noexcept { return _msd ? _msd.get() : _mka ? &_mka->macsec() : nullptr; }
     mka_runtime* mka() noexcept { return _mka.get(); }
+    bool static_macsec() const noexcept { return _msd != nullptr; }
+    // MKA at run time on a LAG started without it: its runtime (MKA off until
+    // set_key), once every member has the spare TX queue.
+    result<void> prepare_mka();
     runtime_topology& topology() noexcept { return *_topo; }
     const std::vector<port_row>& rows() const noexcept { return _rows; }
     member_view view(std::string_view port) const;
@@ -72,7 +76,8 @@ private:
         : _env(env), _name(std::move(name)), _slot(slot) {}
     bool open_port(const std::string& name, const std::string& role, bool control_queue);
     // A port's queues: one RX/TX pair per worker, a member one TX queue
-    // more for LACPDUs and MKPDUs when the LAG runs LACP or MKA.
+    // more for LACPDUs and MKPDUs (always where the device has it: MKA may
+    // start at run time; required when the LAG runs LACP or MKA).
     net::port_setup setup(bool member, bool control_queue) const;
 
     runtime_env _env;
@@ -108,6 +113,7 @@ public:
     result<void> set_lacp_rate(const std::string& lag, lacp_rate rate, time_point now) override;
     result<void> create_lag(const lag_config& l, model::port_speed speed, time_point now) override;
     result<void> delete_lag(const std::string& lag, time_point now) override;
+    // MKA's commands apply to every LAG but one with static keys.
     bool has_mka(std::string_view lag) const noexcept override;
     result<std::string> mka_command(const std::string& lag, const cli::parsed_command& c, time_point now) override;
 

@@ -144,6 +144,13 @@ std::string_view to_string(mka_encryption e) noexcept {
     return "?";
 }
 
+std::optional<mka_encryption> parse_mka_encryption(std::string_view s) noexcept {
+    for (auto e : {mka_encryption::no_encrypt, mka_encryption::should_encrypt, mka_encryption::must_encrypt})
+        if (s == to_string(e))
+            return e;
+    return std::nullopt;
+}
+
 namespace {
 
 constexpr std::string_view where = "[lag.macsec]";
@@ -242,12 +249,8 @@ result<macsec_config> parse_mka(const rd& r, const toml::table& t, const std::st
     auto enc = r.string(t, "encryption", where, false, line, "must_encrypt");
     if (!enc)
         return enc.err();
-    if (*enc == "no_encrypt")
-        c.encryption = mka_encryption::no_encrypt;
-    else if (*enc == "should_encrypt")
-        c.encryption = mka_encryption::should_encrypt;
-    else if (*enc == "must_encrypt")
-        c.encryption = mka_encryption::must_encrypt;
+    if (auto e = parse_mka_encryption(*enc))
+        c.encryption = *e;
     else
         return r.fail("value", r.line_or(t, "encryption", line),
                       fmt::format("{}: encryption '{}' is not no_encrypt, should_encrypt or must_encrypt", where,

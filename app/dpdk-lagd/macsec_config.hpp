@@ -83,6 +83,7 @@ struct macsec_member_config {
 enum class macsec_mode : uint8_t { static_keys, mka };
 enum class mka_encryption : uint8_t { no_encrypt, should_encrypt, must_encrypt };
 std::string_view to_string(mka_encryption e) noexcept;
+std::optional<mka_encryption> parse_mka_encryption(std::string_view s) noexcept; // as to_string spells it
 // `lacp`: LACP inside MACsec (protected, the default) or beside it (clear).
 enum class macsec_lacp : uint8_t { protected_, clear };
 std::string_view to_string(macsec_lacp l) noexcept;

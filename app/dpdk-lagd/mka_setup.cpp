@@ -62,14 +62,9 @@ ctl::mka_driver_config mka_driver_config_of(const daemon_config& cfg, const lag_
     return c;
 }
 
-result<std::unique_ptr<mka_runtime>> mka_runtime::start(const daemon_config& cfg, const lag_config& l,
-                                                        ctl::control& c,
-                                                        const std::vector<ctl::member_binding>& members,
-                                                        rte_mempool* pool, uint16_t control_queue, time_point now) {
-    auto cak = load_cak_file(l.macsec.cak_file);
-    if (!cak)
-        return cak.err();
-    std::unique_ptr<mka_runtime> rt(new mka_runtime(cfg, c, members, pool, control_queue));
+result<std::unique_ptr<mka_runtime>> mka_runtime::create(const daemon_config& cfg, ctl::control& c,
+                                                         rte_mempool* pool, uint16_t control_queue) {
+    std::unique_ptr<mka_runtime> rt(new mka_runtime(cfg, c, pool, control_queue));
     auto crypto = mka::ipsecmb_crypto::create();
     if (!crypto)
         return crypto.err();
@@ -78,14 +73,26 @@ result<std::unique_ptr<mka_runtime>> mka_runtime::start(const daemon_config& cfg
     if (!md)
         return md.err();
     rt->_macsec = std::move(*md);
-    if (auto ok = rt->start_driver(l, *cak, now); !ok)
-        return ok.err();
     return rt;
+}
+
+result<std::unique_ptr<mka_runtime>> mka_runtime::start(const daemon_config& cfg, const lag_config& l,
+                                                        ctl::control& c, rte_mempool* pool, uint16_t control_queue,
+                                                        time_point now) {
+    auto cak = load_cak_file(l.macsec.cak_file);
+    if (!cak)
+        return cak.err();
+    auto rt = create(cfg, c, pool, control_queue);
+    if (!rt)
+        return rt.err();
+    if (auto ok = (*rt)->start_driver(l, *cak, now); !ok)
+        return ok.err();
+    return std::move(*rt);
 }
 
 result<void> mka_runtime::start_driver(const lag_config& l, const secret<32>& cak, time_point now) {
     std::vector<ctl::mka_member> mm;
-    for (const auto& m : _bindings) {
+    for (const auto& m : _control.config().members) { // as they are now (add/remove member)
         auto mac = member_mac(_cfg, m);
         if (!mac)
             return mac.err();
@@ -93,10 +100,51 @@ result<void> mka_runtime::start_driver(const lag_config& l, const secret<32>& ca
     }
     auto d = ctl::mka_driver::create(_control, *_macsec, *_crypto, mka_driver_config_of(_cfg, l, cak), std::move(mm),
                                      _tx, now);
-    if (!d)
+    if (!d) {
+        for (const auto& m : _control.config().members) { // what create did before the refusal
+            _macsec->remove_port(m.port);
+            (void)_control.set_member_gate(m.name, true, now);
+        }
         return d.err();
+    }
     _mka = std::move(*d);
+    _ever_on = true;
     return ok_v;
+}
+
+result<std::optional<ctl::mka_driver_config>> mka_runtime::prepare_member(const lag_config& l,
+                                                                          const std::string& port) const {
+    if (!_mka)
+        return std::optional<ctl::mka_driver_config>{};
+    auto cak = load_cak_file(l.macsec.cak_file);
+    if (!cak)
+        return cak.err();
+    daemon_config probe = _cfg; // the profile's rules with this CAK on the joining port
+    probe.lags.front() = l;
+    probe.lags.front().members.push_back(port);
+    if (auto ok = check_mka_key(probe, cak->size()); !ok)
+        return ok.err();
+    return std::optional<ctl::mka_driver_config>{mka_driver_config_of(_cfg, probe.lags.front(), *cak)};
+}
+
+result<void> mka_runtime::add_member(const ctl::member_binding& mb, const ctl::mka_driver_config& dc,
+                                     time_point now) {
+    if (!_mka)
+        return ok_v;
+    auto mac = member_mac(_cfg, mb);
+    if (!mac)
+        return mac.err();
+    return _mka->add_member({mb.name, mb.port, *mac, 1}, dc, now);
+}
+
+void mka_runtime::remove_member(const std::string& port) {
+    if (_mka)
+        (void)_mka->remove_member(port);
+}
+
+void mka_runtime::released(uint16_t port) {
+    if (_macsec->has_port(port))
+        _macsec->remove_port(port);
 }
 
 result<std::string> mka_runtime::set_key(lag_config& l, std::string_view ckn_hex, const std::string& cak_file,
@@ -106,15 +154,19 @@ result<std::string> mka_runtime::set_key(lag_config& l, std::string_view ckn_hex
     auto ckn = parse_ckn(ckn_hex);
     if (!ckn)
         return make_error("value", "the CKN must be 1 to 32 bytes of hex (2 to 64 digits)");
+    if (!m.enabled || m.mode != macsec_mode::mka) { // off: the [lag.macsec] defaults, unless kept from before
+        if (m.mode != macsec_mode::mka)
+            m = macsec_config{};
+        m.mode = macsec_mode::mka;
+    }
     m.ckn = std::move(*ckn);
     m.cak_file = beside(_cfg.source, cak_file);
     if (!cipher.empty())
         m.suite = *parse_cipher_suite(cipher); // the CLI offers only the four suites
-    if (!encryption.empty() && encryption != to_string(m.encryption))
-        return make_error("not-at-run-time",
-                          fmt::format("the encryption mode ({}) cannot change at run time: change the config "
-                                      "file and restart dpdk-lagd",
-                                      to_string(m.encryption)));
+    const mka_encryption before = m.encryption;
+    if (auto e = parse_mka_encryption(encryption))
+        m.encryption = *e; // the CLI offers only the three
+    m.confidentiality = m.encryption != mka_encryption::no_encrypt;
     m.enabled = true;
     auto cak = load_cak_file(m.cak_file);
     if (!cak)
@@ -125,15 +177,37 @@ result<std::string> mka_runtime::set_key(lag_config& l, std::string_view ckn_hex
         return ok.err();
     std::string how;
     if (_mka) {
-        if (auto ok = _mka->change_key(mka_driver_config_of(_cfg, next, *cak), now); !ok)
-            return ok.err();
-        how = fmt::format("every member rekeys with the new CAK; the previous key's SAs carry the traffic until "
-                          "each new session secures (at most {} s: the far end needs the same key)\n",
-                          std::chrono::duration_cast<std::chrono::seconds>(ctl::mka_driver::legacy_grace).count());
+        // Only the encryption mode changes when the CKN, CAK file and suite
+        // are the ones in use: the sessions and SAs stay.
+        const bool new_key = m.ckn != l.macsec.ckn || m.cak_file != l.macsec.cak_file || m.suite != l.macsec.suite;
+        if (new_key) {
+            auto dc = mka_driver_config_of(_cfg, next, *cak);
+            dc.mode = _mka->mode(); // then change_mode below
+            if (auto ok = _mka->change_key(dc, now); !ok)
+                return ok.err();
+            how = fmt::format("every member rekeys with the new CAK; the previous key's SAs carry the traffic "
+                              "until each new session secures (at most {} s: the far end needs the same key)\n",
+                              std::chrono::duration_cast<std::chrono::seconds>(ctl::mka_driver::legacy_grace)
+                                  .count());
+        }
+        if (m.encryption != before) {
+            if (auto ok = _mka->change_mode(mka_driver_config_of(_cfg, next, *cak), now); !ok)
+                return ok.err(); // cannot follow a change_key that took: both check the same SecYs
+            how += fmt::format("encryption {} (was {}) on every member, sessions and SAs kept{}\n",
+                               to_string(m.encryption), to_string(before),
+                               m.encryption == mka_encryption::must_encrypt
+                                   ? ": a member distributes only while secured"
+                                   : "");
+        }
+        if (how.empty())
+            how = "no change: this key, cipher and encryption are in use\n";
     } else {
         if (auto ok = start_driver(next, *cak, now); !ok)
             return ok.err();
-        how = "MKA started on every member with the new CAK\n";
+        how = fmt::format("MKA started on every member with the new CAK ({}){}\n", to_string(m.encryption),
+                          m.encryption == mka_encryption::must_encrypt
+                              ? ": a member distributes once its session secures"
+                              : "");
     }
     l.macsec = std::move(m);
     return how;
@@ -205,6 +279,8 @@ mka_view mka_runtime::view(std::string_view port) const {
 }
 
 void mka_runtime::print() const {
+    if (!_mka && !_ever_on)
+        return;
     if (!_mka) {
         fmt::print("mka: off (unset at run time)\n");
         std::fflush(stdout);

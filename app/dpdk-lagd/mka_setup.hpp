@@ -15,6 +15,7 @@
 #include "service.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,11 +34,16 @@ ctl::mka_driver_config mka_driver_config_of(const daemon_config& cfg, const lag_
 
 class mka_runtime {
 public:
-    // `members` in slot order, each with a TX queue `control_queue` no worker uses.
+    // MKA off (no participant, no SecY) until set_key: what a LAG started
+    // without MACsec gets on `set lag NAME macsec ckn ...`. Every member has
+    // a TX queue `control_queue` no worker uses. Kept until the LAG stops
+    // (its macsec_driver frees SAs only after the workers are past them).
+    static result<std::unique_ptr<mka_runtime>> create(const daemon_config& cfg, ctl::control& c, rte_mempool* pool,
+                                                       uint16_t control_queue);
+    // create, then MKA on every member of the control with `l.macsec`.
     static result<std::unique_ptr<mka_runtime>> start(const daemon_config& cfg, const lag_config& l,
-                                                      ctl::control& c,
-                                                      const std::vector<ctl::member_binding>& members,
-                                                      rte_mempool* pool, uint16_t control_queue, time_point now);
+                                                      ctl::control& c, rte_mempool* pool, uint16_t control_queue,
+                                                      time_point now);
     mka_runtime(const mka_runtime&) = delete;
     mka_runtime& operator=(const mka_runtime&) = delete;
 
@@ -50,15 +56,34 @@ public:
     // `set lag NAME macsec ckn HEX cak-file PATH [cipher C] [encryption E]`:
     // every member takes the new key (mka_driver::change_key: members that
     // stay secured lose nothing; the far end has 30 s to take the same key),
-    // or MKA starts again after `unset`. The CAK file is checked as at start
-    // (mode, syntax, the profile's rule on its length); the encryption mode
-    // cannot change at run time. Updates `l.macsec` (show/save config).
+    // or MKA starts (a LAG started without MACsec, or after `unset`). The CAK
+    // file is checked as at start (mode, syntax, the profile's rule on its
+    // length). A new encryption mode applies to every member's SecY with
+    // the sessions and SAs kept (mka_driver::change_mode); with the CKN,
+    // CAK file and suite in use, only the mode changes. Updates `l.macsec`
+    // (show/save config); a refusal changes nothing.
     result<std::string> set_key(lag_config& l, std::string_view ckn_hex, const std::string& cak_file,
                                 std::string_view cipher, std::string_view encryption, time_point now);
     // `unset lag NAME macsec`: MACsec off on every member (clear traffic).
     result<std::string> unset(lag_config& l, time_point now);
     // The three commands above, from the control socket.
     result<std::string> command(lag_config& l, const cli::parsed_command& c, time_point now);
+
+    // Run-time membership. prepare_member: while MKA runs, everything that
+    // can refuse a joining port (the CAK file, the profile's rules with it on
+    // the port's speed), before any device is touched; the driver config it
+    // returns (nullopt: MKA is off) goes to add_member once the port is
+    // probed and started, before control takes it. The caller then adds the
+    // port to the control with its gate open only if gate_open_at_join().
+    result<std::optional<ctl::mka_driver_config>> prepare_member(const lag_config& l, const std::string& port) const;
+    result<void> add_member(const ctl::member_binding& mb, const ctl::mka_driver_config& dc, time_point now);
+    bool gate_open_at_join() const noexcept { return !_mka || _mka->gate_open_at_join(); }
+    // After control::remove_member: its participant ends. released(): the
+    // control released the port (no worker uses it): its SecY and SAs go
+    // (freed, keys wiped, after QSBR).
+    void remove_member(const std::string& port);
+    void released(uint16_t port);
+    bool running() const noexcept { return _mka != nullptr; }
 
     mka_view view(std::string_view port) const;
     // One line per member: session, key server, peers, SAK, MKPDUs, drops.
@@ -69,15 +94,14 @@ public:
     const ctl::mka_driver* driver() const noexcept { return _mka.get(); }
 
 private:
-    mka_runtime(const daemon_config& cfg, ctl::control& c, std::vector<ctl::member_binding> members,
-                rte_mempool* pool, uint16_t queue)
-        : _cfg(cfg), _control(c), _bindings(std::move(members)), _tx(pool, queue) {}
+    mka_runtime(const daemon_config& cfg, ctl::control& c, rte_mempool* pool, uint16_t queue)
+        : _cfg(cfg), _control(c), _tx(pool, queue) {}
     result<void> start_driver(const lag_config& l, const secret<32>& cak, time_point now);
 
     const daemon_config& _cfg;
     ctl::control& _control;
-    std::vector<ctl::member_binding> _bindings;
     ctl::queue_tx _tx;
+    bool _ever_on = false; // the exit print says "off" only for a LAG MKA ran on
     std::unique_ptr<mka::ipsecmb_crypto> _crypto;
     std::unique_ptr<ctl::macsec_driver> _macsec;
     std::unique_ptr<ctl::mka_driver> _mka;

@@ -163,7 +163,7 @@ sock::reply service::run(std::string_view line, time_point now) {
             return *e;
         if (!_host.has_mka(name))
             return fail(c.id == command_id::rekey_macsec ? "no-mka" : "not-at-run-time",
-                        fmt::format("LAG {} does not run MKA ([lag.macsec] mode \"mka\"){}", name,
+                        fmt::format("LAG {} has static MACsec keys ([lag.macsec] mode \"static\"), not MKA{}", name,
                                     c.id == command_id::rekey_macsec
                                         ? ""
                                         : ": change the config file and restart dpdk-lagd"));
@@ -446,15 +446,24 @@ nlohmann::json service::xstats_json() const {
 
 nlohmann::json service::macsec_json() const {
     json arr = json::array();
-    for (const auto& l : _cfg.lags)
-    for (const auto& m : l.members) {
+    for (const auto& l : _cfg.lags) {
+    // The members, then (MKA) a port that left while its SecY is still on
+    // the workers, until they are past the snapshot without it (a static
+    // SecY stays for a later add member).
+    std::vector<std::string> names = l.members;
+    const ctl::macsec_driver* md = _host.macsec(l.name);
+    for (const auto& p : _host.ports())
+        if (p.role == "spare" && _host.has_mka(l.name) && md != nullptr && md->has_port(p.id) &&
+            std::find(names.begin(), names.end(), p.name) == names.end())
+            names.push_back(p.name);
+    for (const auto& m : names) {
         auto p = find_port(m);
         json mj = {{"port", m}, {"lag", l.name}};
         std::optional<ctl::macsec_driver::port_status> st;
         if (_host.macsec(l.name) != nullptr && p)
             st = _host.macsec(l.name)->status(p->id);
         member_view v = _host.view(m);
-        mj["macsec"] = st ? v.macsec : std::string("off");
+        mj["macsec"] = !st ? std::string("off") : p->role == "spare" ? std::string("leaving") : v.macsec;
         if (st) {
             const auto& c = st->cfg;
             mj["sci"] = fmt::format("{:016x}", c.sci);
@@ -489,6 +498,7 @@ nlohmann::json service::macsec_json() const {
                     counters[std::string(e.name)] = e.value;
         mj["counters"] = counters;
         arr.push_back(std::move(mj));
+    }
     }
     return arr;
 }
@@ -634,6 +644,11 @@ result<std::string> service::current_config_text() const {
             m.insert_or_assign("cak_file", lc.macsec.cak_file);
             m.insert_or_assign("cipher", std::string(to_string(lc.macsec.suite)));
             m.insert_or_assign("encryption", std::string(to_string(lc.macsec.encryption)));
+            m.insert_or_assign("key_server_priority", static_cast<int64_t>(lc.macsec.key_server_priority));
+            if (lc.macsec.offset != 0)
+                m.insert_or_assign("confidentiality_offset", static_cast<int64_t>(lc.macsec.offset));
+            if (lc.macsec.replay_window != 0)
+                m.insert_or_assign("replay_window", static_cast<int64_t>(lc.macsec.replay_window));
             if (lc.macsec.lacp != macsec_lacp::protected_) // the default is left implicit
                 m.insert_or_assign("lacp", std::string(to_string(lc.macsec.lacp)));
             mine->insert_or_assign("macsec", std::move(m));

@@ -6,6 +6,22 @@
 
 namespace lag::lagd {
 
+result<std::pair<net::port_setup, bool>> member_setup(uint16_t id, const std::string& name,
+                                                      const net::port_setup& with_control, bool required) {
+    const uint16_t room = net::max_tx_queues(id);
+    if (room >= with_control.tx_queues)
+        return std::pair{with_control, true};
+    if (required)
+        return make_error("port-queues",
+                          fmt::format("port '{}': LACP and MKA need a spare TX queue, the device has {} TX queue{} "
+                                      "for {} worker queue{}",
+                                      name, room, room == 1 ? "" : "s", with_control.tx_queues - 1,
+                                      with_control.tx_queues == 2 ? "" : "s"));
+    net::port_setup s = with_control;
+    --s.tx_queues;
+    return std::pair{s, false};
+}
+
 port_row* runtime_topology::row(const std::string& name) {
     for (auto& r : _rows)
         if (r.name == name)
@@ -49,13 +65,23 @@ result<uint16_t> runtime_topology::add_member(const std::string& port, time_poin
             return k.err();
         keys = std::move(*k);
     }
+    std::optional<ctl::mka_driver_config> mka;
+    if (_mka) {
+        auto m = _mka->prepare_member(lc, port);
+        if (!m)
+            return m.err();
+        mka = std::move(*m);
+    }
 
     auto id = net::probe(pc->device);
     if (!id)
         return make_error("device", fmt::format("port '{}': {}", port, id.err().to_string()));
     if (_control.leaving(*id))
         return make_error("port-busy", fmt::format("port '{}' is still leaving the workers; retry", port));
-    if (auto ok = net::configure_and_start(*id, _setup); !ok) {
+    auto setup = member_setup(*id, port, _setup, _lacp != nullptr || mka.has_value());
+    if (!setup)
+        return setup.err();
+    if (auto ok = net::configure_and_start(*id, setup->first); !ok) {
         net::stop(*id);
         return make_error("device", fmt::format("port '{}': {}", port, ok.err().to_string()));
     }
@@ -69,20 +95,36 @@ result<uint16_t> runtime_topology::add_member(const std::string& port, time_poin
     }
     keys.reset(); // wiped
     ctl::member_binding mb{port, *id};
-    if (auto ok = _control.add_member(mb, now); !ok) {
+    // MKA likewise: its participant and SecY before the snapshot.
+    if (mka) {
+        if (auto ok = _mka->add_member(mb, *mka, now); !ok) {
+            net::stop(*id);
+            return ok.err();
+        }
+        mka.reset(); // the CAK wiped (the participant keeps ICK and KEK)
+    }
+    if (auto ok = _control.add_member(mb, now, !_mka || _mka->gate_open_at_join()); !ok) {
+        if (_mka) { // no snapshot named it: its SecY goes at once
+            _mka->remove_member(port);
+            _mka->released(*id);
+        }
         net::stop(*id);
         return ok.err();
     }
     if (_lacp != nullptr) {
         if (auto ok = _lacp->add_member(_cfg, mb, now); !ok) {
-            (void)_control.remove_member(port, now); // back out; poll() stops the port
+            (void)_control.remove_member(port, now); // back out; poll() stops the port (and its SecY)
+            if (_mka)
+                _mka->remove_member(port);
             return ok.err();
         }
     }
-    if (port_row* r = row(port))
+    if (port_row* r = row(port)) {
         r->role = "member";
-    else
-        _rows.push_back({port, "member", *id});
+        r->control_queue = setup->second;
+    } else {
+        _rows.push_back({port, "member", *id, setup->second});
+    }
     return *id;
 }
 
@@ -91,6 +133,8 @@ result<void> runtime_topology::remove_member(const std::string& port, time_point
         return ok;
     if (_lacp != nullptr)
         _lacp->remove_member(port, now);
+    if (_mka)
+        _mka->remove_member(port);
     if (port_row* r = row(port))
         r->role = "spare";
     return ok_v;
@@ -106,6 +150,8 @@ result<void> runtime_topology::set_lacp_rate(lacp_rate rate, time_point now) {
 unsigned runtime_topology::poll() {
     auto ports = _control.take_released();
     for (uint16_t id : ports) {
+        if (_mka)
+            _mka->released(id);
         net::stop(id);
         dpdk::log(dpdk::log_type::control, dpdk::log_level::info, "DPDK port {} stopped", id);
     }

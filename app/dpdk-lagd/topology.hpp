@@ -10,10 +10,17 @@
 // control adds it to the model and publishes the snapshot that includes it,
 // and the LACP driver takes it.
 //
+// Under MKA the CAK file and the profile's rules with it are checked first
+// too; after the device starts, the port's MKA participant and SecY come
+// before the snapshot, and under must_encrypt it joins the control with its
+// gate closed: it distributes once its session secures.
+//
 // remove member PORT: control removes it from the model (refused below
 // min-links) and publishes a snapshot without it, the LACP driver lets it
-// go, and once every worker passed a quiescent state after that snapshot
-// poll() stops the port. Its SecY stays for a later `add member`.
+// go, its MKA participant ends and its SAs leave the workers (freed, keys
+// wiped, after QSBR), and once every worker passed a quiescent state after
+// that snapshot poll() stops the port. A static SecY stays for a later
+// `add member`.
 //
 // One runtime_topology per LAG (`lag` names its [[lag]] in the config);
 // moving a port between LAGs is lag_host's (remove here, add there).
@@ -22,9 +29,12 @@
 #include "control/control.hpp"
 #include "control/macsec_driver.hpp"
 #include "lacp_setup.hpp"
+#include "mka_setup.hpp"
 #include "port.hpp"
 
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lag::lagd {
@@ -35,15 +45,25 @@ struct port_row {
     std::string name;
     std::string role;
     uint16_t id;
+    bool control_queue = false; // opened with the spare TX queue (LACPDUs, MKPDUs)
 };
+
+// A member's queue set-up: `with_control` (the workers' queues and the
+// spare one) where the device has the TX queues for it, else without the
+// spare queue, unless `required` (LACP or MKA run): then refused, naming
+// the port. The bool: the spare queue is there.
+result<std::pair<net::port_setup, bool>> member_setup(uint16_t id, const std::string& name,
+                                                      const net::port_setup& with_control, bool required);
 
 class runtime_topology {
 public:
-    // `setup` is a member's queue set-up (workers' queues, plus LACP's).
+    // `setup` is a member's queue set-up (workers' queues and the spare one
+    // for LACP and MKA); `mka` the LAG's MKA runtime, created at run time.
     runtime_topology(std::string lag, const daemon_config& cfg, model::lag_model& model, ctl::control& c,
-                     lacp_runtime* lacp, ctl::macsec_driver* macsec, const net::port_setup& setup,
-                     std::vector<port_row>& rows)
-        : _lag(std::move(lag)), _cfg(cfg), _model(model), _control(c), _lacp(lacp), _macsec(macsec), _setup(setup),
+                     lacp_runtime* lacp, ctl::macsec_driver* macsec, const std::unique_ptr<mka_runtime>& mka,
+                     const net::port_setup& setup, std::vector<port_row>& rows)
+        : _lag(std::move(lag)), _cfg(cfg), _model(model), _control(c), _lacp(lacp), _macsec(macsec), _mka(mka),
+          _setup(setup),
           _rows(rows) {}
 
     // Every check add_member makes that can refuse, touching nothing (the
@@ -66,6 +86,7 @@ private:
     ctl::control& _control;
     lacp_runtime* _lacp;
     ctl::macsec_driver* _macsec;
+    const std::unique_ptr<mka_runtime>& _mka;
     net::port_setup _setup;
     std::vector<port_row>& _rows;
 };

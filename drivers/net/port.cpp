@@ -111,6 +111,11 @@ void stop_and_close(uint16_t port) noexcept {
         (void)rte_dev_remove(dev);
 }
 
+uint16_t max_tx_queues(uint16_t port) noexcept {
+    rte_eth_dev_info info{};
+    return rte_eth_dev_info_get(port, &info) == 0 ? info.max_tx_queues : 0;
+}
+
 std::string port_name(uint16_t port) {
     char name[RTE_ETH_NAME_MAX_LEN] = {};
     if (rte_eth_dev_get_name_by_port(port, name) != 0)

@@ -31,6 +31,9 @@ result<uint16_t> probe(const std::string& device);
 // message) a port that has fewer queues than asked for.
 result<void> configure_and_start(uint16_t port, const port_setup& s);
 
+// The most TX queues the port's PMD takes (0 if it cannot say).
+uint16_t max_tx_queues(uint16_t port) noexcept;
+
 // Whether configure_and_start enabled LSC interrupts on the port.
 bool lsc_enabled(uint16_t port) noexcept;
 

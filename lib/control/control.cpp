@@ -248,7 +248,7 @@ unsigned control::poll_links(time_point now) {
     return work;
 }
 
-result<void> control::add_member(const member_binding& mb, time_point now) {
+result<void> control::add_member(const member_binding& mb, time_point now, bool gate_open) {
     for (const auto& m : _cfg.members)
         if (m.name == mb.name || m.port == mb.port)
             return make_error("already-member", fmt::format("'{}' is already a member of LAG '{}'", mb.name, _cfg.lag));
@@ -264,7 +264,8 @@ result<void> control::add_member(const member_binding& mb, time_point now) {
     if (auto r = trial.add_member(_cfg.lag, mb.name); !r)
         return r.err();
     bool up = dpdk::link_up(mb.port);
-    bool dist = _cfg.static_lag && up;
+    bool want = _cfg.static_lag && up;
+    bool dist = want && gate_open;
     if (auto r = trial.set_distributable(mb.name, dist); !r)
         return r.err();
     auto ev = _model.add_member(_cfg.lag, mb.name);
@@ -276,8 +277,8 @@ result<void> control::add_member(const member_binding& mb, time_point now) {
     _cfg.members.push_back(mb);
     _link.push_back(up);
     _collecting.push_back(_cfg.static_lag && up);
-    _gate.push_back(true);
-    _want_dist.push_back(dist);
+    _gate.push_back(gate_open);
+    _want_dist.push_back(want);
     (void)dpdk::watch_lsc(mb.port);
     dpdk::log(dpdk::log_type::control, dpdk::log_level::notice, "LAG {}: member {} (DPDK port {}) added, link {}",
               _cfg.lag, mb.name, mb.port, up ? "up" : "down");

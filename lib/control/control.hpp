@@ -124,7 +124,9 @@ public:
     // protocol's queue); the model adds it to the LAG (its rules apply, a
     // refusal changes nothing), it takes the next slot, and the snapshot
     // that includes it gives it an even share of the buckets.
-    result<void> add_member(const member_binding& mb, time_point now);
+    // `gate_open` false: it joins with its gate closed (set_member_gate), as
+    // MKA's must_encrypt needs until its session secures.
+    result<void> add_member(const member_binding& mb, time_point now, bool gate_open = true);
     // remove_member: the model removes it (refused below min-links), the
     // next snapshot leaves it out (only its buckets move). The workers may
     // still use the port until they pass a quiescent state after that

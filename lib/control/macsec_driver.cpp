@@ -312,6 +312,22 @@ void macsec_driver::remove_port(uint16_t port) {
     }
 }
 
+result<void> macsec_driver::set_policy(uint16_t port, bool confidentiality, bool clear_without_sa,
+                                       macsec::validate_frames v) {
+    port_state* ps = find(port);
+    if (ps == nullptr)
+        return make_error("macsec-port", fmt::format("port {} has no SecY", port));
+    ps->cfg.confidentiality = confidentiality;
+    ps->cfg.clear_without_sa = clear_without_sa;
+    ps->cfg.validate = v;
+    ps->own->set_policy(confidentiality, clear_without_sa, v);
+    send_all(message_kind::macsec_policy,
+             dp::macsec_arg(port, dp::macsec_policy_bits(confidentiality, clear_without_sa, static_cast<uint8_t>(v))),
+             nullptr);
+    flush();
+    return ok_v;
+}
+
 void macsec_driver::retire_rx_sas(uint16_t port, uint8_t an) {
     if (const port_state* ps = find(port); ps != nullptr) {
         std::vector<macsec::sci_t> peers;

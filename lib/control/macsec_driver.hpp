@@ -63,6 +63,10 @@ public:
     // in the clear from their next burst on); the SecYs and SAs are freed
     // (keys wiped) once every worker is past the message.
     void remove_port(uint16_t port);
+    // The port's frame policy (confidentiality, clear_without_sa, validate)
+    // on every worker's SecY from its next burst on, SAs kept (MKA's
+    // encryption mode at run time).
+    result<void> set_policy(uint16_t port, bool confidentiality, bool clear_without_sa, macsec::validate_frames v);
     // The port's confidentiality offset (0, 30, 50) on every worker's SecY
     // from its next burst on (MKA: the key server's).
     result<void> set_offset(uint16_t port, uint8_t octets);

@@ -47,24 +47,8 @@ result<std::unique_ptr<mka_driver>> mka_driver::create(control& c, macsec_driver
         if (!p)
             return p.err();
         d->_parts.push_back(std::move(*p));
-
-        macsec::secy_config sc;
-        sc.sci = macsec::make_sci(mb.mac, mb.port_id);
-        sc.suite = cfg.suite;
-        sc.any_suite = true; // the key server's
-        if (cfg.mode == encryption_mode::should_encrypt) {
-            // Clear traffic while no MKA peer answers: sent untagged until a
-            // transmit SA is in use, untagged frames accepted (validate check).
-            sc.clear_without_sa = true;
-            sc.validate = macsec::validate_frames::check;
-        }
-        sc.confidentiality = cfg.mode != encryption_mode::no_encrypt;
-        sc.confidentiality_offset = sc.confidentiality ? offset_octets(cfg.offset) : 0;
-        sc.replay_window = cfg.replay_window;
-        sc.protect_slow_protocols = cfg.protect_slow_protocols;
-        auto r = macsec.add_port(mb.port, sc, mb.peers);
-        if (!r)
-            return make_error(r.err().code, fmt::format("port '{}': {}", mb.name, r.err().message));
+        if (auto r = d->add_secy(mb, cfg); !r)
+            return r.err();
         if (cfg.mode == encryption_mode::must_encrypt) {
             auto g = c.set_member_gate(mb.name, false, now);
             if (!g)
@@ -72,10 +56,103 @@ result<std::unique_ptr<mka_driver>> mka_driver::create(control& c, macsec_driver
         }
     }
     d->_active_an.assign(d->_members.size(), 0xFF);
+    d->_key_offset.assign(d->_members.size(), mka::confidentiality_offset::none);
     d->_legacy.resize(d->_members.size());
     if (!c.set_punt_handler(mka::eapol_ethertype, d.get()))
         return make_error("punt-table", "the control's punt demultiplexer is full");
     return d;
+}
+
+namespace {
+macsec::secy_config secy_config_of(const mka_member& mb, const mka_driver_config& cfg) {
+    macsec::secy_config sc;
+    sc.sci = macsec::make_sci(mb.mac, mb.port_id);
+    sc.suite = cfg.suite;
+    sc.any_suite = true; // the key server's
+    if (cfg.mode == encryption_mode::should_encrypt) {
+        // Clear traffic while no MKA peer answers: sent untagged until a
+        // transmit SA is in use, untagged frames accepted (validate check).
+        sc.clear_without_sa = true;
+        sc.validate = macsec::validate_frames::check;
+    }
+    sc.confidentiality = cfg.mode != encryption_mode::no_encrypt;
+    sc.confidentiality_offset = sc.confidentiality ? offset_octets(cfg.offset) : 0;
+    sc.replay_window = cfg.replay_window;
+    sc.protect_slow_protocols = cfg.protect_slow_protocols;
+    return sc;
+}
+} // namespace
+
+result<void> mka_driver::add_secy(const mka_member& mb, const mka_driver_config& cfg) {
+    auto r = _macsec.add_port(mb.port, secy_config_of(mb, cfg), mb.peers);
+    if (!r)
+        return make_error(r.err().code, fmt::format("port '{}': {}", mb.name, r.err().message));
+    return ok_v;
+}
+
+result<void> mka_driver::add_member(const mka_member& mb, const mka_driver_config& cfg, time_point now) {
+    if (_stopped)
+        return make_error("no-mka", "MKA is stopped on this LAG");
+    if (cfg.mode != _mode)
+        return make_error("mka-encryption", "a joining member takes the LAG's encryption mode");
+    for (const auto& m : _members)
+        if (m.name == mb.name || m.port == mb.port)
+            return make_error("already-member", fmt::format("'{}' already runs MKA", mb.name));
+    auto p = make_participant(mb, cfg, 0, now);
+    if (!p)
+        return p.err();
+    if (auto r = add_secy(mb, cfg); !r)
+        return r.err();
+    _members.push_back(mb);
+    _parts.push_back(std::move(*p));
+    _active_an.push_back(0xFF);
+    _key_offset.push_back(mka::confidentiality_offset::none);
+    _legacy.emplace_back();
+    dpdk::log(dpdk::log_type::mka, dpdk::log_level::info, "{}: MKA participant started", mb.name);
+    return ok_v;
+}
+
+result<void> mka_driver::remove_member(std::string_view name) {
+    for (size_t i = 0; i < _members.size(); ++i) {
+        if (_members[i].name != name)
+            continue;
+        const auto at = static_cast<std::ptrdiff_t>(i);
+        _members.erase(_members.begin() + at);
+        _parts.erase(_parts.begin() + at); // its ICK and KEK are wiped with it
+        _active_an.erase(_active_an.begin() + at);
+        _key_offset.erase(_key_offset.begin() + at);
+        _legacy.erase(_legacy.begin() + at);
+        dpdk::log(dpdk::log_type::mka, dpdk::log_level::info, "{}: MKA participant ended",
+                  std::string(name));
+        return ok_v;
+    }
+    return make_error("not-member", fmt::format("'{}' runs no MKA participant", name));
+}
+
+result<void> mka_driver::change_mode(const mka_driver_config& cfg, time_point now) {
+    if (_stopped)
+        return make_error("no-mka", "MKA is stopped on this LAG");
+    for (const auto& mb : _members) // checked first: a refusal changes nothing
+        if (!_macsec.has_port(mb.port))
+            return make_error("macsec-port", fmt::format("port '{}' has no SecY", mb.name));
+    _mode = cfg.mode;
+    for (size_t i = 0; i < _members.size(); ++i) {
+        const mka_member& mb = _members[i];
+        const macsec::secy_config sc = secy_config_of(mb, cfg);
+        if (!_macsec.set_policy(mb.port, sc.confidentiality, sc.clear_without_sa, sc.validate))
+            ++_counters.sa_failed;
+        if (sc.confidentiality) { // the key server's offset, as its SAK said, else the configured one
+            const auto o = _key_offset[i] != mka::confidentiality_offset::none ? _key_offset[i] : cfg.offset;
+            if (!_macsec.set_offset(mb.port, offset_octets(o)))
+                ++_counters.sa_failed;
+        }
+        // must_encrypt: only a secured member (or one whose previous CA's
+        // SAs still carry it, change_key) distributes.
+        const bool open = _mode != encryption_mode::must_encrypt || _parts[i].secured() || _legacy[i].has_value();
+        if (!_control.set_member_gate(mb.name, open, now))
+            ++_counters.apply_failed;
+    }
+    return ok_v;
 }
 
 result<mka::participant> mka_driver::make_participant(const mka_member& mb, const mka_driver_config& cfg,
@@ -239,6 +316,8 @@ void mka_driver::apply(size_t i, const mka::actions& a, time_point now) {
     // The key server's confidentiality offset comes with its SAK (an
     // integrity-only SecY has none to change).
     auto follow_offset = [&](const mka::sa_key& k) {
+        if (k.offset != mka::confidentiality_offset::none)
+            _key_offset[i] = k.offset; // kept for a change of encryption mode
         if (_mode != encryption_mode::no_encrypt && k.offset != mka::confidentiality_offset::none)
             sa_result(_macsec.set_offset(mb.port, offset_octets(k.offset)));
     };

@@ -119,6 +119,28 @@ public:
     // took the new key), the old SAs are retired and the gate closes.
     result<void> change_key(const mka_driver_config& cfg, time_point now);
     static constexpr duration legacy_grace = std::chrono::seconds(30);
+    // A new encryption mode (cfg.mode; cfg.offset where the key server gave
+    // none) for every member, the sessions and SAs kept: each member's SecYs
+    // take the mode's policy (confidentiality, clear_without_sa, validate)
+    // between two bursts (macsec_driver::set_policy), so no frame is lost to
+    // the change; must_encrypt closes the gate of a member that is not
+    // secured, the other modes open it. A refusal changes nothing.
+    result<void> change_mode(const mka_driver_config& cfg, time_point now);
+    encryption_mode mode() const noexcept { return _mode; }
+
+    // Run-time membership. add_member: a participant with the LAG's CA
+    // (`cfg`: the same mode as the driver's) and a SecY for a port the
+    // control has not taken yet; then the caller adds it to the control with
+    // its gate open only when gate_open_at_join() (must_encrypt: closed until
+    // secured). remove_member: after control::remove_member; the participant
+    // goes (its ICK/KEK wiped), no SA action reaches the port any more. Its
+    // SecY and SAs stay on the workers until the control released the port
+    // (no snapshot a worker holds names it): then the caller removes them
+    // (macsec_driver::remove_port: freed, keys wiped, after QSBR), so no
+    // worker ever sends on it without its SecY.
+    result<void> add_member(const mka_member& mb, const mka_driver_config& cfg, time_point now);
+    bool gate_open_at_join() const noexcept { return _mode != encryption_mode::must_encrypt; }
+    result<void> remove_member(std::string_view name);
     // MACsec off on every member (macsec_driver::remove_port), must_encrypt
     // gates open, EAPOL no longer claimed; poll() does nothing after.
     void stop(time_point now);
@@ -133,6 +155,7 @@ private:
     result<mka::participant> make_participant(const mka_member& mb, const mka_driver_config& cfg, uint8_t first_an,
                                               time_point now);
     void retire_legacy(size_t i, time_point now);
+    result<void> add_secy(const mka_member& mb, const mka_driver_config& cfg);
 
     struct legacy_keys { // a previous CA's SAs still installed (change_key)
         std::vector<uint8_t> ans;
@@ -148,6 +171,7 @@ private:
     std::vector<mka_member> _members;
     std::vector<mka::participant> _parts;
     std::vector<uint8_t> _active_an; // per member: AN enabled for transmit, 0xFF none
+    std::vector<mka::confidentiality_offset> _key_offset; // per member: the key server's, with its last SAK
     std::vector<std::optional<legacy_keys>> _legacy;
     bool _stopped = false;
     frame_tx& _tx;

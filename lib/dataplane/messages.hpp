@@ -24,6 +24,7 @@ enum class message_kind : uint32_t {
     macsec_rx_sc = 8,     // arg: port, sc (the next index); ptr: const macsec::sci_t*, copied by the
                           // worker: a receive SC for a peer learnt at run time (MKA)
     macsec_offset = 9,    // arg: port, an = confidentiality offset (0, 30, 50): the key server's (MKA)
+    macsec_policy = 10,   // arg: port, an = macsec_policy_bits(): MKA's encryption mode at run time
 };
 
 // arg of the MACsec messages: port in bits 0..7, AN in 8..15, SC index in 16..23.
@@ -33,6 +34,11 @@ constexpr uint32_t macsec_arg(uint16_t port, uint8_t an = 0, uint8_t sc = 0) noe
 constexpr uint16_t macsec_arg_port(uint32_t a) noexcept { return a & 0xFF; }
 constexpr uint8_t macsec_arg_an(uint32_t a) noexcept { return (a >> 8) & 0xFF; }
 constexpr uint8_t macsec_arg_sc(uint32_t a) noexcept { return (a >> 16) & 0xFF; }
+// macsec_policy's AN octet: confidentiality in bit 0, clear_without_sa in
+// bit 1, validateFrames (macsec::validate_frames) in bits 2..3.
+constexpr uint8_t macsec_policy_bits(bool confidentiality, bool clear_without_sa, uint8_t validate) noexcept {
+    return uint8_t((confidentiality ? 1 : 0) | (clear_without_sa ? 2 : 0) | (validate & 3) << 2);
+}
 
 struct control_message {
     message_kind kind;

@@ -114,6 +114,11 @@ void worker::apply_macsec(const control_message& m) noexcept {
     case message_kind::macsec_offset:
         ok = sy != nullptr && sy->set_confidentiality_offset(an);
         break;
+    case message_kind::macsec_policy:
+        ok = sy != nullptr && (an >> 2) <= static_cast<uint8_t>(macsec::validate_frames::strict);
+        if (ok)
+            sy->set_policy((an & 1) != 0, (an & 2) != 0, static_cast<macsec::validate_frames>(an >> 2));
+        break;
     case message_kind::macsec_rx_detach:
         ok = sy != nullptr;
         if (ok)

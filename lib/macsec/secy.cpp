@@ -192,6 +192,12 @@ bool secy::set_confidentiality_offset(uint8_t octets) noexcept {
     return true;
 }
 
+void secy::set_policy(bool confidentiality, bool clear_without_sa, validate_frames v) noexcept {
+    _cfg.confidentiality = confidentiality;
+    _cfg.clear_without_sa = clear_without_sa;
+    _cfg.validate = v;
+}
+
 bool secy::open_rx_sc(size_t sc_index, sci_t sci) noexcept {
     if (sc_index != _n_rx || sc_index >= max_rx_sc || find_sc(sci) != nullptr)
         return false;

@@ -277,6 +277,10 @@ public:
     // The confidentiality offset from now on (MKA: the key server's, with its
     // SAK). False (nothing changed) unless 0, 30 or 50.
     bool set_confidentiality_offset(uint8_t octets) noexcept;
+    // The frame policy from now on (MKA's encryption mode at run time):
+    // confidentiality or integrity only, untagged sending while no transmit
+    // SA is in use, validateFrames. SAs and receive SCs stay.
+    void set_policy(bool confidentiality, bool clear_without_sa, validate_frames v) noexcept;
     size_t rx_sc_count() const noexcept { return _n_rx; }
 
     const secy_counters& counters() const noexcept { return _counters; }

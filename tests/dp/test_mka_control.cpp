@@ -615,6 +615,108 @@ TEST_F(mka_control_test, stop_turns_macsec_off_and_the_clear_passes) {
     EXPECT_EQ(a.macsec->awaiting_reclaim(), 0u); // SecYs and SAs freed after QSBR
 }
 
+TEST_F(mka_control_test, a_new_encryption_mode_applies_in_a_steady_stream_without_losing_a_frame) {
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    auto mode_cfg = [](ctl::encryption_mode m) {
+        ctl::mka_driver_config mc;
+        mc.mode = m;
+        return mc;
+    };
+    const auto mi = a.mka->participant(0).mi();
+    const auto an = ans(a);
+    bool gates_open = true;
+    uint64_t integrity_only = 0;
+    // A: must_encrypt -> should_encrypt (round 10) -> no_encrypt (round 40,
+    // integrity only) -> must_encrypt (round 80), B stays must_encrypt.
+    auto [sent, got] = stream(120, 2, [&](int r) {
+        if (r == 10) {
+            ASSERT_TRUE(a.mka->change_mode(mode_cfg(ctl::encryption_mode::should_encrypt), now).ok());
+            EXPECT_EQ(a.macsec->status(a.ports[0])->cfg.validate, macsec::validate_frames::check);
+        }
+        if (r == 40) {
+            ASSERT_TRUE(a.mka->change_mode(mode_cfg(ctl::encryption_mode::no_encrypt), now).ok());
+            EXPECT_FALSE(a.macsec->status(a.ports[0])->cfg.confidentiality);
+        }
+        if (r == 79) {
+            for (uint16_t p : a.ports)
+                integrity_only += a.macsec->tx_totals(p).out_pkts_protected;
+        }
+        if (r == 80) {
+            ASSERT_TRUE(a.mka->change_mode(mode_cfg(ctl::encryption_mode::must_encrypt), now).ok());
+            EXPECT_TRUE(a.macsec->status(a.ports[0])->cfg.confidentiality);
+            EXPECT_EQ(a.macsec->status(a.ports[0])->cfg.validate, macsec::validate_frames::strict);
+        }
+        gates_open = gates_open && a.model.operational_members("lag0") == members;
+    });
+    EXPECT_EQ(got, sent) << "frames lost across the encryption mode changes";
+    EXPECT_TRUE(gates_open) << "a secured member stopped distributing";
+    EXPECT_GT(integrity_only, 0u) << "no_encrypt: A sent integrity-only frames, B verified them";
+    EXPECT_EQ(a.mka->mode(), ctl::encryption_mode::must_encrypt);
+    EXPECT_EQ(a.mka->participant(0).mi(), mi) << "the sessions were kept";
+    EXPECT_EQ(ans(a), an) << "the SAs were kept";
+    EXPECT_TRUE(a.all_secured() && b.all_secured());
+    EXPECT_EQ(a.mka->counters().sa_failed, 0u);
+    EXPECT_EQ(a.mka->counters().apply_failed, 0u);
+    // must_encrypt again: a member whose session ends stops distributing.
+    ASSERT_TRUE(a.mka->change_mode(mode_cfg(ctl::encryption_mode::should_encrypt), now).ok());
+    const time_point hung = now; // B hangs: only A is polled, past MKA's life time
+    while (now < hung + std::chrono::seconds(8)) {
+        now += std::chrono::milliseconds(50);
+        a.poll(now);
+    }
+    EXPECT_FALSE(a.mka->secured(0));
+    EXPECT_EQ(a.model.operational_members("lag0"), members) << "should_encrypt: distributes unsecured";
+    ASSERT_TRUE(a.mka->change_mode(mode_cfg(ctl::encryption_mode::must_encrypt), now).ok());
+    EXPECT_EQ(a.model.operational_members("lag0"), 0u) << "must_encrypt: the unsecured members are out";
+}
+
+TEST_F(mka_control_test, a_member_removed_and_added_again_gets_a_new_session_with_the_lags_key) {
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    // m1 leaves A: control first, then its participant; its SecY goes once
+    // the control released the port (no worker holds a snapshot naming it).
+    ASSERT_TRUE(a.c->remove_member("m1", now).ok());
+    ASSERT_TRUE(a.mka->remove_member("m1").ok());
+    EXPECT_EQ(a.mka->members().size(), 1u);
+    EXPECT_TRUE(a.macsec->has_port(a.ports[1]));
+    std::vector<uint16_t> released;
+    for (int i = 0; i < 20 && released.empty(); ++i) {
+        poll_both();
+        released = a.c->take_released();
+    }
+    ASSERT_EQ(released, std::vector<uint16_t>{a.ports[1]});
+    a.macsec->remove_port(a.ports[1]);
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    EXPECT_FALSE(a.macsec->has_port(a.ports[1]));
+    EXPECT_EQ(a.macsec->awaiting_reclaim(), 0u) << "its SecY and SAs freed after QSBR";
+    EXPECT_TRUE(a.mka->secured(0));
+    EXPECT_EQ(cross(host_a, host_b, 64, 40), 64u); // all on m0
+
+    // It joins again: a new participant with the LAG's key, gate closed
+    // (must_encrypt) until its session secures.
+    ctl::mka_driver_config mc;
+    mc.ckn = {0x96, 0x43, 0x7a, 0x93};
+    mc.cak.assign(cak_a);
+    mc.key_server_priority = 1;
+    ASSERT_TRUE(a.mka->add_member({"m1", a.ports[1], member_mac(0x0a, 1), 1}, mc, now).ok());
+    EXPECT_FALSE(a.mka->gate_open_at_join());
+    ASSERT_TRUE(a.c->add_member({"m1", a.ports[1]}, now, a.mka->gate_open_at_join()).ok());
+    EXPECT_EQ(a.model.operational_members("lag0"), 1u);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    EXPECT_EQ(a.model.operational_members("lag0"), members);
+    EXPECT_EQ(cross(host_a, host_b, 64, 41), 64u);
+    EXPECT_EQ(cross(host_b, host_a, 64, 42), 64u);
+    EXPECT_EQ(a.mka->counters().sa_failed, 0u);
+}
+
 TEST_F(mka_control_test, the_key_servers_confidentiality_offset_is_used_by_both_ends) {
     a.offset = mka::confidentiality_offset::offset_30; // A is the key server
     b.offset = mka::confidentiality_offset::offset_0;

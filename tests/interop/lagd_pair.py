@@ -239,13 +239,16 @@ def members_operational(lag_json):
 
 class LagdPair:
     def __init__(self, workdir, binary, members=2, lacp="fast", lag_extra_a="", lag_extra_b="", min_links=0,
-                 hash="l34", data_rate="50mbit", speed="10G", tok=None, members_b=None):
+                 hash="l34", data_rate="50mbit", speed="10G", tok=None, members_b=None, in_lag=None):
         """members_b: how many of the member veths B's daemon takes (default all); the
-        others' B ends are left in B's namespace for another process."""
+        others' B ends are left in B's namespace for another process. in_lag: how many
+        of a daemon's member ports are in the LAG at start (default all; the others
+        are [[port]]s for `add member`)."""
         self.workdir = Path(workdir)
         self.binary = str(binary)
         self.members = members
         self.members_b = members if members_b is None else members_b
+        self.in_lag = in_lag
         self.lacp = lacp
         self.extra = {"a": lag_extra_a, "b": lag_extra_b}
         self.min_links = min_links
@@ -309,7 +312,7 @@ class LagdPair:
             ports += (f'\n[[port]]\nname = "m{i}"\n'
                       f'device = "net_pcap{i},rx_iface_in={dev},tx_iface={dev},tx_iface={dev}"\n'
                       f'speed = "{self.speed}"\nmac = "{self.member_mac(side, i)}"\n')
-        names = ", ".join(f'"m{i}"' for i in range(count))
+        names = ", ".join(f'"m{i}"' for i in range(min(count, self.in_lag or count)))
         text = (f"# dpdk-lagd {side.upper()} of a lagd_pair (tests/interop/lagd_pair.py)\n"
                 f"[daemon]\nburst = 32\nrx_desc = 512\ntx_desc = 512\n\n{ports}\n"
                 f'[[lag]]\nname = "lag0"\naccess = "access0"\nmembers = [{names}]\n'
@@ -329,20 +332,36 @@ class LagdPair:
         return f"02:00:00:00:{'0a' if side == 'a' else '0b'}:{i + 1:02x}"
 
     def start(self, timeout=60):
-        for side, lcores in (("a", "0"), ("b", "1" if os.cpu_count() and os.cpu_count() > 1 else "0")):
+        for side in ("a", "b"):
             cfg = self.workdir / f"lagd-{side}.toml"
             cfg.write_text(self.config_text(side))
-            d = Lagd(self.binary, cfg, self.workdir, f"lagd{side}", netns=self.ns[side], lcores=lcores)
-            setattr(self, side, d)
+            self._launch(side)
         for side in ("a", "b"):
-            d = getattr(self, side)
-            d.wait_ready(timeout)
-            sh("ip", "-n", self.ns[side], "link", "set", self.tap[side], "address", TAP_MAC[side])
-            sh("ip", "-n", self.ns[side], "addr", "add", f"{self.ip[side]}/24", "dev", self.tap[side])
-        for side, other in (("a", "b"), ("b", "a")):
-            sh("ip", "-n", self.ns[side], "neigh", "replace", self.ip[other], "lladdr", TAP_MAC[other], "dev",
-               self.tap[side], "nud", "permanent")
+            self._tap_up(side, timeout)
         return self
+
+    def _launch(self, side):
+        lcores = "0" if side == "a" else "1" if os.cpu_count() and os.cpu_count() > 1 else "0"
+        d = Lagd(self.binary, self.workdir / f"lagd-{side}.toml", self.workdir, f"lagd{side}", netns=self.ns[side],
+                 lcores=lcores)
+        setattr(self, side, d)
+
+    def _tap_up(self, side, timeout):
+        """Once `side`'s daemon answers: its TAP's MAC, address and the other side's neighbour entry."""
+        getattr(self, side).wait_ready(timeout)
+        other = "b" if side == "a" else "a"
+        sh("ip", "-n", self.ns[side], "link", "set", self.tap[side], "address", TAP_MAC[side])
+        sh("ip", "-n", self.ns[side], "addr", "add", f"{self.ip[side]}/24", "dev", self.tap[side])
+        sh("ip", "-n", self.ns[side], "neigh", "replace", self.ip[other], "lladdr", TAP_MAC[other], "dev",
+           self.tap[side], "nud", "permanent")
+
+    def restart(self, side, timeout=60):
+        """Stops `side`'s daemon (SIGTERM) and starts it again from its config file (as it saved
+        it); returns the stopped daemon's output."""
+        out = getattr(self, side).stop()
+        self._launch(side)
+        self._tap_up(side, timeout)
+        return out
 
     def side(self, s):
         return self.a if s == "a" else self.b
