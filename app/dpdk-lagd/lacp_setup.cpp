@@ -52,7 +52,7 @@ result<std::unique_ptr<lacp_runtime>> lacp_runtime::start(const daemon_config& c
                                                           ctl::control& c, model::lag_model& m,
                                                           const std::vector<ctl::member_binding>& members,
                                                           rte_mempool* pool, uint16_t control_queue,
-                                                          time_point now) {
+                                                          time_point now, ctl::protected_tx::driver_fn macsec) {
     if (members.empty())
         return make_error("lacp-members", "a LACP LAG needs members");
     std::vector<ctl::lacp_member> lm;
@@ -64,8 +64,9 @@ result<std::unique_ptr<lacp_runtime>> lacp_runtime::start(const daemon_config& c
     }
     const port_config* first = cfg.port(members.front().name);
     auto gc = lacp_group_config(l, first != nullptr ? first->speed : model::port_speed::g10, lm.front().mac);
-    std::unique_ptr<lacp_runtime> rt(new lacp_runtime(pool, control_queue));
-    auto d = ctl::lacp_driver::create(c, m, gc, std::move(lm), rt->_tx, now);
+    std::unique_ptr<lacp_runtime> rt(new lacp_runtime(pool, control_queue, c));
+    rt->protect_with(std::move(macsec));
+    auto d = ctl::lacp_driver::create(c, m, gc, std::move(lm), rt->_ptx, now);
     if (!d)
         return d.err();
     rt->_driver = std::move(*d);

@@ -7,6 +7,7 @@
 
 #include "config.hpp"
 #include "control/lacp_driver.hpp"
+#include "control/macsec_driver.hpp"
 #include "service.hpp"
 
 #include <memory>
@@ -31,10 +32,12 @@ public:
     // Creates the driver for `members` (slot order, as given to the control),
     // port numbers 1.. in that order, port priorities from [[port]]. `c` must
     // have static_lag = false and members with a TX queue `control_queue`.
+    // `macsec`: see protect_with (set before the first LACPDU leaves).
     static result<std::unique_ptr<lacp_runtime>> start(const daemon_config& cfg, const lag_config& l,
                                                        ctl::control& c, model::lag_model& m,
                                                        const std::vector<ctl::member_binding>& members,
-                                                       rte_mempool* pool, uint16_t control_queue, time_point now);
+                                                       rte_mempool* pool, uint16_t control_queue, time_point now,
+                                                       ctl::protected_tx::driver_fn macsec = {});
     lacp_runtime(const lacp_runtime&) = delete;
     lacp_runtime& operator=(const lacp_runtime&) = delete;
 
@@ -47,6 +50,10 @@ public:
         _driver->set_rate(r == lacp_rate::slow ? lacp::lacp_rate::slow : lacp::lacp_rate::fast, now);
     }
     const ctl::lacp_driver& driver() const noexcept { return *_driver; }
+    // The LAG's MACsec driver (static keys or MKA's; null without MACsec):
+    // on members whose SecY carries LACP ([lag.macsec] lacp = "protected"),
+    // LACPDUs and Marker PDUs leave protected (ctl::protected_tx).
+    void protect_with(ctl::protected_tx::driver_fn f) { _ptx.set_driver(std::move(f)); }
 
     // One line per member: mux state, receive state, selection, partner,
     // actor/partner state flags, LACPDUs in and out.
@@ -55,8 +62,9 @@ public:
     member_view view(std::string_view port) const;
 
 private:
-    lacp_runtime(rte_mempool* pool, uint16_t queue) : _tx(pool, queue) {}
+    lacp_runtime(rte_mempool* pool, uint16_t queue, ctl::control& c) : _tx(pool, queue), _ptx(_tx, c) {}
     ctl::queue_tx _tx;
+    ctl::protected_tx _ptx; // _tx, through the member's SecY
     std::unique_ptr<ctl::lacp_driver> _driver;
 };
 

@@ -90,13 +90,8 @@ result<std::unique_ptr<lag_runtime>> lag_runtime::start(const runtime_env& env, 
     if (!c)
         return c.err();
     rt->_ctl = std::move(*c);
-    if (lacp) {
-        auto r = lacp_runtime::start(cfg, lc, *rt->_ctl, *env.model, cc.members, env.pool,
-                                     static_cast<uint16_t>(env.queues), now);
-        if (!r)
-            return make_error(r.err().code, "LACP: " + r.err().message);
-        rt->_lacp = std::move(*r);
-    }
+    // MACsec before LACP: the first LACPDU already goes through the
+    // member's SecY ([lag.macsec] lacp = "protected").
     if (mka) {
         auto r = mka_runtime::start(cfg, lc, *rt->_ctl, env.pool, static_cast<uint16_t>(env.queues), now);
         if (!r)
@@ -110,6 +105,17 @@ result<std::unique_ptr<lag_runtime>> lag_runtime::start(const runtime_env& env, 
     if (!d)
         return make_error(d.err().code, "MACsec: " + d.err().message);
     rt->_msd = std::move(*d);
+    if (lacp) {
+        auto r = lacp_runtime::start(cfg, lc, *rt->_ctl, *env.model, cc.members, env.pool,
+                                     static_cast<uint16_t>(env.queues), now, [raw = rt.get()] {
+                                         return raw->_msd ? raw->_msd.get()
+                                                : raw->_mka ? &raw->_mka->macsec()
+                                                            : nullptr;
+                                     });
+        if (!r)
+            return make_error(r.err().code, "LACP: " + r.err().message);
+        rt->_lacp = std::move(*r);
+    }
 
     rt->_topo = std::make_unique<runtime_topology>(name, cfg, *env.model, *rt->_ctl, rt->_lacp.get(),
                                                    rt->_msd.get(), rt->_mka, rt->setup(true, true), rt->_rows);

@@ -129,8 +129,11 @@ macsec::secy_config macsec_config::secy(const macsec_member_config& m) const {
     c.validate = validate;
     c.replay_protect = replay_protect;
     c.replay_window = replay_window;
+    c.protect_slow_protocols = lacp == macsec_lacp::protected_;
     return c;
 }
+
+std::string_view to_string(macsec_lacp l) noexcept { return l == macsec_lacp::clear ? "clear" : "protected"; }
 
 std::string_view to_string(mka_encryption e) noexcept {
     switch (e) {
@@ -175,6 +178,20 @@ result<uint8_t> read_offset(const rd& r, const toml::table& t, unsigned line) {
     return static_cast<uint8_t>(*off);
 }
 
+// `lacp`: where LACPDUs go, protected on the SecY's controlled port or clear
+// beside it.
+result<macsec_lacp> read_lacp(const rd& r, const toml::table& t, unsigned line) {
+    auto v = r.string(t, "lacp", where, false, line, "protected");
+    if (!v)
+        return v.err();
+    if (*v == "protected")
+        return macsec_lacp::protected_;
+    if (*v == "clear")
+        return macsec_lacp::clear;
+    return r.fail("value", r.line_or(t, "lacp", line),
+                  fmt::format("{}: lacp '{}' is not \"protected\" or \"clear\"", where, *v));
+}
+
 result<uint32_t> read_window(const rd& r, const toml::table& t, cipher_suite suite) {
     auto win = r.integer(t, "replay_window", where, 0, 0, is_xpn(suite) ? (1 << 30) : 0xFFFFFFFF);
     if (!win)
@@ -203,7 +220,7 @@ namespace {
 
 result<macsec_config> parse_mka(const rd& r, const toml::table& t, const std::string& source, unsigned line) {
     if (auto ok = r.only(t, {"mode", "ckn", "cak_file", "cipher", "encryption", "key_server_priority",
-                             "confidentiality_offset", "replay_window"},
+                             "confidentiality_offset", "replay_window", "lacp"},
                          "[lag.macsec] (mode \"mka\")");
         !ok)
         return ok.err();
@@ -251,6 +268,10 @@ result<macsec_config> parse_mka(const rd& r, const toml::table& t, const std::st
     if (!win)
         return win.err();
     c.replay_window = *win;
+    auto lacp = read_lacp(r, t, line);
+    if (!lacp)
+        return lacp.err();
+    c.lacp = *lacp;
     return c;
 }
 
@@ -268,7 +289,7 @@ result<macsec_config> parse_macsec(const toml::table& t, const std::string& sour
         return r.fail("value", r.line_or(t, "mode", line),
                       fmt::format("{}: mode '{}' is not \"mka\" or \"static\"", where, *mode));
     if (auto ok = r.only(t, {"mode", "cipher", "include_sci", "confidentiality", "confidentiality_offset",
-                             "replay_protect", "replay_window", "validate", "key_file", "member"},
+                             "replay_protect", "replay_window", "validate", "key_file", "member", "lacp"},
                          where);
         !ok)
         return ok.err();
@@ -311,6 +332,10 @@ result<macsec_config> parse_macsec(const toml::table& t, const std::string& sour
     else
         return r.fail("value", r.line_or(t, "validate", line),
                       fmt::format("{}: validate '{}' is not strict, check or disabled", where, *val));
+    auto lacp = read_lacp(r, t, line);
+    if (!lacp)
+        return lacp.err();
+    c.lacp = *lacp;
     auto kf = r.string(t, "key_file", where, true, line);
     if (!kf)
         return kf.err();

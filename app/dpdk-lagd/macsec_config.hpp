@@ -14,6 +14,9 @@
 //   key_server_priority = 16        # optional, 0..255 (lower wins, 255: never key server)
 //   confidentiality_offset = 0      # optional: 0 (default), 30 or 50
 //   replay_window = 0               # optional, default 0
+//   lacp = "protected"              # optional (both modes): LACPDUs and Marker PDUs protected
+//                                   # like data on the SecY's controlled port (default, 802.1AX
+//                                   # over 802.1AE), or "clear": beside MACsec, unprotected
 //
 //   [lag.macsec]                    # static keys
 //   mode = "static"
@@ -81,6 +84,9 @@ enum class macsec_mode : uint8_t { static_keys, mka };
 enum class mka_encryption : uint8_t { no_encrypt, should_encrypt, must_encrypt };
 std::string_view to_string(mka_encryption e) noexcept;
 std::optional<mka_encryption> parse_mka_encryption(std::string_view s) noexcept; // as to_string spells it
+// `lacp`: LACP inside MACsec (protected, the default) or beside it (clear).
+enum class macsec_lacp : uint8_t { protected_, clear };
+std::string_view to_string(macsec_lacp l) noexcept;
 
 struct macsec_config {
     bool enabled = false;
@@ -98,6 +104,7 @@ struct macsec_config {
     bool replay_protect = true;
     uint32_t replay_window = 0;
     macsec::validate_frames validate = macsec::validate_frames::strict;
+    macsec_lacp lacp = macsec_lacp::protected_;
     std::string key_file; // resolved against the config's directory
     std::vector<macsec_member_config> members;
     unsigned line = 0;

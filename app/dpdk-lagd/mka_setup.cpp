@@ -58,6 +58,7 @@ ctl::mka_driver_config mka_driver_config_of(const daemon_config& cfg, const lag_
     c.offset = offset_of(m.offset);
     c.mode = mode_of(m.encryption);
     c.replay_window = m.replay_window;
+    c.protect_slow_protocols = m.lacp == macsec_lacp::protected_;
     return c;
 }
 

@@ -90,6 +90,7 @@ public:
     void print() const;
 
     const ctl::macsec_driver& macsec() const noexcept { return *_macsec; }
+    ctl::macsec_driver& macsec() noexcept { return *_macsec; }
     const ctl::mka_driver* driver() const noexcept { return _mka.get(); }
 
 private:

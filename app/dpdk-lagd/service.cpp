@@ -403,14 +403,28 @@ sock::reply service::show_lacp(const cli::parsed_command& c) const {
             if (c.has("port") && c.get("port") != m)
                 continue;
             member_view v = _host.view(m);
+            // LACP inside MACsec (protected), beside it (clear), or no MACsec;
+            // LACPDUs the SecY refused (no SA under must_encrypt) are not sent.
+            std::string layer = "off";
+            uint64_t refused = 0;
+            const ctl::macsec_driver* md = _host.macsec(l.name);
+            if (auto p = find_port(m); p && md != nullptr && md->has_port(p->id)) {
+                layer = md->protects_slow_protocols(p->id) ? "protected" : "clear";
+                if (const auto* ctl = _host.control(l.name))
+                    refused = ctl->control_tx_counters(p->id).drop(dp::drop_reason::macsec_tx).load();
+            }
             arr.push_back({{"port", m},
                            {"lag", l.name},
                            {"mux", v.lacp_mux},
                            {"partner_system", v.partner_system},
-                           {"partner_key", v.partner_key}});
-            s += fmt::format("{:<10} mux {:<26} partner {}\n", m, v.lacp_mux,
+                           {"partner_key", v.partner_key},
+                           {"macsec", layer},
+                           {"macsec_tx_drops", refused}});
+            s += fmt::format("{:<10} mux {:<26} partner {}{}\n", m, v.lacp_mux,
                              v.partner_system.empty() ? "-" : fmt::format("{} key {}", v.partner_system,
-                                                                           v.partner_key));
+                                                                           v.partner_key),
+                             layer == "off" ? std::string()
+                                            : fmt::format("  macsec {} ({} refused)", layer, refused));
         }
     if (c.has("port") && arr.empty())
         return fail("no-such-port", fmt::format("{} is not a member of any LAG", c.get("port")));
@@ -635,6 +649,8 @@ result<std::string> service::current_config_text() const {
                 m.insert_or_assign("confidentiality_offset", static_cast<int64_t>(lc.macsec.offset));
             if (lc.macsec.replay_window != 0)
                 m.insert_or_assign("replay_window", static_cast<int64_t>(lc.macsec.replay_window));
+            if (lc.macsec.lacp != macsec_lacp::protected_) // the default is left implicit
+                m.insert_or_assign("lacp", std::string(to_string(lc.macsec.lacp)));
             mine->insert_or_assign("macsec", std::move(m));
         }
     }

@@ -438,6 +438,7 @@ dp::port_totals control::totals(uint16_t port) const noexcept {
         return t;
     for (const auto& w : _workers)
         t.add(w->counters().ports[port]);
+    t.add(_own.ports[port]);
     return t;
 }
 

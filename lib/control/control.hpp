@@ -141,8 +141,15 @@ public:
 
     const dp::snapshot& current() const noexcept { return *_current; }
     const control_counters& counters() const noexcept { return _counters; }
-    // Summed over workers, read without locks.
+    // Summed over workers (and what the control core counted itself), read
+    // without locks.
     dp::port_totals totals(uint16_t port) const noexcept;
+    // Counters of frames the control core sends on a port (its MACsec
+    // outcome: LACPDUs protected on the controlled port); control thread only.
+    dp::port_counters& control_tx_counters(uint16_t port) noexcept { return _own.ports[port % dp::max_ports]; }
+    const dp::port_counters& control_tx_counters(uint16_t port) const noexcept {
+        return _own.ports[port % dp::max_ports];
+    }
     size_t snapshots_awaiting_reclaim() const noexcept { return _retired.size(); }
     bool member_link(unsigned slot) const noexcept { return _link[slot]; }
 
@@ -199,6 +206,7 @@ private:
     std::vector<leaving_port> _leaving; // removed, some worker may still use them
     std::vector<uint16_t> _released;    // no worker can use them any more
     control_counters _counters;
+    dp::worker_counters _own; // control_tx_counters
 };
 
 } // namespace lag::ctl

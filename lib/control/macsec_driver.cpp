@@ -107,6 +107,10 @@ result<void> macsec_driver::add_port(uint16_t port, const macsec::secy_config& c
                 return r.err();
         ps->secys.push_back(std::move(*s));
     }
+    auto own = macsec::secy::create(cfg);
+    if (!own)
+        return own.err();
+    ps->own = std::move(*own);
     for (macsec::sci_t sci : peers) {
         bool dup = false;
         for (const auto& p : ps->peers)
@@ -171,6 +175,7 @@ result<void> macsec_driver::install_tx_sa(uint16_t port, uint8_t an, const macse
     }
     ps->tx[an] = std::move(*sa);
     ps->near_counted[an] = false;
+    (void)ps->own->attach_tx_sa(ps->tx[an].get()); // the suite was checked above
     send_all(message_kind::macsec_tx_sa, dp::macsec_arg(port), ps->tx[an].get());
     ++_counters.sas_installed;
     dpdk::log(dpdk::log_type::macsec, dpdk::log_level::info, "DPDK port {}: transmit SA installed at AN {}, next PN {}",
@@ -184,6 +189,7 @@ result<void> macsec_driver::enable_tx_sa(uint16_t port, uint8_t an) {
     if (ps == nullptr || an > 3 || !ps->tx[an])
         return make_error("sa-missing", fmt::format("port {}: no transmit SA at AN {}", port, an));
     ps->encoding = an;
+    (void)ps->own->use_encoding_sa(an);
     send_all(message_kind::macsec_encoding, dp::macsec_arg(port, an), nullptr);
     dpdk::log(dpdk::log_type::macsec, dpdk::log_level::info, "DPDK port {}: encoding SA is AN {}", port, an);
     flush();
@@ -230,6 +236,7 @@ void macsec_driver::retire_tx_sa(uint16_t port, uint8_t an) {
     port_state* ps = find(port);
     if (ps == nullptr || an > 3 || !ps->tx[an])
         return;
+    ps->own->detach_tx_sa(an);
     send_all(message_kind::macsec_tx_detach, dp::macsec_arg(port, an), nullptr);
     dpdk::log(dpdk::log_type::macsec, dpdk::log_level::info, "DPDK port {}: transmit SA at AN {} retired", port, an);
     if (ps->encoding == an)
@@ -266,6 +273,7 @@ result<void> macsec_driver::set_offset(uint16_t port, uint8_t octets) {
     if (ps->cfg.confidentiality_offset == octets)
         return ok_v;
     ps->cfg.confidentiality_offset = octets;
+    (void)ps->own->set_confidentiality_offset(octets);
     send_all(message_kind::macsec_offset, dp::macsec_arg(port, octets), nullptr);
     flush();
     return ok_v;
@@ -328,6 +336,7 @@ result<void> macsec_driver::set_policy(uint16_t port, bool confidentiality, bool
     ps->cfg.confidentiality = confidentiality;
     ps->cfg.clear_without_sa = clear_without_sa;
     ps->cfg.validate = v;
+    ps->own->set_policy(confidentiality, clear_without_sa, v);
     send_all(message_kind::macsec_policy,
              dp::macsec_arg(port, dp::macsec_policy_bits(confidentiality, clear_without_sa, static_cast<uint8_t>(v))),
              nullptr);
@@ -377,6 +386,43 @@ unsigned macsec_driver::poll() {
     return static_cast<unsigned>(before - std::min(before, after));
 }
 
+std::optional<macsec::tx_status> macsec_driver::protect(uint16_t port, macsec::frame& f) noexcept {
+    port_state* ps = find(port);
+    if (ps == nullptr)
+        return std::nullopt;
+    return ps->own->protect(*_engine, f);
+}
+
+bool macsec_driver::protects_slow_protocols(uint16_t port) const noexcept {
+    const port_state* ps = find(port);
+    return ps != nullptr && ps->cfg.protect_slow_protocols;
+}
+
+bool protected_tx::send(uint16_t port, std::span<const uint8_t> frame) {
+    macsec_driver* d = _driver ? _driver() : nullptr;
+    if (d == nullptr || !d->protects_slow_protocols(port))
+        return _inner.send(port, frame);
+    // A LACPDU or Marker PDU (124 octets; a frame up to 1984 fits), with
+    // room for the SecTAG before it and the ICV after it.
+    constexpr uint32_t room = 32;
+    std::array<uint8_t, 2048> buf;
+    if (frame.size() + 2 * room > buf.size())
+        return false;
+    std::copy(frame.begin(), frame.end(), buf.begin() + room);
+    macsec::frame f{buf.data() + room, static_cast<uint32_t>(frame.size()), room,
+                    static_cast<uint32_t>(buf.size() - room - frame.size())};
+    const auto st = d->protect(port, f);
+    if (!st)
+        return _inner.send(port, frame);
+    dp::port_counters& pc = _control.control_tx_counters(port);
+    pc.macsec_tx[static_cast<size_t>(*st)].add(1);
+    if (!macsec::sent(*st)) {
+        pc.drop(dp::drop_reason::macsec_tx).add(1);
+        return false;
+    }
+    return _inner.send(port, {f.data, f.len});
+}
+
 bool macsec_driver::tx_near_exhaustion(uint16_t port) const noexcept {
     const port_state* ps = find(port);
     return ps != nullptr && ps->encoding >= 0 && ps->tx[ps->encoding]->near_exhaustion();
@@ -397,8 +443,13 @@ macsec::secy_counters macsec_driver::secy_totals(uint16_t port) const noexcept {
     const port_state* ps = find(port);
     if (ps == nullptr)
         return t;
-    for (const auto& s : ps->secys) {
-        const auto& c = s->counters();
+    auto all = [&](auto&& f) {
+        for (const auto& s : ps->secys)
+            f(*s);
+        f(*ps->own);
+    };
+    all([&](const macsec::secy& s) {
+        const auto& c = s.counters();
         t.out_pkts_untagged += c.out_pkts_untagged;
         t.out_pkts_too_long += c.out_pkts_too_long;
         t.out_pkts_no_sa += c.out_pkts_no_sa;
@@ -412,7 +463,7 @@ macsec::secy_counters macsec_driver::secy_totals(uint16_t port) const noexcept {
         t.in_pkts_unknown_sci += c.in_pkts_unknown_sci;
         t.in_pkts_no_sci += c.in_pkts_no_sci;
         t.in_pkts_overrun += c.in_pkts_overrun;
-    }
+    });
     return t;
 }
 

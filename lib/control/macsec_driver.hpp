@@ -17,11 +17,13 @@
 
 #include "common/result.hpp"
 #include "control/control.hpp"
+#include "control/lacp_driver.hpp"
 #include "crypto/crypto.hpp"
 #include "macsec/macsec.hpp"
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -87,6 +89,17 @@ public:
     // The receive SAs at `an` of every peer of the port.
     void retire_rx_sas(uint16_t port, uint8_t an);
 
+    // The control core's own SecY of the port (same config, the same shared
+    // transmit SAs, kept in step with the workers' by every call above)
+    // protects one frame control sends on the SecY's controlled port (a
+    // LACPDU) with the encoding SA, in place (`f` needs 16 octets of
+    // headroom and tailroom): protected_frame; untagged (sent clear) while
+    // no SA is in use under clear_without_sa; drop_no_sa without it.
+    // nullopt: the port has no SecY. Counted in the port's SecY counters.
+    std::optional<macsec::tx_status> protect(uint16_t port, macsec::frame& f) noexcept;
+    // Whether the port's SecY carries LACP (secy_config::protect_slow_protocols).
+    bool protects_slow_protocols(uint16_t port) const noexcept;
+
     // Sends queued messages, counts transmit SAs that became near exhaustion,
     // frees detached SAs every worker is past. Returns the work done.
     unsigned poll();
@@ -142,6 +155,7 @@ private:
         uint16_t port = 0;
         macsec::secy_config cfg;
         std::vector<std::unique_ptr<macsec::secy>> secys; // per worker
+        std::unique_ptr<macsec::secy> own;                // the control core's (protect)
         std::array<std::unique_ptr<macsec::tx_sa>, 4> tx;
         int encoding = -1;
         std::array<bool, 4> near_counted{};
@@ -170,6 +184,27 @@ private:
     std::vector<std::deque<dp::control_message>> _pending; // per worker, in order
     std::deque<retired> _retired;
     macsec_driver_counters _counters;
+};
+
+// LACP on the SecY's controlled port (802.1AX above 802.1AE): a frame_tx
+// that protects what it sends on a member whose SecY carries slow protocols
+// (macsec_driver::protect, then `inner`), and passes the rest through as it
+// is (no MACsec driver, no SecY on the port, or LACP beside MACsec). A frame
+// the SecY refuses (no SA under must_encrypt) is not sent: send() returns
+// false, and the port's control_tx_counters count it as a MACsec tx drop
+// (xstats tx_drop_macsec, tx_macsec_drop_no_sa). The driver is looked up at
+// every send, so it may come and go (MKA set/unset at run time).
+class protected_tx final : public frame_tx {
+public:
+    using driver_fn = std::function<macsec_driver*()>;
+    protected_tx(frame_tx& inner, control& c) : _inner(inner), _control(c) {}
+    void set_driver(driver_fn f) { _driver = std::move(f); }
+    bool send(uint16_t port, std::span<const uint8_t> frame) override;
+
+private:
+    frame_tx& _inner;
+    control& _control;
+    driver_fn _driver;
 };
 
 } // namespace lag::ctl

@@ -79,6 +79,7 @@ macsec::secy_config secy_config_of(const mka_member& mb, const mka_driver_config
     sc.confidentiality = cfg.mode != encryption_mode::no_encrypt;
     sc.confidentiality_offset = sc.confidentiality ? offset_octets(cfg.offset) : 0;
     sc.replay_window = cfg.replay_window;
+    sc.protect_slow_protocols = cfg.protect_slow_protocols;
     return sc;
 }
 } // namespace

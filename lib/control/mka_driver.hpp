@@ -61,6 +61,8 @@ struct mka_driver_config {
     mka::confidentiality_offset offset = mka::confidentiality_offset::offset_0;
     encryption_mode mode = encryption_mode::must_encrypt;
     uint32_t replay_window = 0;
+    // LACPDUs on the SecYs' controlled ports (secy_config::protect_slow_protocols).
+    bool protect_slow_protocols = true;
     // Transmit PN at which the SAK is rotated (0: lib/mka's defaults, 3/4 of
     // the PN space); tests make it small.
     uint64_t pn_threshold = 0;

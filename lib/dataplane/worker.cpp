@@ -409,22 +409,54 @@ unsigned worker::ingress() noexcept {
             nfwd = static_cast<uint16_t>(nfwd + kept);
             fwd_bytes += bytes - bytes_punted;
         } else {
+            // LACP on the SecY's controlled port (the default with MACsec):
+            // slow-protocol frames are the SecY's to verify like data (a
+            // clear one is judged by validateFrames), and the verified ones
+            // are punted below; so a member that is not collecting has its
+            // frames verified too, to find its LACPDUs. EAPOL is always
+            // punted first (the uncontrolled port).
+            const bool slow_inside = sy != nullptr && sy->config().protect_slow_protocols;
             for (uint16_t i = 0; i < n; ++i) {
                 if (i + prefetch_ahead < n)
                     rte_prefetch0(frame_of(_rx[i + prefetch_ahead]));
                 rte_mbuf* m = _rx[i];
                 bytes += m->pkt_len;
-                if (punted(m)) [[unlikely]] {
+                if (punted(m) && !(slow_inside && ether_type_at_12(m) == ether_type_slow)) [[unlikely]] {
                     m->port = port;
                     _punt[npunt++] = m;
-                } else if (!collecting) {
+                } else if (!collecting && !slow_inside) {
                     _rx[ndrop++] = m; // ndrop <= i: reuses the front of _rx
                 } else {
                     _mx[nmx++] = m; // sy != nullptr
                 }
             }
-            if (nmx != 0)
-                nfwd = static_cast<uint16_t>(nfwd + verify(port, *sy, _mx, nmx, _fwd + nfwd, fwd_bytes));
+            if (nmx != 0) {
+                rte_mbuf** v = _fwd + nfwd;
+                uint64_t vbytes = 0;
+                uint16_t k = verify(port, *sy, _mx, nmx, v, vbytes);
+                if (slow_inside) {
+                    // One more pass over what the SecY delivered: LACPDUs
+                    // and Marker PDUs (after strip) to control, the rest
+                    // forwarded, or dropped while not collecting.
+                    uint16_t keep = 0;
+                    for (uint16_t j = 0; j < k; ++j) {
+                        rte_mbuf* m = v[j];
+                        if (ether_type_at_12(m) == ether_type_slow) [[unlikely]] {
+                            vbytes -= m->pkt_len;
+                            m->port = port;
+                            _punt[npunt++] = m;
+                        } else if (!collecting) {
+                            vbytes -= m->pkt_len;
+                            _rx[ndrop++] = m; // every frame of _rx has moved on: its front is free
+                        } else {
+                            v[keep++] = m;
+                        }
+                    }
+                    k = keep;
+                }
+                nfwd = static_cast<uint16_t>(nfwd + k);
+                fwd_bytes += vbytes;
+            }
         }
         pc.rx_packets.add(n);
         pc.rx_bytes.add(bytes);

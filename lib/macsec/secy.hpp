@@ -170,6 +170,13 @@ struct secy_config {
     bool replay_protect = true;
     uint32_t replay_window = 0;
     size_t max_frame_len = 0;        // protected frame, without FCS; 0 = no limit
+    // Where the member's slow protocols (0x8809: LACPDUs, Marker PDUs) go:
+    // true, on this SecY's controlled port (802.1AX above 802.1AE, as Linux's
+    // bond over macsec: protected like data, only EAPOL in the clear); false,
+    // beside the SecY in the clear (Juniper's `exclude-protocol lacp`).
+    // lib/macsec does not act on it: the data path and the control core that
+    // carry LACP do (verify before the punt; protect what control sends).
+    bool protect_slow_protocols = true;
 };
 
 // A frame in a caller's buffer: `data` points at the destination MAC, with

@@ -3,6 +3,7 @@
 // went down keeps getting frames.
 #include "control/control.hpp"
 #include "dp_env.hpp"
+#include "punt_recorder.hpp"
 
 #include <gtest/gtest.h>
 #include <rte_ethdev.h>
@@ -19,14 +20,6 @@ using namespace lag;
 using namespace lag::test;
 
 namespace {
-
-class recording_punt : public ctl::punt_handler {
-public:
-    void on_frame(uint16_t port, std::span<const uint8_t> frame, time_point) override {
-        frames.push_back({port, std::vector<uint8_t>(frame.begin(), frame.end())});
-    }
-    std::vector<std::pair<uint16_t, std::vector<uint8_t>>> frames;
-};
 
 class recording_links : public ctl::link_handler {
 public:

@@ -9,6 +9,7 @@ malformed or when the profile refuses its length; a daemon with MKA shows
 each member's session (show lag json, telemetry, the stats print) and refuses
 `set lag lag0 macsec rekey` while no MKA peer answers (net_null members)."""
 import json
+import re
 import os
 import socket
 import stat
@@ -199,8 +200,10 @@ ckn = "96437a93ccf10d9dfe347846cce52c7d"
 cak_file = "cak.hex"
 cipher = "gcm-aes-xpn-128"
 key_server_priority = 1
+lacp = "clear"
 """
 CAK = "135bd758b0ee5c11c55ff6ab19fdb199"
+LACP_CLEAR = re.compile(r"""^\s*lacp = ["']clear["']$""", re.M)  # toml++ may write either quote
 
 
 def refused(tmp, cfg, what, rule):
@@ -270,8 +273,8 @@ def run_mka(tmp):
         rc, _, err = ctl(sock, "set lag lag0 macsec ckn 0a0b cak-file cak2.hex cipher gcm-aes-256")
         check(rc == 0, "set macsec ckn/cak-file (relative to the config) and cipher: " + (err.strip() or "ok"))
         rc, out, _ = ctl(sock, "show config")
-        check(rc == 0 and "0a0b" in out and "cak2.hex" in out and "gcm-aes-256" in out
-              and CAK[::-1] not in out, "show config has the new CKN, CAK file and cipher, not the CAK")
+        check(rc == 0 and "0a0b" in out and "cak2.hex" in out and "gcm-aes-256" in out and LACP_CLEAR.search(out)
+              and CAK[::-1] not in out, "show config has the new CKN, CAK file and cipher (and lacp), not the CAK")
         rc, _, _ = ctl(sock, "unset lag lag0 macsec")
         j = show_json(sock)
         check(rc == 0 and all(m.get("macsec") == "off" for m in j.get("members", []))
@@ -285,6 +288,13 @@ def run_mka(tmp):
         check(rc == 0 and "started" in out and all(m.get("macsec", "").startswith("mka unsecured")
                                                  for m in j.get("members", []))
               and j.get("operational_members") == 0, "set macsec after unset: MKA again, must_encrypt gates closed")
+        rc, out, _ = ctl(sock, "show config")
+        check(rc == 0 and LACP_CLEAR.search(out) and "[lag.macsec]" in out,
+              "show config after unset and set: [lag.macsec] keeps lacp = \"clear\"")
+        rc, out, _ = ctl(sock, "save config")
+        with open(cfg) as f:
+            saved = f.read()
+        check(rc == 0 and LACP_CLEAR.search(saved), "save config writes lacp = \"clear\" (and reads it back)")
     finally:
         rc, out = stop(p)
     check(rc == 0, "MKA daemon: SIGTERM, clean exit")

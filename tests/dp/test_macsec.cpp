@@ -10,6 +10,8 @@
 #include "control/macsec_driver.hpp"
 #include "dataplane/dataplane.hpp"
 #include "dp_env.hpp"
+#include "lacp/lacp.hpp"
+#include "punt_recorder.hpp"
 #include "macsec/macsec.hpp"
 
 #include <gtest/gtest.h>
@@ -363,11 +365,142 @@ TEST_P(macsec_dp, pn_exhaustion_replay_and_reorder_storms_are_counted_by_reason)
     EXPECT_EQ(c->totals(host.b).rx_packets, 600u);
 }
 
-TEST_P(macsec_dp, control_frames_are_punted_not_verified) {
+// ---- LACP on the SecY's controlled port (protect_slow_protocols) ----------------
+
+lacp::frame a_lacpdu(uint8_t system) {
+    lacp::lacpdu pdu;
+    pdu.source = mac_addr{{0x02, 0, 0, 0, system, 1}};
+    pdu.actor.system = mac_addr{{0x02, 0, 0, 0, system, 0}};
+    pdu.actor.key = 0x0011;
+    pdu.actor.port = 1;
+    pdu.actor.state = 0x3d;
+    return lacp::encode(pdu);
+}
+
+std::vector<uint8_t> bytes_of(const lacp::frame& f) { return {f.data.begin(), f.data.end()}; }
+
+TEST_P(macsec_dp, eapol_is_punted_before_verify_and_a_clear_lacpdu_is_dropped_under_strict) {
+    recording_punt punt;
+    c->set_punt_handler(&punt);
     auto out = ingress({ether_frame(0x8809), ether_frame(0x888E)});
+    c->poll(tick());
     EXPECT_TRUE(out.empty());
+    ASSERT_EQ(punt.frames.size(), 1u);
+    EXPECT_EQ(punt.frames[0].second, ether_frame(0x888E));
+    EXPECT_EQ(c->totals(mem.a).punted, 1u);
+    EXPECT_EQ(drv->secy_totals(mem.a).in_pkts_no_tag, 1u);
+    EXPECT_EQ(c->totals(mem.a).macsec_rx[static_cast<size_t>(macsec::rx_status::drop_no_tag)], 1u);
+    EXPECT_EQ(c->totals(mem.a).drop(dp::drop_reason::macsec_rx), 1u);
+    c->set_punt_handler(nullptr);
+}
+
+TEST_P(macsec_dp, a_protected_lacpdu_is_verified_and_punted_as_the_inner_frame) {
+    recording_punt punt;
+    c->set_punt_handler(&punt);
+    const auto lacpdu = bytes_of(a_lacpdu(2));
+    // Data and a LACPDU in one burst: the data goes to the access port, the
+    // LACPDU (stripped) to control.
+    auto wire = protect_as_partner({udp_frame(1, 7, 200), lacpdu, udp_frame(2, 7, 90)});
+    EXPECT_NE(wire[1], lacpdu);
+    auto out = ingress(wire);
+    c->poll(tick());
+    EXPECT_EQ(out, (std::vector<std::vector<uint8_t>>{udp_frame(1, 7, 200), udp_frame(2, 7, 90)}));
+    ASSERT_EQ(punt.frames.size(), 1u);
+    EXPECT_EQ(punt.frames[0].first, mem.a);
+    EXPECT_EQ(punt.frames[0].second, lacpdu);
+    EXPECT_EQ(c->totals(mem.a).punted, 1u);
+    EXPECT_EQ(drv->rx_totals(mem.a).in_pkts_ok, 3u);
+    EXPECT_EQ(c->totals(mem.a).total_drops(), 0u);
+    c->set_punt_handler(nullptr);
+}
+
+TEST_P(macsec_dp, a_member_that_is_not_collecting_still_hands_its_protected_lacpdus_to_control) {
+    // As LACP leaves a member before it is collecting: its data is dropped,
+    // but its LACPDUs (inside MACsec) must still reach control.
+    ASSERT_TRUE(c->set_member_state("m0", false, false, tick()).ok());
+    poll();
+    recording_punt punt;
+    c->set_punt_handler(&punt);
+    const auto lacpdu = bytes_of(a_lacpdu(2));
+    auto out = ingress(protect_as_partner({udp_frame(1, 8, 100), lacpdu}));
+    c->poll(tick());
+    EXPECT_TRUE(out.empty());
+    ASSERT_EQ(punt.frames.size(), 1u);
+    EXPECT_EQ(punt.frames[0].second, lacpdu);
+    EXPECT_EQ(c->totals(mem.a).drop(dp::drop_reason::not_collecting), 1u);
+    EXPECT_EQ(drv->rx_totals(mem.a).in_pkts_ok, 2u);
+    c->set_punt_handler(nullptr);
+}
+
+TEST_P(macsec_dp, control_sent_lacpdus_leave_protected_and_the_partner_verifies_them) {
+    recording_tx wire;
+    ctl::protected_tx tx(wire, *c);
+    tx.set_driver([this] { return drv.get(); });
+    const auto lacpdu = bytes_of(a_lacpdu(1));
+    ASSERT_TRUE(tx.send(mem.a, lacpdu));
+    ASSERT_EQ(wire.frames.size(), 1u);
+    auto& sent = wire.frames[0].second;
+    EXPECT_EQ(wire.frames[0].first, mem.a);
+    EXPECT_EQ(sent[12], 0x88);
+    EXPECT_EQ(sent[13], 0xE5);
+    // The partner (lib/macsec with our transmit key as its receive key).
+    std::vector<uint8_t> buf = sent;
+    macsec::frame f{buf.data(), static_cast<uint32_t>(buf.size()), 0, 0};
+    EXPECT_EQ(partner->verify(*eng, f), macsec::rx_status::ok);
+    EXPECT_EQ(std::vector<uint8_t>(f.data, f.data + f.len), lacpdu);
+    EXPECT_EQ(c->totals(mem.a).macsec_tx[static_cast<size_t>(macsec::tx_status::protected_frame)], 1u);
+    // The workers' SecYs and control's share the transmit SA: the data that
+    // follows takes the next PNs and verifies too (no PN used twice).
+    auto in = frames(3, 4);
+    EXPECT_EQ(egress(in), in);
+    ASSERT_TRUE(tx.send(mem.a, lacpdu));
+    buf = wire.frames[1].second;
+    f = macsec::frame{buf.data(), static_cast<uint32_t>(buf.size()), 0, 0};
+    EXPECT_EQ(partner->verify(*eng, f), macsec::rx_status::ok);
+    EXPECT_EQ(drv->tx_sa_of(mem.a, 0)->next_pn(), 7u);
+
+    // No SA in use (must_encrypt): nothing leaves, counted as a MACsec drop.
+    drv->retire_tx_sa(mem.a, 0);
+    EXPECT_FALSE(tx.send(mem.a, lacpdu));
+    EXPECT_EQ(wire.frames.size(), 2u);
+    EXPECT_EQ(c->totals(mem.a).drop(dp::drop_reason::macsec_tx), 1u);
+    EXPECT_EQ(c->totals(mem.a).macsec_tx[static_cast<size_t>(macsec::tx_status::drop_no_sa)], 1u);
+    EXPECT_EQ(drv->secy_totals(mem.a).out_pkts_no_sa, 1u);
+    // A port without a SecY, or no driver: as it is.
+    tx.set_driver([] { return static_cast<ctl::macsec_driver*>(nullptr); });
+    ASSERT_TRUE(tx.send(mem.a, lacpdu));
+    EXPECT_EQ(wire.frames.back().second, lacpdu);
+}
+
+// lacp = "clear": LACP beside MACsec, exactly as before the option: punted
+// before verify (in the clear, under strict too), sent in the clear.
+TEST_P(macsec_dp, with_lacp_clear_slow_protocols_bypass_the_secy_both_ways) {
+    drv->remove_port(mem.a);
+    ours.protect_slow_protocols = false;
+    const macsec::sci_t peers[] = {peer_sci};
+    ASSERT_TRUE(drv->add_port(mem.a, ours, peers).ok());
+    ASSERT_TRUE(drv->install_rx_sa(mem.a, peer_sci, 0, params(std::get<0>(GetParam()), 0x40, 2)).ok());
+    ASSERT_TRUE(drv->install_tx_sa(mem.a, 0, params(std::get<0>(GetParam()), 0x10, 1)).ok());
+    ASSERT_TRUE(drv->enable_tx_sa(mem.a, 0).ok());
+    poll();
+    recording_punt punt;
+    c->set_punt_handler(&punt);
+    const auto lacpdu = bytes_of(a_lacpdu(2));
+    auto out = ingress({lacpdu, ether_frame(0x888E)});
+    c->poll(tick());
+    EXPECT_TRUE(out.empty());
+    ASSERT_EQ(punt.frames.size(), 2u);
+    EXPECT_EQ(punt.frames[0].second, lacpdu);
     EXPECT_EQ(c->totals(mem.a).punted, 2u);
     EXPECT_EQ(drv->secy_totals(mem.a).in_pkts_no_tag, 0u);
+    EXPECT_EQ(drv->secy_totals(mem.a).in_pkts_untagged, 0u);
+    recording_tx wire;
+    ctl::protected_tx tx(wire, *c);
+    tx.set_driver([this] { return drv.get(); });
+    ASSERT_TRUE(tx.send(mem.a, lacpdu));
+    EXPECT_EQ(wire.frames.at(0).second, lacpdu);
+    EXPECT_EQ(drv->tx_sa_of(mem.a, 0)->next_pn(), 1u);
+    c->set_punt_handler(nullptr);
 }
 
 std::string name_of(const ::testing::TestParamInfo<param>& i) {
@@ -604,6 +737,8 @@ TEST(macsec_two_workers, share_the_transmit_sa_without_reusing_a_pn_and_each_ver
 // ---- validate check / disabled: unprotected frames pass --------------------------
 namespace {
 
+bool pass_clear(macsec::validate_frames v) { return v != macsec::validate_frames::strict; }
+
 void clear_frames_under(macsec::validate_frames v, const std::string& tag) {
     wire host = make_wire(tag + "acc"), mem = make_wire(tag + "m0");
     {
@@ -628,18 +763,26 @@ void clear_frames_under(macsec::validate_frames v, const std::string& tag) {
         ASSERT_TRUE((*d)->add_port(mem.a, sc, peers).ok());
         std::vector<std::vector<uint8_t>> in = {udp_frame(1, 1), udp_frame(2, 1, 300)};
         ASSERT_EQ(inject(mem.b, in), in.size());
+        // A clear LACPDU (LACP on the controlled port, the default): the
+        // SecY's to judge like data, punted when it passes.
+        ASSERT_EQ(inject(mem.b, {ether_frame(0x8809)}), 1u);
+        recording_punt punt;
+        (*c)->set_punt_handler(&punt);
         (*c)->poll(time_point{});
         (*d)->poll();
         (*c)->worker(0).poll_once();
+        (*c)->poll(time_point{});
+        EXPECT_EQ(punt.frames.size(), pass_clear(v) ? 1u : 0u) << to_string(v);
+        (*c)->set_punt_handler(nullptr);
         auto back = drain(host.a);
         std::vector<std::vector<uint8_t>> out;
         for (rte_mbuf* m : back)
             out.push_back(bytes_of(m));
         free_all(back);
-        const bool pass = v != macsec::validate_frames::strict;
+        const bool pass = pass_clear(v);
         EXPECT_EQ(out, pass ? in : std::vector<std::vector<uint8_t>>{}) << to_string(v);
-        EXPECT_EQ((*d)->secy_totals(mem.a).in_pkts_untagged, pass ? 2u : 0u);
-        EXPECT_EQ((*d)->secy_totals(mem.a).in_pkts_no_tag, pass ? 0u : 2u);
+        EXPECT_EQ((*d)->secy_totals(mem.a).in_pkts_untagged, pass ? 3u : 0u);
+        EXPECT_EQ((*d)->secy_totals(mem.a).in_pkts_no_tag, pass ? 0u : 3u);
         (*c)->shutdown();
     }
     destroy_wire(host);
@@ -647,7 +790,7 @@ void clear_frames_under(macsec::validate_frames v, const std::string& tag) {
     EXPECT_EQ(pool_in_use(), 0u) << "mbufs leaked";
 }
 
-TEST(macsec_validate, unprotected_frames_pass_under_check_and_disabled_and_drop_under_strict) {
+TEST(macsec_validate, unprotected_frames_and_lacpdus_pass_under_check_and_disabled_and_drop_under_strict) {
     clear_frames_under(macsec::validate_frames::check, "vchk");
     clear_frames_under(macsec::validate_frames::disabled, "vdis");
     clear_frames_under(macsec::validate_frames::strict, "vstr");

@@ -45,12 +45,14 @@ struct mka_system {
     model::lag_model model;
     std::unique_ptr<ctl::control> c;
     std::unique_ptr<ctl::queue_tx> tx;
+    std::unique_ptr<ctl::protected_tx> lacp_tx; // LACPDUs through the member's SecY
     std::unique_ptr<ctl::macsec_driver> macsec;
     std::unique_ptr<mka::ipsecmb_crypto> crypto;
     std::unique_ptr<ctl::mka_driver> mka;
     std::unique_ptr<ctl::lacp_driver> lacp; // with_lacp: LACP is the default punt handler
     std::vector<uint16_t> ports;
     bool with_lacp = false;
+    bool lacp_clear = false; // [lag.macsec] lacp = "clear": LACP beside MACsec
     uint64_t pn_threshold = 0;
     cipher_suite suite = cipher_suite::gcm_aes_128;
     std::vector<cipher_suite> other_suites;
@@ -84,16 +86,6 @@ struct mka_system {
         ASSERT_TRUE(cp.ok());
         crypto = std::move(*cp);
         tx = std::make_unique<ctl::queue_tx>(pool(), control_queue);
-        if (with_lacp) {
-            std::vector<ctl::lacp_member> lm;
-            for (size_t i = 0; i < mports.size(); ++i)
-                lm.push_back({names[i], mports[i], member_mac(self, i), static_cast<uint16_t>(i + 1)});
-            mac_addr system{{0x02, 0x00, 0x00, 0x00, self, 0x00}};
-            auto lr = ctl::lacp_driver::create(*c, model, {.system_id = system, .key = lacp::derive_key(1, 10'000)},
-                                               lm, *tx, now);
-            ASSERT_TRUE(lr.ok()) << lr.err().to_string();
-            lacp = std::move(*lr);
-        }
         ctl::mka_driver_config mc;
         mc.ckn = {0x96, 0x43, 0x7a, 0x93};
         mc.cak.assign(cak);
@@ -103,6 +95,7 @@ struct mka_system {
         mc.offset = offset;
         mc.key_server_priority = self == 0x0a ? 1 : 2;
         mc.pn_threshold = pn_threshold;
+        mc.protect_slow_protocols = !lacp_clear;
         (void)peer;
         std::vector<ctl::mka_member> mm; // no peer SCI: learnt from the MKPDUs
         for (size_t i = 0; i < mports.size(); ++i)
@@ -110,6 +103,18 @@ struct mka_system {
         auto r = ctl::mka_driver::create(*c, *macsec, *crypto, mc, mm, *tx, now);
         ASSERT_TRUE(r.ok()) << r.err().to_string();
         mka = std::move(*r);
+        if (with_lacp) { // after MKA, as dpdk-lagd: the first LACPDU already meets the SecY
+            std::vector<ctl::lacp_member> lm;
+            for (size_t i = 0; i < mports.size(); ++i)
+                lm.push_back({names[i], mports[i], member_mac(self, i), static_cast<uint16_t>(i + 1)});
+            mac_addr system{{0x02, 0x00, 0x00, 0x00, self, 0x00}};
+            lacp_tx = std::make_unique<ctl::protected_tx>(*tx, *c);
+            lacp_tx->set_driver([this] { return macsec.get(); });
+            auto lr = ctl::lacp_driver::create(*c, model, {.system_id = system, .key = lacp::derive_key(1, 10'000)},
+                                               lm, *lacp_tx, now);
+            ASSERT_TRUE(lr.ok()) << lr.err().to_string();
+            lacp = std::move(*lr);
+        }
         // must_encrypt: the links are up, but nothing distributes unsecured.
         if (mode == ctl::encryption_mode::must_encrypt) {
             EXPECT_EQ(model.operational_members("lag0"), 0u);
@@ -134,8 +139,8 @@ struct mka_system {
             c->shutdown();
         if (macsec)
             macsec->shutdown();
-        mka.reset();
         lacp.reset();
+        mka.reset();
         macsec.reset();
         c.reset();
     }
@@ -146,9 +151,11 @@ const std::vector<uint8_t> cak_a = {0x13, 0x5b, 0xd7, 0x58, 0xb0, 0xee, 0x5c, 0x
 
 class mka_control_test : public ::testing::Test {
 protected:
-    void start(const std::vector<uint8_t>& cak_b, bool with_lacp = false) {
+    void start(const std::vector<uint8_t>& cak_b, bool with_lacp = false, bool lacp_clear = false) {
         a.with_lacp = with_lacp;
         b.with_lacp = with_lacp;
+        a.lacp_clear = lacp_clear;
+        b.lacp_clear = lacp_clear;
         static unsigned seq = 0;
         tag = "mk" + std::to_string(seq++);
         host_a = make_wire(tag + "ha");
@@ -351,16 +358,54 @@ TEST_F(mka_control_test, lacp_and_mka_share_the_punt_path_and_a_member_distribut
         EXPECT_EQ(s->mka->counters().frames_dropped, 0u);
         EXPECT_EQ(s->model.operational_members("lag0"), members);
     }
-    uint64_t a_out = protected_out(a);
+    // LACP on the SecYs' controlled ports: every LACPDU control sent since
+    // the sessions secured left protected (the transmit SAs count them with
+    // the data), none was refused since, and the workers verified the
+    // peer's and punted them (a clear one would be InPktsNoTag).
+    uint64_t a_out = protected_out(a), a_lacp = a.lacp->counters().frames_out;
+    const uint64_t refused = a.c->totals(a.ports[0]).drop(dp::drop_reason::macsec_tx) +
+                             a.c->totals(a.ports[1]).drop(dp::drop_reason::macsec_tx);
     EXPECT_EQ(cross(host_a, host_b, 64, 4), 64u);
-    EXPECT_EQ(protected_out(a) - a_out, 64u);
+    for (int i = 0; i < 40; ++i) // 2 s: two fast periodic LACPDUs per member
+        poll_both();
+    EXPECT_GE(a.lacp->counters().frames_out - a_lacp, 2u * members);
+    EXPECT_EQ(protected_out(a) - a_out, 64u + (a.lacp->counters().frames_out - a_lacp));
+    EXPECT_EQ(a.c->totals(a.ports[0]).drop(dp::drop_reason::macsec_tx) +
+                  a.c->totals(a.ports[1]).drop(dp::drop_reason::macsec_tx),
+              refused);
+    for (uint16_t p : b.ports) {
+        EXPECT_EQ(b.macsec->secy_totals(p).in_pkts_no_tag, 0u);
+        EXPECT_GT(b.c->totals(p).macsec_tx[static_cast<size_t>(macsec::tx_status::protected_frame)], 0u);
+    }
 }
 
-TEST_F(mka_control_test, with_lacp_a_wrong_cak_keeps_lacp_members_from_distributing) {
+TEST_F(mka_control_test, with_protected_lacp_nothing_converges_before_the_session_secures) {
+    // must_encrypt and LACP inside MACsec: without an SA control sends no
+    // LACPDU (each counted as a MACsec tx drop, no SA), so LACP never even
+    // hears its partner while the CAKs differ.
     std::vector<uint8_t> wrong = cak_a;
     wrong[5] ^= 0x80;
     start(wrong, true);
-    // LACP agrees on both members, but must_encrypt holds them back.
+    for (int i = 0; i < 200; ++i)
+        poll_both();
+    for (uint16_t i = 0; i < members; ++i) {
+        EXPECT_FALSE(a.lacp->group().status(i).heard_partner.has_value());
+        EXPECT_FALSE(a.lacp->group().status(i).distributing);
+    }
+    EXPECT_GT(a.lacp->counters().tx_failed, 0u);
+    const auto t = a.c->totals(a.ports[0]);
+    EXPECT_GT(t.drop(dp::drop_reason::macsec_tx), 0u);
+    EXPECT_EQ(t.macsec_tx[static_cast<size_t>(macsec::tx_status::drop_no_sa)], t.drop(dp::drop_reason::macsec_tx));
+    EXPECT_EQ(a.model.operational_members("lag0"), 0u);
+    EXPECT_EQ(cross(host_a, host_b, 16, 5), 0u);
+}
+
+TEST_F(mka_control_test, with_lacp_clear_a_wrong_cak_keeps_lacp_members_from_distributing) {
+    std::vector<uint8_t> wrong = cak_a;
+    wrong[5] ^= 0x80;
+    start(wrong, true, true);
+    // LACP beside MACsec (lacp = "clear") agrees on both members, but
+    // must_encrypt holds them back.
     ASSERT_TRUE(poll_until([&] { return a.lacp->group().status(0).distributing && a.lacp->group().status(1).distributing; },
                            std::chrono::seconds(30)));
     for (int i = 0; i < 100; ++i)

@@ -5,7 +5,13 @@ fast and MKA must_encrypt on three members, the key checked independently:
 - A (key server priority 1) and B (2) share a CKN/CAK and run members m0, m1;
   B's namespace also holds a third daemon C with the same LACP identity as B
   on member m2 but a wrong CAK. Every MKA session A-B secures (show lag json),
-  m2 never does, and A never lets m2 distribute although LACP would;
+  m2 never does, and A never lets m2 distribute;
+- LACP runs inside MACsec ([lag.macsec] lacp = "protected", the default): it
+  converges on m0 and m1, A and C never hear each other's LACPDUs on m2 (no
+  SA: each one is refused and counted, tx_macsec_drop_no_sa), the captures
+  on m0 and m1 carry no clear 0x8809 frame at all, scapy decrypts captured
+  MACsec frames to LACPDUs, and LACP stays collecting and distributing
+  across the rekey and the key change;
 - pings cross; `set lag lag0 macsec rekey` on A (the key server) in the
   middle of a steady ping stream and a UDP stream loses no frame, and every
   session moves to the next AN; B is refused the rekey (not the key server);
@@ -83,6 +89,13 @@ def third_daemon_config(pair, cak_file):
             + mka_table(cak_file, 2))
 
 
+CD = "COLLECTING_DISTRIBUTING"  # lacp::to_string(mux_state)
+
+
+def xstats(d, port):
+    return d.show(f"stats {port} xstats")[port]
+
+
 def members(lag):
     return {m["port"]: m for m in lag["members"]}
 
@@ -95,11 +108,11 @@ def secured(d, ports):
 def decrypt_data(frames, saks):
     """Decrypts every MACsec frame with the SAK of its AN from the captured
     MKPDUs (trying each SAK distributed for that AN); returns (decrypted, failed,
-    IPv4 frames between the two access addresses among the decrypted)."""
+    IPv4 frames between the two access addresses, LACPDUs among the decrypted)."""
     by_an = {}
     for (_, _), (an, _, sak) in saks.items():
         by_an.setdefault(an, []).append(sak)
-    ok = bad = ip = 0
+    ok = bad = ip = lacpdus = 0
     for f in frames:
         if f[12:14] != b"\x88\xe5":
             continue
@@ -116,10 +129,12 @@ def decrypt_data(frames, saks):
             done = True
             b = raw(plain)
             ip += b[12:14] == b"\x08\x00" and {b[26:30], b[30:34]} == {bytes([10, 77, 0, 1]), bytes([10, 77, 0, 2])}
+            # Slow protocols subtype 1, version 1, Actor Information TLV.
+            lacpdus += b[12:14] == b"\x88\x09" and b[14:17] == b"\x01\x01\x01" and len(b) >= 124
             break
         ok += done
         bad += not done
-    return ok, bad, ip
+    return ok, bad, ip, lacpdus
 
 
 def run(work, lagd):
@@ -137,12 +152,24 @@ def run(work, lagd):
             c.wait_ready(60)
             pair.a.wait_for(lambda: secured(pair.a, ("m0", "m1")), 40, "MKA secured on m0 and m1")
             pair.b.wait_for(lambda: secured(pair.b, ("m0", "m1")), 40, "MKA secured on m0 and m1")
-            # m2: LACP on A hears C as the same partner as B; MKA never secures.
-            pair.a.wait_for(lambda: members(pair.a.show("lag lag0"))["m2"]["partner_system"].endswith(
-                "02:00:00:00:0b:00"), 20, "LACP partner on m2")
             time.sleep(3)  # more than an MKA hello: C has been heard and refused
             la, lb, lc = pair.a.show("lag lag0"), pair.b.show("lag lag0"), c.show("lag lag0")
             ma = members(la)
+            # LACP inside MACsec: it converged where MKA secured; on m2 no SA
+            # ever protected a LACPDU, so neither end heard the other's.
+            check(all(ma[p]["lacp_mux"] == CD for p in ("m0", "m1")) and
+                  all(m["lacp_mux"] == CD for m in lb["members"]), f"LACP {CD} on m0 and m1, both ends")
+            check(ma["m2"]["partner_system"] == "" and members(lc)["m2"]["partner_system"] == "",
+                  "m2: A and C never heard a LACPDU from each other (no SA, nothing sent)")
+            xa, xc = xstats(pair.a, "m2"), xstats(c, "m2")
+            check(xa["tx_macsec_drop_no_sa"] > 0 and xa["tx_drop_macsec"] == xa["tx_macsec_drop_no_sa"] and
+                  xc["tx_macsec_drop_no_sa"] > 0,
+                  f"m2: LACPDUs refused for want of an SA, counted (A {xa['tx_macsec_drop_no_sa']}, "
+                  f"C {xc['tx_macsec_drop_no_sa']})")
+            sl = {m["port"]: m for m in pair.a.show("lacp")}
+            check(all(sl[p]["macsec"] == "protected" for p in ("m0", "m1", "m2")) and sl["m2"]["macsec_tx_drops"] > 0,
+                  f"show lacp: LACP protected on every member, m2 {sl['m2']['macsec_tx_drops']} LACPDUs refused "
+                  f"(m0 {sl['m0']['macsec_tx_drops']}: before MKA secured)")
             check(all(ma[p]["mka_secured"] and ma[p]["status"] == "operational" and ma[p]["mka_live_peers"] == 1
                       for p in ("m0", "m1")), "A: m0, m1 MKA secured with one live peer, operational")
             check(ma["m0"]["mka_key_server"] and ma["m1"]["mka_key_server"], "A (priority 1) is the key server")
@@ -186,6 +213,10 @@ def run(work, lagd):
             la, lb = pair.a.show("lag lag0"), pair.b.show("lag lag0")
             check(all(members(lb)[p]["mka_an"] == members(la)[p]["mka_an"] and members(lb)[p]["mka_secured"]
                       for p in ("m0", "m1")), "B follows to the same AN, still secured")
+            # More than the 3 s short timeout after the rekey: LACPDUs kept
+            # crossing under the new SAK.
+            check(all(members(d)[p]["lacp_mux"] == CD for d in (la, lb) for p in ("m0", "m1")),
+                  f"LACP still {CD} on m0 and m1 after the rekey, both ends")
             check(pair.a.show("stats")["m2"]["tx_packets"] == tx_m2, "A sent no data on m2")
 
             # A new CKN/CAK at run time, A first, B a second later, pings flowing.
@@ -203,6 +234,11 @@ def run(work, lagd):
                     members(d.show("lag lag0"))[p]["mka_an"] == (an_before[p] + 2) % 4 for p in ("m0", "m1")),
                     20, "m0 and m1 secured on the new CA")
             check(True, "every session secured again on the new CA (the next AN)")
+            la, lb = pair.a.show("lag lag0"), pair.b.show("lag lag0")
+            check(all(members(d)[p]["lacp_mux"] == CD for d in (la, lb) for p in ("m0", "m1")),
+                  f"LACP still {CD} on m0 and m1 after the key change, both ends")
+            check(all(xstats(d, p)["rx_macsec_drop_no_tag"] == 0 for d in (pair.a, pair.b) for p in ("m0", "m1")),
+                  "m0, m1: no clear frame reached either SecY (rx_macsec_drop_no_tag 0)")
             time.sleep(0.5)  # MKPDUs after the key change reach the capture
         finally:
             for cap in caps:
@@ -220,6 +256,8 @@ def run(work, lagd):
     frames = [f for p in pcaps for f in mka_check.read_frames(str(p))]
     eapol = [f for f in frames if f[12:14] == b"\x88\x8e"]
     data = [f for f in frames if f[12:14] == b"\x88\xe5"]
+    clear_slow = [f for f in frames if f[12:14] == b"\x88\x09"]
+    check(not clear_slow, f"captures on m0 and m1: {len(clear_slow)} clear slow-protocol (0x8809) frames")
     check(len(eapol) >= 8, f"captures on m0 and m1: {len(eapol)} MKPDUs, {len(data)} MACsec data frames")
     saks = {}
     for ckn, cak in ((CKN, CAK), (NEW_CKN, NEW_CAK)):
@@ -233,9 +271,11 @@ def run(work, lagd):
             check(False, f"MKPDU check (CKN {ckn}): {e}")
     check(len(eapol) == sum(1 for f in eapol if mka_check.parse(f)[0] in (bytes.fromhex(CKN), bytes.fromhex(NEW_CKN))),
           "every captured MKPDU belongs to one of the two CAs")
-    ok, bad, ip = decrypt_data(data, saks)
-    check(ok > 0 and bad == 0 and ip == ok,
-          f"scapy decrypted {ok} captured MACsec frames ({ip} IPv4 10.77.0.1 <-> 10.77.0.2) with the SAKs, {bad} failed")
+    ok, bad, ip, lacpdus = decrypt_data(data, saks)
+    check(ok > 0 and bad == 0 and ip + lacpdus == ok,
+          f"scapy decrypted {ok} captured MACsec frames ({ip} IPv4 10.77.0.1 <-> 10.77.0.2, {lacpdus} LACPDUs) "
+          f"with the SAKs, {bad} failed")
+    check(lacpdus >= 4, f"{lacpdus} LACPDUs inside MACsec (decrypted by scapy)")
     check(len({an for an, _, _ in saks.values()}) >= 3, "SAKs of three ANs (first, rekeyed, new CA) captured")
     for p in pcaps:
         n = sum(1 for f in mka_check.read_frames(str(p)) if f[12:14] == b"\x88\x8e")

@@ -7,14 +7,26 @@ cannot pass on this kernel; run it by hand to see why, or to re-check).
     netns lv<tok>: dpdk-lagd, members m0/m1 on the two TAPs, LACP active fast,
         [lag.macsec] mode "mka" must_encrypt, access TAP 10.77.0.1/24
 
-What it shows (Debian 12, kernel 6.1, wpa_supplicant 2.10):
-  - both MKA sessions secure (dpdk-lagd and wpa_cli);
-  - bonding keeps both macsec slaves down: "failed to get link speed/duplex"
-    (a macsec device reports no speed or duplex, and 802.3ad needs them);
-  - and were it up, bond0 would send its LACPDUs inside MACsec (bonding above
-    the SecYs, as 802.1AX over 802.1AE has it), while dpdk-lagd runs LACP in
-    the clear beside MACsec (LACPDUs on the control TX queue, 0x8809 punted
-    before verification): dpdk-lagd never sees a LACPDU from Linux.
+What it shows (Debian 12, kernel 6.1, wpa_supplicant 2.10; run by hand on
+30 Nov 2026 against dpdk-lagd with LACP inside MACsec, `[lag.macsec] lacp`
+at its default "protected"):
+  - both MKA sessions secure (dpdk-lagd and wpa_cli), GCM-AES-128;
+  - bonding keeps both macsec slaves down: "bond0: (slave macsec0): failed to
+    get link speed/duplex" (a macsec device reports no speed or duplex, and
+    802.3ad needs them): MII Status down, Speed Unknown, an aggregator with
+    one port and partner 00:00:00:00:00:00, and bond0 sends nothing (each
+    macsec device's OutPktsProtected stays 0);
+  - dpdk-lagd's LACPDUs now reach Linux inside MACsec: with the LAG down it
+    sends no data, so what the kernel's receive SA on each macsec device
+    verified is LACPDUs: InPktsOK 32, InOctetsDecrypted 3584 (32 x 112, a
+    LACPDU after DA/SA) on each, nothing late, invalid or not valid (the
+    SA's next PN 35); dpdk-lagd's LACP had made 35 LACPDUs per member
+    (`lacpdus tx`), of which `show lacp` counts 1 refused: made before the
+    first SA was in use (must_encrypt);
+  - dpdk-lagd hears no LACPDU (rx 0, DEFAULTED, mux DETACHED), so neither
+    end aggregates and the pings (5) get no answer.
+So the layering now matches (802.1AX above 802.1AE on both ends); what is
+left is the kernel's: bonding needs speed/duplex that macsec does not report.
 Exits 0 only if bond0 and dpdk-lagd both aggregate both members and pings
 cross; otherwise 1, with what it saw.
 
@@ -78,6 +90,12 @@ def main():
             print(vm.cmd("grep -E 'Slave Interface|MII Status|Speed|Number of ports|Partner Mac' "
                          "/proc/net/bonding/bond0; dmesg | grep -i 'speed/duplex' | tail -2"))
             print(d.ctl("show lag lag0")[1])
+            # dpdk-lagd sends nothing on its members but protected LACPDUs
+            # (the LAG is down: no data) and MKPDUs (clear, not through
+            # macsec0/1): what the kernel's receive SAs verified is LACPDUs.
+            print(d.ctl("show lacp")[1])
+            stats = vm.cmd("ip -s macsec show")
+            print("\n".join(line for line in stats.splitlines() if line.strip()))
             lacp_lines = [line for line in d.tail(40).splitlines() if line.startswith("lacp m")]
             print("\n".join(lacp_lines[-2:]))
             sent, got = ping(t.NS, t.VM_IP, count=5, interval=0.2)

@@ -66,8 +66,18 @@ TEST(macsec_config, static_keys_parse_and_pass_the_ieee_profile) {
     EXPECT_EQ(m.members[0].tx.pn, 4294967296ull);
     EXPECT_EQ(m.members[0].rx.ssci, 2u);
     EXPECT_EQ(m.members[0].tx.salt[11], 0x0b);
+    EXPECT_EQ(m.lacp, macsec_lacp::protected_);
+    EXPECT_TRUE(m.secy(m.members[0]).protect_slow_protocols);
     model::lag_model model;
     EXPECT_TRUE(check_config(*c, model).ok());
+}
+
+TEST(macsec_config, lacp_clear_keeps_slow_protocols_beside_the_secy) {
+    auto c = parse("mode = \"static\"\ncipher = \"gcm-aes-128\"\nlacp = \"clear\"\nkey_file = \"k\"\n" + member());
+    ASSERT_TRUE(c.ok()) << c.err().to_string();
+    const auto& m = c->lags[0].macsec;
+    EXPECT_EQ(m.lacp, macsec_lacp::clear);
+    EXPECT_FALSE(m.secy(m.members[0]).protect_slow_protocols);
 }
 
 TEST(macsec_config, refusals_name_the_line_and_rule) {
@@ -91,6 +101,8 @@ TEST(macsec_config, refusals_name_the_line_and_rule) {
          "lagd.toml:22"},
         {"mode = \"static\"\ncipher = \"gcm-aes-128\"\nkey_file = \"k\"\n" + member("tx_an = 4\n"), "value",
          "lagd.toml:22"},
+        {"mode = \"static\"\ncipher = \"gcm-aes-128\"\nlacp = \"beside\"\nkey_file = \"k\"\n" + member(), "value",
+         "lagd.toml:15"},
     };
     for (const auto& b : cases) {
         auto c = parse(b.text);

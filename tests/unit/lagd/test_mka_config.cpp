@@ -59,6 +59,7 @@ TEST(mka_config, every_key_parses) {
     EXPECT_EQ(m.key_server_priority, 1);
     EXPECT_EQ(m.offset, 30);
     EXPECT_EQ(m.replay_window, 32u);
+    EXPECT_EQ(m.lacp, macsec_lacp::protected_); // the default: LACP inside MACsec
     model::lag_model model;
     EXPECT_TRUE(check_config(*c, model).ok());
 }
@@ -80,6 +81,16 @@ TEST(mka_config, defaults_are_gcm_aes_128_must_encrypt_priority_16) {
     EXPECT_EQ(to_string(n->lags[0].macsec.encryption), "no_encrypt");
 }
 
+TEST(mka_config, lacp_is_protected_or_clear) {
+    auto p = parse("ckn = \"01\"\ncak_file = \"k\"\nlacp = \"protected\"\n");
+    ASSERT_TRUE(p.ok()) << p.err().to_string();
+    EXPECT_EQ(p->lags[0].macsec.lacp, macsec_lacp::protected_);
+    auto c = parse("ckn = \"01\"\ncak_file = \"k\"\nlacp = \"clear\"\n");
+    ASSERT_TRUE(c.ok()) << c.err().to_string();
+    EXPECT_EQ(c->lags[0].macsec.lacp, macsec_lacp::clear);
+    EXPECT_EQ(to_string(c->lags[0].macsec.lacp), "clear");
+}
+
 TEST(mka_config, refusals_name_the_line_and_rule) {
     const std::string ok = "ckn = \"0102\"\ncak_file = \"k\"\n";
     struct bad {
@@ -96,6 +107,8 @@ TEST(mka_config, refusals_name_the_line_and_rule) {
         {ok + "encryption = \"maybe\"\n", "value", "lagd.toml:19"},
         {ok + "key_server_priority = 256\n", "value", "lagd.toml:19"},
         {ok + "confidentiality_offset = 20\n", "value", "lagd.toml:19"},
+        {ok + "lacp = \"excluded\"\n", "value", "lagd.toml:19"},
+        {ok + "lacp = true\n", "type", "lagd.toml:19"},
         {ok + "key_file = \"x\"\n", "unknown-key", "lagd.toml:19"}, // a static-mode key
         {ok + "[[lag.macsec.member]]\nport = \"m0\"\n", "unknown-key", "lagd.toml:19"},
         {ok + "ckn_file = 1\n", "unknown-key", "lagd.toml:19"},
