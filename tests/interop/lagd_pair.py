@@ -474,3 +474,28 @@ def main():
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def run_test(run, prefix, fails, check, keep_env):
+    """A test script's main(): run(work, lagd) with the daemon from argv[1]
+    in a fresh temporary folder (kept when `keep_env` is set in the
+    environment), an exception counted as a failed check; 1 if any check
+    failed, else 0."""
+    lagd = os.path.abspath(sys.argv[1])
+    work = tempfile.mkdtemp(prefix=prefix)
+    t0 = time.monotonic()
+    try:
+        run(work, lagd)
+    except Exception as e:  # noqa: BLE001 - reported as a failure with its reason
+        check(False, f"{type(e).__name__}: {e}")
+    finally:
+        if not os.environ.get(keep_env):
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print("kept", work)
+    print(f"took {time.monotonic() - t0:.1f} s")
+    if fails:
+        print(f"{len(fails)} check(s) failed")
+        return 1
+    print("all checks passed")
+    return 0

@@ -29,10 +29,8 @@ Needs root; fails, never skips, with the reason when something is missing.
 """
 
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -40,7 +38,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "mka"))
-from lagd_pair import Lagd, LagdPair  # noqa: E402
+from lagd_pair import Lagd, LagdPair, run_test  # noqa: E402
 import mka_check  # noqa: E402
 
 try:
@@ -287,25 +285,7 @@ def run(work, lagd):
 
 
 def main():
-    lagd = os.path.abspath(sys.argv[1])
-    work = tempfile.mkdtemp(prefix="mka-lagd-")
-    t0 = time.monotonic()
-    try:
-        run(work, lagd)
-    except Exception as e:  # noqa: BLE001 - reported as a failure with its reason
-        check(False, f"{type(e).__name__}: {e}")
-    finally:
-        if not os.environ.get("MKA_LAGD_KEEP"):
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print("kept", work)
-    print(f"took {time.monotonic() - t0:.1f} s")
-    if FAILS:
-        print(f"{len(FAILS)} check(s) failed")
-        return 1
-    print("all checks passed")
-    return 0
-
+    return run_test(run, "mka-lagd-", FAILS, check, "MKA_LAGD_KEEP")
 
 if __name__ == "__main__":
     sys.exit(main())

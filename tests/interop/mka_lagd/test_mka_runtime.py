@@ -22,10 +22,7 @@ usage: test_mka_runtime.py DPDK_LAGD    (MKA_LAGD_KEEP=1 keeps the work folder)
 Needs root; fails, never skips, with the reason when something is missing.
 """
 
-import os
-import shutil
 import sys
-import tempfile
 import time
 import tomllib
 from pathlib import Path
@@ -33,7 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "mka"))
-from lagd_pair import LagdPair  # noqa: E402
+from lagd_pair import LagdPair, run_test  # noqa: E402
 import mka_check  # noqa: E402
 
 FAILS = []
@@ -177,25 +174,7 @@ def run(work, lagd):
 
 
 def main():
-    lagd = os.path.abspath(sys.argv[1])
-    work = tempfile.mkdtemp(prefix="mka-runtime-")
-    t0 = time.monotonic()
-    try:
-        run(work, lagd)
-    except Exception as e:  # noqa: BLE001 - reported as a failure with its reason
-        check(False, f"{type(e).__name__}: {e}")
-    finally:
-        if not os.environ.get("MKA_LAGD_KEEP"):
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print("kept", work)
-    print(f"took {time.monotonic() - t0:.1f} s")
-    if FAILS:
-        print(f"{len(FAILS)} check(s) failed")
-        return 1
-    print("all checks passed")
-    return 0
-
+    return run_test(run, "mka-runtime-", FAILS, check, "MKA_LAGD_KEEP")
 
 if __name__ == "__main__":
     sys.exit(main())
