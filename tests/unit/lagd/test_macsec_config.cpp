@@ -3,6 +3,7 @@
 // message).
 #include "config.hpp"
 #include "key_file_fixture.hpp"
+#include "toml_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,21 +17,8 @@ using namespace lag::lagd;
 
 namespace {
 
-std::string base(const std::string& profile = "ieee") {
-    return "profile = \"" + profile + R"("
-[[port]]
-name = "acc"
-device = "net_null0"
-[[port]]
-name = "m0"
-device = "net_null1"
-[[lag]]
-name = "lag0"
-access = "acc"
-members = ["m0"]
-[lag.macsec]
-)"; // [lag.macsec] is line 12
-}
+// [lag.macsec] is line 12.
+std::string base(const std::string& profile = "ieee") { return test::macsec_lag_toml(profile, 1); }
 
 std::string member(const std::string& extra = "") {
     return R"([[lag.macsec.member]]
@@ -154,22 +142,7 @@ TEST(macsec_config, a_spare_port_may_have_keys_the_access_port_may_not) {
 }
 
 TEST(macsec_config, a_lag_member_without_keys_is_refused) {
-    auto c = parse_config(R"(profile = "ieee"
-[[port]]
-name = "acc"
-device = "net_null0"
-[[port]]
-name = "m0"
-device = "net_null1"
-[[port]]
-name = "m1"
-device = "net_null2"
-[[lag]]
-name = "lag0"
-access = "acc"
-members = ["m0", "m1"]
-[lag.macsec]
-mode = "static"
+    auto c = parse_config(test::macsec_lag_toml("ieee", 2) + R"(mode = "static"
 cipher = "gcm-aes-256"
 key_file = "k"
 )" + member(), "lagd.toml");

@@ -3,6 +3,7 @@
 // length once its file is read), and the CAK file (mode, syntax, never quoted).
 #include "config.hpp"
 #include "key_file_fixture.hpp"
+#include "toml_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,25 +18,8 @@ using namespace lag::lagd;
 
 namespace {
 
-std::string base(const std::string& profile) {
-    return "profile = \"" + profile + R"("
-[[port]]
-name = "acc"
-device = "net_null0"
-[[port]]
-name = "m0"
-device = "net_null1"
-[[port]]
-name = "m1"
-device = "net_null2"
-[[lag]]
-name = "lag0"
-access = "acc"
-members = ["m0", "m1"]
-[lag.macsec]
-mode = "mka"
-)"; // [lag.macsec] is line 15, mode line 16
-}
+// [lag.macsec] is line 15, mode line 16.
+std::string base(const std::string& profile) { return test::macsec_lag_toml(profile, 2) + "mode = \"mka\"\n"; }
 
 result<daemon_config> parse(const std::string& mka, const std::string& profile = "ieee") {
     return parse_config(base(profile) + mka, "/etc/lagd/lagd.toml");
