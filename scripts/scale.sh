@@ -15,7 +15,7 @@ lagd=${LAGD:-build/app/dpdk-lagd/dpdk-lagd}
 printf '%-8s %14s %14s\n' workers egress_Mpps ingress_Mpps
 n=1
 while ((n <= max)); do
-    out=$("$lagd" --no-huge --no-pci -m 2048 --no-shconf --file-prefix scale$n -l 0-$n \
+    out=$("$lagd" --no-huge --no-pci -m 2048 --no-shconf --file-prefix scale$$-$n -l 0-$n \
         --log-level '*:error' ${EAL_EXTRA:-} -- --socket none --duration "$secs" 2>&1)
     line=$(grep '^ran ' <<<"$out") || { echo "$out" >&2; exit 1; }
     read -r eg in < <(sed -E 's/.*: ([0-9.]+) Mpps egress.*, ([0-9.]+) Mpps ingress.*/\1 \2/' <<<"$line")

@@ -22,6 +22,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lagd_env import check, ctl, finish, init, start, stop, telemetry  # noqa: E402
 
+# Unique EAL file prefixes: two runs at once (a developer's and a sanitizer
+# build's) must not reach each other's telemetry sockets.
+TOKEN = str(os.getpid())
+
 LAGD, LAGCTL = sys.argv[1], sys.argv[2]
 init(LAGD, LAGCTL)
 
@@ -59,7 +63,7 @@ def run(tmp):
     cfg = os.path.join(tmp, "lag.toml")
     with open(cfg, "w") as f:
         f.write(CONFIG)
-    p = start("lagdctl1", sock, cfg)
+    p = start("lagdctl1" + TOKEN, sock, cfg)
     try:
         st = os.stat(sock)
         check(stat.S_ISSOCK(st.st_mode) and (st.st_mode & 0o777) == 0o600, "socket is mode 0600")
@@ -114,7 +118,7 @@ def run(tmp):
         check(rc == 0 and "create lag" in out, "help")
 
         # DPDK telemetry, as dpdk-telemetry.py reads it.
-        tel = telemetry("lagdctl1")
+        tel = telemetry("lagdctl1" + TOKEN)
         telq = tel.query
         time.sleep(0.4)  # published every 250 ms
         check(telq("/lag/list") == {"/lag/list": ["lag0"]}, "telemetry /lag/list")
@@ -157,7 +161,7 @@ def run(tmp):
 
         # A second daemon on the same socket: a clear error, the first untouched.
         r = subprocess.run([LAGD, "--no-huge", "--no-pci", "-m", "512", "--no-shconf", "--file-prefix",
-                            "lagdctl2", "-l", "0", "--", "--socket", sock, "--config", cfg],
+                            "lagdctl2" + TOKEN, "-l", "0", "--", "--socket", sock, "--config", cfg],
                            capture_output=True, text=True, timeout=60)
         check(r.returncode != 0 and "socket-in-use" in r.stderr, "second daemon on the socket refused")
         check(ctl(sock, "show lag")[0] == 0, "first daemon still answers")
@@ -173,7 +177,7 @@ def run(tmp):
     check(not os.path.exists(sock), "socket removed at exit")
 
     # Restart from the saved file: the same LAG comes back with the change.
-    p = start("lagdctl3", sock, cfg)
+    p = start("lagdctl3" + TOKEN, sock, cfg)
     try:
         j = show_json(sock)
         check(j.get("min_links") == 2 and j.get("hash") == "sym-l34", "after restart: saved min-links and hash")
@@ -186,7 +190,7 @@ def run(tmp):
     finally:
         if p.poll() is None:
             stop(p)
-    p = start("lagdctl4", sock, cfg)
+    p = start("lagdctl4" + TOKEN, sock, cfg)
     try:
         j = show_json(sock)
         check(j.get("min_links") == 2, "after SIGKILL: the last saved config (min-links 2), stale socket replaced")
