@@ -10,6 +10,12 @@ namespace lag::ctl {
 
 namespace {
 
+// What a key server distributes with its SAKs: none (integrity only) under
+// no_encrypt, else the configured offset.
+mka::confidentiality_offset distributed_offset(const mka_driver_config& cfg) {
+    return cfg.mode == encryption_mode::no_encrypt ? mka::confidentiality_offset::none : cfg.offset;
+}
+
 uint8_t offset_octets(mka::confidentiality_offset o) {
     switch (o) {
     case mka::confidentiality_offset::offset_30: return 30;
@@ -147,6 +153,11 @@ result<void> mka_driver::change_mode(const mka_driver_config& cfg, time_point no
             if (!_macsec.set_offset(mb.port, offset_octets(o)))
                 ++_counters.sa_failed;
         }
+        // The offset the key server distributes follows the mode: with
+        // another one than its latest SAK's, it distributes a new SAK
+        // (applied like any rekey), so the peers take the change too.
+        if (auto a = _parts[i].set_offset(distributed_offset(cfg), now); !a.list.empty())
+            apply(i, a, now);
         // must_encrypt: only a secured member (or one whose previous CA's
         // SAs still carry it, change_key) distributes.
         const bool open = _mode != encryption_mode::must_encrypt || _parts[i].secured() || _legacy[i].has_value();
@@ -168,7 +179,7 @@ result<mka::participant> mka_driver::make_participant(const mka_member& mb, cons
     for (auto s : cfg.other_suites)
         if (s != cfg.suite)
             pc.cipher_suites.push_back(s);
-    pc.offset = cfg.mode == encryption_mode::no_encrypt ? mka::confidentiality_offset::none : cfg.offset;
+    pc.offset = distributed_offset(cfg);
     if (cfg.pn_threshold != 0) {
         pc.pn_threshold = cfg.pn_threshold;
         pc.xpn_pn_threshold = cfg.pn_threshold;

@@ -624,6 +624,13 @@ actions participant::rekey(time_point now) {
     return out;
 }
 
+actions participant::set_offset(confidentiality_offset o, time_point now) {
+    _cfg.offset = o;
+    if (_latest && _latest->offset != o)
+        return rekey(now); // nothing unless this is the key server
+    return {};
+}
+
 // ---- transmit ------------------------------------------------------------
 
 void participant::send(time_point now, actions& out) {

@@ -153,6 +153,13 @@ public:
     // As key server of a live session: distribute a new SAK now (an operator's
     // rekey). Nothing on a participant that is not the key server.
     actions rekey(time_point now);
+    // The confidentiality offset this participant distributes as key server
+    // (none: integrity only), e.g. when the LAG's encryption mode changes.
+    // An offset travels with its SAK (802.1X 11.11.3), so a key server whose
+    // latest SAK carries another one distributes a new SAK with it now;
+    // elsewhere it takes effect with the next SAK this participant makes.
+    actions set_offset(confidentiality_offset o, time_point now);
+    confidentiality_offset offset() const { return _cfg.offset; }
 
     // -- state, for status displays and tests (no key material) --
     const member_id& mi() const { return _mi; }

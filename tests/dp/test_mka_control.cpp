@@ -663,27 +663,36 @@ TEST_F(mka_control_test, a_new_encryption_mode_applies_in_a_steady_stream_withou
     };
     const auto mi = a.mka->participant(0).mi();
     const auto an = ans(a);
+    ASSERT_TRUE(a.mka->participant(0).is_key_server());
     bool gates_open = true;
     uint64_t integrity_only = 0;
+    std::vector<int> an_integrity; // the SAKs A distributed under no_encrypt
     // A: must_encrypt -> should_encrypt (round 10) -> no_encrypt (round 40,
     // integrity only) -> must_encrypt (round 80), B stays must_encrypt.
     auto [sent, got] = stream(120, 2, [&](int r) {
         if (r == 10) {
             ASSERT_TRUE(a.mka->change_mode(mode_cfg(ctl::encryption_mode::should_encrypt), now).ok());
             EXPECT_EQ(a.macsec->status(a.ports[0])->cfg.validate, macsec::validate_frames::check);
+            EXPECT_EQ(ans(a), an) << "the same offset: the same SAK";
         }
         if (r == 40) {
             ASSERT_TRUE(a.mka->change_mode(mode_cfg(ctl::encryption_mode::no_encrypt), now).ok());
             EXPECT_FALSE(a.macsec->status(a.ports[0])->cfg.confidentiality);
+            EXPECT_EQ(a.mka->participant(0).offset(), mka::confidentiality_offset::none);
+            an_integrity = ans(a);
+            EXPECT_NE(an_integrity, an) << "the key server distributes a SAK that says: no confidentiality";
         }
         if (r == 79) {
             for (uint16_t p : a.ports)
                 integrity_only += a.macsec->tx_totals(p).out_pkts_protected;
+            EXPECT_EQ(ans(b), an_integrity) << "B took it";
         }
         if (r == 80) {
             ASSERT_TRUE(a.mka->change_mode(mode_cfg(ctl::encryption_mode::must_encrypt), now).ok());
             EXPECT_TRUE(a.macsec->status(a.ports[0])->cfg.confidentiality);
             EXPECT_EQ(a.macsec->status(a.ports[0])->cfg.validate, macsec::validate_frames::strict);
+            EXPECT_EQ(a.mka->participant(0).offset(), mka::confidentiality_offset::offset_0);
+            EXPECT_NE(ans(a), an_integrity) << "leaving no_encrypt, a SAK with the offset again";
         }
         gates_open = gates_open && a.model.operational_members("lag0") == members;
     });
@@ -692,7 +701,7 @@ TEST_F(mka_control_test, a_new_encryption_mode_applies_in_a_steady_stream_withou
     EXPECT_GT(integrity_only, 0u) << "no_encrypt: A sent integrity-only frames, B verified them";
     EXPECT_EQ(a.mka->mode(), ctl::encryption_mode::must_encrypt);
     EXPECT_EQ(a.mka->participant(0).mi(), mi) << "the sessions were kept";
-    EXPECT_EQ(ans(a), an) << "the SAs were kept";
+    EXPECT_EQ(ans(b), ans(a)) << "B on A's latest SAK";
     EXPECT_TRUE(a.all_secured() && b.all_secured());
     EXPECT_EQ(a.mka->counters().sa_failed, 0u);
     EXPECT_EQ(a.mka->counters().apply_failed, 0u);

@@ -610,6 +610,34 @@ TEST(mka_scenario, confidentiality_offset_comes_from_the_key_server) {
     EXPECT_EQ(l[a].secy.tx_for(ki)->offset, confidentiality_offset::offset_30);
 }
 
+TEST(mka_scenario, a_new_offset_on_the_key_server_comes_with_a_new_sak) {
+    // An encryption mode change at run time (no_encrypt -> must_encrypt):
+    // the offset travels with a SAK, so the key server distributes one.
+    lan l;
+    auto ca = lan::config(1), cb = lan::config(2);
+    ca.offset = confidentiality_offset::none; // integrity only
+    auto a = l.add(std::move(ca));            // key server
+    auto b = l.add(std::move(cb));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+    const auto first = *l[b].secy.tx_active;
+    EXPECT_EQ(l[b].secy.tx_for(first)->offset, confidentiality_offset::none);
+    const auto made = l.p(a).counters().saks_generated;
+    // The peer's offset is not what it distributes: nothing happens.
+    l.apply(b, l.p(b).set_offset(confidentiality_offset::offset_50, l.now));
+    EXPECT_EQ(l.p(a).counters().saks_generated, made);
+    // The same offset again: no new SAK either.
+    l.apply(a, l.p(a).set_offset(confidentiality_offset::none, l.now));
+    EXPECT_EQ(l.p(a).counters().saks_generated, made);
+    l.apply(a, l.p(a).set_offset(confidentiality_offset::offset_30, l.now));
+    EXPECT_EQ(l.p(a).counters().saks_generated, made + 1);
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}) && *l[b].secy.tx_active != first; },
+                            seconds(10)));
+    const auto next = *l[b].secy.tx_active;
+    EXPECT_EQ(l[b].secy.tx_for(next)->offset, confidentiality_offset::offset_30);
+    EXPECT_EQ(l[a].secy.tx_for(next)->offset, confidentiality_offset::offset_30);
+    EXPECT_EQ(l[b].secy.secured_lost, 0u) << "the change keeps the session secured";
+}
+
 TEST(mka_scenario, signed_garbage_from_a_cak_holder_is_survived) {
     // Frames of a real exchange, mutated, then re-signed with the right ICK:
     // what a buggy or hostile holder of the CAK could send. The receivers
