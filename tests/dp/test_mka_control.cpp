@@ -210,6 +210,47 @@ protected:
     }
     // 802.1AE: OutPktsProtected counts integrity-only frames,
     // OutPktsEncrypted confidential ones; with encryption only the latter move.
+    // LACP distributing on every member of both systems.
+    bool lacp_all() const {
+        for (const auto* s : {&a, &b})
+            for (uint16_t i = 0; i < members; ++i)
+                if (!s->lacp->group().status(i).distributing)
+                    return false;
+        return true;
+    }
+    // m1 leaves A as dpdk-lagd's remove member does it (control, LACP if
+    // any, MKA), and its SecY once the control released the port.
+    void remove_m1_from_a() {
+        ASSERT_TRUE(a.c->remove_member("m1", now).ok());
+        if (a.lacp)
+            a.lacp->remove_member("m1", now);
+        ASSERT_TRUE(a.mka->remove_member("m1").ok());
+        EXPECT_EQ(a.mka->members().size(), 1u);
+        EXPECT_TRUE(a.macsec->has_port(a.ports[1]));
+        std::vector<uint16_t> released;
+        for (int i = 0; i < 20 && released.empty(); ++i) {
+            poll_both();
+            released = a.c->take_released();
+        }
+        ASSERT_EQ(released, std::vector<uint16_t>{a.ports[1]});
+        a.macsec->remove_port(a.ports[1]);
+        poll_both();
+    }
+    // ... and joins again with A's CA: MKA (participant and SecY) first,
+    // then control (gate closed under must_encrypt), then LACP if any.
+    void add_m1_to_a() {
+        ctl::mka_driver_config mc;
+        mc.ckn = {0x96, 0x43, 0x7a, 0x93};
+        mc.cak.assign(cak_a);
+        mc.key_server_priority = 1;
+        mc.protect_slow_protocols = !a.lacp_clear;
+        ASSERT_TRUE(a.mka->add_member({"m1", a.ports[1], member_mac(0x0a, 1), 1}, mc, now).ok());
+        EXPECT_FALSE(a.mka->gate_open_at_join());
+        ASSERT_TRUE(a.c->add_member({"m1", a.ports[1]}, now, a.mka->gate_open_at_join()).ok());
+        if (a.lacp) {
+            ASSERT_TRUE(a.lacp->add_member({"m1", a.ports[1], member_mac(0x0a, 1), 2}, now).ok());
+        }
+    }
     uint64_t protected_out(const mka_system& s) const {
         uint64_t n = 0;
         for (uint16_t p : s.ports) {
@@ -337,13 +378,6 @@ TEST_F(mka_control_test, wrong_cak_never_secures_and_must_encrypt_never_distribu
 
 TEST_F(mka_control_test, lacp_and_mka_share_the_punt_path_and_a_member_distributes_once_both_agree) {
     start(cak_a, true);
-    auto lacp_all = [&] {
-        for (auto* s : {&a, &b})
-            for (uint16_t i = 0; i < members; ++i)
-                if (!s->lacp->group().status(i).distributing)
-                    return false;
-        return true;
-    };
     ASSERT_TRUE(poll_until([&] { return lacp_all() && a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)))
         << "LACP " << lacp_all() << " A secured " << a.all_secured() << " B secured " << b.all_secured();
     for (int i = 0; i < 10; ++i)
@@ -725,17 +759,7 @@ TEST_F(mka_control_test, a_member_removed_and_added_again_gets_a_new_session_wit
         poll_both();
     // m1 leaves A: control first, then its participant; its SecY goes once
     // the control released the port (no worker holds a snapshot naming it).
-    ASSERT_TRUE(a.c->remove_member("m1", now).ok());
-    ASSERT_TRUE(a.mka->remove_member("m1").ok());
-    EXPECT_EQ(a.mka->members().size(), 1u);
-    EXPECT_TRUE(a.macsec->has_port(a.ports[1]));
-    std::vector<uint16_t> released;
-    for (int i = 0; i < 20 && released.empty(); ++i) {
-        poll_both();
-        released = a.c->take_released();
-    }
-    ASSERT_EQ(released, std::vector<uint16_t>{a.ports[1]});
-    a.macsec->remove_port(a.ports[1]);
+    ASSERT_NO_FATAL_FAILURE(remove_m1_from_a());
     for (int i = 0; i < 10; ++i)
         poll_both();
     EXPECT_FALSE(a.macsec->has_port(a.ports[1]));
@@ -745,13 +769,7 @@ TEST_F(mka_control_test, a_member_removed_and_added_again_gets_a_new_session_wit
 
     // It joins again: a new participant with the LAG's key, gate closed
     // (must_encrypt) until its session secures.
-    ctl::mka_driver_config mc;
-    mc.ckn = {0x96, 0x43, 0x7a, 0x93};
-    mc.cak.assign(cak_a);
-    mc.key_server_priority = 1;
-    ASSERT_TRUE(a.mka->add_member({"m1", a.ports[1], member_mac(0x0a, 1), 1}, mc, now).ok());
-    EXPECT_FALSE(a.mka->gate_open_at_join());
-    ASSERT_TRUE(a.c->add_member({"m1", a.ports[1]}, now, a.mka->gate_open_at_join()).ok());
+    ASSERT_NO_FATAL_FAILURE(add_m1_to_a());
     EXPECT_EQ(a.model.operational_members("lag0"), 1u);
     ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
     for (int i = 0; i < 10; ++i)
@@ -760,6 +778,35 @@ TEST_F(mka_control_test, a_member_removed_and_added_again_gets_a_new_session_wit
     EXPECT_EQ(cross(host_a, host_b, 64, 41), 64u);
     EXPECT_EQ(cross(host_b, host_a, 64, 42), 64u);
     EXPECT_EQ(a.mka->counters().sa_failed, 0u);
+}
+
+TEST_F(mka_control_test, a_member_added_at_run_time_to_a_lacp_and_mka_lag_sends_no_clear_lacpdu) {
+    // As dpdk-lagd's add member: MKA (participant and SecY) first, then
+    // control (gate closed under must_encrypt), then LACP. The new member's
+    // LACP starts sending at once, long before its session secures: every
+    // LACPDU until then is refused for want of an SA, never sent clear.
+    start(cak_a, true);
+    ASSERT_TRUE(poll_until([&] { return lacp_all() && a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    ASSERT_NO_FATAL_FAILURE(remove_m1_from_a());
+    const uint64_t b_no_tag = b.macsec->secy_totals(b.ports[1]).in_pkts_no_tag;
+    const uint64_t no_sa_before = a.c->totals(a.ports[1]).macsec_tx[static_cast<size_t>(macsec::tx_status::drop_no_sa)];
+    ASSERT_NO_FATAL_FAILURE(add_m1_to_a());
+    // B is busy for 1.5 s (only A is polled): A's m1 hears no MKPDU, so its
+    // session cannot secure, while its LACP starts transmitting.
+    for (int i = 0; i < 30; ++i) {
+        now += std::chrono::milliseconds(50);
+        a.poll(now);
+    }
+    EXPECT_FALSE(a.mka->secured(1));
+    EXPECT_GT(a.c->totals(a.ports[1]).macsec_tx[static_cast<size_t>(macsec::tx_status::drop_no_sa)], no_sa_before)
+        << "the new member's LACPDUs met its SecY before any SA, and were refused";
+    ASSERT_TRUE(poll_until([&] { return lacp_all() && a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)))
+        << "LACP " << lacp_all() << " A secured " << a.all_secured() << " B secured " << b.all_secured();
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    EXPECT_EQ(b.macsec->secy_totals(b.ports[1]).in_pkts_no_tag, b_no_tag) << "a clear frame reached B's m1";
+    EXPECT_EQ(a.model.operational_members("lag0"), members);
+    EXPECT_EQ(cross(host_a, host_b, 64, 43), 64u);
 }
 
 TEST_F(mka_control_test, the_key_servers_confidentiality_offset_is_used_by_both_ends) {
