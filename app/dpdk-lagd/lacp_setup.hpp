@@ -62,7 +62,7 @@ public:
     member_view view(std::string_view port) const;
 
 private:
-    lacp_runtime(rte_mempool* pool, uint16_t queue, ctl::control& c) : _tx(pool, queue), _ptx(_tx, c) {}
+    lacp_runtime(rte_mempool* pool, uint16_t queue, ctl::control& c) : _tx(pool, queue, c), _ptx(_tx, c) {}
     ctl::queue_tx _tx;
     ctl::protected_tx _ptx; // _tx, through the member's SecY
     std::unique_ptr<ctl::lacp_driver> _driver;

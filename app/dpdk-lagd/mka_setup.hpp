@@ -95,7 +95,7 @@ public:
 
 private:
     mka_runtime(const daemon_config& cfg, ctl::control& c, rte_mempool* pool, uint16_t queue)
-        : _cfg(cfg), _control(c), _tx(pool, queue) {}
+        : _cfg(cfg), _control(c), _tx(pool, queue, c) {}
     result<void> start_driver(const lag_config& l, const secret<32>& cak, time_point now);
 
     const daemon_config& _cfg;

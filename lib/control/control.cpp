@@ -438,7 +438,14 @@ dp::port_totals control::totals(uint16_t port) const noexcept {
         return t;
     for (const auto& w : _workers)
         t.add(w->counters().ports[port]);
+    // Control's own block: its MACsec outcomes and drops count with the
+    // workers'; what it sent goes to control_tx_* (tx_packets stays data).
+    const uint64_t data = t.tx_packets, data_bytes = t.tx_bytes;
     t.add(_own.ports[port]);
+    t.control_tx_packets = t.tx_packets - data;
+    t.control_tx_bytes = t.tx_bytes - data_bytes;
+    t.tx_packets = data;
+    t.tx_bytes = data_bytes;
     return t;
 }
 

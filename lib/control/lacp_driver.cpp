@@ -24,6 +24,9 @@ bool queue_tx::send(uint16_t port, std::span<const uint8_t> frame) {
         rte_pktmbuf_free(m);
         return false;
     }
+    dp::port_counters& pc = _control.control_tx_counters(port);
+    pc.tx_packets.add(1);
+    pc.tx_bytes.add(frame.size());
     return true;
 }
 

@@ -40,12 +40,15 @@ public:
 // mbufs from `pool`.
 class queue_tx : public frame_tx {
 public:
-    queue_tx(rte_mempool* pool, uint16_t queue) : _pool(pool), _queue(queue) {}
+    // Every frame sent is counted in c's control_tx_counters(port)
+    // (control::totals: control_tx_packets, xstats tx_control_packets).
+    queue_tx(rte_mempool* pool, uint16_t queue, control& c) : _pool(pool), _queue(queue), _control(c) {}
     bool send(uint16_t port, std::span<const uint8_t> frame) override;
 
 private:
     rte_mempool* _pool;
     uint16_t _queue;
+    control& _control;
 };
 
 struct lacp_member {

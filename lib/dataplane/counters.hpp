@@ -85,6 +85,9 @@ struct alignas(cache_line_size) worker_counters {
 // A plain copy for control and display: the sum over workers.
 struct port_totals {
     uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0, punted = 0;
+    // Frames the control core sent on the port (LACPDUs, Marker PDUs,
+    // MKPDUs; control::totals); tx_packets is the workers' data only.
+    uint64_t control_tx_packets = 0, control_tx_bytes = 0;
     std::array<uint64_t, drop_reason_count> drops{};
     std::array<uint64_t, macsec_tx_status_count> macsec_tx{};
     std::array<uint64_t, macsec_rx_status_count> macsec_rx{};

@@ -54,13 +54,15 @@ inline constexpr std::array<std::string_view, macsec_rx_status_count> xstat_macs
     "rx_macsec_drop_replay",       // drop_late (outside the replay window, or a repeated PN)
     "rx_macsec_drop_not_valid",    // drop_not_valid
 };
+// Appended last (names are only ever added): what the control core sent.
+inline constexpr std::array<std::string_view, 2> xstat_control_names{"tx_control_packets", "tx_control_bytes"};
 static_assert(static_cast<size_t>(drop_reason::macsec_rx) + 1 == drop_reason_count);
 static_assert(static_cast<size_t>(macsec::tx_status::drop_crypto) + 1 == macsec_tx_status_count);
 static_assert(static_cast<size_t>(macsec::rx_status::drop_not_valid) + 1 == macsec_rx_status_count);
 static_assert(static_cast<size_t>(macsec::rx_status::drop_late) == 10);
 
 inline constexpr size_t xstat_count = xstat_base_names.size() + drop_reason_count + macsec_tx_status_count +
-                                      macsec_rx_status_count;
+                                      macsec_rx_status_count + xstat_control_names.size();
 
 struct xstat {
     std::string_view name;
@@ -80,6 +82,8 @@ inline std::vector<xstat> xstats(const port_totals& t) {
         v.push_back({xstat_macsec_tx_names[i], t.macsec_tx[i]});
     for (size_t i = 0; i < macsec_rx_status_count; ++i)
         v.push_back({xstat_macsec_rx_names[i], t.macsec_rx[i]});
+    v.push_back({xstat_control_names[0], t.control_tx_packets});
+    v.push_back({xstat_control_names[1], t.control_tx_bytes});
     return v;
 }
 

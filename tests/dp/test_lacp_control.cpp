@@ -52,7 +52,7 @@ struct lacp_system {
         c = std::move(*cr);
         // Nothing distributes before LACP says so.
         EXPECT_EQ(model.operational_members("lag0"), 0u);
-        tx = std::make_unique<ctl::queue_tx>(pool(), control_queue);
+        tx = std::make_unique<ctl::queue_tx>(pool(), control_queue, *c);
         std::vector<ctl::lacp_member> lm;
         for (size_t i = 0; i < members.size(); ++i) {
             mac_addr mac = system;

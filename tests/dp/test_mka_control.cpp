@@ -85,7 +85,7 @@ struct mka_system {
         auto cp = mka::ipsecmb_crypto::create();
         ASSERT_TRUE(cp.ok());
         crypto = std::move(*cp);
-        tx = std::make_unique<ctl::queue_tx>(pool(), control_queue);
+        tx = std::make_unique<ctl::queue_tx>(pool(), control_queue, *c);
         ctl::mka_driver_config mc;
         mc.ckn = {0x96, 0x43, 0x7a, 0x93};
         mc.cak.assign(cak);
@@ -410,6 +410,17 @@ TEST_F(mka_control_test, lacp_and_mka_share_the_punt_path_and_a_member_distribut
     for (uint16_t p : b.ports) {
         EXPECT_EQ(b.macsec->secy_totals(p).in_pkts_no_tag, 0u);
         EXPECT_GT(b.c->totals(p).macsec_tx[static_cast<size_t>(macsec::tx_status::protected_frame)], 0u);
+    }
+    // What left each member: the workers' data (tx_packets) and control's
+    // frames (control_tx_packets): LACPDUs, protected like the data, and
+    // MKPDUs, clear.
+    for (size_t i = 0; i < members; ++i) {
+        const auto t = a.c->totals(a.ports[i]);
+        EXPECT_EQ(t.tx_packets + t.control_tx_packets,
+                  t.macsec_tx[static_cast<size_t>(macsec::tx_status::protected_frame)] +
+                      a.mka->participant(i).counters().mkpdus_sent)
+            << "member " << i;
+        EXPECT_GT(t.control_tx_packets, a.mka->participant(i).counters().mkpdus_sent) << "member " << i;
     }
 }
 

@@ -35,6 +35,8 @@ TEST(xstats, each_counter_lands_on_its_name) {
     t.macsec_tx[static_cast<size_t>(lag::macsec::tx_status::protected_frame)] = 8;
     t.macsec_rx[static_cast<size_t>(lag::macsec::rx_status::drop_late)] = 9;
     t.macsec_rx[static_cast<size_t>(lag::macsec::rx_status::ok)] = 10;
+    t.control_tx_packets = 11;
+    t.control_tx_bytes = 12;
     std::map<std::string_view, uint64_t> m;
     for (const auto& x : xstats(t))
         m[x.name] = x.value;
@@ -49,4 +51,6 @@ TEST(xstats, each_counter_lands_on_its_name) {
     EXPECT_EQ(m["rx_macsec_drop_replay"], 9u);
     EXPECT_EQ(m["rx_macsec_ok"], 10u);
     EXPECT_EQ(m["tx_drop_full"], 0u);
+    EXPECT_EQ(m["tx_control_packets"], 11u);
+    EXPECT_EQ(m["tx_control_bytes"], 12u);
 }
