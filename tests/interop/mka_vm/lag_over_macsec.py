@@ -57,8 +57,10 @@ def secured(vm, d):
 
 
 def macsec_devs(vm):
-    """The macsec devices wpa_supplicant made, in order."""
-    return sorted(re.findall(r"\d+: (macsec\d+)@", vm.cmd("ip -o link show type macsec")))
+    """The macsec devices wpa_supplicant made, in the order of their lower devices (eth0's first)."""
+    text = vm.cmd("ip -o link show type macsec")
+    found = {nic: dev for dev, nic in re.findall(r"\d+: (macsec\d+)@(\w+):", text)}
+    return [found[nic] for nic in NICS if nic in found]
 
 
 def neighbours(vm, dev):
