@@ -31,6 +31,9 @@
 #include <rte_lcore.h>
 #include <rte_pause.h>
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -57,6 +60,7 @@ struct options {
     std::string socket;  // --socket; empty: the config's, else the default
     bool interactive = false;
     unsigned idle_sleep_us = 0; // --idle-sleep: main-lcore-only mode sleeps when idle
+    bool core_dumps = false;    // --core-dumps: leave the process dumpable
 };
 
 constexpr const char* default_socket = "/run/dpdk-lagd/dpdk-lagd.sock";
@@ -65,13 +69,29 @@ void usage() {
     fmt::print(stderr,
                "usage: dpdk-lagd [EAL options] -- [--config FILE] [--duration SECONDS] [--stats SECONDS]\n"
                "                                  [--socket PATH|none] [-i] [--idle-sleep US]\n"
-               "                                  [--print-default-config]\n"
+               "                                  [--core-dumps] [--print-default-config]\n"
                "The control socket (default /run/dpdk-lagd/dpdk-lagd.sock, mode 0600) takes lagctl's\n"
                "commands; -i opens the same prompt in this terminal.\n"
                "--idle-sleep US: with no worker lcore (-l N), the main lcore polls the worker itself\n"
                "and sleeps US microseconds after an iteration that found no work (saves a core on\n"
                "small machines and in tests, adds up to US of latency); default 0, busy polling.\n"
-               "Without --config it runs the embedded default (a static LAG of two net_null members).\n");
+               "Without --config it runs the embedded default (a static LAG of two net_null members).\n"
+               "--core-dumps: allow core files; by default the daemon makes none (its memory holds\n"
+               "MACsec keys: CAKs, SAKs, ICKs and KEKs).\n");
+}
+
+// Key material lives in this process (key files read, CAKs, SAKs, the AES
+// key schedules of every SA): no core file may carry it. Not dumpable (no
+// core unless fs.suid_dumpable is 2, and then root's only) and a core size
+// limit of 0, before any key is read. Returns what it could not do, if any.
+std::string forbid_core_dumps() {
+    std::string failed;
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        failed = fmt::format("prctl(PR_SET_DUMPABLE): {}", std::strerror(errno));
+    const rlimit none{0, 0};
+    if (setrlimit(RLIMIT_CORE, &none) != 0)
+        failed += (failed.empty() ? "" : ", ") + fmt::format("setrlimit(RLIMIT_CORE): {}", std::strerror(errno));
+    return failed;
 }
 
 bool parse_options(int argc, char** argv, options& o) {
@@ -117,6 +137,8 @@ bool parse_options(int argc, char** argv, options& o) {
             o.idle_sleep_us = static_cast<unsigned>(us);
         } else if (a == "-i" || a == "--interactive") {
             o.interactive = true;
+        } else if (a == "--core-dumps") {
+            o.core_dumps = true;
         } else if (a == "--print-default-config") {
             o.print_default = true;
         } else if (a == "--help" || a == "-h") {
@@ -151,6 +173,12 @@ int main(int argc, char** argv) {
     if (opt.print_default) {
         fmt::print("{}", lag::lagd::default_config_text());
         return 0;
+    }
+    if (!opt.core_dumps) {
+        if (auto failed = forbid_core_dumps(); !failed.empty()) {
+            fmt::print(stderr, "dpdk-lagd: cannot turn core dumps off ({}); --core-dumps to run anyway\n", failed);
+            return 1;
+        }
     }
 
     auto cfg = opt.config.empty() ? lag::lagd::parse_config(lag::lagd::default_config_text(), "<embedded default>")

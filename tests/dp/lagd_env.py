@@ -38,11 +38,12 @@ def eal_args(prefix, log_level="*:warning", lcores="0"):
     return args
 
 
-def start(prefix, sock, config, log_level="*:warning", lcores="0"):
+def start(prefix, sock, config, log_level="*:warning", lcores="0", extra=()):
     """Starts dpdk-lagd and waits until it answers on `sock`. stdout and
     stderr go to one file next to the config (a pipe nobody reads while
-    the daemon runs could fill and stall it); stop() returns them."""
-    args = [LAGD] + eal_args(prefix, log_level, lcores) + ["--", "--socket", sock, "--config", config]
+    the daemon runs could fill and stall it); stop() returns them. `extra`:
+    more dpdk-lagd options."""
+    args = [LAGD] + eal_args(prefix, log_level, lcores) + ["--", "--socket", sock, "--config", config] + list(extra)
     out = open("%s.%s.out" % (config, prefix), "w+")
     p = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, text=True)
     p.out = out

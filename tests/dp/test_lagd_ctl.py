@@ -11,6 +11,7 @@ each member's session (show lag json, telemetry, the stats print) and refuses
 import json
 import re
 import os
+import resource
 import socket
 import stat
 import subprocess
@@ -58,13 +59,28 @@ def show_json(sock):
     return json.loads(out) if rc == 0 else {"error": err}
 
 
+def core_limit(pid):
+    """The soft "Max core file size" of a process, as /proc shows it."""
+    with open("/proc/%d/limits" % pid) as f:
+        for line in f:
+            if line.startswith("Max core file size"):
+                return line.split()[4]
+    return None
+
+
 def run(tmp):
     sock = os.path.join(tmp, "run", "lagd.sock")
     cfg = os.path.join(tmp, "lag.toml")
     with open(cfg, "w") as f:
         f.write(CONFIG)
+    # What the daemons inherit: core files of up to 4 MiB allowed.
+    hard = resource.getrlimit(resource.RLIMIT_CORE)[1]
+    if hard != resource.RLIM_INFINITY and hard < 4 << 20:
+        hard = 4 << 20  # root may raise it
+    resource.setrlimit(resource.RLIMIT_CORE, (4 << 20, hard))
     p = start("lagdctl1" + TOKEN, sock, cfg)
     try:
+        check(core_limit(p.pid) == "0", "core dumps off by default (its memory holds keys): core size limit 0")
         st = os.stat(sock)
         check(stat.S_ISSOCK(st.st_mode) and (st.st_mode & 0o777) == 0o600, "socket is mode 0600")
         check((os.stat(os.path.dirname(sock)).st_mode & 0o777) == 0o700, "socket folder is mode 0700")
@@ -177,8 +193,9 @@ def run(tmp):
     check(not os.path.exists(sock), "socket removed at exit")
 
     # Restart from the saved file: the same LAG comes back with the change.
-    p = start("lagdctl3" + TOKEN, sock, cfg)
+    p = start("lagdctl3" + TOKEN, sock, cfg, extra=["--core-dumps"])
     try:
+        check(core_limit(p.pid) == str(4 << 20), "--core-dumps leaves the inherited core size limit")
         j = show_json(sock)
         check(j.get("min_links") == 2 and j.get("hash") == "sym-l34", "after restart: saved min-links and hash")
         # An unsaved change, then SIGKILL: the next start comes up from the
