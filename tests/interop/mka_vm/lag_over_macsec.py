@@ -28,7 +28,7 @@ MTU = 1468  # a macsec device's MTU: its lower device's (1500) less 32; the LAG 
 @contextmanager
 def macsec_lag(binary, prefix):
     """Boots the VM, starts wpa_supplicant on eth0/eth1 and dpdk-lagd on the TAPs; yields (vm, dpdk-lagd, tmp).
-    Everything (dpdk-lagd, the VM, the namespace, the work dir) goes in the end, also on failure."""
+    Everything (dpdk-lagd, the VM, the namespace, the work dirs) goes in the end, also on failure."""
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
     netns = Netns(t.NS)
     d = None
@@ -47,7 +47,7 @@ def macsec_lag(binary, prefix):
         if d is not None:
             d.stop()
         netns.remove()
-        sh("rm", "-rf", tmp)
+        sh("rm", "-rf", tmp, t.WORK)  # the VM's work dir too: its initrd is 10 MB
 
 
 def secured(vm, d):
