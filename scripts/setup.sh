@@ -10,7 +10,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev libedit-dev nlohmann-json3-dev
   iproute2 iputils-ping tshark python3 python3-scapy python3-cryptography
   iperf3 tmux valgrind
-  qemu-system-x86 wpasupplicant kmod cpio
+  qemu-system-x86 wpasupplicant libteam-utils kmod cpio
 )
 
 missing=()

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Builds the peer VM used by the interop tests: a Debian cloud kernel (which,
 # unlike this host's, has bonding and macsec) and an initramfs of
-# busybox-static, iproute2's ip, wpa_supplicant and the modules they need.
+# busybox-static, iproute2's ip, wpa_supplicant, teamd/teamdctl and the modules
+# they need.
 # Everything comes from Debian's archive: the kernel and busybox-static are
 # fetched with `apt-get download` and unpacked with `dpkg -x` into the cache
-# folder (nothing is installed on the host for them); ip and wpa_supplicant
-# are the host's own Debian binaries (scripts/setup.sh installs them), copied
+# folder (nothing is installed on the host for them); ip, wpa_supplicant and
+# teamd are the host's own Debian binaries (scripts/setup.sh installs them), copied
 # with the libraries ldd finds. Built once and reused.
 #
 #   scripts/peer-vm/build.sh [CACHE_DIR]      (default build/peer-vm)
@@ -21,7 +22,7 @@ if [[ -f $cache/base.cpio.gz && -f $cache/vmlinuz && $cache/base.cpio.gz -nt $he
     exit 0
 fi
 
-for t in qemu-system-x86_64 cpio depmod modprobe ip wpa_supplicant wpa_cli; do
+for t in qemu-system-x86_64 cpio depmod modprobe ip wpa_supplicant wpa_cli teamd teamdctl; do
     command -v "$t" >/dev/null || { echo "peer-vm: $t is missing; run scripts/setup.sh" >&2; exit 1; }
 done
 
@@ -45,13 +46,16 @@ cp "$cache/root/bin/busybox" "$rd/bin/busybox"
 # Modules in dependency order (modprobe resolves it against the unpacked tree).
 : >"$rd/lib/modules/load-order"
 # gcm, ctr and ghash: macsec's SAs need the kernel's gcm(aes) AEAD (ENOENT without).
-for m in virtio_pci virtio_net bonding macsec af_packet gcm ctr ghash_generic; do
+# team + team_mode_loadbalance: teamd's lacp runner (a LAG over macsec devices).
+for m in virtio_pci virtio_net bonding macsec af_packet gcm ctr ghash_generic team team_mode_loadbalance; do
     modprobe -d "$cache/root" -S "$kver" --show-depends "$m" 2>/dev/null | awk '$1=="insmod"{print $2}'
 done | awk '!seen[$0]++' | while read -r ko; do
     cp "$ko" "$rd/lib/modules/"
     basename "$ko" >>"$rd/lib/modules/load-order"
 done
-grep -q '^bonding.ko$' "$rd/lib/modules/load-order" || { echo "peer-vm: bonding.ko not found" >&2; exit 1; }
+for ko in bonding.ko team.ko team_mode_loadbalance.ko; do
+    grep -q "^$ko\$" "$rd/lib/modules/load-order" || { echo "peer-vm: $ko not found" >&2; exit 1; }
+done
 
 copy_bin() { # binary -> initramfs, with its libraries
     local bin=$1 dest=$2
@@ -65,6 +69,8 @@ copy_bin() { # binary -> initramfs, with its libraries
 copy_bin "$(command -v ip)" sbin/ip
 copy_bin "$(command -v wpa_supplicant)" sbin/wpa_supplicant
 copy_bin "$(command -v wpa_cli)" sbin/wpa_cli
+copy_bin "$(command -v teamd)" sbin/teamd
+copy_bin "$(command -v teamdctl)" sbin/teamdctl
 mkdir -p "$rd/lib64" && cp -L /lib64/ld-linux-x86-64.so.2 "$rd/lib64/"
 cp "$here/init.sh" "$rd/init" && chmod +x "$rd/init"
 

@@ -30,82 +30,56 @@ left is the kernel's: bonding needs speed/duplex that macsec does not report.
 Exits 0 only if bond0 and dpdk-lagd both aggregate both members and pings
 cross; otherwise 1, with what it saw.
 
+teamd's lacp runner does aggregate over the same macsec devices: test_team_over_macsec.py.
+
 usage: bond_over_macsec.py DPDK_LAGD
 """
 
-import os
 import re
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import test_mka_wpa as t  # noqa: E402
-from lagd_pair import Netns, ping, sh  # noqa: E402
-from peervm import PeerVM  # noqa: E402
-
-TAPS = [f"wv{t.TOK}0", f"wv{t.TOK}1"]
+import lag_over_macsec as lm  # noqa: E402
+from lagd_pair import ping  # noqa: E402
 
 
 def main():
     if len(sys.argv) != 2:
         print(__doc__)
         return 2
-    tmp = Path(tempfile.mkdtemp(prefix="bond-macsec-"))
-    netns = Netns(t.NS).create()
-    d = None
-    try:
-        init = ("echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; mkdir -p /var/run/wpa_supplicant; "
-                "ip link set eth0 up; ip link set eth1 up\n")
-        with PeerVM(t.WORK, nics=TAPS, init=init, cache=t.CACHE) as vm:
-            for tap in TAPS:
-                sh("ip", "link", "set", tap, "netns", t.NS)
-                sh("ip", "-n", t.NS, "link", "set", tap, "up")
-            for nic in ("eth0", "eth1"):
-                t.wpa_start(vm, t.CAK128, 16, nic)
-            d = t.lagd_start(os.path.abspath(sys.argv[1]), tmp, "02:00:00:00:00:00", "gcm-aes-128", t.CAK128, 1,
-                             TAPS, lacp=True)
-            secured = t.wait(lambda: all(m.get("mka_secured") for m in d.show("lag lag0")["members"])
-                             and all(t.wpa_status(vm, n).get("Secured") == "Yes" for n in ("eth0", "eth1")), 40)
-            print(f"MKA: both members secured on both sides: {secured}")
-            devs = re.findall(r"\d+: (macsec\d+)@", vm.cmd("ip -o link show type macsec"))
-            # a macsec device's MTU is its lower device's less 32: the bond must not ask for more
-            vm.cmd("ip link add bond0 type bond mode 802.3ad lacp_rate fast miimon 100; ip link set bond0 mtu 1468")
-            for dev in devs:
-                vm.cmd(f"ip link set {dev} down; ip link set {dev} master bond0")
-            vm.cmd(f"ip link set bond0 up; ip addr add {t.VM_IP}/24 dev bond0")
-            mac = vm.cmd("cat /sys/class/net/bond0/address").strip().splitlines()[-1]
-            sh("ip", "-n", t.NS, "neigh", "replace", t.VM_IP, "lladdr", mac, "dev", t.ACCESS, "nud", "permanent")
-            vm.cmd(f"ip neigh replace {t.HOST_IP} lladdr {t.ACCESS_MAC} dev bond0 nud permanent")
+    with lm.macsec_lag(sys.argv[1], "bond-macsec-") as (vm, d, _):
+        secured = t.wait(lambda: lm.secured(vm, d), 40)
+        print(f"MKA: both members secured on both sides: {secured}")
+        vm.cmd(f"ip link add bond0 type bond mode 802.3ad lacp_rate fast miimon 100; ip link set bond0 mtu {lm.MTU}")
+        for dev in lm.macsec_devs(vm):
+            vm.cmd(f"ip link set {dev} down; ip link set {dev} master bond0")
+        vm.cmd(f"ip link set bond0 up; ip addr add {t.VM_IP}/24 dev bond0")
+        lm.neighbours(vm, "bond0")
 
-            def aggregated():
-                bond = vm.cmd("cat /proc/net/bonding/bond0")
-                ports = re.search(r"Active Aggregator Info:.*?Number of ports: (\d+)", bond, re.S)
-                lagd = d.show("lag lag0")
-                return (ports and int(ports[1]) == 2 and "MII Status: down" not in bond
-                        and lagd.get("operational_members") == 2)
+        def aggregated():
+            bond = vm.cmd("cat /proc/net/bonding/bond0")
+            ports = re.search(r"Active Aggregator Info:.*?Number of ports: (\d+)", bond, re.S)
+            lagd = d.show("lag lag0")
+            return (ports and int(ports[1]) == 2 and "MII Status: down" not in bond
+                    and lagd.get("operational_members") == 2)
 
-            ok = t.wait(aggregated, 30)
-            print(vm.cmd("grep -E 'Slave Interface|MII Status|Speed|Number of ports|Partner Mac' "
-                         "/proc/net/bonding/bond0; dmesg | grep -i 'speed/duplex' | tail -2"))
-            print(d.ctl("show lag lag0")[1])
-            # dpdk-lagd sends nothing on its members but protected LACPDUs
-            # (the LAG is down: no data) and MKPDUs (clear, not through
-            # macsec0/1): what the kernel's receive SAs verified is LACPDUs.
-            print(d.ctl("show lacp")[1])
-            stats = vm.cmd("ip -s macsec show")
-            print("\n".join(line for line in stats.splitlines() if line.strip()))
-            lacp_lines = [line for line in d.tail(40).splitlines() if line.startswith("lacp m")]
-            print("\n".join(lacp_lines[-2:]))
-            sent, got = ping(t.NS, t.VM_IP, count=5, interval=0.2)
-            print(f"aggregated on both ends: {ok}; pings {got}/{sent}")
-            return 0 if secured and ok and got == sent else 1
-    finally:
-        if d is not None:
-            d.stop()
-        netns.remove()
-        sh("rm", "-rf", tmp)
+        ok = t.wait(aggregated, 30)
+        print(vm.cmd("grep -E 'Slave Interface|MII Status|Speed|Number of ports|Partner Mac' "
+                     "/proc/net/bonding/bond0; dmesg | grep -i 'speed/duplex' | tail -2"))
+        print(d.ctl("show lag lag0")[1])
+        # dpdk-lagd sends nothing on its members but protected LACPDUs
+        # (the LAG is down: no data) and MKPDUs (clear, not through
+        # macsec0/1): what the kernel's receive SAs verified is LACPDUs.
+        print(d.ctl("show lacp")[1])
+        stats = vm.cmd("ip -s macsec show")
+        print("\n".join(line for line in stats.splitlines() if line.strip()))
+        lacp_lines = [line for line in d.tail(40).splitlines() if line.startswith("lacp m")]
+        print("\n".join(lacp_lines[-2:]))
+        sent, got = ping(t.NS, t.VM_IP, count=5, interval=0.2)
+        print(f"aggregated on both ends: {ok}; pings {got}/{sent}")
+        return 0 if secured and ok and got == sent else 1
 
 
 if __name__ == "__main__":
