@@ -262,6 +262,7 @@ def main():
         return 1
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(WORK, ignore_errors=True)  # the VM's work dir: its initrd is 10 MB
 
 
 if __name__ == "__main__":

@@ -425,7 +425,7 @@ def main():
         print(f"FAIL: {e}\n{traceback.format_exc()}")
     finally:
         netns.remove()
-        subprocess.run(["rm", "-rf", str(tmp)])
+        subprocess.run(["rm", "-rf", str(tmp), str(WORK)])  # the VM's work dir too: its initrd is 10 MB
     print(f"{len(failures)} failed, {time.monotonic() - t_start:.0f} s")
     return 1 if failures else 0
 
