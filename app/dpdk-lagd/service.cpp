@@ -25,18 +25,6 @@ sock::reply fail(std::string_view code, std::string_view msg) {
     return {1, fmt::format("error: {} [rule: {}]\n", msg, code)};
 }
 
-dp::port_totals minus(const dp::port_totals& a, const dp::port_totals& b) {
-    dp::port_totals d;
-    d.rx_packets = a.rx_packets - b.rx_packets;
-    d.rx_bytes = a.rx_bytes - b.rx_bytes;
-    d.tx_packets = a.tx_packets - b.tx_packets;
-    d.tx_bytes = a.tx_bytes - b.tx_bytes;
-    d.punted = a.punted - b.punted;
-    for (size_t i = 0; i < dp::drop_reason_count; ++i)
-        d.drops[i] = a.drops[i] - b.drops[i];
-    return d;
-}
-
 json totals_json(const dp::port_totals& t) {
     json drops = json::object();
     for (size_t i = 0; i < dp::drop_reason_count; ++i)
@@ -62,7 +50,7 @@ dp::port_totals service::totals(const port_info& p) const {
     if (c == nullptr)
         return {};
     auto it = _baseline.find(p.name);
-    return it == _baseline.end() ? c->totals(p.id) : minus(c->totals(p.id), it->second);
+    return it == _baseline.end() ? c->totals(p.id) : c->totals(p.id).since(it->second);
 }
 
 sock::reply service::changed() {

@@ -99,6 +99,24 @@ struct port_totals {
             s += d;
         return s;
     }
+    // Field by field: the counts since `base` was taken (clear stats).
+    port_totals since(const port_totals& base) const noexcept {
+        port_totals d = *this;
+        d.rx_packets -= base.rx_packets;
+        d.rx_bytes -= base.rx_bytes;
+        d.tx_packets -= base.tx_packets;
+        d.tx_bytes -= base.tx_bytes;
+        d.punted -= base.punted;
+        d.control_tx_packets -= base.control_tx_packets;
+        d.control_tx_bytes -= base.control_tx_bytes;
+        for (size_t i = 0; i < drop_reason_count; ++i)
+            d.drops[i] -= base.drops[i];
+        for (size_t i = 0; i < macsec_tx_status_count; ++i)
+            d.macsec_tx[i] -= base.macsec_tx[i];
+        for (size_t i = 0; i < macsec_rx_status_count; ++i)
+            d.macsec_rx[i] -= base.macsec_rx[i];
+        return d;
+    }
     void add(const port_counters& c) noexcept {
         rx_packets += c.rx_packets.load();
         rx_bytes += c.rx_bytes.load();

@@ -230,6 +230,14 @@ def macsec_lag(tmp):
         check(j and j[0].get("encoding_an") == 1 and j[0].get("suite") == "gcm-aes-256", "m1 has its SecY and SAs")
         outputs.append(ctl(sock, "show macsec json")[1])
         outputs.append(ctl(sock, "show config")[1])
+        # clear stats resets every counter, MACsec's too, and they count on.
+        check(ctl(sock, "clear stats")[0] == 0, "clear stats")
+        time.sleep(0.3)
+        x = ctl_json(sock, "show stats m0 xstats").get("m0", {})
+        check(x.get("tx_good_packets", 0) > 0 and x.get("tx_macsec_protected", 0) > 0
+              and x["tx_macsec_protected"] >= x["tx_good_packets"] // 2,
+              "after clear stats, m0's MACsec xstats count on with its data (%s protected of %s)"
+              % (x.get("tx_macsec_protected"), x.get("tx_good_packets")))
         tel = telemetry(prefix)
         time.sleep(1.1)
         t = tel.query("/lag/macsec,m1")["/lag/macsec"]

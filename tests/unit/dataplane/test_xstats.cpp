@@ -54,3 +54,32 @@ TEST(xstats, each_counter_lands_on_its_name) {
     EXPECT_EQ(m["tx_control_packets"], 11u);
     EXPECT_EQ(m["tx_control_bytes"], 12u);
 }
+
+TEST(xstats, counts_since_a_baseline_cover_every_counter) {
+    // `clear stats` shows totals.since(baseline): every xstat must be the
+    // difference, so a counter since() forgot would show its full value
+    // (or 0), not the difference.
+    port_totals base, now;
+    uint64_t v = 1;
+    auto fill = [&](port_totals& t, uint64_t k) {
+        for (uint64_t* f : {&t.rx_packets, &t.rx_bytes, &t.tx_packets, &t.tx_bytes, &t.punted,
+                            &t.control_tx_packets, &t.control_tx_bytes})
+            *f = k * v++;
+        for (auto& d : t.drops)
+            d = k * v++;
+        for (auto& d : t.macsec_tx)
+            d = k * v++;
+        for (auto& d : t.macsec_rx)
+            d = k * v++;
+    };
+    fill(base, 1);
+    v = 1;
+    fill(now, 3);
+    const auto a = xstats(now), b = xstats(base), d = xstats(now.since(base));
+    ASSERT_EQ(d.size(), xstat_count);
+    for (size_t i = 0; i < d.size(); ++i) {
+        EXPECT_EQ(d[i].name, a[i].name);
+        EXPECT_EQ(d[i].value, a[i].value - b[i].value) << d[i].name;
+        EXPECT_NE(d[i].value, 0u) << d[i].name;
+    }
+}
