@@ -440,12 +440,7 @@ dp::port_totals control::totals(uint16_t port) const noexcept {
         t.add(w->counters().ports[port]);
     // Control's own block: its MACsec outcomes and drops count with the
     // workers'; what it sent goes to control_tx_* (tx_packets stays data).
-    const uint64_t data = t.tx_packets, data_bytes = t.tx_bytes;
-    t.add(_own.ports[port]);
-    t.control_tx_packets = t.tx_packets - data;
-    t.control_tx_bytes = t.tx_bytes - data_bytes;
-    t.tx_packets = data;
-    t.tx_bytes = data_bytes;
+    t.add_control(_own.ports[port]);
     return t;
 }
 

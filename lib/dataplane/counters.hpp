@@ -117,11 +117,17 @@ struct port_totals {
             d.macsec_rx[i] -= base.macsec_rx[i];
         return d;
     }
-    void add(const port_counters& c) noexcept {
+    // A worker's block.
+    void add(const port_counters& c) noexcept { add(c, tx_packets, tx_bytes); }
+    // The control core's block: what it sent counts as control_tx_*.
+    void add_control(const port_counters& c) noexcept { add(c, control_tx_packets, control_tx_bytes); }
+
+private:
+    void add(const port_counters& c, uint64_t& sent, uint64_t& sent_bytes) noexcept {
         rx_packets += c.rx_packets.load();
         rx_bytes += c.rx_bytes.load();
-        tx_packets += c.tx_packets.load();
-        tx_bytes += c.tx_bytes.load();
+        sent += c.tx_packets.load();
+        sent_bytes += c.tx_bytes.load();
         punted += c.punted.load();
         for (size_t i = 0; i < drop_reason_count; ++i)
             drops[i] += c.drops[i].load();
