@@ -10,6 +10,9 @@ import time
 
 FAILS = []
 LAGD = LAGCTL = None
+# In every EAL --file-prefix, namespace and temp name a test makes: two runs
+# at once (a developer's and a sanitizer build's) must not meet.
+TOKEN = str(os.getpid())
 
 
 def init(lagd, lagctl):

@@ -21,11 +21,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lagd_env import check, ctl, finish, init, start, stop, telemetry  # noqa: E402
-
-# Unique EAL file prefixes: two runs at once (a developer's and a sanitizer
-# build's) must not reach each other's telemetry sockets.
-TOKEN = str(os.getpid())
+from lagd_env import TOKEN, check, ctl, finish, init, start, stop, telemetry  # noqa: E402
 
 LAGD, LAGCTL = sys.argv[1], sys.argv[2]
 init(LAGD, LAGCTL)

@@ -18,9 +18,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_lagd_ctl import CONFIG, LAGD, check, ctl, start, stop  # noqa: E402
-from lagd_env import finish  # noqa: E402
+from lagd_env import TOKEN as TOK, finish  # noqa: E402
 
-TOK = str(os.getpid())
 VETH = ("rf%sa" % TOK, "rf%sb" % TOK)  # <= 15 characters
 
 MACSEC = """[lag.macsec]

@@ -14,10 +14,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lagd_env import check, ctl, ctl_json, finish, init, start, stop, telemetry  # noqa: E402
+from lagd_env import TOKEN, check, ctl, ctl_json, finish, init, start, stop, telemetry  # noqa: E402
 
 init(sys.argv[1], sys.argv[2])
-TOKEN = str(os.getpid())
 
 PORTS = """
 [[port]]
