@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace lag::ctl {
 
 using dp::message_kind;
@@ -436,6 +438,17 @@ bool macsec_driver::tx_exhausted(uint16_t port) const noexcept {
 const macsec::tx_sa* macsec_driver::tx_sa_of(uint16_t port, uint8_t an) const noexcept {
     const port_state* ps = find(port);
     return ps != nullptr && an < 4 ? ps->tx[an].get() : nullptr;
+}
+
+std::optional<uint64_t> macsec_driver::rx_lowest_pn(uint16_t port, uint8_t an) const noexcept {
+    const port_state* ps = find(port);
+    if (ps == nullptr || an > 3)
+        return std::nullopt;
+    std::optional<uint64_t> pn;
+    for (const auto& p : ps->peers)
+        for (const auto& sa : p.sa[an])
+            pn = std::max(pn.value_or(0), sa->lowest_acceptable_pn());
+    return pn;
 }
 
 macsec::secy_counters macsec_driver::secy_totals(uint16_t port) const noexcept {

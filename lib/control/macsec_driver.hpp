@@ -108,6 +108,10 @@ public:
     bool tx_near_exhaustion(uint16_t port) const noexcept;
     bool tx_exhausted(uint16_t port) const noexcept;
     const macsec::tx_sa* tx_sa_of(uint16_t port, uint8_t an) const noexcept;
+    // The lowest PN the port's receive SAs at `an` all still accept: the
+    // highest of their lowest acceptable PNs over the peers and the workers
+    // (each worker keeps its own replay window). nullopt: no receive SA there.
+    std::optional<uint64_t> rx_lowest_pn(uint16_t port, uint8_t an) const noexcept;
     size_t awaiting_reclaim() const noexcept { return _retired.size(); }
     size_t messages_pending() const noexcept;
 

@@ -1,5 +1,6 @@
 #include "control/mka_driver.hpp"
 
+#include "dpdk/link.hpp"
 #include "macsec/sectag.hpp"
 
 #include <fmt/format.h>
@@ -64,6 +65,8 @@ result<std::unique_ptr<mka_driver>> mka_driver::create(control& c, macsec_driver
     d->_active_an.assign(d->_members.size(), 0xFF);
     d->_key_offset.assign(d->_members.size(), mka::confidentiality_offset::none);
     d->_legacy.resize(d->_members.size());
+    for (const auto& mb : d->_members)
+        d->_link.push_back(dpdk::link_up(mb.port));
     if (!c.set_punt_handler(mka::eapol_ethertype, d.get()))
         return make_error("punt-table", "the control's punt demultiplexer is full");
     return d;
@@ -115,6 +118,7 @@ result<void> mka_driver::add_member(const mka_member& mb, const mka_driver_confi
     _active_an.push_back(0xFF);
     _key_offset.push_back(mka::confidentiality_offset::none);
     _legacy.emplace_back();
+    _link.push_back(dpdk::link_up(mb.port));
     dpdk::log(dpdk::log_type::mka, dpdk::log_level::info, "{}: MKA participant started", mb.name);
     return ok_v;
 }
@@ -129,6 +133,7 @@ result<void> mka_driver::remove_member(std::string_view name) {
         _active_an.erase(_active_an.begin() + at);
         _key_offset.erase(_key_offset.begin() + at);
         _legacy.erase(_legacy.begin() + at);
+        _link.erase(_link.begin() + at);
         dpdk::log(dpdk::log_type::mka, dpdk::log_level::info, "{}: MKA participant ended",
                   std::string(name));
         return ok_v;
@@ -280,6 +285,12 @@ unsigned mka_driver::poll(time_point now) {
     unsigned work = 0;
     if (_stopped)
         return 0;
+    // The receive SAs' lowest acceptable PNs for SAK Use (and a key server's
+    // rekey on a peer's PN): every 10 ms, not on every poll, to leave the
+    // workers' cache lines alone.
+    const bool rx_pn = now >= _next_rx_pn;
+    if (rx_pn)
+        _next_rx_pn = now + std::chrono::milliseconds(10);
     for (size_t i = 0; i < _members.size(); ++i) {
         if (_legacy[i] && ((_legacy[i]->retire_at && now >= *_legacy[i]->retire_at) || now >= _legacy[i]->deadline)) {
             retire_legacy(i, now);
@@ -289,6 +300,31 @@ unsigned mka_driver::poll(time_point now) {
         if (_active_an[i] != 0xFF && _macsec.tx_near_exhaustion(_members[i].port)) {
             if (const auto* sa = _macsec.tx_sa_of(_members[i].port, _active_an[i])) {
                 auto b = _parts[i].report_tx_pn(sa->next_pn(), now);
+                for (auto& x : b.list)
+                    a.list.push_back(std::move(x));
+            }
+        }
+        // A member's link came back while its session lived on (the peer
+        // kept us live): the peer may have put its transmit SA back under
+        // the same key at a PN it already used (wpa_supplicant starts it at
+        // the last Lowest Acceptable PN we reported, up to a hello old). As
+        // key server, distribute a new SAK for the member now, so that such
+        // a PN is not used long and its frames are not dropped as replays.
+        if (rx_pn) {
+            const bool up = dpdk::link_up(_members[i].port);
+            if (up && !_link[i] && _parts[i].is_key_server() && _parts[i].latest_key()) {
+                auto b = _parts[i].rekey(now);
+                for (auto& x : b.list)
+                    a.list.push_back(std::move(x));
+                ++_counters.link_rekeys;
+                dpdk::log(dpdk::log_type::mka, dpdk::log_level::info,
+                          "{}: link back with the MKA session alive: new SAK", _members[i].name);
+            }
+            _link[i] = up;
+        }
+        for (uint8_t an = 0; rx_pn && an < 4; ++an) {
+            if (auto pn = _macsec.rx_lowest_pn(_members[i].port, an)) {
+                auto b = _parts[i].report_rx_pn(an, *pn, now);
                 for (auto& x : b.list)
                     a.list.push_back(std::move(x));
             }

@@ -77,6 +77,7 @@ struct mka_driver_counters {
     uint64_t sa_failed = 0;    // macsec_driver refused an SA (receive SCs full, ...)
     uint64_t rx_scs_learnt = 0; // receive SCs opened for a peer heard at run time
     uint64_t rekeys = 0;        // SAK rotations asked for by rekey()
+    uint64_t link_rekeys = 0;   // as key server, a new SAK when a member's link came back
     uint64_t key_changes = 0;   // change_key() calls
     uint64_t apply_failed = 0; // control refused a gate change (a bug if ever non-zero)
 };
@@ -175,6 +176,8 @@ private:
     std::vector<mka::confidentiality_offset> _key_offset; // per member: the key server's, with its last SAK
     std::vector<std::optional<legacy_keys>> _legacy;
     bool _stopped = false;
+    time_point _next_rx_pn{}; // when poll next reads the receive SAs' PNs and links
+    std::vector<bool> _link;  // per member: link up when last read
     frame_tx& _tx;
     mka_driver_counters _counters;
 };

@@ -103,6 +103,7 @@ result<std::unique_ptr<rx_sa>> rx_sa::create(crypto::engine& e, uint8_t an, cons
     sa->_ssci = p.ssci;
     sa->_salt = p.salt;
     sa->_replay = replay_window(0, p.next_pn);
+    sa->publish_lowest();
     return sa;
 }
 
@@ -176,6 +177,7 @@ bool secy::attach_rx_sa(size_t sc_index, rx_sa* sa) noexcept {
         return false;
     const uint32_t window = is_xpn(sa->suite()) ? std::min(_cfg.replay_window, 1u << 30) : _cfg.replay_window;
     sa->_replay = replay_window(window, sa->_replay.next_pn());
+    sa->publish_lowest();
     _rx[sc_index].sa[sa->an()] = sa;
     return true;
 }
@@ -239,6 +241,7 @@ result<void> secy::install_rx_sa(sci_t sci, std::unique_ptr<rx_sa> sa) {
     if (sc == nullptr)
         return make_error("rx-sc-missing", "no receive SC with that SCI");
     sa->_replay = replay_window(_cfg.replay_window, sa->_replay.next_pn());
+    sa->publish_lowest();
     const uint8_t an = sa->an();
     sc->sa[an] = sa.get();
     sc->owned[an] = std::move(sa);
@@ -630,6 +633,7 @@ size_t secy::verify_chunk(crypto::engine& e, std::span<frame> frames,
             ++p.sa->_counters.in_pkts_ok;
         }
         p.sa->_replay.accept(p.pn);
+        p.sa->publish_lowest();
         strip(f, p.taglen, p.secure_len);
         st[p.frame] = rx_status::ok;
         ++delivered_n;

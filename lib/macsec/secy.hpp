@@ -110,6 +110,11 @@ public:
     cipher_suite suite() const noexcept { return _suite; }
     const replay_window& replay() const noexcept { return _replay; }
     const rx_sa_counters& counters() const noexcept { return _counters; }
+    // The lowest PN this SA still accepts (802.1AE RxLowestPN: next PN less
+    // the replay window, at least 1), as the worker that owns the SA last
+    // published it: safe to read from the control core while it runs. MKA
+    // reports it in SAK Use as the key's Lowest Acceptable PN.
+    uint64_t lowest_acceptable_pn() const noexcept { return _lowest_pub.load(std::memory_order_relaxed); }
 
 private:
     friend class secy;
@@ -121,6 +126,11 @@ private:
     std::array<uint8_t, 12> _salt{};
     replay_window _replay;
     rx_sa_counters _counters;
+    std::atomic<uint64_t> _lowest_pub{1}; // written by the owning worker only
+    void publish_lowest() noexcept {
+        const uint64_t l = _replay.lowest_pn();
+        _lowest_pub.store(l > 0 ? l : 1, std::memory_order_relaxed);
+    }
 };
 
 struct rx_sc_counters {

@@ -102,8 +102,12 @@ bool participant::peers_protect() const {
 
 std::vector<peer_status> participant::peers() const {
     std::vector<peer_status> v;
-    for (const auto& p : _peers)
-        v.push_back({p.mi, p.peer_sci, p.mn, p.live, p.priority, p.expires});
+    for (const auto& p : _peers) {
+        v.push_back({p.mi, p.peer_sci, p.mn, p.live, p.priority, p.expires, std::nullopt});
+        const auto& u = p.last_sak_use;
+        if (_latest && u && u->has_keys && u->latest_ki == _latest->ki)
+            v.back().lowest_acceptable_pn = uint64_t{p.llpn_msb} << 32 | u->latest_lowest_pn;
+    }
     return v;
 }
 
@@ -344,7 +348,7 @@ void participant::key_server_duties(time_point now, actions& out) {
                 _latest->members != members || _latest->suite != *suite;
     // PN exhaustion reported by a peer through SAK Use (and the XPN set).
     if (!need && _latest->tx) {
-        const uint64_t thr = is_xpn(_latest->suite) ? _cfg.xpn_pn_threshold : _cfg.pn_threshold;
+        const uint64_t thr = pn_threshold_of(*_latest);
         for (const auto& p : _peers) {
             if (!p.live || !p.last_sak_use || !p.last_sak_use->has_keys)
                 continue;
@@ -594,8 +598,7 @@ actions participant::report_tx_pn(uint64_t next_pn, time_point now) {
     if (!_latest || !_latest->tx)
         return out;
     _latest->tx_next_pn = next_pn;
-    const uint64_t thr = is_xpn(_latest->suite) ? _cfg.xpn_pn_threshold : _cfg.pn_threshold;
-    if (next_pn >= thr) {
+    if (next_pn >= pn_threshold_of(*_latest)) {
         if (_ks_is_self) {
             _rekey_requested = true;
             key_server_duties(now, out);
@@ -610,6 +613,35 @@ actions participant::report_tx_pn(uint64_t next_pn, time_point now) {
     if (_new_info)
         send(now, out);
     return out;
+}
+
+actions participant::report_rx_pn(uint8_t an, uint64_t lowest_pn, time_point now) {
+    actions out;
+    key_slot* k = _latest && _latest->rx && _latest->an == an ? &*_latest
+                  : _old && _old->rx && _old->an == an      ? &*_old
+                                                            : nullptr;
+    if (k == nullptr || lowest_pn <= k->rx_lowest_pn)
+        return out;
+    k->rx_lowest_pn = lowest_pn;
+    if (k == &*_latest && !k->rx_pn_reported && lowest_pn >= pn_threshold_of(*k)) {
+        k->rx_pn_reported = true;
+        if (_ks_is_self) {
+            _rekey_requested = true;
+            key_server_duties(now, out);
+        }
+        _new_info = true; // a non key server's SAK Use tells the key server now
+    }
+    if (_new_info)
+        send(now, out);
+    return out;
+}
+
+// SAK Use's Lowest Acceptable PN of a key: what our receive SAs accept, or
+// the transmit PN report_tx_pn gave if higher (the data path reports it near
+// exhaustion only), so that a key server that watches only its peers' SAK
+// Use, not its own receive PNs (lib/mka before this), still rotates.
+uint64_t participant::lowest_acceptable_pn(const key_slot& k) {
+    return std::max(k.rx_lowest_pn, k.tx_next_pn);
 }
 
 actions participant::rekey(time_point now) {
@@ -666,18 +698,19 @@ void participant::send(time_point now, actions& out) {
         u.latest_ki = _latest->ki;
         u.latest_tx = _latest->tx;
         u.latest_rx = _latest->rx;
-        u.latest_lowest_pn = static_cast<uint32_t>(_latest->tx_next_pn);
+        const uint64_t llpn = lowest_acceptable_pn(*_latest);
+        const uint64_t olpn = _old ? lowest_acceptable_pn(*_old) : 0;
+        u.latest_lowest_pn = static_cast<uint32_t>(llpn);
         if (_old) {
             u.old_an = _old->an;
             u.old_ki = _old->ki;
             u.old_tx = _old->tx && !_latest->tx;
             u.old_rx = _old->rx;
-            u.old_lowest_pn = static_cast<uint32_t>(_old->tx_next_pn);
+            u.old_lowest_pn = static_cast<uint32_t>(olpn);
         }
         pdu.sak_use = u;
         if (uses_xpn())
-            pdu.xpn = xpn_parameter_set{0, static_cast<uint32_t>(_latest->tx_next_pn >> 32),
-                                        _old ? static_cast<uint32_t>(_old->tx_next_pn >> 32) : 0};
+            pdu.xpn = xpn_parameter_set{0, static_cast<uint32_t>(llpn >> 32), static_cast<uint32_t>(olpn >> 32)};
     }
     if (_ks_is_self && _distributing && _latest) {
         distributed_sak d;

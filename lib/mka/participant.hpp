@@ -137,6 +137,10 @@ struct peer_status {
     bool live = false;
     uint8_t key_server_priority = 0;
     time_point expires{};
+    // Its last SAK Use's Lowest Acceptable PN for our latest key (64 bits
+    // with the XPN set), when that names our latest key: where our transmit
+    // PN must stay at or above for its receive SA.
+    std::optional<uint64_t> lowest_acceptable_pn;
 };
 
 class participant {
@@ -150,6 +154,15 @@ public:
     // the threshold makes the key server distribute a new SAK (or, on a
     // non-key server, reports it in SAK Use so the key server rotates).
     actions report_tx_pn(uint64_t next_pn, time_point now);
+    // The data path reports the lowest PN its receive SAs at `an` accept
+    // (802.1AE RxLowestPN, the highest over the member's peers and workers).
+    // SAK Use carries it as that key's Lowest Acceptable PN (802.1X-2020
+    // 11.11.1): a peer that puts its transmit SA back under the same key
+    // starts there (wpa_supplicant does), not at a PN we would drop as a
+    // replay. It only grows; an AN that is not the latest or old key's
+    // receive AN is ignored. As key server, a latest key's receive PN at the
+    // threshold (a peer's transmit PN near exhaustion) distributes a new SAK.
+    actions report_rx_pn(uint8_t an, uint64_t lowest_pn, time_point now);
     // As key server of a live session: distribute a new SAK now (an operator's
     // rekey). Nothing on a participant that is not the key server.
     actions rekey(time_point now);
@@ -205,6 +218,8 @@ private:
         bool tx = false;
         uint64_t tx_next_pn = 1;
         bool pn_reported = false; // report_tx_pn crossed the threshold (non key server)
+        uint64_t rx_lowest_pn = 1;   // report_rx_pn
+        bool rx_pn_reported = false; // report_rx_pn crossed the threshold
         std::vector<member_id> members; // live peers when it was distributed (key server)
         std::vector<sci> rx_peers;      // peers it has a receive SA for
     };
@@ -231,6 +246,10 @@ private:
     uint32_t mn_floor(time_point now) const;
     peer* find_peer(const member_id& mi);
     bool uses_xpn() const { return _latest && is_xpn(_latest->suite); }
+    uint64_t pn_threshold_of(const key_slot& k) const {
+        return is_xpn(k.suite) ? _cfg.xpn_pn_threshold : _cfg.pn_threshold;
+    }
+    static uint64_t lowest_acceptable_pn(const key_slot& k);
 
     participant_config _cfg;
     crypto_provider* _crypto;

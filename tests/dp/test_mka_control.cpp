@@ -532,6 +532,76 @@ TEST_F(mka_control_test, the_pn_threshold_rotates_the_sak_with_traffic_flowing_a
     }
 }
 
+TEST_F(mka_control_test, sak_use_tells_the_peer_the_pn_its_receive_sas_accept) {
+    // The workers publish each receive SA's lowest acceptable PN; the MKA
+    // driver feeds it to the member's participant, whose SAK Use carries it
+    // (a peer that reinstalls its transmit SA under the same key starts
+    // there). With no replay window that is the PN after the last frame
+    // verified: the far end's transmit next PN once the stream stopped.
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    auto [sent, got] = stream(40, 8, [](int) {});
+    EXPECT_EQ(got, sent);
+    for (int i = 0; i < 50; ++i) // 2.5 s: a hello from every participant
+        poll_both();
+    uint64_t highest = 0;
+    for (const auto& pair : {std::pair{&a, &b}, std::pair{&b, &a}}) {
+        const mka_system& self = *pair.first;
+        const mka_system& far = *pair.second;
+        for (size_t i = 0; i < members; ++i) {
+            const auto an = self.mka->participant(i).latest_an();
+            ASSERT_TRUE(an);
+            const auto* sa = self.macsec->tx_sa_of(self.ports[i], *an);
+            ASSERT_NE(sa, nullptr);
+            const auto rx = far.macsec->rx_lowest_pn(far.ports[i], *an);
+            ASSERT_TRUE(rx);
+            EXPECT_EQ(*rx, sa->next_pn()) << "member " << i;
+            const auto peers = self.mka->participant(i).peers();
+            ASSERT_EQ(peers.size(), 1u);
+            ASSERT_TRUE(peers[0].lowest_acceptable_pn) << "member " << i;
+            EXPECT_EQ(*peers[0].lowest_acceptable_pn, sa->next_pn()) << "member " << i;
+            highest = std::max(highest, sa->next_pn());
+        }
+    }
+    EXPECT_GT(highest, 40u) << "the stream used the SAs";
+}
+
+TEST_F(mka_control_test, the_key_server_gives_a_member_whose_link_came_back_a_new_sak) {
+    // The session outlives a short link loss (the peer keeps us live for a
+    // life time), but the peer may have put its transmit SA back under the
+    // same key: the key server (A, priority 1) distributes a new SAK for
+    // that member only. B, not the key server, asks for nothing.
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    ASSERT_TRUE(a.mka->participant(1).is_key_server());
+    const auto k0 = *a.mka->participant(0).latest_key();
+    const auto k1 = *a.mka->participant(1).latest_key();
+    ASSERT_EQ(rte_eth_dev_set_link_down(wires[1].a), 0);
+    ASSERT_EQ(rte_eth_dev_set_link_down(wires[0].b), 0);
+    for (int i = 0; i < 20; ++i) // 1 s: less than a life time
+        poll_both();
+    EXPECT_TRUE(a.mka->participant(1).has_live_peers());
+    EXPECT_EQ(a.mka->counters().link_rekeys, 0u) << "nothing while down";
+    ASSERT_EQ(rte_eth_dev_set_link_up(wires[1].a), 0);
+    ASSERT_EQ(rte_eth_dev_set_link_up(wires[0].b), 0);
+    ASSERT_TRUE(poll_until(
+        [&] {
+            return a.all_secured() && b.all_secured() && !(*b.mka->participant(1).latest_key() == k1) &&
+                   ans(a) == ans(b);
+        },
+        std::chrono::seconds(10)));
+    EXPECT_EQ(a.mka->counters().link_rekeys, 1u);
+    EXPECT_EQ(b.mka->counters().link_rekeys, 0u);
+    const auto n1 = *a.mka->participant(1).latest_key();
+    EXPECT_EQ(n1.mi, k1.mi);
+    EXPECT_EQ(n1.kn, k1.kn + 1);
+    EXPECT_EQ(*a.mka->participant(0).latest_key(), k0) << "member 0's link flapped on B only";
+    auto [sent, got] = stream(20, 8, [](int) {});
+    EXPECT_EQ(got, sent);
+    for (auto* s : {&a, &b})
+        EXPECT_EQ(s->mka->counters().sa_failed, 0u);
+}
+
 TEST_F(mka_control_test, the_key_servers_cipher_suite_is_used_by_both_ends_xpn_too) {
     const std::vector<cipher_suite> all = {cipher_suite::gcm_aes_128, cipher_suite::gcm_aes_256,
                                            cipher_suite::gcm_aes_xpn_128, cipher_suite::gcm_aes_xpn_256};

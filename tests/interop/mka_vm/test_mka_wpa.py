@@ -345,6 +345,14 @@ def case(binary, vm, tmp, vm_mac, vm_sci, name, cipher, cak, lagd_prio, wpa_prio
                 st, body = d.ctl("set lag lag0 macsec rekey")
                 check(st == 0, f"{name}: set lag lag0 macsec rekey: {body.strip()}")
             rekey_under_ping(vm, d, f"{name}, rekey from dpdk-lagd", force)
+
+            def bump():
+                _, tx, _, _ = kernel_secy(vm)
+                vm.cmd(f"ip macsec set macsec0 tx sa {tx} pn 3221225600 on")
+            # Linux's transmit PN near exhaustion: wpa_supplicant's SAK Use
+            # carries its receive PN, so only dpdk-lagd's receive SA sees it.
+            rekey_under_ping(vm, d, f"{name}, rekey from Linux's transmit PN past exhaustion (dpdk-lagd's "
+                             "receive SA reports it)", bump)
         else:
             st, body = d.ctl("set lag lag0 macsec rekey")
             check(st == 1 and m0(d).get("mka_secured") is True,

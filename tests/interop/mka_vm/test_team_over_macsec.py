@@ -82,6 +82,15 @@ def in_pkts_ok(vm):
     return got
 
 
+def tx_sa(vm, dev):
+    """(key id, next PN) of `dev`'s transmit SA in use, from `ip macsec show`."""
+    text = vm.cmd(f"ip macsec show {dev}")
+    an = re.search(r"TXSC: \S+ on SA (\d)", text)
+    lines = text.split("TXSC:", 1)[-1].split("RXSC:", 1)[0]
+    sa = an and re.search(rf"^\s*{an[1]}: PN (\d+), state on, key ([0-9a-f]+)", lines, re.M)
+    return (sa[2], int(sa[1])) if sa else (None, 0)
+
+
 def vm_ping(vm, count=10):
     """(sent, answered) of team0 -> dpdk-lagd's access address (busybox ping)."""
     out = vm.cmd(f"ping -q -c {count} -i 0.1 -W 1 {t.HOST_IP}; true", timeout=count + 20)
@@ -182,6 +191,7 @@ def run(vm, d):
     used = max(MEMBERS, key=lambda m: tx1[m] - tx0[m])
     other = MEMBERS[1 - MEMBERS.index(used)]
     i = MEMBERS.index(used)
+    sa0 = tx_sa(vm, devs[i])  # wpa_supplicant removes it while the link is down
     sh("ip", "-n", t.NS, "link", "set", lm.TAPS[i], "down")
     t0 = time.monotonic()
 
@@ -204,18 +214,22 @@ def run(vm, d):
     t0 = time.monotonic()
     ok = t.wait(lambda: lm.secured(vm, d), 40)
     check(ok, f"TAP {lm.TAPS[i]} up: MKA secured again on both sides after {time.monotonic() - t0:.1f} s")
-    # Usually 4 to 7 s. Once in a fresh-clone run it took 22.7 s, and its
-    # counters read as: dpdk-lagd's session outlived the flap (no new SAK),
-    # wpa_supplicant put its transmit SA back with the same SAK from PN 1
-    # (the kernel's SA counted 45 frames, its SC 94), so dpdk-lagd's SecY
-    # drops what it sends as replays until the PN passes the old one (about
-    # one LACPDU a second). Right on dpdk-lagd's side; the wait allows it,
-    # and the replay drops during it are printed.
+    # wpa_supplicant removes its transmit SA while the link is down and puts
+    # it back under the same SAK when it returns, from the Lowest Acceptable
+    # PN of our last SAK Use (up to a hello old). While lib/mka reported its
+    # own transmit PN there (1 until near exhaustion), the SA restarted at
+    # PN 1: dpdk-lagd dropped its frames as replays until the PN passed the
+    # old one, and the rejoin took 22 s instead of 4 to 7. Now SAK Use
+    # carries what our receive SAs accept, and dpdk-lagd, the key server,
+    # distributes a new SAK for a member whose link came back.
     ok = ok and t.wait(lambda: both_aggregated(vm, d, team_mac, system), 60)
     replay1 = xstat(d, "rx_macsec_drop_replay")
+    sa1 = tx_sa(vm, devs[i])
     check(ok, f"TAP {lm.TAPS[i]} up: {used} rejoined both aggregators after {time.monotonic() - t0:.1f} s "
           f"({state_text(vm, d)}; dpdk-lagd's replay drops meanwhile "
           f"{ {m: replay1[m] - replay0[m] for m in MEMBERS} })")
+    check(sa0[0] is not None and sa1[0] is not None and sa1[0] != sa0[0],
+          f"{devs[i]}'s transmit SA (key id, next PN) {sa0} -> {sa1}: a new SAK after the link came back")
     pings_both_ways(vm, f"{used} back")
     nt = no_tag(d)
     check(all(v == 0 for v in nt.values()), f"still no clear frame at dpdk-lagd's SecYs: rx_macsec_drop_no_tag {nt}")

@@ -353,6 +353,82 @@ TEST(mka_scenario, peer_pn_exhaustion_reaches_the_key_server_through_sak_use) {
     EXPECT_EQ(l[b].secy.secured_lost, 0u);
 }
 
+TEST(mka_scenario, sak_use_carries_the_lowest_pn_the_receive_sas_accept) {
+    lan l;
+    auto a = l.add(lan::config(1));
+    auto b = l.add(lan::config(2));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+    const uint8_t an = *l.p(b).latest_an();
+    auto llpn = [&](size_t i) {
+        auto d = decode_frame(l[i].sent.back());
+        EXPECT_TRUE(d.ok() && d->pdu.sak_use);
+        return d.ok() && d->pdu.sak_use ? d->pdu.sak_use->latest_lowest_pn : 0u;
+    };
+    // nothing received yet: 1 (our transmit PN is not what a peer's SA must start at)
+    l.run(seconds(2) + milliseconds(100));
+    EXPECT_EQ(llpn(b), 1u);
+    // b's receive SA for the key accepts from 5000 on: the next hello says so;
+    // a lower report (another worker's, older) and another AN change nothing
+    EXPECT_TRUE(l.p(b).report_rx_pn(an, 5000, l.now).all<send_mkpdu>().empty()); // below the threshold: no hurry
+    l.apply(b, l.p(b).report_rx_pn(an, 4000, l.now));
+    l.apply(b, l.p(b).report_rx_pn(static_cast<uint8_t>((an + 1) % 4), 9000, l.now));
+    l.run(seconds(2) + milliseconds(100));
+    EXPECT_EQ(llpn(b), 5000u);
+    // a transmit PN reported near exhaustion (report_tx_pn) still shows when
+    // higher, for a key server that watches only SAK Use
+    l.apply(b, l.p(b).report_tx_pn(0xC0000005ull, l.now));
+    EXPECT_EQ(llpn(b), 0xC0000005u);
+}
+
+TEST(mka_scenario, key_server_rotates_when_a_peer_pn_it_receives_nears_exhaustion) {
+    lan l;
+    auto a = l.add(lan::config(1));
+    auto b = l.add(lan::config(2));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+    ASSERT_TRUE(l.p(a).is_key_server());
+    auto k1 = *l[a].secy.tx_active;
+    const uint8_t an = *l.p(a).latest_an();
+    // b's transmit PN, seen by a's receive SA (b, a peer like wpa_supplicant,
+    // may report its receive PN in SAK Use, not its transmit PN)
+    l.apply(a, l.p(a).report_rx_pn(an, 0xC0000000ull - 1, l.now)); // below: nothing
+    l.deliver_all();
+    EXPECT_EQ(*l.p(a).latest_key(), k1);
+    l.apply(a, l.p(a).report_rx_pn(an, 0xC0000000ull, l.now));
+    l.deliver_all();
+    ASSERT_TRUE(l.run_until(
+        [&] { return l.all_secured_on_one_key({a, b}) && !(*l[a].secy.tx_active == k1); },
+        seconds(10)));
+    EXPECT_EQ(l.p(a).latest_key()->kn, k1.kn + 1);
+    EXPECT_EQ(l.p(a).counters().saks_generated, 2u);
+    EXPECT_EQ(l[a].secy.secured_lost, 0u);
+    EXPECT_EQ(l[b].secy.secured_lost, 0u);
+    // the new key starts from 1 again: an old key's high PN rotates nothing more
+    l.run(seconds(6));
+    EXPECT_EQ(l.p(a).counters().saks_generated, 2u);
+}
+
+TEST(mka_scenario, a_receive_pn_near_exhaustion_on_a_peer_reaches_the_key_server) {
+    lan l;
+    auto a = l.add(lan::config(1));
+    auto b = l.add(lan::config(2));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+    auto k1 = *l[a].secy.tx_active;
+    const uint8_t an = *l.p(b).latest_an();
+    // b is not the key server: one MKPDU at once, none for the next reports
+    auto first = l.p(b).report_rx_pn(an, 0xC0000001ull, l.now);
+    EXPECT_EQ(first.all<send_mkpdu>().size(), 1u);
+    for (uint64_t pn = 0xC0000002ull; pn < 0xC0000012ull; ++pn)
+        EXPECT_TRUE(l.p(b).report_rx_pn(an, pn, l.now).all<send_mkpdu>().empty());
+    EXPECT_EQ(l.p(b).counters().saks_generated, 0u);
+    l.apply(b, std::move(first));
+    l.deliver_all();
+    ASSERT_TRUE(l.run_until(
+        [&] { return l.all_secured_on_one_key({a, b}) && !(*l[a].secy.tx_active == k1); },
+        seconds(10)));
+    EXPECT_EQ(l.p(a).counters().saks_generated, 2u);
+    EXPECT_EQ(l[b].secy.secured_lost, 0u);
+}
+
 TEST(mka_scenario, a_new_peer_makes_the_key_server_rotate) {
     lan l;
     auto a = l.add(lan::config(1));
@@ -529,6 +605,13 @@ TEST(mka_scenario, xpn_is_negotiated_when_every_participant_announces_it) {
     ASSERT_TRUE(d.ok() && d->pdu.xpn && d->pdu.sak_use);
     EXPECT_EQ(d->pdu.xpn->latest_lowest_pn_msb, 5u);
     EXPECT_EQ(d->pdu.sak_use->latest_lowest_pn, 0x10u);
+    // so does the 64-bit PN the receive SAs accept, once higher
+    l.apply(b, l.p(b).report_rx_pn(*l.p(b).latest_an(), 0x0000000600000020ull, l.now));
+    l.run(seconds(2) + milliseconds(100));
+    d = decode_frame(l[b].sent.back());
+    ASSERT_TRUE(d.ok() && d->pdu.xpn && d->pdu.sak_use);
+    EXPECT_EQ(d->pdu.xpn->latest_lowest_pn_msb, 6u);
+    EXPECT_EQ(d->pdu.sak_use->latest_lowest_pn, 0x20u);
     // 2^32 is nothing special with XPN: no rotation there
     l.deliver_all();
     l.apply(a, l.p(a).report_tx_pn(0x1'0000'0000ull, l.now));

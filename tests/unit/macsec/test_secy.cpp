@@ -150,14 +150,20 @@ TEST(secy, replayed_and_late_frames_are_dropped_as_late) {
     for (int i = 0; i < 5; ++i)
         sec.push_back(protect_one(p, eth_frame(100, i)));
     // In order: ok. Replay of #2: late. #1 after #4 (window 0): late.
+    // What the SA accepts (published for MKA's SAK Use) follows: from 1, then
+    // the PN after the highest verified.
+    const rx_sa* sa = p.rx->rx(tx_sci, 0);
+    EXPECT_EQ(sa->lowest_acceptable_pn(), 1u);
     for (int i : {0, 2, 3}) {
         buffer b(sec[i]);
         EXPECT_EQ(p.rx->verify(*p.eng, b.f), rx_status::ok);
     }
+    EXPECT_EQ(sa->lowest_acceptable_pn(), 5u);
     buffer replay(sec[2]);
     EXPECT_EQ(p.rx->verify(*p.eng, replay.f), rx_status::drop_late);
     buffer old(sec[1]);
     EXPECT_EQ(p.rx->verify(*p.eng, old.f), rx_status::drop_late);
+    EXPECT_EQ(sa->lowest_acceptable_pn(), 5u);
     EXPECT_EQ(p.rx->rx_sc_stats(tx_sci)->in_pkts_late, 2u);
     EXPECT_EQ(p.rx->rx_sc_stats(tx_sci)->in_pkts_ok, 3u);
 }
@@ -172,12 +178,14 @@ TEST(secy, replay_window_accepts_reordering_but_not_duplicates) {
         sec.push_back(protect_one(p, eth_frame(80, i))); // PNs 1..6
     auto v = [&](int i) { buffer b(sec[i]); return p.rx->verify(*p.eng, b.f); };
     EXPECT_EQ(v(3), rx_status::ok);        // PN 4: next 5, lowest 3
+    EXPECT_EQ(p.rx->rx(tx_sci, 0)->lowest_acceptable_pn(), 3u);
     EXPECT_EQ(v(2), rx_status::ok);        // PN 3: within the window, delayed
     EXPECT_EQ(v(1), rx_status::drop_late); // PN 2 < lowest 3
     EXPECT_EQ(v(2), rx_status::drop_late); // PN 3 again: a duplicate
     EXPECT_EQ(v(5), rx_status::ok);        // PN 6: next 7, lowest 5
     EXPECT_EQ(v(3), rx_status::drop_late); // PN 4 < 5
     EXPECT_EQ(v(4), rx_status::ok);        // PN 5: delayed
+    EXPECT_EQ(p.rx->rx(tx_sci, 0)->lowest_acceptable_pn(), 5u);
     const auto& s = *p.rx->rx_sc_stats(tx_sci);
     EXPECT_EQ(s.in_pkts_ok, 2u);
     EXPECT_EQ(s.in_pkts_delayed, 2u);
