@@ -330,27 +330,36 @@ TEST(mka_scenario, key_server_rotates_when_its_pn_nears_exhaustion) {
     EXPECT_EQ(l.p(a).counters().saks_generated, 2u);
 }
 
+// b is not the key server. Its transmit PN near exhaustion (report_tx_pn),
+// or a's transmit PN seen by b's receive SA (report_rx_pn), goes to the key
+// server in b's SAK Use. The data path reports on every poll: one MKPDU
+// carries the news, the next reports send nothing more.
 TEST(mka_scenario, peer_pn_exhaustion_reaches_the_key_server_through_sak_use) {
-    lan l;
-    auto a = l.add(lan::config(1));
-    auto b = l.add(lan::config(2));
-    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
-    auto k1 = *l[a].secy.tx_active;
-    // b is not the key server. The data path reports on every poll: one
-    // MKPDU carries the news, the next reports send nothing more.
-    auto first = l.p(b).report_tx_pn(0xC0000001ull, l.now);
-    EXPECT_EQ(first.all<send_mkpdu>().size(), 1u);
-    for (uint64_t pn = 0xC0000002ull; pn < 0xC0000012ull; ++pn)
-        EXPECT_TRUE(l.p(b).report_tx_pn(pn, l.now).all<send_mkpdu>().empty());
-    l.apply(b, std::move(first));
-    l.deliver_all();
-    ASSERT_TRUE(l.run_until(
-        [&] { return l.all_secured_on_one_key({a, b}) && !(*l[a].secy.tx_active == k1); },
-        seconds(10)));
-    EXPECT_EQ(l.p(a).counters().saks_generated, 2u);
-    EXPECT_EQ(l.p(b).counters().saks_generated, 0u);
-    EXPECT_EQ(l[a].secy.secured_lost, 0u);
-    EXPECT_EQ(l[b].secy.secured_lost, 0u);
+    for (bool rx : {false, true}) {
+        SCOPED_TRACE(rx ? "report_rx_pn" : "report_tx_pn");
+        lan l;
+        auto a = l.add(lan::config(1));
+        auto b = l.add(lan::config(2));
+        ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+        auto k1 = *l[a].secy.tx_active;
+        const uint8_t an = *l.p(b).latest_an();
+        auto report = [&](uint64_t pn) {
+            return rx ? l.p(b).report_rx_pn(an, pn, l.now) : l.p(b).report_tx_pn(pn, l.now);
+        };
+        auto first = report(0xC0000001ull);
+        EXPECT_EQ(first.all<send_mkpdu>().size(), 1u);
+        for (uint64_t pn = 0xC0000002ull; pn < 0xC0000012ull; ++pn)
+            EXPECT_TRUE(report(pn).all<send_mkpdu>().empty());
+        l.apply(b, std::move(first));
+        l.deliver_all();
+        ASSERT_TRUE(l.run_until(
+            [&] { return l.all_secured_on_one_key({a, b}) && !(*l[a].secy.tx_active == k1); },
+            seconds(10)));
+        EXPECT_EQ(l.p(a).counters().saks_generated, 2u);
+        EXPECT_EQ(l.p(b).counters().saks_generated, 0u);
+        EXPECT_EQ(l[a].secy.secured_lost, 0u);
+        EXPECT_EQ(l[b].secy.secured_lost, 0u);
+    }
 }
 
 TEST(mka_scenario, sak_use_carries_the_lowest_pn_the_receive_sas_accept) {
@@ -405,28 +414,6 @@ TEST(mka_scenario, key_server_rotates_when_a_peer_pn_it_receives_nears_exhaustio
     // the new key starts from 1 again: an old key's high PN rotates nothing more
     l.run(seconds(6));
     EXPECT_EQ(l.p(a).counters().saks_generated, 2u);
-}
-
-TEST(mka_scenario, a_receive_pn_near_exhaustion_on_a_peer_reaches_the_key_server) {
-    lan l;
-    auto a = l.add(lan::config(1));
-    auto b = l.add(lan::config(2));
-    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
-    auto k1 = *l[a].secy.tx_active;
-    const uint8_t an = *l.p(b).latest_an();
-    // b is not the key server: one MKPDU at once, none for the next reports
-    auto first = l.p(b).report_rx_pn(an, 0xC0000001ull, l.now);
-    EXPECT_EQ(first.all<send_mkpdu>().size(), 1u);
-    for (uint64_t pn = 0xC0000002ull; pn < 0xC0000012ull; ++pn)
-        EXPECT_TRUE(l.p(b).report_rx_pn(an, pn, l.now).all<send_mkpdu>().empty());
-    EXPECT_EQ(l.p(b).counters().saks_generated, 0u);
-    l.apply(b, std::move(first));
-    l.deliver_all();
-    ASSERT_TRUE(l.run_until(
-        [&] { return l.all_secured_on_one_key({a, b}) && !(*l[a].secy.tx_active == k1); },
-        seconds(10)));
-    EXPECT_EQ(l.p(a).counters().saks_generated, 2u);
-    EXPECT_EQ(l[b].secy.secured_lost, 0u);
 }
 
 TEST(mka_scenario, a_new_peer_makes_the_key_server_rotate) {
