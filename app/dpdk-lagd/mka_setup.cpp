@@ -289,9 +289,10 @@ void mka_runtime::print() const {
     const auto& dc = _mka->counters();
     const auto& mc = _macsec->counters();
     fmt::print("mka: {} MKPDUs in, {} out, {} refused, {} tx failures, {} SA failures, {} receive SCs learnt, "
-               "{} rekeys, {} new SAKs on a member's link return; macsec {} SAs installed, {} freed\n",
+               "{} rekeys, {} new SAKs on a member's link return, {} on a peer's PN reuse; macsec {} SAs installed, "
+               "{} freed\n",
                dc.frames_in, dc.frames_out, dc.frames_dropped, dc.tx_failed, dc.sa_failed, dc.rx_scs_learnt,
-               dc.rekeys, dc.link_rekeys, mc.sas_installed, mc.sas_freed);
+               dc.rekeys, dc.link_rekeys, dc.replay_rekeys, mc.sas_installed, mc.sas_freed);
     const auto& ms = _mka->members();
     for (size_t i = 0; i < ms.size(); ++i) {
         const auto& p = _mka->participant(i);

@@ -451,6 +451,16 @@ std::optional<uint64_t> macsec_driver::rx_lowest_pn(uint16_t port, uint8_t an) c
     return pn;
 }
 
+uint64_t macsec_driver::rx_late(uint16_t port, uint8_t an) const noexcept {
+    const port_state* ps = find(port);
+    uint64_t n = 0;
+    if (ps != nullptr && an < 4)
+        for (const auto& p : ps->peers)
+            for (const auto& sa : p.sa[an])
+                n += sa->late_count();
+    return n;
+}
+
 macsec::secy_counters macsec_driver::secy_totals(uint16_t port) const noexcept {
     macsec::secy_counters t;
     const port_state* ps = find(port);

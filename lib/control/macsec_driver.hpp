@@ -112,6 +112,9 @@ public:
     // highest of their lowest acceptable PNs over the peers and the workers
     // (each worker keeps its own replay window). nullopt: no receive SA there.
     std::optional<uint64_t> rx_lowest_pn(uint16_t port, uint8_t an) const noexcept;
+    // Frames the port's receive SAs at `an` dropped as late, summed over the
+    // peers and the workers (0 without an SA there).
+    uint64_t rx_late(uint16_t port, uint8_t an) const noexcept;
     size_t awaiting_reclaim() const noexcept { return _retired.size(); }
     size_t messages_pending() const noexcept;
 

@@ -66,7 +66,7 @@ result<std::unique_ptr<mka_driver>> mka_driver::create(control& c, macsec_driver
     d->_key_offset.assign(d->_members.size(), mka::confidentiality_offset::none);
     d->_legacy.resize(d->_members.size());
     for (const auto& mb : d->_members)
-        d->_link.push_back(dpdk::link_up(mb.port));
+        d->_watch.push_back({.link = dpdk::link_up(mb.port)});
     if (!c.set_punt_handler(mka::eapol_ethertype, d.get()))
         return make_error("punt-table", "the control's punt demultiplexer is full");
     return d;
@@ -118,7 +118,7 @@ result<void> mka_driver::add_member(const mka_member& mb, const mka_driver_confi
     _active_an.push_back(0xFF);
     _key_offset.push_back(mka::confidentiality_offset::none);
     _legacy.emplace_back();
-    _link.push_back(dpdk::link_up(mb.port));
+    _watch.push_back({.link = dpdk::link_up(mb.port)});
     dpdk::log(dpdk::log_type::mka, dpdk::log_level::info, "{}: MKA participant started", mb.name);
     return ok_v;
 }
@@ -133,7 +133,7 @@ result<void> mka_driver::remove_member(std::string_view name) {
         _active_an.erase(_active_an.begin() + at);
         _key_offset.erase(_key_offset.begin() + at);
         _legacy.erase(_legacy.begin() + at);
-        _link.erase(_link.begin() + at);
+        _watch.erase(_watch.begin() + at);
         dpdk::log(dpdk::log_type::mka, dpdk::log_level::info, "{}: MKA participant ended",
                   std::string(name));
         return ok_v;
@@ -285,9 +285,10 @@ unsigned mka_driver::poll(time_point now) {
     unsigned work = 0;
     if (_stopped)
         return 0;
-    // The receive SAs' lowest acceptable PNs for SAK Use (and a key server's
-    // rekey on a peer's PN): every 10 ms, not on every poll, to leave the
-    // workers' cache lines alone.
+    // The transmit SA's next PN and the receive SAs' lowest acceptable PNs
+    // for SAK Use (and a key server's rekey on a peer's PN): every 10 ms, not
+    // on every poll, to leave the workers' cache lines alone; the transmit PN
+    // on every poll once near exhaustion.
     const bool rx_pn = now >= _next_rx_pn;
     if (rx_pn)
         _next_rx_pn = now + std::chrono::milliseconds(10);
@@ -297,43 +298,68 @@ unsigned mka_driver::poll(time_point now) {
             ++work;
         }
         auto a = _parts[i].tick(now);
-        if (_active_an[i] != 0xFF && _macsec.tx_near_exhaustion(_members[i].port)) {
+        if (_active_an[i] != 0xFF && (rx_pn || _macsec.tx_near_exhaustion(_members[i].port))) {
             if (const auto* sa = _macsec.tx_sa_of(_members[i].port, _active_an[i])) {
                 auto b = _parts[i].report_tx_pn(sa->next_pn(), now);
                 for (auto& x : b.list)
                     a.list.push_back(std::move(x));
             }
         }
-        // A member's link came back while its session lived on (the peer
-        // kept us live): the peer may have put its transmit SA back under
-        // the same key at a PN it already used (wpa_supplicant starts it at
-        // the last Lowest Acceptable PN we reported, up to a hello old). As
-        // key server, distribute a new SAK for the member now, so that such
-        // a PN is not used long and its frames are not dropped as replays.
-        if (rx_pn) {
-            const bool up = dpdk::link_up(_members[i].port);
-            if (up && !_link[i] && _parts[i].is_key_server() && _parts[i].latest_key()) {
-                auto b = _parts[i].rekey(now);
-                for (auto& x : b.list)
-                    a.list.push_back(std::move(x));
-                ++_counters.link_rekeys;
-                dpdk::log(dpdk::log_type::mka, dpdk::log_level::info,
-                          "{}: link back with the MKA session alive: new SAK", _members[i].name);
-            }
-            _link[i] = up;
-        }
-        for (uint8_t an = 0; rx_pn && an < 4; ++an) {
-            if (auto pn = _macsec.rx_lowest_pn(_members[i].port, an)) {
-                auto b = _parts[i].report_rx_pn(an, *pn, now);
-                for (auto& x : b.list)
-                    a.list.push_back(std::move(x));
-            }
-        }
+        watch(i, rx_pn, a, now);
         if (!a.list.empty())
             ++work;
         apply(i, a, now);
     }
     return work;
+}
+
+void mka_driver::watch(size_t i, bool rx_pn, mka::actions& a, time_point now) {
+    if (!rx_pn)
+        return;
+    auto& w = _watch[i];
+    auto& p = _parts[i];
+    const uint16_t port = _members[i].port;
+    auto rekey = [&](uint64_t& counter, const char* why) {
+        auto b = p.rekey(now);
+        for (auto& x : b.list)
+            a.list.push_back(std::move(x));
+        ++counter;
+        dpdk::log(dpdk::log_type::mka, dpdk::log_level::notice, "{}: {}: new SAK", _members[i].name, why);
+    };
+    // A member's link came back while its session lived on (the peer kept
+    // us live): the peer may put its transmit SA back under the same key at
+    // a PN it already used (wpa_supplicant 2.10 does, from PN 1). As key
+    // server, distribute a new SAK for the member now.
+    const bool up = dpdk::link_up(port);
+    if (up && !w.link && p.is_key_server() && p.latest_key())
+        rekey(_counters.link_rekeys, "link back with the MKA session alive");
+    w.link = up;
+    // Where the link says nothing (net_pcap, a far-end flap): the peer's
+    // frames under the latest key are dropped as late while its receive SAs
+    // take nothing new. That is a transmit SA restarted under the same key,
+    // reusing GCM nonces: as key server, rotate, at most once a life time
+    // (a replayer on the wire can make no more of it than that).
+    for (uint8_t an = 0; an < 4; ++an)
+        if (auto pn = _macsec.rx_lowest_pn(port, an)) {
+            auto b = p.report_rx_pn(an, *pn, now);
+            for (auto& x : b.list)
+                a.list.push_back(std::move(x));
+        }
+    const auto an = p.latest_an();
+    if (!an) {
+        w.an = 0xFF;
+        return;
+    }
+    const uint64_t lowest = _macsec.rx_lowest_pn(port, *an).value_or(0);
+    const uint64_t late = _macsec.rx_late(port, *an);
+    if (w.an == *an && late > w.late && lowest == w.lowest && p.is_key_server() &&
+        (!w.replay_rekey_at || now - *w.replay_rekey_at >= mka::mka_life_time)) {
+        rekey(_counters.replay_rekeys, "the peer sends PNs already taken under the current key");
+        w.replay_rekey_at = now;
+    }
+    w.an = *an;
+    w.lowest = lowest;
+    w.late = late;
 }
 
 result<void> mka_driver::rekey(size_t member, time_point now) {

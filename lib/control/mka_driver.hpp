@@ -78,6 +78,7 @@ struct mka_driver_counters {
     uint64_t rx_scs_learnt = 0; // receive SCs opened for a peer heard at run time
     uint64_t rekeys = 0;        // SAK rotations asked for by rekey()
     uint64_t link_rekeys = 0;   // as key server, a new SAK when a member's link came back
+    uint64_t replay_rekeys = 0; // as key server, a new SAK when a peer sent PNs already taken
     uint64_t key_changes = 0;   // change_key() calls
     uint64_t apply_failed = 0; // control refused a gate change (a bug if ever non-zero)
 };
@@ -176,8 +177,17 @@ private:
     std::vector<mka::confidentiality_offset> _key_offset; // per member: the key server's, with its last SAK
     std::vector<std::optional<legacy_keys>> _legacy;
     bool _stopped = false;
-    time_point _next_rx_pn{}; // when poll next reads the receive SAs' PNs and links
-    std::vector<bool> _link;  // per member: link up when last read
+    time_point _next_rx_pn{}; // when poll next reads the SAs' PNs and the links
+    // Per member, as poll last read them.
+    struct member_watch {
+        bool link = false;
+        uint8_t an = 0xFF;    // the latest key's AN
+        uint64_t lowest = 0;  // its receive SAs' lowest acceptable PN
+        uint64_t late = 0;    // and late drops
+        std::optional<time_point> replay_rekey_at;
+    };
+    std::vector<member_watch> _watch;
+    void watch(size_t i, bool rx_pn, mka::actions& a, time_point now);
     frame_tx& _tx;
     mka_driver_counters _counters;
 };

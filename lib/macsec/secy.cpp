@@ -570,6 +570,7 @@ size_t secy::verify_chunk(crypto::engine& e, std::span<frame> frames,
         if (sa->_replay.check(pn, _cfg.replay_protect) != replay_verdict::ok) {
             st[i] = rx_status::drop_late;
             ++sc->counters.in_pkts_late;
+            sa->count_late();
             continue;
         }
         if (_cfg.validate == validate_frames::disabled && !t.c) {
@@ -624,6 +625,7 @@ size_t secy::verify_chunk(crypto::engine& e, std::span<frame> frames,
         if (p.sa->_replay.check(p.pn, _cfg.replay_protect) != replay_verdict::ok) {
             st[p.frame] = rx_status::drop_late;
             ++p.sc->counters.in_pkts_late;
+            p.sa->count_late();
             continue;
         }
         if (p.pn < p.sa->_replay.next_pn()) {

@@ -115,6 +115,10 @@ public:
     // published it: safe to read from the control core while it runs. MKA
     // reports it in SAK Use as the key's Lowest Acceptable PN.
     uint64_t lowest_acceptable_pn() const noexcept { return _lowest_pub.load(std::memory_order_relaxed); }
+    // Frames of this SA dropped as late (a PN below lowest_acceptable_pn, or
+    // one seen), published the same way: a peer that restarted its transmit
+    // SA under the same key shows here while lowest_acceptable_pn stands.
+    uint64_t late_count() const noexcept { return _late_pub.load(std::memory_order_relaxed); }
 
 private:
     friend class secy;
@@ -127,10 +131,12 @@ private:
     replay_window _replay;
     rx_sa_counters _counters;
     std::atomic<uint64_t> _lowest_pub{1}; // written by the owning worker only
+    std::atomic<uint64_t> _late_pub{0};   // likewise
     void publish_lowest() noexcept {
         const uint64_t l = _replay.lowest_pn();
         _lowest_pub.store(l > 0 ? l : 1, std::memory_order_relaxed);
     }
+    void count_late() noexcept { _late_pub.store(_late_pub.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
 };
 
 struct rx_sc_counters {

@@ -636,10 +636,9 @@ actions participant::report_rx_pn(uint8_t an, uint64_t lowest_pn, time_point now
     return out;
 }
 
-// SAK Use's Lowest Acceptable PN of a key: what our receive SAs accept, or
-// the transmit PN report_tx_pn gave if higher (the data path reports it near
-// exhaustion only), so that a key server that watches only its peers' SAK
-// Use, not its own receive PNs (lib/mka before this), still rotates.
+// SAK Use's Lowest Acceptable PN of a key: the higher of our transmit PN
+// (802.1X's reading) and what our receive SAs accept (wpa_supplicant's); see
+// report_rx_pn.
 uint64_t participant::lowest_acceptable_pn(const key_slot& k) {
     return std::max(k.rx_lowest_pn, k.tx_next_pn);
 }

@@ -150,18 +150,25 @@ public:
 
     actions on_mkpdu(std::span<const uint8_t> frame, time_point now);
     actions tick(time_point now);
-    // The data path reports the next PN of the transmit SA in use; crossing
-    // the threshold makes the key server distribute a new SAK (or, on a
-    // non-key server, reports it in SAK Use so the key server rotates).
+    // The data path reports the next PN of the transmit SA in use (often,
+    // and on every poll once near exhaustion); crossing the threshold makes
+    // the key server distribute a new SAK (or, on a non-key server, reports
+    // it in SAK Use so the key server rotates).
     actions report_tx_pn(uint64_t next_pn, time_point now);
     // The data path reports the lowest PN its receive SAs at `an` accept
     // (802.1AE RxLowestPN, the highest over the member's peers and workers).
-    // SAK Use carries it as that key's Lowest Acceptable PN (802.1X-2020
-    // 11.11.1): a peer that puts its transmit SA back under the same key
-    // starts there (wpa_supplicant does), not at a PN we would drop as a
-    // replay. It only grows; an AN that is not the latest or old key's
-    // receive AN is ignored. As key server, a latest key's receive PN at the
-    // threshold (a peer's transmit PN near exhaustion) distributes a new SAK.
+    // It only grows; an AN that is not the latest or old key's receive AN is
+    // ignored. As key server, a latest key's receive PN at the threshold (a
+    // peer's transmit PN near exhaustion) distributes a new SAK.
+    //
+    // SAK Use's Lowest Acceptable PN of a key is the higher of the two.
+    // 802.1X has the transmitter's PN there (delay protection, XPN's PN
+    // recovery); wpa_supplicant puts its receive SAs' lowest PN there, and
+    // its newer versions (not 2.10, which starts at 1) start a transmit SA
+    // they put back under the same key at the peer's value. The higher of
+    // both serves either reading: such an SA does not start at a PN we would
+    // drop as a replay, and nothing is below our transmit PN. Delay Protect
+    // is never claimed.
     actions report_rx_pn(uint8_t an, uint64_t lowest_pn, time_point now);
     // As key server of a live session: distribute a new SAK now (an operator's
     // rekey). Nothing on a participant that is not the key server.

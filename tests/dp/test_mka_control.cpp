@@ -534,14 +534,18 @@ TEST_F(mka_control_test, the_pn_threshold_rotates_the_sak_with_traffic_flowing_a
 
 TEST_F(mka_control_test, sak_use_tells_the_peer_the_pn_its_receive_sas_accept) {
     // The workers publish each receive SA's lowest acceptable PN; the MKA
-    // driver feeds it to the member's participant, whose SAK Use carries it
-    // (a peer that reinstalls its transmit SA under the same key starts
-    // there). With no replay window that is the PN after the last frame
+    // driver feeds it, and the transmit SA's next PN, to the member's
+    // participant, whose SAK Use carries the higher of both (wpa_supplicant
+    // after 2.10 starts a transmit SA it puts back under the same key there). With no
+    // replay window the receive SA's is the PN after the last frame
     // verified: the far end's transmit next PN once the stream stopped.
     start(cak_a);
     ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
     auto [sent, got] = stream(40, 8, [](int) {});
     EXPECT_EQ(got, sent);
+    // then A alone: its transmit PNs pass B's, so each side's report is the
+    // higher one only if it takes both (B: what it receives, A: what it sends)
+    EXPECT_EQ(cross(host_a, host_b, 64, 7), 64u);
     for (int i = 0; i < 50; ++i) // 2.5 s: a hello from every participant
         poll_both();
     uint64_t highest = 0;
@@ -559,7 +563,10 @@ TEST_F(mka_control_test, sak_use_tells_the_peer_the_pn_its_receive_sas_accept) {
             const auto peers = self.mka->participant(i).peers();
             ASSERT_EQ(peers.size(), 1u);
             ASSERT_TRUE(peers[0].lowest_acceptable_pn) << "member " << i;
-            EXPECT_EQ(*peers[0].lowest_acceptable_pn, sa->next_pn()) << "member " << i;
+            const auto* far_sa = far.macsec->tx_sa_of(far.ports[i], *an);
+            ASSERT_NE(far_sa, nullptr);
+            EXPECT_EQ(*peers[0].lowest_acceptable_pn, std::max(sa->next_pn(), far_sa->next_pn()))
+                << "member " << i << ": ours " << sa->next_pn() << ", the far end's " << far_sa->next_pn();
             highest = std::max(highest, sa->next_pn());
         }
     }
@@ -598,6 +605,113 @@ TEST_F(mka_control_test, the_key_server_gives_a_member_whose_link_came_back_a_ne
     EXPECT_EQ(*a.mka->participant(0).latest_key(), k0) << "member 0's link flapped on B only";
     auto [sent, got] = stream(20, 8, [](int) {});
     EXPECT_EQ(got, sent);
+    for (auto* s : {&a, &b})
+        EXPECT_EQ(s->mka->counters().sa_failed, 0u);
+}
+
+TEST_F(mka_control_test, the_key_server_rotates_when_the_peer_sends_pns_already_taken) {
+    // wpa_supplicant 2.10 puts its transmit SA back under the same key from
+    // PN 1 when its link returns. B's own protected frames, copied off the
+    // member wires and sent again, show A (key server) the same: late drops
+    // while its receive SA takes nothing new. Mixed into a fresh stream
+    // (late drops while new frames are taken: reordering, a replayer) they
+    // rotate nothing, nor within a life time of the last such rotation.
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    ASSERT_TRUE(a.mka->participant(0).is_key_server());
+    // B sends 16 flows; only B polls, so its protected frames wait on the
+    // wires to A, where they are copied and put back in order; then A takes
+    // the originals.
+    std::vector<std::vector<std::vector<uint8_t>>> copies(members);
+    auto capture = [&](uint32_t seq) {
+        std::vector<std::vector<uint8_t>> flows;
+        for (uint32_t f = 0; f < 16; ++f)
+            flows.push_back(udp_frame(f, seq, 96));
+        ASSERT_EQ(inject(host_b.a, flows), flows.size());
+        for (int i = 0; i < 4; ++i) {
+            now += std::chrono::milliseconds(50);
+            b.poll(now);
+        }
+        for (size_t w = 0; w < members; ++w) {
+            copies[w].clear();
+            std::vector<rte_mbuf*> held(rte_ring_count(wires[w].ba));
+            ASSERT_EQ(rte_ring_dequeue_bulk(wires[w].ba, reinterpret_cast<void**>(held.data()),
+                                            static_cast<unsigned>(held.size()), nullptr),
+                      held.size());
+            for (rte_mbuf* m : held) {
+                const auto* d = rte_pktmbuf_mtod(m, const uint8_t*);
+                if (m->data_len >= 14 && d[12] == 0x88 && d[13] == 0xe5)
+                    copies[w].emplace_back(d, d + m->data_len);
+            }
+            ASSERT_EQ(rte_ring_enqueue_bulk(wires[w].ba, reinterpret_cast<void**>(held.data()),
+                                            static_cast<unsigned>(held.size()), nullptr),
+                      held.size());
+        }
+        for (int i = 0; i < 4; ++i)
+            poll_both();
+        auto drained = drain(host_a.a);
+        EXPECT_EQ(drained.size(), flows.size());
+        free_all(drained);
+    };
+    auto replay = [&] {
+        for (size_t w = 0; w < members; ++w)
+            EXPECT_EQ(inject(wires[w].b, copies[w]), copies[w].size());
+    };
+    capture(1);
+    size_t replayed = 0; // members the copies cross
+    for (const auto& c : copies)
+        replayed += c.empty() ? 0 : 1;
+    ASSERT_GT(replayed, 0u);
+    const auto keys = ans(a);
+    // the copies inside a fresh stream from B: frames taken and frames late
+    // in the same reading
+    auto [sent, got] = stream(10, 8, [&](int r) {
+        if (r == 5)
+            replay();
+    });
+    EXPECT_EQ(got, sent);
+    EXPECT_EQ(a.mka->counters().replay_rekeys, 0u) << "late drops amid taken frames rotate nothing";
+    EXPECT_EQ(ans(a), keys);
+    // the copies alone: every member they cross rotates
+    replay();
+    ASSERT_TRUE(poll_until(
+        [&] { return a.mka->counters().replay_rekeys == replayed && ans(a) == ans(b) && a.all_secured(); },
+        std::chrono::seconds(10)));
+    for (size_t w = 0; w < members; ++w)
+        EXPECT_EQ(ans(a)[w] != keys[w], !copies[w].empty()) << "member " << w;
+    // B's frames under the new keys, sent again within a life time of that
+    // rotation: none more; after it: again
+    const auto keys2 = ans(a);
+    ASSERT_TRUE(poll_until(
+        [&] {
+            for (size_t w = 0; w < members; ++w)
+                if (b.macsec->status(b.ports[w])->encoding_an != keys2[w])
+                    return false;
+            return true;
+        },
+        std::chrono::seconds(10)))
+        << "B transmits with the new keys";
+    capture(2);
+    replay();
+    for (int i = 0; i < 20; ++i)
+        poll_both();
+    EXPECT_EQ(a.mka->counters().replay_rekeys, replayed);
+    EXPECT_EQ(ans(a), keys2);
+    uint64_t late = 0;
+    for (size_t w = 0; w < members; ++w)
+        late += a.macsec->rx_late(a.ports[w], static_cast<uint8_t>(keys2[w]));
+    EXPECT_GT(late, 0u) << "the copies were late under the new keys";
+    for (int i = 0; i < 100; ++i) // 5 s: past the life time
+        poll_both();
+    size_t again = 0;
+    for (const auto& c : copies)
+        again += c.empty() ? 0 : 1;
+    replay();
+    ASSERT_TRUE(poll_until([&] { return a.mka->counters().replay_rekeys == replayed + again && ans(a) == ans(b); },
+                           std::chrono::seconds(10)));
+    EXPECT_EQ(b.mka->counters().replay_rekeys, 0u);
+    auto [sent2, got2] = stream(20, 8, [](int) {});
+    EXPECT_EQ(got2, sent2);
     for (auto* s : {&a, &b})
         EXPECT_EQ(s->mka->counters().sa_failed, 0u);
 }

@@ -217,19 +217,19 @@ def run(vm, d):
     # wpa_supplicant removes its transmit SA while the link is down and puts
     # it back under the same SAK when it returns, from the Lowest Acceptable
     # PN of our last SAK Use (up to a hello old). While lib/mka reported its
-    # own transmit PN there (1 until near exhaustion), the SA restarted at
-    # PN 1: dpdk-lagd dropped its frames as replays until the PN passed the
-    # old one, and the rejoin took 22 s instead of 4 to 7. Now SAK Use
-    # carries what our receive SAs accept, and dpdk-lagd, the key server,
-    # distributes a new SAK for a member whose link came back.
+    # transmit PN as last told there (1 until near exhaustion), the SA
+    # restarted at PN 1: dpdk-lagd dropped its frames as replays until the PN
+    # passed the old one, and the rejoin took 22 s instead of 4 to 7. Now
+    # SAK Use carries at least what dpdk-lagd's receive SAs accept. When
+    # wpa_supplicant was silent for more than a life time over the flap,
+    # dpdk-lagd (key server) distributes a new SAK instead; which of the two
+    # happens is timing, so the SA and the replay drops are only printed.
     ok = ok and t.wait(lambda: both_aggregated(vm, d, team_mac, system), 60)
     replay1 = xstat(d, "rx_macsec_drop_replay")
-    sa1 = tx_sa(vm, devs[i])
     check(ok, f"TAP {lm.TAPS[i]} up: {used} rejoined both aggregators after {time.monotonic() - t0:.1f} s "
-          f"({state_text(vm, d)}; dpdk-lagd's replay drops meanwhile "
-          f"{ {m: replay1[m] - replay0[m] for m in MEMBERS} })")
-    check(sa0[0] is not None and sa1[0] is not None and sa1[0] != sa0[0],
-          f"{devs[i]}'s transmit SA (key id, next PN) {sa0} -> {sa1}: a new SAK after the link came back")
+          f"({state_text(vm, d)}; {devs[i]}'s transmit SA (key id, next PN) {sa0} -> {tx_sa(vm, devs[i])}, "
+          f"dpdk-lagd's replay drops meanwhile { {m: replay1[m] - replay0[m] for m in MEMBERS} }; its log: "
+          f"{[line for line in d.tail(400).splitlines() if ': new SAK' in line]})")
     pings_both_ways(vm, f"{used} back")
     nt = no_tag(d)
     check(all(v == 0 for v in nt.values()), f"still no clear frame at dpdk-lagd's SecYs: rx_macsec_drop_no_tag {nt}")

@@ -362,7 +362,10 @@ TEST(mka_scenario, peer_pn_exhaustion_reaches_the_key_server_through_sak_use) {
     }
 }
 
-TEST(mka_scenario, sak_use_carries_the_lowest_pn_the_receive_sas_accept) {
+// SAK Use's Lowest Acceptable PN: the higher of our transmit PN (802.1X's
+// reading) and what our receive SAs accept (wpa_supplicant's; after 2.10 it
+// starts a transmit SA it puts back under the same key there).
+TEST(mka_scenario, sak_use_carries_the_higher_of_the_transmit_pn_and_what_the_receive_sas_accept) {
     lan l;
     auto a = l.add(lan::config(1));
     auto b = l.add(lan::config(2));
@@ -373,7 +376,7 @@ TEST(mka_scenario, sak_use_carries_the_lowest_pn_the_receive_sas_accept) {
         EXPECT_TRUE(d.ok() && d->pdu.sak_use);
         return d.ok() && d->pdu.sak_use ? d->pdu.sak_use->latest_lowest_pn : 0u;
     };
-    // nothing received yet: 1 (our transmit PN is not what a peer's SA must start at)
+    // nothing sent or received yet: 1
     l.run(seconds(2) + milliseconds(100));
     EXPECT_EQ(llpn(b), 1u);
     // b's receive SA for the key accepts from 5000 on: the next hello says so;
@@ -381,10 +384,14 @@ TEST(mka_scenario, sak_use_carries_the_lowest_pn_the_receive_sas_accept) {
     EXPECT_TRUE(l.p(b).report_rx_pn(an, 5000, l.now).all<send_mkpdu>().empty()); // below the threshold: no hurry
     l.apply(b, l.p(b).report_rx_pn(an, 4000, l.now));
     l.apply(b, l.p(b).report_rx_pn(static_cast<uint8_t>((an + 1) % 4), 9000, l.now));
+    l.apply(b, l.p(b).report_tx_pn(3000, l.now));
     l.run(seconds(2) + milliseconds(100));
     EXPECT_EQ(llpn(b), 5000u);
-    // a transmit PN reported near exhaustion (report_tx_pn) still shows when
-    // higher, for a key server that watches only SAK Use
+    // b's transmit PN passes it: that shows
+    l.apply(b, l.p(b).report_tx_pn(7000, l.now));
+    l.run(seconds(2) + milliseconds(100));
+    EXPECT_EQ(llpn(b), 7000u);
+    // near exhaustion it goes out at once
     l.apply(b, l.p(b).report_tx_pn(0xC0000005ull, l.now));
     EXPECT_EQ(llpn(b), 0xC0000005u);
 }

@@ -164,6 +164,7 @@ TEST(secy, replayed_and_late_frames_are_dropped_as_late) {
     buffer old(sec[1]);
     EXPECT_EQ(p.rx->verify(*p.eng, old.f), rx_status::drop_late);
     EXPECT_EQ(sa->lowest_acceptable_pn(), 5u);
+    EXPECT_EQ(sa->late_count(), 2u);
     EXPECT_EQ(p.rx->rx_sc_stats(tx_sci)->in_pkts_late, 2u);
     EXPECT_EQ(p.rx->rx_sc_stats(tx_sci)->in_pkts_ok, 3u);
 }
@@ -186,6 +187,7 @@ TEST(secy, replay_window_accepts_reordering_but_not_duplicates) {
     EXPECT_EQ(v(3), rx_status::drop_late); // PN 4 < 5
     EXPECT_EQ(v(4), rx_status::ok);        // PN 5: delayed
     EXPECT_EQ(p.rx->rx(tx_sci, 0)->lowest_acceptable_pn(), 5u);
+    EXPECT_EQ(p.rx->rx(tx_sci, 0)->late_count(), 3u); // PN 2, PN 3 again, PN 4
     const auto& s = *p.rx->rx_sc_stats(tx_sci);
     EXPECT_EQ(s.in_pkts_ok, 2u);
     EXPECT_EQ(s.in_pkts_delayed, 2u);
