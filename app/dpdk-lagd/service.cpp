@@ -475,8 +475,12 @@ nlohmann::json service::macsec_json() const {
                               {"out_pkts_encrypted", sa.counters.out_pkts_encrypted}});
             mj["tx_sa"] = tx;
             json rx = json::array();
-            for (const auto& sc : st->rx)
-                rx.push_back({{"sci", fmt::format("{:016x}", sc.sci)}, {"an", sc.ans}});
+            for (const auto& sc : st->rx) {
+                json sas = json::array();
+                for (const auto& sa : sc.sas)
+                    sas.push_back({{"an", sa.an}, {"lowest_acceptable_pn", sa.lowest_pn}, {"late", sa.late}});
+                rx.push_back({{"sci", fmt::format("{:016x}", sc.sci)}, {"an", sc.ans}, {"sa", sas}});
+            }
             mj["rx_sc"] = rx;
         }
         json counters = json::object();
@@ -516,9 +520,13 @@ sock::reply service::show_macsec(const cli::parsed_command& c) const {
                                  : sa["near_exhaustion"].get<bool>() ? " (near exhaustion)"
                                                                       : "",
                                  sa["out_pkts_protected"].get<uint64_t>(), sa["out_pkts_encrypted"].get<uint64_t>());
-            for (const auto& sc : mj["rx_sc"])
+            for (const auto& sc : mj["rx_sc"]) {
                 s += fmt::format("  rx SC {}: SAs at AN {}\n", sc["sci"].get<std::string>(),
                                  sc["an"].empty() ? std::string("-") : fmt::format("{}", fmt::join(sc["an"].get<std::vector<unsigned>>(), ",")));
+                for (const auto& sa : sc["sa"])
+                    s += fmt::format("    rx SA AN {}: lowest acceptable PN {}, late {}\n", sa["an"].get<unsigned>(),
+                                     sa["lowest_acceptable_pn"].get<uint64_t>(), sa["late"].get<uint64_t>());
+            }
         }
         std::string nonzero;
         for (auto it = mj["counters"].begin(); it != mj["counters"].end(); ++it)

@@ -128,7 +128,8 @@ int lag_macsec(const char*, const char* params, rte_tel_data* d) {
             rte_tel_data_start_dict(d);
             nlohmann::json flat = m;
             // SAs keyed by AN, receive SCs by SCI.
-            nlohmann::json tx = nlohmann::json::object(), rx = nlohmann::json::object();
+            nlohmann::json tx = nlohmann::json::object(), rx = nlohmann::json::object(),
+                           rx_sa = nlohmann::json::object();
             for (const auto& sa : m.value("tx_sa", nlohmann::json::array()))
                 tx["an" + std::to_string(sa["an"].get<unsigned>())] = sa;
             for (const auto& sc : m.value("rx_sc", nlohmann::json::array())) {
@@ -136,6 +137,9 @@ int lag_macsec(const char*, const char* params, rte_tel_data* d) {
                 for (const auto& an : sc["an"])
                     ans += (ans.empty() ? "" : ",") + std::to_string(an.get<unsigned>());
                 rx[sc["sci"].get<std::string>()] = ans;
+                for (const auto& sa : sc.value("sa", nlohmann::json::array()))
+                    rx_sa[sc["sci"].get<std::string>()]["an" + std::to_string(sa["an"].get<unsigned>())] = {
+                        {"lowest_acceptable_pn", sa["lowest_acceptable_pn"]}, {"late", sa["late"]}};
             }
             flat.erase("tx_sa");
             flat.erase("rx_sc");
@@ -143,6 +147,8 @@ int lag_macsec(const char*, const char* params, rte_tel_data* d) {
                 flat["tx_sa"] = tx;
             if (!rx.empty())
                 flat["rx_sc"] = rx;
+            if (!rx_sa.empty())
+                flat["rx_sa"] = rx_sa;
             flatten(d, flat, "");
             add_mka_fields(d, params);
             return 0;

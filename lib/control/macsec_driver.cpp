@@ -73,10 +73,18 @@ std::optional<macsec_driver::port_status> macsec_driver::status(uint16_t port) c
         if (const auto& sa = ps->tx[an])
             st.tx.push_back({an, sa->next_pn(), sa->near_exhaustion(), sa->exhausted(), sa->counters()});
     for (const auto& p : ps->peers) {
-        rx_sc_status r{p.sci, {}};
-        for (uint8_t an = 0; an < 4; ++an)
-            if (!p.sa[an].empty())
-                r.ans.push_back(an);
+        rx_sc_status r{p.sci, {}, {}};
+        for (uint8_t an = 0; an < 4; ++an) {
+            if (p.sa[an].empty())
+                continue;
+            r.ans.push_back(an);
+            rx_sa_status sa{an, 0, 0};
+            for (const auto& w : p.sa[an]) {
+                sa.lowest_pn = std::max(sa.lowest_pn, w->lowest_acceptable_pn());
+                sa.late += w->late_count();
+            }
+            r.sas.push_back(sa);
+        }
         st.rx.push_back(std::move(r));
     }
     return st;

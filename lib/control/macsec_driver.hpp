@@ -137,9 +137,15 @@ public:
         bool exhausted = false;
         macsec::tx_sa_counters counters;
     };
+    struct rx_sa_status {
+        uint8_t an = 0;
+        uint64_t lowest_pn = 0; // lowest acceptable PN, highest over the workers
+        uint64_t late = 0;      // frames dropped as late, summed over the workers
+    };
     struct rx_sc_status {
         macsec::sci_t sci = 0;
         std::vector<uint8_t> ans; // ANs with an installed receive SA
+        std::vector<rx_sa_status> sas; // the same ANs
     };
     struct port_status {
         macsec::secy_config cfg;

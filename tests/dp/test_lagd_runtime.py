@@ -217,10 +217,13 @@ def macsec_lag(tmp):
               "show macsec m0 json: suite, SCI, encoding AN")
         sa = (m0.get("tx_sa") or [{}])[0]
         check(sa.get("an") == 1 and sa.get("in_use") and sa.get("next_pn", 0) >= 100, "tx SA: AN 1 in use, next PN")
-        check(m0.get("rx_sc") == [{"sci": "0200000001000001", "an": [0]}], "rx SC: peer SCI, AN 0")
+        check(m0.get("rx_sc") == [{"sci": "0200000001000001", "an": [0],
+                                   "sa": [{"an": 0, "lowest_acceptable_pn": 1, "late": 0}]}],
+              "rx SC: peer SCI, AN 0, its SA's lowest acceptable PN (nothing received) and late drops")
         rc, out, _ = ctl(sock, "show macsec")
         outputs.append(out)
-        check(rc == 0 and "tx SA AN 1 (in use): next PN" in out, "show macsec (text)")
+        check(rc == 0 and "tx SA AN 1 (in use): next PN" in out
+              and "rx SA AN 0: lowest acceptable PN 1, late 0" in out, "show macsec (text)")
         rc, _, err = ctl(sock, "add member m2 lag lag0")
         check(rc == 1 and "[rule: macsec-member]" in err, "a member without SAs is refused under MACsec")
         rc, _, err = ctl(sock, "add member m1 lag lag0")
@@ -240,7 +243,9 @@ def macsec_lag(tmp):
         tel = telemetry(prefix)
         time.sleep(1.1)
         t = tel.query("/lag/macsec,m1")["/lag/macsec"]
-        check(t.get("suite") == "gcm-aes-256" and "tx_sa/an1/next_pn" in t, "telemetry /lag/macsec,m1")
+        check(t.get("suite") == "gcm-aes-256" and "tx_sa/an1/next_pn" in t
+              and t.get("rx_sa/0200000001010001/an0/lowest_acceptable_pn") == 1
+              and t.get("rx_sa/0200000001010001/an0/late") == 0, "telemetry /lag/macsec,m1: its SAs' PNs")
         outputs.append(str(t))
         tel.close()
     finally:

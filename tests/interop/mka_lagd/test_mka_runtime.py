@@ -82,6 +82,17 @@ def run(work, lagd):
         caps = [pair.capture(i, p) for i, p in enumerate(pcaps)]
         sent, got = pair.ping(count=30, interval=0.02)
         check(got == sent == 30, f"MKA-secured LAG: {got}/{sent} pings")
+        # What A's receive SAs accept (read first) against B's transmit PNs
+        # (read after: they only grow): the pings moved them past 1, never
+        # above what B sent.
+        rx = {m["port"]: {sa["an"]: sa for sc in m["rx_sc"] for sa in sc["sa"]} for m in pair.a.show("macsec")}
+        tx = {m["port"]: {sa["an"]: sa for sa in m["tx_sa"]} for m in pair.b.show("macsec")}
+        pairs = {p: (rx[p][an]["lowest_acceptable_pn"], tx[p][an]["next_pn"]) for p in ("m0", "m1")
+                 for an in rx[p] if an in tx.get(p, {}) and tx[p][an]["in_use"]}
+        check(len(pairs) == 2 and any(r > 1 for r, _ in pairs.values()) and all(r <= t for r, t in pairs.values())
+              and all(sa["late"] == 0 for p in rx for sa in rx[p].values()),
+              f"show macsec: A's receive SAs accept from (lowest acceptable PN) at most B's transmit next PN, "
+              f"no late drop: {pairs}")
 
         # add member m2 on both: its own session with the LAG's CAK. First a
         # refusal (the CAK file readable by others): nothing changes.
