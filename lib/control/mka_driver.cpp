@@ -319,26 +319,28 @@ void mka_driver::watch(size_t i, bool rx_pn, mka::actions& a, time_point now) {
     auto& w = _watch[i];
     auto& p = _parts[i];
     const uint16_t port = _members[i].port;
-    auto rekey = [&](uint64_t& counter, const char* why) {
-        auto b = p.rekey(now);
-        for (auto& x : b.list)
-            a.list.push_back(std::move(x));
-        ++counter;
-        dpdk::log(dpdk::log_type::mka, dpdk::log_level::notice, "{}: {}: new SAK", _members[i].name, why);
-    };
     // A member's link came back while its session lived on (the peer kept
     // us live): the peer may put its transmit SA back under the same key at
     // a PN it already used (wpa_supplicant 2.10 does, from PN 1). As key
     // server, distribute a new SAK for the member now.
     const bool up = dpdk::link_up(port);
-    if (up && !w.link && p.is_key_server() && p.latest_key())
-        rekey(_counters.link_rekeys, "link back with the MKA session alive");
+    if (up && !w.link && p.is_key_server() && p.latest_key()) {
+        auto b = p.rekey(now);
+        for (auto& x : b.list)
+            a.list.push_back(std::move(x));
+        ++_counters.link_rekeys;
+        dpdk::log(dpdk::log_type::mka, dpdk::log_level::notice, "{}: link back with the MKA session alive: new SAK",
+                  _members[i].name);
+    }
     w.link = up;
     // Where the link says nothing (net_pcap, a far-end flap): the peer's
     // frames under the latest key are dropped as late while its receive SAs
     // take nothing new. That is a transmit SA restarted under the same key,
-    // reusing GCM nonces: as key server, rotate, at most once a life time
-    // (a replayer on the wire can make no more of it than that).
+    // reusing GCM nonces, whose frames we drop until its PN passes the old
+    // one (hours, after a long session). A new SAK ends it: the key server
+    // distributes one, anyone else asks the key server for one
+    // (request_new_sak). At most once a life time per member (a replayer on
+    // the wire can make no more of it than that).
     for (uint8_t an = 0; an < 4; ++an)
         if (auto pn = _macsec.rx_lowest_pn(port, an)) {
             auto b = p.report_rx_pn(an, *pn, now);
@@ -352,9 +354,15 @@ void mka_driver::watch(size_t i, bool rx_pn, mka::actions& a, time_point now) {
     }
     const uint64_t lowest = _macsec.rx_lowest_pn(port, *an).value_or(0);
     const uint64_t late = _macsec.rx_late(port, *an);
-    if (w.an == *an && late > w.late && lowest == w.lowest && p.is_key_server() &&
+    if (w.an == *an && late > w.late && lowest == w.lowest && p.has_live_peers() &&
         (!w.replay_rekey_at || now - *w.replay_rekey_at >= mka::mka_life_time)) {
-        rekey(_counters.replay_rekeys, "the peer sends PNs already taken under the current key");
+        auto b = p.request_new_sak(now);
+        for (auto& x : b.list)
+            a.list.push_back(std::move(x));
+        ++_counters.replay_rekeys;
+        dpdk::log(dpdk::log_type::mka, dpdk::log_level::notice,
+                  "{}: the peer sends PNs already taken under the current key: new SAK{}", _members[i].name,
+                  p.is_key_server() ? "" : " asked of the key server");
         w.replay_rekey_at = now;
     }
     w.an = *an;

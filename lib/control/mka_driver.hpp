@@ -78,7 +78,7 @@ struct mka_driver_counters {
     uint64_t rx_scs_learnt = 0; // receive SCs opened for a peer heard at run time
     uint64_t rekeys = 0;        // SAK rotations asked for by rekey()
     uint64_t link_rekeys = 0;   // as key server, a new SAK when a member's link came back
-    uint64_t replay_rekeys = 0; // as key server, a new SAK when a peer sent PNs already taken
+    uint64_t replay_rekeys = 0; // a new SAK made or asked for when a peer sent PNs already taken
     uint64_t key_changes = 0;   // change_key() calls
     uint64_t apply_failed = 0; // control refused a gate change (a bug if ever non-zero)
 };

@@ -655,6 +655,18 @@ actions participant::rekey(time_point now) {
     return out;
 }
 
+actions participant::request_new_sak(time_point now) {
+    if (is_key_server())
+        return rekey(now);
+    actions out;
+    if (!_latest || !has_live_peers() || _latest->new_sak_asked)
+        return out;
+    _latest->new_sak_asked = true;
+    _new_info = true;
+    send(now, out);
+    return out;
+}
+
 actions participant::set_offset(confidentiality_offset o, time_point now) {
     _cfg.offset = o;
     if (_latest && _latest->offset != o)
@@ -697,7 +709,10 @@ void participant::send(time_point now, actions& out) {
         u.latest_ki = _latest->ki;
         u.latest_tx = _latest->tx;
         u.latest_rx = _latest->rx;
-        const uint64_t llpn = lowest_acceptable_pn(*_latest);
+        // request_new_sak: past the threshold (wpa_supplicant rotates on a
+        // peer's PN above 0xC0000000, not at it)
+        const uint64_t llpn = std::max(lowest_acceptable_pn(*_latest),
+                                       _latest->new_sak_asked ? pn_threshold_of(*_latest) + 1 : uint64_t{1});
         const uint64_t olpn = _old ? lowest_acceptable_pn(*_old) : 0;
         u.latest_lowest_pn = static_cast<uint32_t>(llpn);
         if (_old) {

@@ -173,6 +173,13 @@ public:
     // As key server of a live session: distribute a new SAK now (an operator's
     // rekey). Nothing on a participant that is not the key server.
     actions rekey(time_point now);
+    // A new SAK, wherever the key server is: rekey() on the key server;
+    // elsewhere the latest key's Lowest Acceptable PN in SAK Use goes past the
+    // PN exhaustion threshold, at once, which is the one way 802.1X gives a
+    // participant to make the key server rotate (lib/mka's key server and
+    // wpa_supplicant's "Peer LPN exhaustion" both do). Nothing without a
+    // latest key or live peers.
+    actions request_new_sak(time_point now);
     // The confidentiality offset this participant distributes as key server
     // (none: integrity only), e.g. when the LAG's encryption mode changes.
     // An offset travels with its SAK (802.1X 11.11.3), so a key server whose
@@ -227,6 +234,7 @@ private:
         bool pn_reported = false; // report_tx_pn crossed the threshold (non key server)
         uint64_t rx_lowest_pn = 1;   // report_rx_pn
         bool rx_pn_reported = false; // report_rx_pn crossed the threshold
+        bool new_sak_asked = false;  // request_new_sak (non key server)
         std::vector<member_id> members; // live peers when it was distributed (key server)
         std::vector<sci> rx_peers;      // peers it has a receive SA for
     };

@@ -307,6 +307,57 @@ protected:
         return v;
     }
 
+    // One side sends 16 flows while only it polls, so its protected frames
+    // wait on the member wires to the other; they are copied (per wire, the
+    // MACsec ones) and put back in order, then the other side takes them.
+    std::vector<std::vector<std::vector<uint8_t>>> copy_protected(bool from_b, uint32_t seq) {
+        std::vector<std::vector<std::vector<uint8_t>>> out(members);
+        mka_system& sender = from_b ? b : a;
+        std::vector<std::vector<uint8_t>> flows;
+        for (uint32_t f = 0; f < 16; ++f)
+            flows.push_back(udp_frame(f, seq, 96));
+        EXPECT_EQ(inject((from_b ? host_b : host_a).a, flows), flows.size());
+        for (int i = 0; i < 4; ++i) {
+            now += std::chrono::milliseconds(50);
+            sender.poll(now);
+        }
+        for (size_t w = 0; w < members; ++w) {
+            rte_ring* r = from_b ? wires[w].ba : wires[w].ab;
+            std::vector<rte_mbuf*> held(rte_ring_count(r));
+            EXPECT_EQ(rte_ring_dequeue_bulk(r, reinterpret_cast<void**>(held.data()),
+                                            static_cast<unsigned>(held.size()), nullptr),
+                      held.size());
+            for (rte_mbuf* m : held) {
+                const auto* d = rte_pktmbuf_mtod(m, const uint8_t*);
+                if (m->data_len >= 14 && d[12] == 0x88 && d[13] == 0xe5)
+                    out[w].emplace_back(d, d + m->data_len);
+            }
+            EXPECT_EQ(rte_ring_enqueue_bulk(r, reinterpret_cast<void**>(held.data()),
+                                            static_cast<unsigned>(held.size()), nullptr),
+                      held.size());
+        }
+        for (int i = 0; i < 4; ++i)
+            poll_both();
+        auto drained = drain((from_b ? host_a : host_b).a);
+        EXPECT_EQ(drained.size(), flows.size());
+        free_all(drained);
+        return out;
+    }
+    // The copies, sent again on the same wires in the same direction.
+    void send_again(bool from_b) {
+        for (size_t w = 0; w < members; ++w)
+            EXPECT_EQ(inject(from_b ? wires[w].b : wires[w].a, copies[w]), copies[w].size());
+    }
+
+    // Members the copies cross.
+    size_t copied_members() const {
+        size_t n = 0;
+        for (const auto& c : copies)
+            n += c.empty() ? 0 : 1;
+        return n;
+    }
+
+    std::vector<std::vector<std::vector<uint8_t>>> copies;
     std::string tag;
     wire host_a{}, host_b{};
     std::vector<member_wire> wires;
@@ -619,48 +670,10 @@ TEST_F(mka_control_test, the_key_server_rotates_when_the_peer_sends_pns_already_
     start(cak_a);
     ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
     ASSERT_TRUE(a.mka->participant(0).is_key_server());
-    // B sends 16 flows; only B polls, so its protected frames wait on the
-    // wires to A, where they are copied and put back in order; then A takes
-    // the originals.
-    std::vector<std::vector<std::vector<uint8_t>>> copies(members);
-    auto capture = [&](uint32_t seq) {
-        std::vector<std::vector<uint8_t>> flows;
-        for (uint32_t f = 0; f < 16; ++f)
-            flows.push_back(udp_frame(f, seq, 96));
-        ASSERT_EQ(inject(host_b.a, flows), flows.size());
-        for (int i = 0; i < 4; ++i) {
-            now += std::chrono::milliseconds(50);
-            b.poll(now);
-        }
-        for (size_t w = 0; w < members; ++w) {
-            copies[w].clear();
-            std::vector<rte_mbuf*> held(rte_ring_count(wires[w].ba));
-            ASSERT_EQ(rte_ring_dequeue_bulk(wires[w].ba, reinterpret_cast<void**>(held.data()),
-                                            static_cast<unsigned>(held.size()), nullptr),
-                      held.size());
-            for (rte_mbuf* m : held) {
-                const auto* d = rte_pktmbuf_mtod(m, const uint8_t*);
-                if (m->data_len >= 14 && d[12] == 0x88 && d[13] == 0xe5)
-                    copies[w].emplace_back(d, d + m->data_len);
-            }
-            ASSERT_EQ(rte_ring_enqueue_bulk(wires[w].ba, reinterpret_cast<void**>(held.data()),
-                                            static_cast<unsigned>(held.size()), nullptr),
-                      held.size());
-        }
-        for (int i = 0; i < 4; ++i)
-            poll_both();
-        auto drained = drain(host_a.a);
-        EXPECT_EQ(drained.size(), flows.size());
-        free_all(drained);
-    };
-    auto replay = [&] {
-        for (size_t w = 0; w < members; ++w)
-            EXPECT_EQ(inject(wires[w].b, copies[w]), copies[w].size());
-    };
+    auto capture = [&](uint32_t seq) { copies = copy_protected(true, seq); };
+    auto replay = [&] { send_again(true); };
     capture(1);
-    size_t replayed = 0; // members the copies cross
-    for (const auto& c : copies)
-        replayed += c.empty() ? 0 : 1;
+    const size_t replayed = copied_members();
     ASSERT_GT(replayed, 0u);
     const auto keys = ans(a);
     // the copies inside a fresh stream from B: frames taken and frames late
@@ -703,9 +716,7 @@ TEST_F(mka_control_test, the_key_server_rotates_when_the_peer_sends_pns_already_
     EXPECT_GT(late, 0u) << "the copies were late under the new keys";
     for (int i = 0; i < 100; ++i) // 5 s: past the life time
         poll_both();
-    size_t again = 0;
-    for (const auto& c : copies)
-        again += c.empty() ? 0 : 1;
+    const size_t again = copied_members();
     replay();
     ASSERT_TRUE(poll_until([&] { return a.mka->counters().replay_rekeys == replayed + again && ans(a) == ans(b); },
                            std::chrono::seconds(10)));
@@ -714,6 +725,38 @@ TEST_F(mka_control_test, the_key_server_rotates_when_the_peer_sends_pns_already_
     EXPECT_EQ(got2, sent2);
     for (auto* s : {&a, &b})
         EXPECT_EQ(s->mka->counters().sa_failed, 0u);
+}
+
+TEST_F(mka_control_test, a_participant_not_the_key_server_asks_for_a_new_sak_when_the_peer_sends_pns_already_taken) {
+    // The same seen from B (not the key server): A's frames sent again. B's
+    // SAK Use reports a PN past the exhaustion threshold for the latest key,
+    // and A rotates the member's key on it.
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    ASSERT_FALSE(b.mka->participant(0).is_key_server());
+    copies = copy_protected(false, 1);
+    const size_t replayed = copied_members();
+    ASSERT_GT(replayed, 0u);
+    const auto keys = ans(a);
+    const uint64_t generated = a.mka->participant(0).counters().saks_generated +
+                               a.mka->participant(1).counters().saks_generated;
+    send_again(false);
+    ASSERT_TRUE(poll_until(
+        [&] { return b.mka->counters().replay_rekeys == replayed && ans(a) == ans(b) && ans(a) != keys; },
+        std::chrono::seconds(10)));
+    for (size_t w = 0; w < members; ++w)
+        EXPECT_EQ(ans(a)[w] != keys[w], !copies[w].empty()) << "member " << w;
+    EXPECT_EQ(a.mka->participant(0).counters().saks_generated + a.mka->participant(1).counters().saks_generated,
+              generated + replayed);
+    EXPECT_EQ(a.mka->counters().replay_rekeys, 0u);
+    EXPECT_EQ(b.mka->participant(0).counters().saks_generated, 0u);
+    // the new key's SAK Use is back to what B's SAs are at: nothing more rotates
+    for (int i = 0; i < 100; ++i)
+        poll_both();
+    EXPECT_EQ(a.mka->participant(0).counters().saks_generated + a.mka->participant(1).counters().saks_generated,
+              generated + replayed);
+    auto [sent, got] = stream(20, 8, [](int) {});
+    EXPECT_EQ(got, sent);
 }
 
 TEST_F(mka_control_test, the_key_servers_cipher_suite_is_used_by_both_ends_xpn_too) {

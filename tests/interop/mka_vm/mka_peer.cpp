@@ -162,9 +162,8 @@ int main(int argc, char** argv) {
             break;
         if (!rekeys.empty() && secs >= rekeys.front()) {
             rekeys.erase(rekeys.begin());
-            auto suite = part.suite_in_use();
             std::printf("%.2f rekey-request\n", secs);
-            auto a = part.report_tx_pn(suite && is_xpn(*suite) ? 0xC000000000000001ull : 0xC0000001ull, t);
+            auto a = part.request_new_sak(t);
             print(secs, a);
             sendall(a);
         }

@@ -294,6 +294,20 @@ def lib_mka_alone(vm, mka_peer, tmp):
           and st.get("Secured") == "Yes",
           f"lib/mka alone (mka-peer) and wpa_supplicant secure, no MKPDU refused: {end}")
     wpa_stop(vm)
+    # wpa_supplicant the key server (16 before 32): lib/mka asks it for a new
+    # SAK at 4 s (request_new_sak: SAK Use at the PN exhaustion threshold, as
+    # dpdk-lagd does when its peer sends PNs already taken)
+    wpa_start(vm, CAK128, 16)
+    r = subprocess.run(["ip", "netns", "exec", NS, mka_peer, TAP, str(tmp / "cak.hex"), CKN, "32", "gcm-aes-128",
+                        "10", "4"], capture_output=True, text=True, timeout=60)
+    end = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr
+    got = dict(re.findall(r"(\w+) (\d+)", end))
+    keys = int(wpa_status(vm).get("Number of Keys Distributed", "0"))
+    check(r.returncode == 0 and end.startswith("end secured 1 live 1") and got.get("saks_generated") == "0"
+          and int(got.get("saks_installed", "0")) >= 2 and keys >= 2,
+          f"lib/mka (not the key server) asks wpa_supplicant for a new SAK: wpa_supplicant distributed {keys}, "
+          f"lib/mka installed {got.get('saks_installed')}: {end}")
+    wpa_stop(vm)
 
 
 def case(binary, vm, tmp, vm_mac, vm_sci, name, cipher, cak, lagd_prio, wpa_prio, seen):

@@ -423,6 +423,40 @@ TEST(mka_scenario, key_server_rotates_when_a_peer_pn_it_receives_nears_exhaustio
     EXPECT_EQ(l.p(a).counters().saks_generated, 2u);
 }
 
+TEST(mka_scenario, request_new_sak_rotates_from_either_side) {
+    lan l;
+    auto a = l.add(lan::config(1));
+    auto b = l.add(lan::config(2));
+    ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+    auto k1 = *l[a].secy.tx_active;
+    // b, not the key server: one MKPDU at once with the threshold as the
+    // latest key's Lowest Acceptable PN, none for a second request
+    auto first = l.p(b).request_new_sak(l.now);
+    ASSERT_EQ(first.all<send_mkpdu>().size(), 1u);
+    auto d = decode_frame(first.all<send_mkpdu>()[0]->frame);
+    ASSERT_TRUE(d.ok() && d->pdu.sak_use);
+    EXPECT_EQ(d->pdu.sak_use->latest_lowest_pn, 0xC0000001u);
+    EXPECT_TRUE(l.p(b).request_new_sak(l.now).all<send_mkpdu>().empty());
+    l.apply(b, std::move(first));
+    l.deliver_all();
+    ASSERT_TRUE(l.run_until(
+        [&] { return l.all_secured_on_one_key({a, b}) && !(*l[a].secy.tx_active == k1); }, seconds(10)));
+    auto k2 = *l[a].secy.tx_active;
+    EXPECT_EQ(k2.kn, k1.kn + 1);
+    // the new key: b reports what it is at again, and nothing more rotates
+    l.run(seconds(6));
+    d = decode_frame(l[b].sent.back());
+    ASSERT_TRUE(d.ok() && d->pdu.sak_use);
+    EXPECT_LT(d->pdu.sak_use->latest_lowest_pn, 0xC0000000u);
+    EXPECT_EQ(l.p(a).counters().saks_generated, 2u);
+    // a, the key server: its own rekey
+    l.apply(a, l.p(a).request_new_sak(l.now));
+    ASSERT_TRUE(l.run_until(
+        [&] { return l.all_secured_on_one_key({a, b}) && !(*l[a].secy.tx_active == k2); }, seconds(10)));
+    EXPECT_EQ(l.p(a).counters().saks_generated, 3u);
+    EXPECT_EQ(l[a].secy.secured_lost + l[b].secy.secured_lost, 0u);
+}
+
 TEST(mka_scenario, a_new_peer_makes_the_key_server_rotate) {
     lan l;
     auto a = l.add(lan::config(1));
