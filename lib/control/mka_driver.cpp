@@ -333,6 +333,13 @@ void mka_driver::watch(size_t i, bool rx_pn, mka::actions& a, time_point now) {
                   _members[i].name);
     }
     w.link = up;
+    // What the receive SAs accept, for SAK Use.
+    for (uint8_t an = 0; an < 4; ++an)
+        if (auto pn = _macsec.rx_lowest_pn(port, an)) {
+            auto b = p.report_rx_pn(an, *pn, now);
+            for (auto& x : b.list)
+                a.list.push_back(std::move(x));
+        }
     // Where the link says nothing (net_pcap, a far-end flap): the peer's
     // frames under the latest key are dropped as late while its receive SAs
     // take nothing new. That is a transmit SA restarted under the same key,
@@ -341,12 +348,6 @@ void mka_driver::watch(size_t i, bool rx_pn, mka::actions& a, time_point now) {
     // distributes one, anyone else asks the key server for one
     // (request_new_sak). At most once a life time per member (a replayer on
     // the wire can make no more of it than that).
-    for (uint8_t an = 0; an < 4; ++an)
-        if (auto pn = _macsec.rx_lowest_pn(port, an)) {
-            auto b = p.report_rx_pn(an, *pn, now);
-            for (auto& x : b.list)
-                a.list.push_back(std::move(x));
-        }
     const auto an = p.latest_an();
     if (!an) {
         w.an = 0xFF;
