@@ -280,6 +280,28 @@ def rekey_under_ping(vm, d, name, force, seconds=4.0):
     check(sent == count and got == sent, f"{name}: ping through the rekey: {got}/{sent} answered")
 
 
+def pn_reuse(vm, d, name, lagd_ks):
+    """Linux's transmit SA set back to PN 1 under the same key, as wpa_supplicant 2.10 puts it back after a
+    link flap: dpdk-lagd drops the VM's frames as late while taking nothing new, and gets a new SAK (as key
+    server it rotates; otherwise it asks wpa_supplicant, the key server, for one); then pings cross again."""
+    an0 = m0(d).get("mka_an")
+    _, tx0, _, _ = kernel_secy(vm)
+    replay0 = d.show("stats m0 xstats")["m0"]["rx_macsec_drop_replay"]
+    vm.cmd(f"ip macsec set macsec0 tx sa {tx0} pn 1 on")
+    t0 = time.monotonic()
+    p = ping_start(NS, VM_IP, 200, 0.05)  # the VM's replies carry the PNs already taken
+    moved = wait(lambda: m0(d).get("mka_an") not in (an0, None, -1) and kernel_secy(vm)[1] not in (tx0, None), 10)
+    took = time.monotonic() - t0
+    p.kill()
+    p.wait(timeout=10)
+    sent, got = ping(NS, VM_IP, count=20, interval=0.05)
+    late = d.show("stats m0 xstats")["m0"]["rx_macsec_drop_replay"] - replay0
+    check(moved and got == sent == 20 and late > 0,
+          f"{name}: Linux's transmit PN set back to 1: dpdk-lagd {'rotated' if lagd_ks else 'asked for'} a new "
+          f"SAK (dpdk-lagd AN {an0} -> {m0(d).get('mka_an')}, kernel transmit AN {tx0} -> {kernel_secy(vm)[1]}) "
+          f"after {took:.1f} s, {late} frames dropped as replays meanwhile; then pings {got}/{sent}")
+
+
 # --- the test ---------------------------------------------------------------
 def lib_mka_alone(vm, mka_peer, tmp):
     """lib/mka's participant (no DPDK) on the TAP against wpa_supplicant."""
@@ -376,6 +398,7 @@ def case(binary, vm, tmp, vm_mac, vm_sci, name, cipher, cak, lagd_prio, wpa_prio
                 _, tx, _, _ = kernel_secy(vm)
                 vm.cmd(f"ip macsec set macsec0 tx sa {tx} pn 3221225600 on")
             rekey_under_ping(vm, d, f"{name}, rekey from Linux (transmit PN past exhaustion)", force)
+        pn_reuse(vm, d, name, lagd_ks)
         check(stats_dropped(d) == 0, f"{name}: dpdk-lagd refused none of wpa_supplicant's MKPDUs")
     finally:
         if d is not None:
