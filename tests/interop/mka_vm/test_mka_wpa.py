@@ -289,8 +289,9 @@ def pn_reuse(vm, d, name, lagd_ks):
     replay0 = d.show("stats m0 xstats")["m0"]["rx_macsec_drop_replay"]
     vm.cmd(f"ip macsec set macsec0 tx sa {tx0} pn 1 on")
     t0 = time.monotonic()
-    p = ping_start(NS, VM_IP, 200, 0.05)  # the VM's replies carry the PNs already taken
-    moved = wait(lambda: m0(d).get("mka_an") not in (an0, None, -1) and kernel_secy(vm)[1] not in (tx0, None), 10)
+    p = ping_start(NS, VM_IP, 400, 0.05)  # the VM's replies carry the PNs already taken
+    # about 5 s when wpa_supplicant rotates (two of its hellos); 20 s allowed for a loaded machine
+    moved = wait(lambda: m0(d).get("mka_an") not in (an0, None, -1) and kernel_secy(vm)[1] not in (tx0, None), 20)
     took = time.monotonic() - t0
     p.kill()
     p.wait(timeout=10)
