@@ -476,10 +476,12 @@ nlohmann::json service::macsec_json() const {
             mj["tx_sa"] = tx;
             json rx = json::array();
             for (const auto& sc : st->rx) {
-                json sas = json::array();
-                for (const auto& sa : sc.sas)
+                json ans = json::array(), sas = json::array();
+                for (const auto& sa : sc.sas) {
+                    ans.push_back(sa.an);
                     sas.push_back({{"an", sa.an}, {"lowest_acceptable_pn", sa.lowest_pn}, {"late", sa.late}});
-                rx.push_back({{"sci", fmt::format("{:016x}", sc.sci)}, {"an", sc.ans}, {"sa", sas}});
+                }
+                rx.push_back({{"sci", fmt::format("{:016x}", sc.sci)}, {"an", ans}, {"sa", sas}});
             }
             mj["rx_sc"] = rx;
         }

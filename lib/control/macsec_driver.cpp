@@ -73,18 +73,10 @@ std::optional<macsec_driver::port_status> macsec_driver::status(uint16_t port) c
         if (const auto& sa = ps->tx[an])
             st.tx.push_back({an, sa->next_pn(), sa->near_exhaustion(), sa->exhausted(), sa->counters()});
     for (const auto& p : ps->peers) {
-        rx_sc_status r{p.sci, {}, {}};
-        for (uint8_t an = 0; an < 4; ++an) {
-            if (p.sa[an].empty())
-                continue;
-            r.ans.push_back(an);
-            rx_sa_status sa{an, 0, 0};
-            for (const auto& w : p.sa[an]) {
-                sa.lowest_pn = std::max(sa.lowest_pn, w->lowest_acceptable_pn());
-                sa.late += w->late_count();
-            }
-            r.sas.push_back(sa);
-        }
+        rx_sc_status r{p.sci, {}};
+        for (uint8_t an = 0; an < 4; ++an)
+            if (!p.sa[an].empty())
+                r.sas.push_back(rx_sa_of(p, an));
         st.rx.push_back(std::move(r));
     }
     return st;
@@ -448,25 +440,30 @@ const macsec::tx_sa* macsec_driver::tx_sa_of(uint16_t port, uint8_t an) const no
     return ps != nullptr && an < 4 ? ps->tx[an].get() : nullptr;
 }
 
-std::optional<uint64_t> macsec_driver::rx_lowest_pn(uint16_t port, uint8_t an) const noexcept {
+macsec_driver::rx_sa_status macsec_driver::rx_sa_of(const peer_sas& p, uint8_t an) noexcept {
+    rx_sa_status st{an, 0, 0};
+    for (const auto& w : p.sa[an]) {
+        st.lowest_pn = std::max(st.lowest_pn, w->lowest_acceptable_pn());
+        st.late += w->late_count();
+    }
+    return st;
+}
+
+std::optional<macsec_driver::rx_sa_status> macsec_driver::rx_sa_totals(uint16_t port, uint8_t an) const noexcept {
     const port_state* ps = find(port);
     if (ps == nullptr || an > 3)
         return std::nullopt;
-    std::optional<uint64_t> pn;
-    for (const auto& p : ps->peers)
-        for (const auto& sa : p.sa[an])
-            pn = std::max(pn.value_or(0), sa->lowest_acceptable_pn());
-    return pn;
-}
-
-uint64_t macsec_driver::rx_late(uint16_t port, uint8_t an) const noexcept {
-    const port_state* ps = find(port);
-    uint64_t n = 0;
-    if (ps != nullptr && an < 4)
-        for (const auto& p : ps->peers)
-            for (const auto& sa : p.sa[an])
-                n += sa->late_count();
-    return n;
+    std::optional<rx_sa_status> t;
+    for (const auto& p : ps->peers) {
+        if (p.sa[an].empty())
+            continue;
+        const auto s = rx_sa_of(p, an);
+        if (!t)
+            t = s;
+        else
+            *t = {an, std::max(t->lowest_pn, s.lowest_pn), t->late + s.late};
+    }
+    return t;
 }
 
 macsec::secy_counters macsec_driver::secy_totals(uint16_t port) const noexcept {

@@ -108,13 +108,17 @@ public:
     bool tx_near_exhaustion(uint16_t port) const noexcept;
     bool tx_exhausted(uint16_t port) const noexcept;
     const macsec::tx_sa* tx_sa_of(uint16_t port, uint8_t an) const noexcept;
-    // The lowest PN the port's receive SAs at `an` all still accept: the
-    // highest of their lowest acceptable PNs over the peers and the workers
-    // (each worker keeps its own replay window). nullopt: no receive SA there.
-    std::optional<uint64_t> rx_lowest_pn(uint16_t port, uint8_t an) const noexcept;
-    // Frames the port's receive SAs at `an` dropped as late, summed over the
-    // peers and the workers (0 without an SA there).
-    uint64_t rx_late(uint16_t port, uint8_t an) const noexcept;
+    // A receive SA as the workers published it: the lowest PN it still
+    // accepts (the highest over the workers, each of which keeps its own
+    // replay window) and the frames it dropped as late (summed).
+    struct rx_sa_status {
+        uint8_t an = 0;
+        uint64_t lowest_pn = 0;
+        uint64_t late = 0;
+    };
+    // The port's receive SAs at `an` over every peer (lowest_pn: the lowest
+    // PN they all accept). nullopt: no receive SA there.
+    std::optional<rx_sa_status> rx_sa_totals(uint16_t port, uint8_t an) const noexcept;
     size_t awaiting_reclaim() const noexcept { return _retired.size(); }
     size_t messages_pending() const noexcept;
 
@@ -137,15 +141,9 @@ public:
         bool exhausted = false;
         macsec::tx_sa_counters counters;
     };
-    struct rx_sa_status {
-        uint8_t an = 0;
-        uint64_t lowest_pn = 0; // lowest acceptable PN, highest over the workers
-        uint64_t late = 0;      // frames dropped as late, summed over the workers
-    };
     struct rx_sc_status {
         macsec::sci_t sci = 0;
-        std::vector<uint8_t> ans; // ANs with an installed receive SA
-        std::vector<rx_sa_status> sas; // the same ANs
+        std::vector<rx_sa_status> sas; // one per AN with an installed receive SA
     };
     struct port_status {
         macsec::secy_config cfg;
@@ -184,6 +182,7 @@ private:
     };
 
     explicit macsec_driver(control& c) : _control(c) {}
+    static rx_sa_status rx_sa_of(const peer_sas& p, uint8_t an) noexcept;
     port_state* find(uint16_t port) noexcept;
     const port_state* find(uint16_t port) const noexcept;
     void send_all(dp::message_kind k, uint32_t arg, const void* ptr);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 namespace lag::ctl {
 
@@ -285,27 +286,23 @@ unsigned mka_driver::poll(time_point now) {
     unsigned work = 0;
     if (_stopped)
         return 0;
-    // The transmit SA's next PN and the receive SAs' lowest acceptable PNs
-    // for SAK Use (and a key server's rekey on a peer's PN): every 10 ms, not
-    // on every poll, to leave the workers' cache lines alone; the transmit PN
-    // on every poll once near exhaustion.
-    const bool rx_pn = now >= _next_rx_pn;
-    if (rx_pn)
-        _next_rx_pn = now + std::chrono::milliseconds(10);
+    // The transmit SA's next PN and watch(): every 10 ms, not on every poll,
+    // to leave the workers' cache lines alone; the transmit PN on every poll
+    // once near exhaustion.
+    const bool due = now >= _next_watch;
+    if (due)
+        _next_watch = now + std::chrono::milliseconds(10);
     for (size_t i = 0; i < _members.size(); ++i) {
         if (_legacy[i] && ((_legacy[i]->retire_at && now >= *_legacy[i]->retire_at) || now >= _legacy[i]->deadline)) {
             retire_legacy(i, now);
             ++work;
         }
         auto a = _parts[i].tick(now);
-        if (_active_an[i] != 0xFF && (rx_pn || _macsec.tx_near_exhaustion(_members[i].port))) {
-            if (const auto* sa = _macsec.tx_sa_of(_members[i].port, _active_an[i])) {
-                auto b = _parts[i].report_tx_pn(sa->next_pn(), now);
-                for (auto& x : b.list)
-                    a.list.push_back(std::move(x));
-            }
-        }
-        watch(i, rx_pn, a, now);
+        if (_active_an[i] != 0xFF && (due || _macsec.tx_near_exhaustion(_members[i].port)))
+            if (const auto* sa = _macsec.tx_sa_of(_members[i].port, _active_an[i]))
+                a.append(_parts[i].report_tx_pn(sa->next_pn(), now));
+        if (due)
+            watch(i, a, now);
         if (!a.list.empty())
             ++work;
         apply(i, a, now);
@@ -313,9 +310,7 @@ unsigned mka_driver::poll(time_point now) {
     return work;
 }
 
-void mka_driver::watch(size_t i, bool rx_pn, mka::actions& a, time_point now) {
-    if (!rx_pn)
-        return;
+void mka_driver::watch(size_t i, mka::actions& a, time_point now) {
     auto& w = _watch[i];
     auto& p = _parts[i];
     const uint16_t port = _members[i].port;
@@ -325,21 +320,17 @@ void mka_driver::watch(size_t i, bool rx_pn, mka::actions& a, time_point now) {
     // server, distribute a new SAK for the member now.
     const bool up = dpdk::link_up(port);
     if (up && !w.link && p.is_key_server() && p.latest_key()) {
-        auto b = p.rekey(now);
-        for (auto& x : b.list)
-            a.list.push_back(std::move(x));
+        a.append(p.rekey(now));
         ++_counters.link_rekeys;
         dpdk::log(dpdk::log_type::mka, dpdk::log_level::notice, "{}: link back with the MKA session alive: new SAK",
                   _members[i].name);
     }
     w.link = up;
     // What the receive SAs accept, for SAK Use.
+    std::array<std::optional<macsec_driver::rx_sa_status>, 4> rx;
     for (uint8_t an = 0; an < 4; ++an)
-        if (auto pn = _macsec.rx_lowest_pn(port, an)) {
-            auto b = p.report_rx_pn(an, *pn, now);
-            for (auto& x : b.list)
-                a.list.push_back(std::move(x));
-        }
+        if ((rx[an] = _macsec.rx_sa_totals(port, an)))
+            a.append(p.report_rx_pn(an, rx[an]->lowest_pn, now));
     // Where the link says nothing (net_pcap, a far-end flap): the peer's
     // frames under the latest key are dropped as late while its receive SAs
     // take nothing new. That is a transmit SA restarted under the same key,
@@ -353,13 +344,11 @@ void mka_driver::watch(size_t i, bool rx_pn, mka::actions& a, time_point now) {
         w.an = 0xFF;
         return;
     }
-    const uint64_t lowest = _macsec.rx_lowest_pn(port, *an).value_or(0);
-    const uint64_t late = _macsec.rx_late(port, *an);
+    const uint64_t lowest = rx[*an & 3] ? rx[*an & 3]->lowest_pn : 0;
+    const uint64_t late = rx[*an & 3] ? rx[*an & 3]->late : 0;
     if (w.an == *an && late > w.late && lowest == w.lowest && p.has_live_peers() &&
         (!w.replay_rekey_at || now - *w.replay_rekey_at >= mka::mka_life_time)) {
-        auto b = p.request_new_sak(now);
-        for (auto& x : b.list)
-            a.list.push_back(std::move(x));
+        a.append(p.request_new_sak(now));
         ++_counters.replay_rekeys;
         dpdk::log(dpdk::log_type::mka, dpdk::log_level::notice,
                   "{}: the peer sends PNs already taken under the current key: new SAK{}", _members[i].name,

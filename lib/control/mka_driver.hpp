@@ -177,7 +177,7 @@ private:
     std::vector<mka::confidentiality_offset> _key_offset; // per member: the key server's, with its last SAK
     std::vector<std::optional<legacy_keys>> _legacy;
     bool _stopped = false;
-    time_point _next_rx_pn{}; // when poll next reads the SAs' PNs and the links
+    time_point _next_watch{}; // when poll next reads the SAs' PNs and the links
     // Per member, as poll last read them.
     struct member_watch {
         bool link = false;
@@ -187,7 +187,9 @@ private:
         std::optional<time_point> replay_rekey_at;
     };
     std::vector<member_watch> _watch;
-    void watch(size_t i, bool rx_pn, mka::actions& a, time_point now);
+    // Every 10 ms per member: the receive SAs' PNs to the participant, and
+    // a new SAK on the member's link return or its peer's PN reuse.
+    void watch(size_t i, mka::actions& a, time_point now);
     frame_tx& _tx;
     mka_driver_counters _counters;
 };

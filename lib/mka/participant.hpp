@@ -110,6 +110,13 @@ struct actions {
     std::vector<action> list;
     std::optional<drop_reason> dropped; // on_mkpdu: why the frame was refused
 
+    // Another call's actions after these, in order (its drop reason stays
+    // with it: only on_mkpdu sets one).
+    void append(actions&& more) {
+        for (auto& x : more.list)
+            list.push_back(std::move(x));
+    }
+
     template <typename T>
     std::vector<const T*> all() const {
         std::vector<const T*> v;

@@ -616,9 +616,9 @@ TEST_F(mka_control_test, sak_use_tells_the_peer_the_pn_its_receive_sas_accept) {
             ASSERT_TRUE(an);
             const auto* sa = self.macsec->tx_sa_of(self.ports[i], *an);
             ASSERT_NE(sa, nullptr);
-            const auto rx = far.macsec->rx_lowest_pn(far.ports[i], *an);
+            const auto rx = far.macsec->rx_sa_totals(far.ports[i], *an);
             ASSERT_TRUE(rx);
-            EXPECT_EQ(*rx, sa->next_pn()) << "member " << i;
+            EXPECT_EQ(rx->lowest_pn, sa->next_pn()) << "member " << i;
             const auto peers = self.mka->participant(i).peers();
             ASSERT_EQ(peers.size(), 1u);
             ASSERT_TRUE(peers[0].lowest_acceptable_pn) << "member " << i;
@@ -717,7 +717,7 @@ TEST_F(mka_control_test, the_key_server_rotates_when_the_peer_sends_pns_already_
     EXPECT_EQ(ans(a), keys2);
     uint64_t late = 0;
     for (size_t w = 0; w < members; ++w)
-        late += a.macsec->rx_late(a.ports[w], static_cast<uint8_t>(keys2[w]));
+        late += a.macsec->rx_sa_totals(a.ports[w], static_cast<uint8_t>(keys2[w])).value_or(ctl::macsec_driver::rx_sa_status{}).late;
     EXPECT_GT(late, 0u) << "the copies were late under the new keys";
     for (int i = 0; i < 100; ++i) // 5 s: past the life time
         poll_both();
