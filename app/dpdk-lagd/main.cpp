@@ -1,5 +1,9 @@
 // dpdk-lagd [EAL options] -- [--config FILE] [--duration SECONDS]
 //           [--stats SECONDS] [--print-default-config]
+// dpdk-lagd --check-config FILE
+//
+// --check-config reads and checks FILE (and its key files) exactly as a
+// start does, then exits: no EAL, no device, no socket.
 //
 // Reads and checks the config (before the EAL starts, so a bad file costs
 // nothing), starts the EAL, probes every device, configures one RX and one
@@ -36,6 +40,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -61,6 +66,9 @@ struct options {
     bool interactive = false;
     unsigned idle_sleep_us = 0; // --idle-sleep: main-lcore-only mode sleeps when idle
     bool core_dumps = false;    // --core-dumps: leave the process dumpable
+    std::string check_config;   // --check-config FILE: validate and exit
+    std::string metrics_file;   // --metrics-file PATH: Prometheus text, rewritten atomically
+    double metrics_interval = 5;
 };
 
 constexpr const char* default_socket = "/run/dpdk-lagd/dpdk-lagd.sock";
@@ -70,6 +78,10 @@ void usage() {
                "usage: dpdk-lagd [EAL options] -- [--config FILE] [--duration SECONDS] [--stats SECONDS]\n"
                "                                  [--socket PATH|none] [-i] [--idle-sleep US]\n"
                "                                  [--core-dumps] [--print-default-config]\n"
+               "                                  [--metrics-file PATH] [--metrics-interval SECONDS]\n"
+               "       dpdk-lagd --check-config FILE\n"
+               "--check-config FILE: read and check FILE and its key files as a start would, then exit\n"
+               "(0: it would start; 2: refused, with file:line and the rule). No EAL, no device.\n"
                "The control socket (default /run/dpdk-lagd/dpdk-lagd.sock, mode 0600) takes lagctl's\n"
                "commands; -i opens the same prompt in this terminal.\n"
                "--idle-sleep US: with no worker lcore (-l N), the main lcore polls the worker itself\n"
@@ -135,6 +147,25 @@ bool parse_options(int argc, char** argv, options& o) {
                 return false;
             }
             o.idle_sleep_us = static_cast<unsigned>(us);
+        } else if (a == "--check-config") {
+            const char* v = value("--check-config");
+            if (v == nullptr)
+                return false;
+            o.check_config = v;
+        } else if (a == "--metrics-file") {
+            const char* v = value("--metrics-file");
+            if (v == nullptr)
+                return false;
+            o.metrics_file = v;
+        } else if (a == "--metrics-interval") {
+            const char* v = value("--metrics-interval");
+            if (v == nullptr)
+                return false;
+            o.metrics_interval = std::atof(v);
+            if (!(o.metrics_interval >= 0.25 && o.metrics_interval <= 3600)) {
+                fmt::print(stderr, "dpdk-lagd: --metrics-interval takes seconds, 0.25 to 3600\n");
+                return false;
+            }
         } else if (a == "-i" || a == "--interactive") {
             o.interactive = true;
         } else if (a == "--core-dumps") {
@@ -153,6 +184,38 @@ bool parse_options(int argc, char** argv, options& o) {
     return true;
 }
 
+// Reads and checks the config as a start does: the file, the LAG model's
+// rules under its profile, and every key file's mode and syntax (keys wiped
+// at once). Prints why not (file:line and the rule) and returns nullopt.
+// `dpdk-lagd --check-config` and a start share it, so they cannot differ.
+std::optional<lag::lagd::daemon_config> load_and_check(const std::string& path, lag::model::lag_model& model) {
+    auto refused = [](const lag::error& e) {
+        fmt::print(stderr, "dpdk-lagd: config refused: {} [rule: {}]\n", e.message, e.code);
+        return std::nullopt;
+    };
+    auto cfg = path.empty() ? lag::lagd::parse_config(lag::lagd::default_config_text(), "<embedded default>")
+                            : lag::lagd::load_config(path);
+    if (!cfg)
+        return refused(cfg.err());
+    if (auto ok = lag::lagd::check_config(*cfg, model); !ok)
+        return refused(ok.err());
+    for (const auto& lc : cfg->lags) {
+        const bool mka = lag::lagd::mka_enabled(lc);
+        if (lc.macsec.enabled && !mka) {
+            // The key file's mode and syntax, before the EAL (keys wiped at once).
+            if (auto k = lag::lagd::load_key_file(lc.macsec.key_file); !k)
+                return refused(k.err());
+        }
+        if (mka) { // the CAK file's mode and syntax, and the profile's rule on its length (CAK wiped at once)
+            auto cak = lag::lagd::load_cak_file(lc.macsec.cak_file);
+            auto ok = cak ? lag::lagd::check_mka_key(*cfg, lc, cak->size()) : lag::result<void>(cak.err());
+            if (!ok)
+                return refused(ok.err());
+        }
+    }
+    return std::move(*cfg);
+}
+
 lag::time_point now() {
     return lag::time_point{std::chrono::duration_cast<lag::duration>(std::chrono::steady_clock::now().time_since_epoch())};
 }
@@ -167,13 +230,22 @@ int main(int argc, char** argv) {
             sep = i;
             break;
         }
+    // Without "--", a first argument that only dpdk-lagd knows (the EAL has
+    // no such option) starts its own options: `dpdk-lagd --check-config FILE`.
+    int first = sep + 1;
+    if (sep == argc && argc > 1 &&
+        (std::strcmp(argv[1], "--check-config") == 0 || std::strcmp(argv[1], "--print-default-config") == 0)) {
+        sep = 0;
+        first = 1;
+    }
     options opt;
-    if (!parse_options(sep < argc ? argc - sep - 1 : 0, argv + sep + 1, opt))
+    if (!parse_options(first < argc ? argc - first : 0, argv + first, opt))
         return 2;
     if (opt.print_default) {
         fmt::print("{}", lag::lagd::default_config_text());
         return 0;
     }
+    lag::model::lag_model model;
     if (!opt.core_dumps) {
         if (auto failed = forbid_core_dumps(); !failed.empty()) {
             fmt::print(stderr, "dpdk-lagd: cannot turn core dumps off ({}); --core-dumps to run anyway\n", failed);
@@ -181,35 +253,14 @@ int main(int argc, char** argv) {
         }
     }
 
-    auto cfg = opt.config.empty() ? lag::lagd::parse_config(lag::lagd::default_config_text(), "<embedded default>")
-                                  : lag::lagd::load_config(opt.config);
-    if (!cfg) {
-        fmt::print(stderr, "dpdk-lagd: config refused: {}\n", cfg.err().message + " [rule: " + cfg.err().code + "]");
+    const std::string& path = !opt.check_config.empty() ? opt.check_config : opt.config;
+    auto cfg = load_and_check(path, model);
+    if (!cfg)
         return 2;
-    }
-    lag::model::lag_model model;
-    if (auto ok = lag::lagd::check_config(*cfg, model); !ok) {
-        fmt::print(stderr, "dpdk-lagd: config refused: {}\n", ok.err().message + " [rule: " + ok.err().code + "]");
-        return 2;
-    }
-    for (const auto& lc : cfg->lags) {
-        const bool mka = lag::lagd::mka_enabled(lc);
-        if (lc.macsec.enabled && !mka) {
-            // The key file's mode and syntax, before the EAL (keys wiped at once).
-            if (auto k = lag::lagd::load_key_file(lc.macsec.key_file); !k) {
-                fmt::print(stderr, "dpdk-lagd: config refused: {}\n", k.err().message + " [rule: " + k.err().code + "]");
-                return 2;
-            }
-        }
-        if (mka) { // the CAK file's mode and syntax, and the profile's rule on its length (CAK wiped at once)
-            auto cak = lag::lagd::load_cak_file(lc.macsec.cak_file);
-            auto ok = cak ? lag::lagd::check_mka_key(*cfg, lc, cak->size()) : lag::result<void>(cak.err());
-            if (!ok) {
-                fmt::print(stderr, "dpdk-lagd: config refused: {}\n",
-                           ok.err().message + " [rule: " + ok.err().code + "]");
-                return 2;
-            }
-        }
+    if (!opt.check_config.empty()) {
+        fmt::print("dpdk-lagd: {}: config OK ({}, {} port(s), {} LAG(s))\n", cfg->source, model.rules().name,
+                   cfg->ports.size(), cfg->lags.size());
+        return 0;
     }
 
     // The control socket before the EAL: a socket in use (another daemon)
