@@ -35,6 +35,9 @@
 #include <rte_lcore.h>
 #include <rte_pause.h>
 
+#ifdef LAGD_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
@@ -67,8 +70,6 @@ struct options {
     unsigned idle_sleep_us = 0; // --idle-sleep: main-lcore-only mode sleeps when idle
     bool core_dumps = false;    // --core-dumps: leave the process dumpable
     std::string check_config;   // --check-config FILE: validate and exit
-    std::string metrics_file;   // --metrics-file PATH: Prometheus text, rewritten atomically
-    double metrics_interval = 5;
 };
 
 constexpr const char* default_socket = "/run/dpdk-lagd/dpdk-lagd.sock";
@@ -78,7 +79,6 @@ void usage() {
                "usage: dpdk-lagd [EAL options] -- [--config FILE] [--duration SECONDS] [--stats SECONDS]\n"
                "                                  [--socket PATH|none] [-i] [--idle-sleep US]\n"
                "                                  [--core-dumps] [--print-default-config]\n"
-               "                                  [--metrics-file PATH] [--metrics-interval SECONDS]\n"
                "       dpdk-lagd --check-config FILE\n"
                "--check-config FILE: read and check FILE and its key files as a start would, then exit\n"
                "(0: it would start; 2: refused, with file:line and the rule). No EAL, no device.\n"
@@ -152,20 +152,6 @@ bool parse_options(int argc, char** argv, options& o) {
             if (v == nullptr)
                 return false;
             o.check_config = v;
-        } else if (a == "--metrics-file") {
-            const char* v = value("--metrics-file");
-            if (v == nullptr)
-                return false;
-            o.metrics_file = v;
-        } else if (a == "--metrics-interval") {
-            const char* v = value("--metrics-interval");
-            if (v == nullptr)
-                return false;
-            o.metrics_interval = std::atof(v);
-            if (!(o.metrics_interval >= 0.25 && o.metrics_interval <= 3600)) {
-                fmt::print(stderr, "dpdk-lagd: --metrics-interval takes seconds, 0.25 to 3600\n");
-                return false;
-            }
         } else if (a == "-i" || a == "--interactive") {
             o.interactive = true;
         } else if (a == "--core-dumps") {
@@ -214,6 +200,15 @@ std::optional<lag::lagd::daemon_config> load_and_check(const std::string& path, 
         }
     }
     return std::move(*cfg);
+}
+
+// systemd's Type=notify (dpdk-lagd.service): READY=1 once the ports run and
+// the control socket answers, STOPPING=1 at the end. Nothing without
+// $NOTIFY_SOCKET, or when built without libsystemd.
+void notify([[maybe_unused]] const char* state) {
+#ifdef LAGD_HAVE_SYSTEMD
+    sd_notify(0, state);
+#endif
 }
 
 lag::time_point now() {
@@ -357,6 +352,7 @@ int main(int argc, char** argv) {
                 lag::lagd::telemetry_publish({svc.lags_json(), svc.stats_json(), xstats, macsec});
             };
             publish();
+            notify("READY=1");
             auto next_telemetry = std::chrono::steady_clock::now();
             double stats = opt.stats >= 0 ? opt.stats : cfg->stats_interval;
             auto t0 = std::chrono::steady_clock::now();
@@ -387,6 +383,7 @@ int main(int argc, char** argv) {
             server.reset();
             double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             fmt::print("dpdk-lagd: stopping{}\n", g_quit.load() ? " (signal)" : "");
+            notify("STOPPING=1");
             host.stop(secs);
         } else {
             host.stop(0);
