@@ -22,6 +22,7 @@
 #include "dpdk/dpdk.hpp"
 #include "macsec_setup.hpp"
 #include "mka_setup.hpp"
+#include "prometheus.hpp"
 #include "service.hpp"
 #include "telemetry.hpp"
 #include "lag_runtime.hpp"
@@ -70,6 +71,8 @@ struct options {
     unsigned idle_sleep_us = 0; // --idle-sleep: main-lcore-only mode sleeps when idle
     bool core_dumps = false;    // --core-dumps: leave the process dumpable
     std::string check_config;   // --check-config FILE: validate and exit
+    std::string metrics_file;   // --metrics-file PATH: Prometheus text, rewritten atomically
+    double metrics_interval = 5;
 };
 
 constexpr const char* default_socket = "/run/dpdk-lagd/dpdk-lagd.sock";
@@ -79,6 +82,7 @@ void usage() {
                "usage: dpdk-lagd [EAL options] -- [--config FILE] [--duration SECONDS] [--stats SECONDS]\n"
                "                                  [--socket PATH|none] [-i] [--idle-sleep US]\n"
                "                                  [--core-dumps] [--print-default-config]\n"
+               "                                  [--metrics-file PATH] [--metrics-interval SECONDS]\n"
                "       dpdk-lagd --check-config FILE\n"
                "--check-config FILE: read and check FILE and its key files as a start would, then exit\n"
                "(0: it would start; 2: refused, with file:line and the rule). No EAL, no device.\n"
@@ -152,6 +156,20 @@ bool parse_options(int argc, char** argv, options& o) {
             if (v == nullptr)
                 return false;
             o.check_config = v;
+        } else if (a == "--metrics-file") {
+            const char* v = value("--metrics-file");
+            if (v == nullptr)
+                return false;
+            o.metrics_file = v;
+        } else if (a == "--metrics-interval") {
+            const char* v = value("--metrics-interval");
+            if (v == nullptr)
+                return false;
+            o.metrics_interval = std::atof(v);
+            if (!(o.metrics_interval >= 0.25 && o.metrics_interval <= 3600)) {
+                fmt::print(stderr, "dpdk-lagd: --metrics-interval takes seconds, 0.25 to 3600\n");
+                return false;
+            }
         } else if (a == "-i" || a == "--interactive") {
             o.interactive = true;
         } else if (a == "--core-dumps") {
@@ -352,6 +370,22 @@ int main(int argc, char** argv) {
                 lag::lagd::telemetry_publish({svc.lags_json(), svc.stats_json(), xstats, macsec});
             };
             publish();
+            // --metrics-file: the Prometheus text of the same views, rewritten
+            // atomically every --metrics-interval (a write that fails is said
+            // once, then retried quietly).
+            bool metrics_failed = false;
+            auto write_metrics = [&] {
+                if (opt.metrics_file.empty())
+                    return;
+                auto ok = lag::lagd::write_metrics_file(
+                    opt.metrics_file, lag::lagd::prometheus_text(svc.lags_json(), svc.stats_json(),
+                                                                 svc.xstats_json(), svc.macsec_json()));
+                if (!ok && !metrics_failed)
+                    fmt::print(stderr, "dpdk-lagd: metrics file: {}\n", ok.err().to_string());
+                metrics_failed = !ok;
+            };
+            write_metrics();
+            auto next_metrics = std::chrono::steady_clock::now() + std::chrono::duration<double>(opt.metrics_interval);
             notify("READY=1");
             auto next_telemetry = std::chrono::steady_clock::now();
             double stats = opt.stats >= 0 ? opt.stats : cfg->stats_interval;
@@ -365,6 +399,10 @@ int main(int argc, char** argv) {
                 if (t >= next_telemetry) {
                     publish();
                     next_telemetry = t + std::chrono::milliseconds(250);
+                }
+                if (!opt.metrics_file.empty() && t >= next_metrics) {
+                    write_metrics();
+                    next_metrics = t + std::chrono::duration<double>(opt.metrics_interval);
                 }
                 if (opt.duration > 0 && t - t0 >= std::chrono::duration<double>(opt.duration))
                     break;

@@ -1,6 +1,7 @@
 #include "service.hpp"
 
 #include "dpdk/dpdk.hpp"
+#include "prometheus.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -545,6 +546,8 @@ sock::reply service::show_macsec(const cli::parsed_command& c) const {
 }
 
 sock::reply service::show_stats(const cli::parsed_command& c) const {
+    if (c.has("prometheus")) // every LAG and port, whatever the other words (prometheus.hpp)
+        return {0, prometheus_text(lags_json(), stats_json(), xstats_json(), macsec_json())};
     json j = json::object();
     std::string s = fmt::format("{:<10} {:<7} {:>14} {:>14} {:>14} {:>14} {:>8} {:>10}\n", "port", "role",
                                 "rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "punted", "drops");

@@ -35,8 +35,9 @@ constexpr command_spec specs[] = {
     {command_id::show_lag, "show lag [<name>] [json]", "LAGs, their state and members"},
     {command_id::show_lacp, "show lacp [<port>] [json]", "LACP state of members"},
     {command_id::show_macsec, "show macsec [<port>] [json]", "MACsec state of members"},
-    {command_id::show_stats, "show stats [<port>] [xstats] [json]",
-     "counters (xstats: every counter under its ethdev-style xstats name)"},
+    {command_id::show_stats, "show stats [<port>] [xstats] [prometheus] [json]",
+     "counters (xstats: every counter under its ethdev-style xstats name; prometheus: every LAG's and "
+     "port's metrics in the Prometheus text format)"},
     {command_id::clear_stats, "clear stats", "reset counters"},
     {command_id::show_config, "show config", "the configuration as it would be saved"},
     {command_id::save_config, "save config", "write the configuration file (atomically)"},
