@@ -11,7 +11,7 @@ packages=(
   iproute2 iputils-ping tshark python3 python3-scapy python3-cryptography
   iperf3 tmux valgrind
   qemu-system-x86 wpasupplicant libteam-utils kmod cpio
-  scdoc libsystemd-dev systemd prometheus
+  scdoc libsystemd-dev systemd debhelper dpkg-dev prometheus
 )
 
 missing=()
