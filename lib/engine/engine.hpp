@@ -59,6 +59,9 @@ struct lag_spec {
 class host_model {
 public:
     explicit host_model(const model::profile& p = model::provider_profile()) : _model(p) {}
+    // A trial of a running host: its model (copied) and each LAG's access
+    // port. A LAG without one in `access` is refused by check_invariants.
+    host_model(const model::lag_model& m, std::map<std::string, std::string, std::less<>> access);
 
     result<void> add_port(std::string_view name, model::port_speed speed);
 
@@ -98,7 +101,6 @@ private:
 
     model::lag_model _model;
     std::map<std::string, std::string, std::less<>> _access; // LAG -> its access port
-    std::vector<std::string> _names;                          // every port, in the order added
 };
 
 // A staged operation's undo log below the model (devices, sessions,

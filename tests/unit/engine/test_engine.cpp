@@ -127,6 +127,19 @@ TEST(engine, each_refusal_changes_nothing) {
     }
 }
 
+// A trial of a running host (the daemon's model and its access ports)
+// refuses as the host itself would.
+TEST(engine, a_trial_of_a_running_host) {
+    host_model h = two_lags();
+    host_model t(h.model(), {{"la", "A"}, {"lb", "B"}});
+    EXPECT_EQ(t, h);
+    EXPECT_EQ(t.add_member("lb", "A").err().code, "access-port");
+    EXPECT_TRUE(t.add_member("lb", "a1").ok());
+    EXPECT_TRUE(t.check_invariants().ok());
+    host_model no_access(h.model(), {{"la", "A"}});
+    EXPECT_FALSE(no_access.check_invariants().ok());
+}
+
 TEST(engine, rollback_undoes_in_reverse_once_unless_committed) {
     std::vector<int> log;
     {
