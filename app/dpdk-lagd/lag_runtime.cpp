@@ -294,6 +294,13 @@ lag_runtime* lag_host::find(std::string_view lag) const noexcept {
     return nullptr;
 }
 
+engine::host_model lag_host::trial() const {
+    std::map<std::string, std::string, std::less<>> access;
+    for (const auto& l : _env.cfg->lags)
+        access.emplace(l.name, l.access);
+    return engine::host_model(*_env.model, std::move(access));
+}
+
 result<std::unique_ptr<lag_runtime>> lag_host::start_one(const std::string& name, time_point now) {
     auto slot = _loop.reserve();
     if (!slot)
@@ -369,16 +376,17 @@ result<uint16_t> lag_host::add_member(const std::string& lag, const std::string&
         return no_such_lag(lag);
     const auto* ps = _env.model->port(port);
     lag_runtime* src = ps != nullptr && ps->lag ? find(*ps->lag) : nullptr;
-    if (src == dst)
-        return make_error("already-member", fmt::format("'{}' is already a member of LAG {}", port, lag));
-    // Staged: every refusal before anything moves. The model on a copy (the
-    // move itself: min-links of the LAG it leaves, speed and member limits of
-    // this one), this LAG's keys for it (static: its SAs; MKA: the CAK file
+    // Staged: every refusal before anything moves. The host's rules on a
+    // copy (lib/engine: an access port is no member; the move itself, with
+    // min-links of the LAG it leaves, speed and member limits of this one),
+    // then this LAG's keys for it (static: its SAs; MKA: the CAK file
     // and the profile's rules with it). Whatever keys either side has, the
     // port leaves its old key with the old LAG (its MKA participant ends,
     // its SecY goes once the workers let go) and joins under this LAG's: a
     // new participant under this LAG's CKN/CAK (under must_encrypt its gate
     // stays closed until that session secures) or its static SAs.
+    if (auto ok = trial().add_member(lag, port); !ok)
+        return ok.err();
     if (auto ok = dst->topology().check_add(port); !ok)
         return ok.err();
     if (src != nullptr) {
@@ -453,16 +461,14 @@ result<void> lag_host::create_lag(const lag_config& l, model::port_speed speed, 
     auto& cfg = *_env.cfg;
     if (cfg.lag(l.name) != nullptr)
         return make_error("duplicate-lag", fmt::format("LAG {} already exists", l.name));
-    // Staged: the whole creation on a copy of the model first, members of
-    // other LAGs moved (min-links of the LAGs they leave, counted together;
-    // speed and member limits of this one).
-    {
-        model::lag_model trial = *_env.model;
-        if (auto ev = trial.create_lag({.name = l.name, .speed = speed, .members = l.members,
-                                        .min_links = l.min_links, .key = std::nullopt});
-            !ev)
-            return ev.err();
-    }
+    // Staged: the whole creation on a copy first (lib/engine: the access
+    // port free, members no access port; members of other LAGs moved, with
+    // the min-links of the LAGs they leave counted together; speed and
+    // member limits of this one).
+    if (auto ev = trial().create_lag(
+            {.name = l.name, .speed = speed, .access = l.access, .members = l.members, .min_links = l.min_links});
+        !ev)
+        return ev.err();
     std::vector<std::string> free, moving; // moving: (port) members of another LAG now
     std::vector<std::string> from;         // the LAG each moving port is in
     for (const auto& m : l.members) {

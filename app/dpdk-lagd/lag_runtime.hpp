@@ -119,6 +119,9 @@ public:
 
 private:
     lag_runtime* find(std::string_view lag) const noexcept;
+    // The host's lifecycle rules on a copy (lib/engine): the model as it
+    // runs and each LAG's access port.
+    engine::host_model trial() const;
     // Starts cfg's LAG `name` in a free slot.
     result<std::unique_ptr<lag_runtime>> start_one(const std::string& name, time_point now);
     void stop_one(lag_runtime& rt, bool print, double seconds);

@@ -197,11 +197,8 @@ sock::reply service::add_member(const cli::parsed_command& c, time_point now) {
     std::string port(c.get("port"));
     if (_cfg.port(port) == nullptr)
         return fail("no-such-port", fmt::format("there is no [[port]] '{}' in the config", port));
-    if (const auto* a = access_of(port))
-        return fail("access-port", fmt::format("'{}' is LAG {}'s access port, not a member", port, a->name));
-    const auto& members = lag(name)->members;
-    if (std::find(members.begin(), members.end(), port) != members.end())
-        return fail("already-member", fmt::format("'{}' is already a member of LAG {}", port, name));
+    // The lifecycle rules (access port, already a member, the move) are the
+    // engine's, checked by the host before anything changes.
     // A member of another LAG moves here in one step (its last member too:
     // that LAG stays, empty); the host updates both LAGs' member lists.
     const bool moved = _cfg.lag_of(port) != nullptr;
@@ -248,23 +245,9 @@ sock::reply service::create_lag(const cli::parsed_command& c, time_point now) {
         l.access.clear(); // the remembered one went to another LAG
     if (l.access.empty())
         return fail("access-port", "name the LAG's access port: create lag NAME speed S members P,... access PORT");
-    if (_cfg.port(l.access) == nullptr)
-        return fail("no-such-port", fmt::format("there is no [[port]] '{}' in the config", l.access));
-    if (const auto* a = access_of(l.access))
-        return fail("access-port", fmt::format("'{}' is LAG {}'s access port", l.access, a->name));
-    if (const auto* a = _cfg.lag_of(l.access))
-        return fail("access-port", fmt::format("'{}' is a member of LAG {}, not free to be an access port", l.access,
-                                               a->name));
-    if (l.members.empty()) // an empty LAG comes from removing or moving its last member
-        return fail("membership", "a LAG needs at least one member: create lag NAME speed S members P,...");
-    for (const auto& m : l.members) {
-        if (m == l.access)
-            return fail("access-port", fmt::format("'{}' is the access port, not a member", m));
-        if (_cfg.port(m) == nullptr)
-            return fail("no-such-port", fmt::format("there is no [[port]] '{}' in the config", m));
-        if (const auto* a = access_of(m))
-            return fail("access-port", fmt::format("'{}' is LAG {}'s access port, not a member", m, a->name));
-    }
+    // The rest (ports that exist, the access port free, at least one member,
+    // none an access port, the moves) are the engine's rules, checked by the
+    // host on a copy before anything changes.
     if (auto r = _host.create_lag(l, speed.value_or(model::port_speed::g10), now); !r)
         return fail(r.err());
     for (const auto& p : l.members)
