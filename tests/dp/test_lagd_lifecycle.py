@@ -240,6 +240,24 @@ def main():
     finally:
         for l, _ in WIRES:
             subprocess.run(["ip", "link", "del", veth(l)], capture_output=True)
+
+    # An empty LAG with LACP from a config file (no member to take the
+    # system id from: its access port's MAC), then a member added.
+    cfg2 = os.path.join(tmp, "lacp.toml")
+    with open(cfg2, "w") as f:
+        f.write('[[port]]\nname = "acc"\ndevice = "net_null%s20"\n[[port]]\nname = "m0"\ndevice = "net_null%s21"\n'
+                '[[lag]]\nname = "lagL"\naccess = "acc"\nmembers = []\nspeed = "10G"\n[lag.lacp]\nmode = "active"\n'
+                % (TOKEN, TOKEN))
+    p = start("lagdlife" + TOKEN + "l", sock, cfg2)
+    try:
+        check(j("show lag lagL").get("state") == "pending", "an empty LACP LAG starts from the file, pending")
+        rc, _, err = run("add member m0 lag lagL")
+        m = member(sock, "lagL", "m0")
+        check(rc == 0 and m.get("lacp_mux", "static") != "static",
+              "add member into the empty LACP LAG: m0 runs LACP (mux %s) %s" % (m.get("lacp_mux"), err.strip()))
+    finally:
+        rc, out = stop(p)
+    check(rc == 0, "the LACP daemon: clean exit")
     finish()
 
 
