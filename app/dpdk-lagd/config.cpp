@@ -251,7 +251,7 @@ result<daemon_config> parse_config(std::string_view text, std::string source) {
         for (const toml::node& n : *a) {
             const toml::table& t = *n.as_table();
             unsigned line = reader::line_of(t);
-            if (auto ok = r.only(t, {"name", "access", "members", "min_links", "hash", "hash_algo", "buckets", "lacp", "macsec"},
+            if (auto ok = r.only(t, {"name", "access", "members", "speed", "min_links", "hash", "hash_algo", "buckets", "lacp", "macsec"},
                                  "[[lag]]");
                 !ok)
                 return ok.err();
@@ -278,6 +278,16 @@ result<daemon_config> parse_config(std::string_view text, std::string source) {
                 if (!m.is_string())
                     return r.fail("type", reader::line_of(m), fmt::format("'members' in {} must hold strings", where));
                 l.members.push_back(*m.value<std::string>());
+            }
+            auto lspeed = r.string(t, "speed", where, false, line);
+            if (!lspeed)
+                return lspeed.err();
+            if (!lspeed->empty()) {
+                auto sp = model::parse_port_speed(*lspeed);
+                if (!sp)
+                    return r.fail("value", reader::line_of(*t.get("speed")),
+                                  fmt::format("{}: speed '{}' is not 1G, 10G or 100G", where, *lspeed));
+                l.speed = *sp;
             }
             auto ml = r.integer(t, "min_links", where, 0, 0, 64);
             if (!ml)
@@ -428,14 +438,18 @@ result<void> check_config(const daemon_config& c, model::lag_model& model) {
             if (c.port(m) == nullptr)
                 return r.fail("no-such-port", l.members_line, fmt::format("{}: member '{}' is not a [[port]]", where, m));
         }
-        if (l.members.empty())
-            return r.fail("membership", l.members_line, fmt::format("{}: no members", where));
+        // No members: an empty LAG (pending) until `add member`; it needs its
+        // speed then (`save config` writes it).
+        if (l.members.empty() && !l.speed)
+            return r.fail("membership", l.members_line,
+                          fmt::format("{}: no members and no speed (an empty LAG needs speed = \"10G\" or the like)",
+                                      where));
         for (const auto& m : l.members) // the model would move it: in a file, that is a mistake
             if (const auto* p = model.port(m); p != nullptr && p->lag)
                 return r.fail("port-in-lag", l.members_line,
                               fmt::format("{}: port '{}' is already a member of LAG '{}'", where, m, *p->lag));
-        const port_config* first = c.port(l.members.front());
-        auto ev = model.create_lag({.name = l.name, .speed = first->speed, .members = l.members,
+        const auto speed = l.speed ? *l.speed : c.port(l.members.front())->speed;
+        auto ev = model.create_lag({.name = l.name, .speed = speed, .members = l.members,
                                     .min_links = l.min_links, .key = std::nullopt});
         if (!ev) {
             const auto& code = ev.err().code;

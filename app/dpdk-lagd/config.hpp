@@ -80,7 +80,10 @@ struct lacp_config {
 struct lag_config {
     std::string name;
     std::string access;
-    std::vector<std::string> members;
+    std::vector<std::string> members; // may be empty: the LAG waits (pending) for `add member`
+    // [[lag]] `speed`: the LAG's (`create lag NAME speed S`); nullopt: its
+    // first member's. An empty LAG saved by `save config` keeps it here.
+    std::optional<model::port_speed> speed;
     unsigned min_links = 0;
     dp::hash_policy hash = dp::hash_policy::l34;
     dp::hash_algo hash_algo = dp::hash_algo::crc32;

@@ -53,8 +53,6 @@ result<std::unique_ptr<lacp_runtime>> lacp_runtime::start(const daemon_config& c
                                                           const std::vector<ctl::member_binding>& members,
                                                           rte_mempool* pool, uint16_t control_queue,
                                                           time_point now, ctl::protected_tx::driver_fn macsec) {
-    if (members.empty())
-        return make_error("lacp-members", "a LACP LAG needs members");
     std::vector<ctl::lacp_member> lm;
     for (size_t i = 0; i < members.size(); ++i) {
         auto m = member_of(cfg, members[i], static_cast<uint16_t>(i + 1));
@@ -62,8 +60,20 @@ result<std::unique_ptr<lacp_runtime>> lacp_runtime::start(const daemon_config& c
             return m.err();
         lm.push_back(std::move(*m));
     }
-    const port_config* first = cfg.port(members.front().name);
-    auto gc = lacp_group_config(l, first != nullptr ? first->speed : model::port_speed::g10, lm.front().mac);
+    // An empty LAG (pending) without a system_id takes its access port's MAC
+    // as the system id: members join it later.
+    mac_addr system = l.lacp.system_id.value_or(mac_addr{});
+    if (!lm.empty()) {
+        system = lm.front().mac;
+    } else if (!l.lacp.system_id) {
+        auto a = member_mac(cfg, {l.access, c.config().access_port});
+        if (!a)
+            return a.err();
+        system = *a;
+    }
+    const port_config* first = members.empty() ? nullptr : cfg.port(members.front().name);
+    auto speed = first != nullptr ? first->speed : l.speed.value_or(model::port_speed::g10);
+    auto gc = lacp_group_config(l, speed, system);
     std::unique_ptr<lacp_runtime> rt(new lacp_runtime(pool, control_queue, c));
     rt->protect_with(std::move(macsec));
     auto d = ctl::lacp_driver::create(c, m, gc, std::move(lm), rt->_ptx, now);

@@ -22,7 +22,7 @@ net::port_setup lag_runtime::setup(bool member, bool control_queue) const {
     return s;
 }
 
-bool lag_runtime::open_port(const std::string& name, const std::string& role, bool control_queue) {
+bool lag_runtime::open_port(const std::string& name, engine::port_role role, bool control_queue) {
     const auto* pc = _env.cfg->port(name);
     auto id = net::probe(pc->device);
     if (!id) {
@@ -32,8 +32,9 @@ bool lag_runtime::open_port(const std::string& name, const std::string& role, bo
     _rows.push_back({name, role, *id});
     // Members get the spare TX queue wherever the device has it, so that
     // MKA can start at run time (`set lag NAME macsec ckn ...`).
-    net::port_setup s = setup(role == "member", true);
-    if (role == "member") {
+    const bool member = role == engine::port_role::member;
+    net::port_setup s = setup(member, true);
+    if (member) {
         auto ms = member_setup(*id, name, s, control_queue);
         if (!ms) {
             fmt::print(stderr, "dpdk-lagd: {}\n", ms.err().to_string());
@@ -67,9 +68,9 @@ result<std::unique_ptr<lag_runtime>> lag_runtime::start(const runtime_env& env, 
     const bool lacp = lacp_enabled(lc);
     const bool mka = mka_enabled(lc);
     std::unique_ptr<lag_runtime> rt(new lag_runtime(env, name, slot));
-    bool ok = rt->open_port(lc.access, "access", lacp || mka);
+    bool ok = rt->open_port(lc.access, engine::port_role::access, lacp || mka);
     for (const auto& m : lc.members)
-        ok = ok && rt->open_port(m, "member", lacp || mka);
+        ok = ok && rt->open_port(m, engine::port_role::member, lacp || mka);
     if (!ok)
         return make_error("device", "cannot open the LAG's ports (see above)");
 
@@ -187,14 +188,14 @@ void lag_runtime::print(double seconds) const {
     fmt::print("lag {}: {} ({} of {} members distributing, min-links {}), hash {} {}, {} buckets\n", lag,
                l != nullptr && l->up ? "up" : "down", snap.distributing_count(), snap.member_count, snap.min_links,
                to_string(snap.policy), to_string(snap.algo), snap.bucket_mask + 1);
-    fmt::print("{:<10} {:<7} {:>6} {:>14} {:>16} {:>14} {:>16} {:>8} {:>10} {:>10} {:>10} {:>10} {:>10}\n", "port",
+    fmt::print("{:<10} {:<10} {:>6} {:>14} {:>16} {:>14} {:>16} {:>8} {:>10} {:>10} {:>10} {:>10} {:>10}\n", "port",
                "role", "link", "rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "punted", "lag_down",
                "no_member", "tx_full", "not_coll", "punt_full");
     for (const auto& r : _rows) {
         auto t = c.totals(r.id);
         using dp::drop_reason;
-        fmt::print("{:<10} {:<7} {:>6} {:>14} {:>16} {:>14} {:>16} {:>8} {:>10} {:>10} {:>10} {:>10} {:>10}\n", r.name,
-                   r.role, dpdk::link_up(r.id) ? "up" : "down", t.rx_packets, t.rx_bytes, t.tx_packets,
+        fmt::print("{:<10} {:<10} {:>6} {:>14} {:>16} {:>14} {:>16} {:>8} {:>10} {:>10} {:>10} {:>10} {:>10}\n", r.name,
+                   engine::to_string(r.role), dpdk::link_up(r.id) ? "up" : "down", t.rx_packets, t.rx_bytes, t.tx_packets,
                    t.tx_bytes, t.punted, t.drop(drop_reason::lag_down), t.drop(drop_reason::no_member),
                    t.drop(drop_reason::tx_full), t.drop(drop_reason::not_collecting),
                    t.drop(drop_reason::punt_full));
@@ -208,9 +209,9 @@ void lag_runtime::print(double seconds) const {
         uint64_t egress = 0, ingress = 0;
         for (const auto& r : _rows) {
             auto t = c.totals(r.id);
-            if (r.role == "access")
+            if (r.role == engine::port_role::access)
                 egress += t.rx_packets;
-            else if (r.role == "member")
+            else if (r.role == engine::port_role::member)
                 ingress += t.rx_packets;
         }
         fmt::print("ran {:.1f} s: {:.3f} Mpps egress (access rx), {:.3f} Mpps ingress (members rx)\n", seconds,
@@ -293,6 +294,13 @@ lag_runtime* lag_host::find(std::string_view lag) const noexcept {
     return nullptr;
 }
 
+engine::host_model lag_host::trial() const {
+    std::map<std::string, std::string, std::less<>> access;
+    for (const auto& l : _env.cfg->lags)
+        access.emplace(l.name, l.access);
+    return engine::host_model(*_env.model, std::move(access));
+}
+
 result<std::unique_ptr<lag_runtime>> lag_host::start_one(const std::string& name, time_point now) {
     auto slot = _loop.reserve();
     if (!slot)
@@ -359,15 +367,6 @@ bool lag_host::has_mka(std::string_view lag) const noexcept {
 }
 
 namespace {
-// A move between LAGs where either runs MKA: its undo path (back to the LAG
-// it left on a device error) is not built for MKA sessions; remove and add
-// do the same in two steps.
-error mka_move(const std::string& port, const std::string& from, const std::string& to) {
-    return make_error("mka-move", fmt::format("LAG {} or {} runs MKA: move '{}' in two steps (remove member {} lag "
-                                              "{}, then add member {} lag {})",
-                                              from, to, port, port, from, port, to));
-}
-
 error no_such_lag(std::string_view lag) { return make_error("no-such-lag", fmt::format("there is no LAG {}", lag)); }
 } // namespace
 
@@ -377,13 +376,17 @@ result<uint16_t> lag_host::add_member(const std::string& lag, const std::string&
         return no_such_lag(lag);
     const auto* ps = _env.model->port(port);
     lag_runtime* src = ps != nullptr && ps->lag ? find(*ps->lag) : nullptr;
-    if (src == dst)
-        return make_error("already-member", fmt::format("'{}' is already a member of LAG {}", port, lag));
-    if (src != nullptr && (src->mka() != nullptr || dst->mka() != nullptr))
-        return mka_move(port, src->name(), lag);
-    // Every refusal before anything moves: the model on a copy (the move
-    // itself: min-links of the LAG it leaves, speed and member limits of
-    // this one), this LAG's MACsec keys for it.
+    // Staged: every refusal before anything moves. The host's rules on a
+    // copy (lib/engine: an access port is no member; the move itself, with
+    // min-links of the LAG it leaves, speed and member limits of this one),
+    // then this LAG's keys for it (static: its SAs; MKA: the CAK file
+    // and the profile's rules with it). Whatever keys either side has, the
+    // port leaves its old key with the old LAG (its MKA participant ends,
+    // its SecY goes once the workers let go) and joins under this LAG's: a
+    // new participant under this LAG's CKN/CAK (under must_encrypt its gate
+    // stays closed until that session secures) or its static SAs.
+    if (auto ok = trial().add_member(lag, port); !ok)
+        return ok.err();
     if (auto ok = dst->topology().check_add(port); !ok)
         return ok.err();
     if (src != nullptr) {
@@ -392,21 +395,34 @@ result<uint16_t> lag_host::add_member(const std::string& lag, const std::string&
         dpdk::log(dpdk::log_type::control, dpdk::log_level::notice, "port {} leaves LAG {} for LAG {}", port,
                   src->name(), lag);
     }
+    // The one undo: back into the LAG it left (under that LAG's key again).
+    auto back = [&](const error& why) -> error {
+        if (src == nullptr)
+            return why;
+        for (auto& rt : _rts) // this LAG lets go of what it had begun
+            if (rt.get() != src)
+                if (auto ok = rt->let_go(port, now); !ok)
+                    return make_error(why.code, fmt::format("{}; it left LAG {}: {}", why.message, src->name(),
+                                                            ok.err().message));
+        if (auto again = src->topology().add_member(port, now); !again)
+            return make_error(why.code, fmt::format("{}; it left LAG {} and could not go back: {}", why.message,
+                                                    src->name(), again.err().message));
+        return make_error(why.code, fmt::format("{} (it stays in LAG {})", why.message, src->name()));
+    };
     // A port another LAG has open (it just left it, or left it earlier and
     // stayed as a spare): stopped there once its workers let go, then
     // opened here.
     for (auto& rt : _rts)
         if (rt.get() != dst)
             if (auto ok = rt->let_go(port, now); !ok)
-                return make_error(ok.err().code, src != nullptr ? fmt::format("{} (it left LAG {})",
-                                                                              ok.err().message, src->name())
-                                                                : ok.err().message);
+                return back(ok.err());
     auto id = dst->topology().add_member(port, now);
-    if (!id && src != nullptr) { // a device error: back where it was
-        if (auto back = src->topology().add_member(port, now); !back)
-            return make_error(id.err().code, fmt::format("{}; it left LAG {} and could not go back: {}",
-                                                         id.err().message, src->name(), back.err().message));
-    }
+    if (!id)
+        return back(id.err());
+    // The config follows: out of the old LAG's members, into this one's.
+    for (auto& l : _env.cfg->lags)
+        std::erase(l.members, port);
+    _env.cfg->lag(lag)->members.push_back(port);
     return id;
 }
 
@@ -445,32 +461,43 @@ result<void> lag_host::create_lag(const lag_config& l, model::port_speed speed, 
     auto& cfg = *_env.cfg;
     if (cfg.lag(l.name) != nullptr)
         return make_error("duplicate-lag", fmt::format("LAG {} already exists", l.name));
-    for (const auto& m : l.members)
-        if (const auto* p = _env.model->port(m); p != nullptr && p->lag)
-            return make_error("port-in-lag",
-                              fmt::format("port {} is a member of LAG {}: add member {} lag {} moves it once {} "
-                                          "exists",
-                                          m, *p->lag, m, l.name, l.name));
-    {
-        model::lag_model trial = *_env.model;
-        if (auto ev = trial.create_lag({.name = l.name, .speed = speed, .members = l.members,
-                                        .min_links = l.min_links, .key = std::nullopt});
-            !ev)
-            return ev.err();
+    // Staged: the whole creation on a copy first (lib/engine: the access
+    // port free, members no access port; members of other LAGs moved, with
+    // the min-links of the LAGs they leave counted together; speed and
+    // member limits of this one).
+    if (auto ev = trial().create_lag(
+            {.name = l.name, .speed = speed, .access = l.access, .members = l.members, .min_links = l.min_links});
+        !ev)
+        return ev.err();
+    std::vector<std::string> free, moving; // moving: (port) members of another LAG now
+    std::vector<std::string> from;         // the LAG each moving port is in
+    for (const auto& m : l.members) {
+        if (const auto* p = _env.model->port(m); p != nullptr && p->lag) {
+            moving.push_back(m);
+            from.push_back(*p->lag);
+        } else {
+            free.push_back(m);
+        }
     }
     // A port another LAG still has open as a spare (it left that LAG at
     // run time) is stopped there and opened here.
-    std::vector<std::string> ports = l.members;
+    std::vector<std::string> ports = free;
     ports.push_back(l.access);
     for (auto& rt : _rts)
         for (const auto& p : ports)
             if (auto ok = rt->let_go(p, now); !ok)
                 return ok.err();
-    auto ev = _env.model->create_lag({.name = l.name, .speed = speed, .members = l.members,
-                                      .min_links = l.min_links, .key = std::nullopt});
+    // The LAG starts with its free ports (none: empty, pending); min-links
+    // once the moving ones are in.
+    lag_config first = l;
+    first.members = free;
+    first.speed = speed;
+    first.min_links = moving.empty() ? l.min_links : 0;
+    auto ev = _env.model->create_lag({.name = first.name, .speed = speed, .members = first.members,
+                                      .min_links = first.min_links, .key = std::nullopt});
     if (!ev)
         return ev.err();
-    cfg.lags.push_back(l);
+    cfg.lags.push_back(first);
     auto rt = start_one(l.name, now);
     if (!rt) {
         (void)_env.model->delete_lag(l.name);
@@ -478,6 +505,25 @@ result<void> lag_host::create_lag(const lag_config& l, model::port_speed speed, 
         return rt.err();
     }
     _rts.push_back(std::move(*rt));
+    // Then each member of another LAG moves, all or none: on a refusal the
+    // ones moved go back to their LAGs and the new LAG goes.
+    for (size_t i = 0; i < moving.size(); ++i) {
+        if (auto id = add_member(l.name, moving[i], now); !id) {
+            std::string undo;
+            for (size_t k = i; k-- > 0;)
+                if (auto b = add_member(from[k], moving[k], now); !b)
+                    undo += fmt::format("; {} could not go back to LAG {}: {}", moving[k], from[k],
+                                        b.err().message);
+            (void)delete_lag(l.name, now);
+            return make_error(id.err().code, fmt::format("{} (LAG {} not created, its members back where they were{})",
+                                                         id.err().message, l.name, undo));
+        }
+    }
+    if (!moving.empty() && l.min_links != 0) {
+        if (auto ok = find(l.name)->control().set_min_links(l.min_links, now); !ok)
+            return ok.err(); // cannot happen: the trial took it
+        cfg.lag(l.name)->min_links = l.min_links;
+    }
     dpdk::log(dpdk::log_type::control, dpdk::log_level::notice, "LAG {} created", l.name);
     return ok_v;
 }

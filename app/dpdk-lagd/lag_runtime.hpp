@@ -74,7 +74,7 @@ public:
 private:
     lag_runtime(const runtime_env& env, std::string name, unsigned slot)
         : _env(env), _name(std::move(name)), _slot(slot) {}
-    bool open_port(const std::string& name, const std::string& role, bool control_queue);
+    bool open_port(const std::string& name, engine::port_role role, bool control_queue);
     // A port's queues: one RX/TX pair per worker, a member one TX queue
     // more for LACPDUs and MKPDUs (always where the device has it: MKA may
     // start at run time; required when the LAG runs LACP or MKA).
@@ -119,6 +119,9 @@ public:
 
 private:
     lag_runtime* find(std::string_view lag) const noexcept;
+    // The host's lifecycle rules on a copy (lib/engine): the model as it
+    // runs and each LAG's access port.
+    engine::host_model trial() const;
     // Starts cfg's LAG `name` in a free slot.
     result<std::unique_ptr<lag_runtime>> start_one(const std::string& name, time_point now);
     void stop_one(lag_runtime& rt, bool print, double seconds);

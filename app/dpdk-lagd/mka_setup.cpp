@@ -274,6 +274,8 @@ mka_view mka_runtime::view(std::string_view port) const {
             v.an = *an;
         if (auto s = p.suite_in_use())
             v.cipher = std::string(to_string(*s));
+        for (auto b : p.ckn().view())
+            v.ckn += fmt::format("{:02x}", b);
     }
     return v;
 }
@@ -288,10 +290,10 @@ void mka_runtime::print() const {
     }
     const auto& dc = _mka->counters();
     const auto& mc = _macsec->counters();
-    fmt::print("mka: {} MKPDUs in, {} out, {} refused, {} tx failures, {} SA failures, {} receive SCs learnt, "
+    fmt::print("mka: {} MKPDUs in ({} from no member), {} out, {} refused, {} tx failures, {} SA failures, {} receive SCs learnt, "
                "{} rekeys, {} new SAKs on a member's link return, {} on a peer's PN reuse; macsec {} SAs installed, "
                "{} freed\n",
-               dc.frames_in, dc.frames_out, dc.frames_dropped, dc.tx_failed, dc.sa_failed, dc.rx_scs_learnt,
+               dc.frames_in, dc.not_a_member, dc.frames_out, dc.frames_dropped, dc.tx_failed, dc.sa_failed, dc.rx_scs_learnt,
                dc.rekeys, dc.link_rekeys, dc.replay_rekeys, mc.sas_installed, mc.sas_freed);
     const auto& ms = _mka->members();
     for (size_t i = 0; i < ms.size(); ++i) {

@@ -26,6 +26,23 @@ sock::reply fail(std::string_view code, std::string_view msg) {
     return {1, fmt::format("error: {} [rule: {}]\n", msg, code)};
 }
 
+std::string hex(std::span<const uint8_t> b) {
+    std::string s;
+    for (auto x : b)
+        s += fmt::format("{:02x}", x);
+    return s;
+}
+
+// A LAG's key as `show lag` names it: null (no MACsec), {"mode": "static"}
+// (per-member keys from a key file), or {"mode": "mka", "ckn": HEX}.
+json lag_key(const lag_config& lc) {
+    if (!lc.macsec.enabled)
+        return nullptr;
+    if (lc.macsec.mode == macsec_mode::mka)
+        return {{"mode", "mka"}, {"ckn", hex(lc.macsec.ckn)}};
+    return {{"mode", "static"}};
+}
+
 json totals_json(const dp::port_totals& t) {
     json drops = json::object();
     for (size_t i = 0; i < dp::drop_reason_count; ++i)
@@ -181,28 +198,16 @@ sock::reply service::add_member(const cli::parsed_command& c, time_point now) {
     std::string port(c.get("port"));
     if (_cfg.port(port) == nullptr)
         return fail("no-such-port", fmt::format("there is no [[port]] '{}' in the config", port));
-    if (const auto* a = access_of(port))
-        return fail("access-port", fmt::format("'{}' is LAG {}'s access port, not a member", port, a->name));
-    const auto& members = lag(name)->members;
-    if (std::find(members.begin(), members.end(), port) != members.end())
-        return fail("already-member", fmt::format("'{}' is already a member of LAG {}", port, name));
-    // A member of another LAG moves here; its last member does not (a LAG
-    // keeps one: delete it instead).
-    std::string from;
-    for (const auto& l : _cfg.lags)
-        if (std::find(l.members.begin(), l.members.end(), port) != l.members.end())
-            from = l.name;
-    if (!from.empty() && lag(from)->members.size() == 1)
-        return fail("last-member", fmt::format("'{}' is the last member of LAG {}: delete that LAG first", port,
-                                               from));
+    // The lifecycle rules (access port, already a member, the move) are the
+    // engine's, checked by the host before anything changes.
+    // A member of another LAG moves here in one step (its last member too:
+    // that LAG stays, empty); the host updates both LAGs' member lists.
+    const bool moved = _cfg.lag_of(port) != nullptr;
     auto id = _host.add_member(name, port, now);
     if (!id)
         return fail(id.err());
-    if (!from.empty()) {
-        std::erase(_cfg.lag(from)->members, port);
+    if (moved)
         _baseline.erase(port); // counted by this LAG's workers from now on
-    }
-    _cfg.lag(name)->members.push_back(port);
     return changed();
 }
 
@@ -212,9 +217,7 @@ sock::reply service::remove_member(const cli::parsed_command& c, time_point now)
     auto it = std::find(lc.members.begin(), lc.members.end(), port);
     if (it == lc.members.end())
         return fail("not-member", fmt::format("'{}' is not a member of LAG {}", port, lc.name));
-    if (lc.members.size() == 1)
-        return fail("last-member", fmt::format("'{}' is the last member of LAG {}: delete the LAG instead", port,
-                                               lc.name));
+    // The last member too: the LAG stays, empty and pending, until `add member`.
     if (auto r = _host.remove_member(lc.name, port, now); !r)
         return fail(r.err());
     lc.members.erase(it);
@@ -243,23 +246,9 @@ sock::reply service::create_lag(const cli::parsed_command& c, time_point now) {
         l.access.clear(); // the remembered one went to another LAG
     if (l.access.empty())
         return fail("access-port", "name the LAG's access port: create lag NAME speed S members P,... access PORT");
-    if (_cfg.port(l.access) == nullptr)
-        return fail("no-such-port", fmt::format("there is no [[port]] '{}' in the config", l.access));
-    if (const auto* a = access_of(l.access))
-        return fail("access-port", fmt::format("'{}' is LAG {}'s access port", l.access, a->name));
-    if (const auto* a = _cfg.lag_of(l.access))
-        return fail("access-port", fmt::format("'{}' is a member of LAG {}, not free to be an access port", l.access,
-                                               a->name));
-    if (l.members.empty())
-        return fail("membership", "a LAG needs at least one member: create lag NAME speed S members P,...");
-    for (const auto& m : l.members) {
-        if (m == l.access)
-            return fail("access-port", fmt::format("'{}' is the access port, not a member", m));
-        if (_cfg.port(m) == nullptr)
-            return fail("no-such-port", fmt::format("there is no [[port]] '{}' in the config", m));
-        if (const auto* a = access_of(m))
-            return fail("access-port", fmt::format("'{}' is LAG {}'s access port, not a member", m, a->name));
-    }
+    // The rest (ports that exist, the access port free, at least one member,
+    // none an access port, the moves) are the engine's rules, checked by the
+    // host on a copy before anything changes.
     if (auto r = _host.create_lag(l, speed.value_or(model::port_speed::g10), now); !r)
         return fail(r.err());
     for (const auto& p : l.members)
@@ -308,6 +297,8 @@ nlohmann::json service::lag_json(std::string_view name) const {
     j["hash_algo"] = std::string(dp::to_string(snap.algo));
     j["access"] = lc.access;
     j["profile"] = std::string(_model.rules().name);
+    // The LAG's key by its CKN (never the CAK): MKA's, else "static" or none.
+    j["key"] = lag_key(lc);
     j["members"] = json::array();
     for (const auto& m : l->members) {
         auto p = find_port(m);
@@ -326,6 +317,7 @@ nlohmann::json service::lag_json(std::string_view name) const {
             mj["mka_key_server_sci"] = v.mka.key_server_sci;
             mj["mka_an"] = v.mka.an;
             mj["mka_cipher"] = v.mka.cipher;
+            mj["mka_ckn"] = v.mka.ckn; // the CKN this member's session runs with
         }
         j["members"].push_back(mj);
     }
@@ -336,7 +328,7 @@ nlohmann::json service::stats_json() const {
     json j = json::object();
     for (const auto& p : _host.ports()) {
         j[p.name] = totals_json(totals(p));
-        j[p.name]["role"] = p.role;
+        j[p.name]["role"] = std::string(engine::to_string(p.role));
         j[p.name]["lag"] = p.lag;
     }
     return j;
@@ -350,6 +342,9 @@ std::string service::lag_text(const nlohmann::json& j) const {
         j["min_links"].get<unsigned>(), j["operational_members"].get<unsigned>(), j["members"].size(),
         j["access"].get<std::string>(), j["hash"].get<std::string>(), j["hash_algo"].get<std::string>(),
         j["profile"].get<std::string>());
+    if (const auto& k = j["key"]; !k.is_null())
+        s += k["mode"] == "mka" ? fmt::format("  key: mka ckn {}\n", k["ckn"].get<std::string>())
+                                : fmt::format("  key: {}\n", k["mode"].get<std::string>());
     s += fmt::format("  {:<10} {:<5} {:<17} {:<26} {:<24} {}\n", "member", "link", "status", "lacp mux",
                      "partner", "macsec");
     for (const auto& mj : j["members"])
@@ -360,7 +355,10 @@ std::string service::lag_text(const nlohmann::json& j) const {
                              ? std::string("-")
                              : fmt::format("{} key {}", mj["partner_system"].get<std::string>(),
                                            mj["partner_key"].get<unsigned>()),
-                         mj["macsec"].get<std::string>());
+                         mj.contains("mka_ckn")
+                             ? fmt::format("{} ckn {}", mj["macsec"].get<std::string>(),
+                                           mj["mka_ckn"].get<std::string>())
+                             : mj["macsec"].get<std::string>());
     return s;
 }
 
@@ -442,7 +440,7 @@ nlohmann::json service::macsec_json() const {
     std::vector<std::string> names = l.members;
     const ctl::macsec_driver* md = _host.macsec(l.name);
     for (const auto& p : _host.ports())
-        if (p.role == "spare" && _host.has_mka(l.name) && md != nullptr && md->has_port(p.id) &&
+        if (p.role == engine::port_role::standalone && _host.has_mka(l.name) && md != nullptr && md->has_port(p.id) &&
             std::find(names.begin(), names.end(), p.name) == names.end())
             names.push_back(p.name);
     for (const auto& m : names) {
@@ -452,7 +450,9 @@ nlohmann::json service::macsec_json() const {
         if (_host.macsec(l.name) != nullptr && p)
             st = _host.macsec(l.name)->status(p->id);
         member_view v = _host.view(m);
-        mj["macsec"] = !st ? std::string("off") : p->role == "spare" ? std::string("leaving") : v.macsec;
+        mj["macsec"] = !st ? std::string("off") : p->role == engine::port_role::standalone ? std::string("leaving") : v.macsec;
+        if (v.mka.on)
+            mj["ckn"] = v.mka.ckn; // the CKN the member's MKA session runs with
         if (st) {
             const auto& c = st->cfg;
             mj["sci"] = fmt::format("{:016x}", c.sci);
@@ -506,7 +506,8 @@ sock::reply service::show_macsec(const cli::parsed_command& c) const {
         if (c.has("port") && c.get("port") != mj["port"].get<std::string>())
             continue;
         arr.push_back(mj);
-        s += fmt::format("{:<10} {}\n", mj["port"].get<std::string>(), mj["macsec"].get<std::string>());
+        s += fmt::format("{:<10} {}{}\n", mj["port"].get<std::string>(), mj["macsec"].get<std::string>(),
+                         mj.contains("ckn") ? " ckn " + mj["ckn"].get<std::string>() : std::string());
         if (mj.contains("sci")) {
             s += fmt::format("  SecY SCI {} {} {}, offset {}, {}, validate {}, replay {} window {}\n",
                              mj["sci"].get<std::string>(), mj["suite"].get<std::string>(),
@@ -549,7 +550,7 @@ sock::reply service::show_stats(const cli::parsed_command& c) const {
     if (c.has("prometheus")) // every LAG and port, whatever the other words (prometheus.hpp)
         return {0, prometheus_text(lags_json(), stats_json(), xstats_json(), macsec_json())};
     json j = json::object();
-    std::string s = fmt::format("{:<10} {:<7} {:>14} {:>14} {:>14} {:>14} {:>8} {:>10}\n", "port", "role",
+    std::string s = fmt::format("{:<10} {:<10} {:>14} {:>14} {:>14} {:>14} {:>8} {:>10}\n", "port", "role",
                                 "rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "punted", "drops");
     bool any = false;
     json jx = json::object();
@@ -561,7 +562,7 @@ sock::reply service::show_stats(const cli::parsed_command& c) const {
         auto t = totals(p);
         if (c.has("xstats")) {
             json x = json::object();
-            s_x += fmt::format("{} ({})\n", p.name, p.role);
+            s_x += fmt::format("{} ({})\n", p.name, engine::to_string(p.role));
             for (const auto& e : dp::xstats(t)) {
                 x[std::string(e.name)] = e.value;
                 s_x += fmt::format("  {:<30} {}\n", e.name, e.value);
@@ -570,9 +571,9 @@ sock::reply service::show_stats(const cli::parsed_command& c) const {
             continue;
         }
         j[p.name] = totals_json(t);
-        j[p.name]["role"] = p.role;
+        j[p.name]["role"] = std::string(engine::to_string(p.role));
         j[p.name]["lag"] = p.lag;
-        s += fmt::format("{:<10} {:<7} {:>14} {:>14} {:>14} {:>14} {:>8} {:>10}\n", p.name, p.role,
+        s += fmt::format("{:<10} {:<10} {:>14} {:>14} {:>14} {:>14} {:>8} {:>10}\n", p.name, engine::to_string(p.role),
                          t.rx_packets, t.rx_bytes, t.tx_packets, t.tx_bytes, t.punted, t.total_drops());
         for (size_t i = 0; i < dp::drop_reason_count; ++i)
             if (t.drops[i] != 0)
@@ -624,6 +625,10 @@ result<std::string> service::current_config_text() const {
         toml::table* mine = node.as_table();
         const auto& lc = *lag(**mine->get_as<std::string>("name"));
         mine->insert_or_assign("min_links", static_cast<int64_t>(lc.min_links));
+        // The LAG's speed, so that an empty LAG (no member to take it from)
+        // reads back as it runs.
+        if (const auto* ml = _model.lag(lc.name))
+            mine->insert_or_assign("speed", std::string(model::to_string(ml->speed)));
         mine->insert_or_assign("hash", std::string(dp::to_string(lc.hash)));
         toml::array members;
         for (const auto& m : lc.members)

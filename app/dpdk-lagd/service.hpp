@@ -10,6 +10,7 @@
 #include "config.hpp"
 #include "control/control.hpp"
 #include "control/macsec_driver.hpp"
+#include "engine/engine.hpp"
 #include "sock/sock.hpp"
 
 #include <functional>
@@ -24,7 +25,7 @@ namespace lag::lagd {
 
 struct port_info {
     std::string name;
-    std::string role; // "access", "member" or "spare" (left the LAG at run time)
+    engine::port_role role; // standalone: left the LAG at run time, still open
     uint16_t id;
     std::string lag;  // the LAG whose runtime has it open (and counts its frames)
 };
@@ -38,6 +39,7 @@ struct mka_view {
     std::string key_server_sci; // empty: none elected
     int an = -1;                // latest SAK's AN, -1: none
     std::string cipher;         // its suite
+    std::string ckn;            // the CKN its session runs with, in hex (public; never the CAK)
 };
 
 // What protocols say about a member, for `show lag` and `show lacp`.

@@ -49,6 +49,11 @@ result<void> runtime_topology::check_add(const std::string& port) const {
         if (auto k = load_key_file(lc.macsec.key_file); !k)
             return k.err();
     }
+    // MKA: the CAK file and the profile's rules with it on this port (the
+    // config it makes is dropped here, its CAK wiped).
+    if (_mka)
+        if (auto m = _mka->prepare_member(lc, port); !m)
+            return m.err();
     return ok_v;
 }
 
@@ -73,57 +78,60 @@ result<uint16_t> runtime_topology::add_member(const std::string& port, time_poin
         mka = std::move(*m);
     }
 
-    auto id = net::probe(pc->device);
+    // A port that left a LAG (this one or another) is stopped: probed
+    // afresh, as at start. Not one the workers still use.
+    if (auto old = net::probe(pc->device); old && _control.leaving(*old))
+        return make_error("port-busy", fmt::format("port '{}' is still leaving the workers; retry", port));
+    auto id = net::reprobe(pc->device);
     if (!id)
         return make_error("device", fmt::format("port '{}': {}", port, id.err().to_string()));
-    if (_control.leaving(*id))
-        return make_error("port-busy", fmt::format("port '{}' is still leaving the workers; retry", port));
     auto setup = member_setup(*id, port, _setup, _lacp != nullptr || mka.has_value());
     if (!setup)
         return setup.err();
-    if (auto ok = net::configure_and_start(*id, setup->first); !ok) {
-        net::stop(*id);
+    // From here each step that changed something says how to undo it; a
+    // refusal further on undoes them in reverse (when `undo` goes out of
+    // scope uncommitted): the one rollback of add member.
+    engine::rollback undo;
+    undo.push([dev = *id] { net::stop(dev); });
+    if (auto ok = net::configure_and_start(*id, setup->first); !ok)
         return make_error("device", fmt::format("port '{}': {}", port, ok.err().to_string()));
-    }
     // MACsec before the snapshot: the SecY and SAs are on the workers' rings
-    // ahead of it, so no frame leaves this member in the clear.
-    if (_macsec != nullptr) {
-        if (auto ok = add_static_macsec_port(*_macsec, lc, port, *id, *keys); !ok) {
-            net::stop(*id);
+    // ahead of it, so no frame leaves this member in the clear. (A static
+    // SecY stays for a later add member: no undo step.)
+    if (_macsec != nullptr)
+        if (auto ok = add_static_macsec_port(*_macsec, lc, port, *id, *keys); !ok)
             return ok.err();
-        }
-    }
     keys.reset(); // wiped
     ctl::member_binding mb{port, *id};
     // MKA likewise: its participant and SecY before the snapshot.
     if (mka) {
-        if (auto ok = _mka->add_member(mb, *mka, now); !ok) {
-            net::stop(*id);
+        if (auto ok = _mka->add_member(mb, *mka, now); !ok)
             return ok.err();
-        }
         mka.reset(); // the CAK wiped (the participant keeps ICK and KEK)
-    }
-    if (auto ok = _control.add_member(mb, now, !_mka || _mka->gate_open_at_join()); !ok) {
-        if (_mka) { // no snapshot named it: its SecY goes at once
+        undo.push([this, &port, dev = *id] { // no snapshot named it: its SecY goes at once
             _mka->remove_member(port);
-            _mka->released(*id);
-        }
-        net::stop(*id);
+            _mka->released(dev);
+        });
+    }
+    if (auto ok = _control.add_member(mb, now, !_mka || _mka->gate_open_at_join()); !ok)
         return ok.err();
-    }
-    if (_lacp != nullptr) {
-        if (auto ok = _lacp->add_member(_cfg, mb, now); !ok) {
-            (void)_control.remove_member(port, now); // back out; poll() stops the port (and its SecY)
-            if (_mka)
-                _mka->remove_member(port);
+    // Control owns the port now: taking it out of control is the whole undo
+    // (poll() stops the port and frees its SecY once the workers let go).
+    undo.replace([this, &port, now] {
+        (void)_control.remove_member(port, now);
+        if (_mka)
+            _mka->remove_member(port);
+    });
+    if (_lacp != nullptr)
+        if (auto ok = _lacp->add_member(_cfg, mb, now); !ok)
             return ok.err();
-        }
-    }
+    undo.commit();
     if (port_row* r = row(port)) {
-        r->role = "member";
+        r->id = *id; // reprobed: it may have another id
+        r->role = engine::port_role::member;
         r->control_queue = setup->second;
     } else {
-        _rows.push_back({port, "member", *id, setup->second});
+        _rows.push_back({port, engine::port_role::member, *id, setup->second});
     }
     return *id;
 }
@@ -136,7 +144,7 @@ result<void> runtime_topology::remove_member(const std::string& port, time_point
     if (_mka)
         _mka->remove_member(port);
     if (port_row* r = row(port))
-        r->role = "spare";
+        r->role = engine::port_role::standalone;
     return ok_v;
 }
 

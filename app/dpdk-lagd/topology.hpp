@@ -28,6 +28,7 @@
 #include "config.hpp"
 #include "control/control.hpp"
 #include "control/macsec_driver.hpp"
+#include "engine/engine.hpp"
 #include "lacp_setup.hpp"
 #include "mka_setup.hpp"
 #include "port.hpp"
@@ -39,11 +40,11 @@
 
 namespace lag::lagd {
 
-// A port dpdk-lagd opened: "access", "member", or "spare" (left the LAG,
+// A port dpdk-lagd opened: access, member, or standalone (left the LAG,
 // stopped, ready to come back).
 struct port_row {
     std::string name;
-    std::string role;
+    engine::port_role role;
     uint16_t id;
     bool control_queue = false; // opened with the spare TX queue (LACPDUs, MKPDUs)
 };

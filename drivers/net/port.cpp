@@ -13,6 +13,7 @@ namespace lag::net {
 
 namespace {
 std::array<bool, RTE_MAX_ETHPORTS> lsc_on{};
+std::array<bool, RTE_MAX_ETHPORTS> started{}; // by configure_and_start, until stop
 
 std::string device_name(const std::string& device) {
     auto comma = device.find(',');
@@ -31,6 +32,20 @@ result<uint16_t> probe(const std::string& device) {
     if (rte_eth_dev_get_port_by_name(name.c_str(), &port) != 0)
         return make_error("probe", fmt::format("device '{}' probed but no ethdev port named '{}'", device, name));
     return port;
+}
+
+result<uint16_t> reprobe(const std::string& device) {
+    std::string name = device_name(device);
+    uint16_t port = 0;
+    if (rte_eth_dev_get_port_by_name(name.c_str(), &port) == 0) {
+        rte_eth_dev_info info{};
+        const bool vdev = rte_eth_dev_info_get(port, &info) == 0 && info.device != nullptr &&
+                          rte_dev_bus(info.device) != nullptr &&
+                          std::string_view(rte_bus_name(rte_dev_bus(info.device))) == "vdev";
+        if (vdev && port < RTE_MAX_ETHPORTS && !started[port])
+            stop_and_close(port);
+    }
+    return probe(device);
 }
 
 result<void> configure_and_start(uint16_t port, const port_setup& s) {
@@ -86,6 +101,7 @@ result<void> configure_and_start(uint16_t port, const port_setup& s) {
     if (rc != 0)
         return make_error("port", fmt::format("{}: start failed: {}", name, rte_strerror(-rc)));
     lsc_on[port] = lsc;
+    started[port] = true;
     return ok_v;
 }
 
@@ -94,6 +110,8 @@ bool lsc_enabled(uint16_t port) noexcept { return port < RTE_MAX_ETHPORTS && lsc
 void stop(uint16_t port) noexcept {
     if (rte_eth_dev_is_valid_port(port))
         (void)rte_eth_dev_stop(port);
+    if (port < RTE_MAX_ETHPORTS)
+        started[port] = false;
 }
 
 void stop_and_close(uint16_t port) noexcept {
@@ -104,8 +122,10 @@ void stop_and_close(uint16_t port) noexcept {
     rte_device* dev = have_info ? info.device : nullptr;
     (void)rte_eth_dev_stop(port);
     (void)rte_eth_dev_close(port);
-    if (port < RTE_MAX_ETHPORTS)
+    if (port < RTE_MAX_ETHPORTS) {
         lsc_on[port] = false;
+        started[port] = false;
+    }
     if (dev != nullptr && rte_dev_bus(dev) != nullptr &&
         std::string_view(rte_bus_name(rte_dev_bus(dev))) == "vdev")
         (void)rte_dev_remove(dev);

@@ -27,6 +27,14 @@ struct port_setup {
 // unless a port of that name already exists, and returns its port id.
 result<uint16_t> probe(const std::string& device);
 
+// probe() for a port that comes back (a member added again after it left a
+// LAG, or moved from another): a virtual device that exists and is stopped
+// is closed, removed and probed afresh from `device`, so that it starts as
+// it did the first time (DPDK 22.11's net_pcap does not reopen an
+// rx_iface_in capture on a restart: it would receive nothing). Any other
+// device: as probe(). The port id may differ from the one it had.
+result<uint16_t> reprobe(const std::string& device);
+
 // Configures and starts the port. Refuses (with the PMD's limits in the
 // message) a port that has fewer queues than asked for.
 result<void> configure_and_start(uint16_t port, const port_setup& s);

@@ -27,8 +27,9 @@ result<std::unique_ptr<control>> control::create(model::lag_model& model, const 
     const model::lag_state* lag = model.lag(cfg.lag);
     if (lag == nullptr)
         return make_error("no-lag", fmt::format("LAG '{}' is not in the model", cfg.lag));
-    if (cfg.members.empty() || cfg.members.size() > dp::max_members)
-        return make_error("member-count", fmt::format("LAG '{}': {} members; the data plane takes 1 to {}",
+    // No member is an empty LAG (pending): members join at run time.
+    if (cfg.members.size() > dp::max_members)
+        return make_error("member-count", fmt::format("LAG '{}': {} members; the data plane takes 0 to {}",
                                                       cfg.lag, cfg.members.size(), dp::max_members));
     if (cfg.members.size() != lag->members.size())
         return make_error("members", fmt::format("LAG '{}' has {} members in the model, {} bound to ports",

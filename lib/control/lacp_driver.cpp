@@ -43,8 +43,6 @@ result<std::unique_ptr<lacp_driver>> lacp_driver::create(control& c, model::lag_
                                                          const lacp::group_config& cfg,
                                                          std::vector<lacp_member> members, frame_tx& tx,
                                                          time_point now) {
-    if (members.empty())
-        return make_error("lacp-members", "a LACP LAG needs at least one member");
     std::unique_ptr<lacp_driver> d(new lacp_driver(c, model, cfg, std::move(members), tx));
     for (const auto& mb : d->_members) {
         if (model.port(mb.name) == nullptr)

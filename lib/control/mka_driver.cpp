@@ -47,8 +47,6 @@ result<std::unique_ptr<mka_driver>> mka_driver::create(control& c, macsec_driver
                                                        mka::crypto_provider& crypto, const mka_driver_config& cfg,
                                                        std::vector<mka_member> members, frame_tx& tx,
                                                        time_point now) {
-    if (members.empty())
-        return make_error("mka-members", "an MKA LAG needs at least one member");
     std::unique_ptr<mka_driver> d(new mka_driver(c, macsec, crypto, cfg, std::move(members), tx));
     for (const auto& mb : d->_members) {
         auto p = d->make_participant(mb, cfg, 0, now);

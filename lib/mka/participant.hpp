@@ -197,6 +197,8 @@ public:
 
     // -- state, for status displays and tests (no key material) --
     const member_id& mi() const { return _mi; }
+    // The CAK Name this participant runs with (public: it is in every MKPDU).
+    const mka::ckn& ckn() const noexcept { return _ckn; }
     uint32_t mn() const { return _mn; }
     sci own_sci() const { return _sci; }
     bool secured() const { return _secured; }

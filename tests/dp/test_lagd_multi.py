@@ -31,6 +31,7 @@ speed = "100G"
 name = "lagA"
 access = "accA"
 members = ["a0", "a1"]
+min_links = 1
 [[lag]]
 name = "lagB"
 access = "accB"
@@ -113,12 +114,11 @@ def main():
 
         # The model's refusals: one line, the rule, nothing changed.
         before = (lags(sock), open(cfg).read())
-        for words, rule in (("create lag lagC speed 10G members a0 access accC", "port-in-lag"),
+        for words, rule in (("create lag lagC speed 10G members a0,a1 access accC", "min-links"),
                             ("create lag lagC speed 10G members c0 access accA", "access-port"),
                             ("create lag lagC speed 10G members big access accC", "uniform-speed"),
                             ("add member big lag lagA", "uniform-speed"),
                             ("add member accB lag lagA", "access-port"),
-                            ("add member b0 lag lagA", "last-member"),
                             ("add member a0 lag lagA", "already-member")):
             rc, _, err = ctl(sock, words)
             check(rc == 1 and ("[rule: %s]" % rule) in err and len(err.strip().splitlines()) == 1,

@@ -120,7 +120,7 @@ def static_lag(tmp):
         time.sleep(0.3)
         check(rx_of(sock, "m0") == a, "m0 is stopped: its counters stand still")
         st = ctl_json(sock, "show stats")
-        check(st.get("m0", {}).get("role") == "spare", "show stats: m0 is a spare port now")
+        check(st.get("m0", {}).get("role") == "standalone", "show stats: m0 is a standalone port now")
 
         check(ctl(sock, "set lag lag0 min-links 2")[0] == 0, "min-links 2")
         rc, _, err = ctl(sock, "remove member m1 lag lag0")
@@ -292,12 +292,23 @@ def create_delete(tmp):
         rc, _, err = ctl(sock, "create lag lag2 speed 10G members m2 access access0")
         check(rc == 1 and "[rule: access-port]" in err, "a second LAG on lag1's access port is refused (access-port)")
         check(ctl(sock, "remove member m1 lag lag1")[0] == 0, "remove member m1 from the created LAG")
-        rc, _, err = ctl(sock, "remove member m0 lag lag1")
-        check(rc == 1 and "[rule: last-member]" in err, "the last member stays (last-member)")
         with open(cfg) as f:
             saved = f.read().replace("'", '"')
         check('name = "lag1"' in saved and 'access = "access0"' in saved and '[ "m0" ]' in saved,
               "autosave wrote the created LAG")
+        rc, _, err = ctl(sock, "remove member m0 lag lag1")
+        check(rc == 1 and "[rule: min-links]" in err, "lag1's last member stays under min-links 1 (min-links)")
+        check(ctl(sock, "set lag lag1 min-links 0")[0] == 0, "set lag lag1 min-links 0")
+        rc, _, err = ctl(sock, "remove member m0 lag lag1")
+        j = ctl_json(sock, "show lag lag1")
+        check(rc == 0 and j.get("state") == "pending" and j.get("members") == [],
+              "the last member goes: lag1 stays, empty and pending (%s)" % err.strip())
+        with open(cfg) as f:
+            saved = f.read().replace("'", '"')
+        check('name = "lag1"' in saved and "members = []" in saved and 'speed = "10G"' in saved,
+              "autosave wrote the empty LAG with its speed")
+        check(ctl(sock, "add member m0 lag lag1")[0] == 0 and ctl_json(sock, "show lag lag1").get("state") == "available",
+              "add member brings lag1 back")
         tel = telemetry(prefix)
         time.sleep(0.4)
         check(tel.query("/lag/list")["/lag/list"] == ["lag1"], "telemetry /lag/list has lag1")

@@ -166,6 +166,24 @@ TEST(lagd_config, several_lags_each_with_its_own_access_port) {
                    "access", 30);
 }
 
+// An empty LAG (what save config writes after its last member left):
+// members = [] with its speed; without a speed there is nothing to take it
+// from. A speed that its members do not have is the model's uniform-speed.
+TEST(lagd_config, an_empty_lag_with_its_speed) {
+    std::string head = std::string(ports4) + "[[lag]]\nname = \"l\"\naccess = \"acc\"\n";
+    auto c = parse_config(head + "members = []\nspeed = \"100G\"\n", "t.toml");
+    ASSERT_TRUE(c.ok()) << c.err().to_string();
+    model::lag_model m;
+    ASSERT_TRUE(check_config(*c, m).ok());
+    ASSERT_NE(m.lag("l"), nullptr);
+    EXPECT_TRUE(m.lag("l")->members.empty());
+    EXPECT_EQ(m.lag("l")->speed, model::port_speed::g100);
+    EXPECT_EQ(m.lag("l")->status(), model::lag_status::pending);
+    expect_refused(head + "members = []\n", "membership", 22);
+    expect_refused(head + "members = [\"m0\"]\nspeed = \"100G\"\n", "uniform-speed", 22);
+    expect_refused(head + "members = []\nspeed = \"40G\"\n", "value", 23);
+}
+
 TEST(lagd_config, port_rules) {
     expect_refused("[[port]]\nname = \"a\"\ndevice = \"net_null0\"\n[[port]]\nname = \"a\"\ndevice = \"net_null1\"\n",
                    "duplicate-port", 4);
