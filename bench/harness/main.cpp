@@ -8,6 +8,9 @@
 //                      net_null port: the ceiling on this machine
 //   bond_8023ad_l34_K  DPDK's bonding PMD, 802.3ad, l34, over K net_null members
 //   worker_l34_K       this engine's worker, l34, over K net_null members
+//   worker_l34_nichash_K  the same, bucketing by the RSS hash a NIC delivers
+//                      (written into the egress mbufs once, when the traffic
+//                      is built): the frame is not read on egress
 // Reported per scenario: packets per second and TSC cycles per packet of the
 // median measured round (both directions counted), and ratios to the anchors
 // measured in the same run.
@@ -392,27 +395,31 @@ int run(int argc, char** argv) {
         scs.push_back(std::move(b));
     }
 
-    for (uint32_t k : {2u, 4u}) {
+    for (auto [k, nic] : {std::pair{2u, false}, {4u, false}, {2u, true}, {4u, true}}) {
         scenario w;
-        w.result.name = fmt::format("worker_l34_{}", k);
-        w.result.kind = "worker";
+        w.result.name = nic ? fmt::format("worker_l34_nichash_{}", k) : fmt::format("worker_l34_{}", k);
+        w.result.kind = nic ? "worker_nichash" : "worker";
         w.result.members = k;
-        w.result.what = fmt::format("dpdk-lag worker (lag::dp::worker::poll_once), l34, CRC32, 256 buckets, "
-                                    "control ring and RCU QSBR as deployed, {} net_null members", k);
+        w.result.what = nic ? fmt::format("dpdk-lag worker, l34, the NIC's RSS hash (Toeplitz, standard key, written "
+                                          "into the egress mbufs once when the traffic is built), 256 buckets, "
+                                          "control ring and RCU QSBR as deployed, {} net_null members", k)
+                            : fmt::format("dpdk-lag worker (lag::dp::worker::poll_once), l34, CRC32, 256 buckets, "
+                                          "control ring and RCU QSBR as deployed, {} net_null members", k);
         lag::dp::membership m;
         m.access_port = f.access_port;
         for (uint32_t i = 0; i < k; ++i)
-            m.member_ports.push_back(make_null_port(fmt::format("net_null_w{}_{}", k, i), null_size,
+            m.member_ports.push_back(make_null_port(fmt::format("net_null_w{}{}_{}", nic ? "n" : "", k, i), null_size,
                                                     f.ingress_pool, true, socket));
         m.distributing.assign(k, true);
         m.collecting.assign(k, true);
         m.min_links = 1;
         m.lag_up = true;
         m.policy = lag::dp::hash_policy::l34;
-        m.algo = lag::dp::hash_algo::crc32;
+        m.algo = nic ? lag::dp::hash_algo::toeplitz : lag::dp::hash_algo::crc32;
+        m.nic_hash = nic;
         w.snap = lag::dp::build_snapshot(m, nullptr);
         if (!w.snap) die("build_snapshot refused the benchmark's membership");
-        auto ring = lag::dpdk::make_ring(fmt::format("bench_ctl_w{}", k), 64, lag::dp::control_message_size,
+        auto ring = lag::dpdk::make_ring(fmt::format("bench_ctl_w{}{}", nic ? "n" : "", k), 64, lag::dp::control_message_size,
                                          lag::dpdk::ring_sync::sp_sc, socket);
         if (!ring) die(ring.err().to_string());
         w.control_ring = std::move(ring.value());

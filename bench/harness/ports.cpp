@@ -14,6 +14,7 @@
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
 
+#include "dataplane/flow_hash.hpp"
 #include "harness.hpp"
 
 namespace lag::bench {
@@ -114,6 +115,14 @@ feed make_feed(const traffic& t, uint32_t round, int socket) {
     f.scratch.resize(round);
 
     auto eg = write_frames(f.egress_pool, t.egress);
+    // The RSS hash a NIC with the standard key would have written (Toeplitz
+    // over l34's fields), computed once here: only the nic-hash worker
+    // scenarios read it (snapshot::nic_hash); the others ignore the flag.
+    const lag::dp::frame_hash_fn nic = lag::dp::toeplitz_hash_function(lag::dp::hash_policy::l34);
+    for (rte_mbuf* m : eg) {
+        m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+        m->hash.rss = nic(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
+    }
     rte_pktmbuf_free_bulk(eg.data(), static_cast<unsigned>(eg.size()));
     auto in = write_frames(f.ingress_pool, t.ingress);
     if (rte_ring_enqueue_bulk(f.access_tx, reinterpret_cast<void* const*>(in.data()),

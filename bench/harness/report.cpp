@@ -62,7 +62,7 @@ void print_table(const report_info& info, const std::vector<scenario_result>& rs
             fmt::print("{:<20} {:>7}  FAILED: {}\n", r.name, r.members, r.error);
             continue;
         }
-        const scenario_result* bond = r.kind == "worker" ? find(rs, "bond_8023ad", r.members) : nullptr;
+        const scenario_result* bond = r.kind.starts_with("worker") ? find(rs, "bond_8023ad", r.members) : nullptr;
         std::string spread;
         uint64_t total = 0;
         for (uint64_t e : r.member_egress) total += e;
@@ -113,7 +113,7 @@ void print_json(const report_info& info, const std::vector<scenario_result>& rs)
         o += fmt::format("\"mpps\": {}, \"cycles_per_packet\": {}, \"mean_cycles_per_packet\": {}, ",
                          num(r.mpps), num(r.cycles_per_packet), num(r.mean_cycles_per_packet));
         o += fmt::format("\"ratio_to_io_fwd\": {}, ", num(ratio(r, io)));
-        if (r.kind == "worker")
+        if (r.kind.starts_with("worker"))
             o += fmt::format("\"ratio_to_bond_8023ad\": {}, ", num(ratio(r, find(rs, "bond_8023ad", r.members))));
         o += "\"trial_cycles_per_packet\": [";
         for (size_t j = 0; j < r.trials.size(); ++j)

@@ -32,6 +32,11 @@ struct snapshot {
     frame_hash_fn hash = nullptr;  // chosen when built, never per packet
     hash_policy policy = hash_policy::l34;
     hash_algo algo = hash_algo::crc32;
+    // The access port delivers an RSS hash computed over the policy's fields
+    // with this LAG's key and algorithm (control checked the port's RSS
+    // set-up): a frame flagged RTE_MBUF_F_RX_RSS_HASH is bucketed by that
+    // hash without reading the frame; an unflagged one takes `hash`.
+    bool nic_hash = false;
     uint32_t bucket_mask = 0;      // bucket count - 1 (a power of two)
     std::vector<uint8_t> slot_of_bucket; // bucket -> slot, drop_slot if none
     std::vector<uint16_t> buckets;       // the same as rebuild_buckets returned (slot ids or no_member)
@@ -53,6 +58,7 @@ struct membership {
     bool lag_up = false;
     hash_policy policy = hash_policy::l34;
     hash_algo algo = hash_algo::crc32;
+    bool nic_hash = false; // see snapshot::nic_hash
     size_t bucket_count = 256; // a power of two, 256 to 65536
 };
 

@@ -263,11 +263,28 @@ inline void hash_loop(rte_mbuf* const* rx, uint16_t n, const snapshot& s, frame_
     for (; i < n; ++i)
         one(i);
 }
+// The egress loop where the access port hands over its RSS hash: a flagged
+// frame is bucketed from its mbuf header alone (the frame is not read, so not
+// prefetched); the rest (a frame the NIC did not hash) by `hash`.
+inline void nic_hash_loop(rte_mbuf* const* rx, uint16_t n, const snapshot& s, uint64_t* mask) noexcept {
+    const uint8_t* table = s.slot_of_bucket.data();
+    const uint32_t bmask = s.bucket_mask;
+    for (unsigned i = 0; i < n; ++i) {
+        const rte_mbuf* m = rx[i];
+        const uint32_t h = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) != 0 ? m->hash.rss
+                                                                       : s.hash(frame_of(m), m->data_len);
+        mask[table[h & bmask]] |= uint64_t{1} << i;
+    }
+}
 } // namespace
 
 void worker::hash_into(const snapshot& s, uint16_t n, uint64_t* mask) noexcept {
     // The inline CRC32 loops only for the functions crc32_hash_function
     // hands out (a snapshot could carry any frame_hash_fn).
+    if (s.nic_hash) {
+        nic_hash_loop(_rx, n, s, mask);
+        return;
+    }
     if (s.algo == hash_algo::crc32 && s.hash == _crc32_hash[static_cast<size_t>(s.policy)]) {
         switch (s.policy) {
         case hash_policy::l2: hash_loop<hash_policy::l2, true>(_rx, n, s, s.hash, mask); return;
@@ -302,8 +319,9 @@ unsigned worker::egress() noexcept {
     // cold, and the data address is in them.
     for (uint16_t i = 0; i < n; ++i)
         rte_prefetch0(_rx[i]);
-    for (uint16_t i = 0; i < n && i < prefetch_ahead; ++i)
-        rte_prefetch0(frame_of(_rx[i]));
+    if (!s.nic_hash)
+        for (uint16_t i = 0; i < n && i < prefetch_ahead; ++i)
+            rte_prefetch0(frame_of(_rx[i]));
     uint64_t mask[max_members + 1] = {};
     hash_into(s, n, mask);
     // Per member: its frames in arrival order, one per set bit; each frame

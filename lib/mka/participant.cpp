@@ -215,7 +215,7 @@ void participant::process(const decoded_frame& f, time_point now, actions& out) 
         if (_ks_is_self || !_ks_mi || *_ks_mi != p->mi)
             drop(out, drop_reason::sak_from_non_key_server);
         else
-            handle_distributed_sak(*p, *pdu.distributed_sak, out);
+            handle_distributed_sak(*p, *pdu.distributed_sak, now, out);
     }
     key_server_duties(now, out);
     handle_sak_use(out);
@@ -332,7 +332,6 @@ std::array<uint8_t, 12> participant::make_salt(const key_identifier& ki) const {
 }
 
 void participant::key_server_duties(time_point now, actions& out) {
-    (void)now;
     if (!_ks_is_self || !has_live_peers())
         return;
     auto suite = choose_suite();
@@ -399,11 +398,12 @@ void participant::key_server_duties(time_point now, actions& out) {
     ++_counters.saks_generated;
     _rekey_requested = false;
     _distributing = true;
-    install_key(std::move(k), out);
+    install_key(std::move(k), now, out);
     _new_info = true;
 }
 
-void participant::handle_distributed_sak(const peer& from, const distributed_sak& d, actions& out) {
+void participant::handle_distributed_sak(const peer& from, const distributed_sak& d, time_point now,
+                                         actions& out) {
     if (d.plain)
         return; // the key server asks for no MACsec: not supported, keep what we have
     if (std::find(_cfg.cipher_suites.begin(), _cfg.cipher_suites.end(), d.suite) ==
@@ -431,11 +431,11 @@ void participant::handle_distributed_sak(const peer& from, const distributed_sak
     secure_wipe(buf.data(), buf.size());
     if (is_xpn(k.suite))
         k.salt = make_salt(ki);
-    install_key(std::move(k), out);
+    install_key(std::move(k), now, out);
     _new_info = true;
 }
 
-void participant::install_key(key_slot&& k, actions& out) {
+void participant::install_key(key_slot&& k, time_point now, actions& out) {
     // A key at the new key's AN is replaced by the install (a SecY holds one
     // SA per AN): forget it. Retiring it later would retire the AN, and so
     // the new key's SAs (a key server that restarted its ANs did that).
@@ -459,6 +459,7 @@ void participant::install_key(key_slot&& k, actions& out) {
     k.rx = true;
     k.tx = false;
     k.tx_next_pn = 1;
+    k.installed = now;
     _latest = std::move(k);
     ++_counters.saks_installed;
 }
@@ -586,6 +587,12 @@ actions participant::tick(time_point now) {
         }
         update_secured(out);
     }
+    if (rekey_interval_due(now)) {
+        ++_counters.interval_rekeys;
+        _rekey_requested = true;
+        key_server_duties(now, out);
+        handle_sak_use(out);
+    }
     if (_keys_kept_until && now >= *_keys_kept_until)
         retire_all(out); // nobody came back with them
     if (now >= _next_hello || _new_info)
@@ -641,6 +648,20 @@ actions participant::report_rx_pn(uint8_t an, uint64_t lowest_pn, time_point now
 // report_rx_pn.
 uint64_t participant::lowest_acceptable_pn(const key_slot& k) {
     return std::max(k.rx_lowest_pn, k.tx_next_pn);
+}
+
+// The key server's interval rotation is due: a live session whose latest
+// SAK is its own, in use for transmission (a rotation never overtakes one
+// that is still being installed), and older than the interval.
+bool participant::rekey_interval_due(time_point now) const {
+    return _cfg.rekey_interval > duration::zero() && is_key_server() && _latest && _latest->ki.mi == _mi &&
+           _latest->tx && now - _latest->installed >= _cfg.rekey_interval;
+}
+
+std::optional<time_point> participant::latest_key_installed() const {
+    if (!_latest)
+        return std::nullopt;
+    return _latest->installed;
 }
 
 actions participant::rekey(time_point now) {

@@ -53,6 +53,10 @@ struct participant_config {
     // AN of the first SAK this participant distributes as key server: a CAK
     // change starts past the AN the previous CA's SAK still uses.
     uint8_t first_an = 0;
+    // As key server, distribute a new SAK this long after the latest one
+    // was installed (the operator's SAK rekey interval; zero: only on PN
+    // exhaustion, membership or suite changes and requests).
+    duration rekey_interval{0};
 };
 
 // ---- actions --------------------------------------------------------------
@@ -132,6 +136,7 @@ struct participant_counters {
     uint64_t mkpdus_accepted = 0;
     uint64_t saks_generated = 0;
     uint64_t saks_installed = 0;
+    uint64_t interval_rekeys = 0; // SAKs distributed because rekey_interval ran out
     std::array<uint64_t, drop_reason_count> dropped{};
     uint64_t drops(drop_reason r) const { return dropped[static_cast<size_t>(r)]; }
     uint64_t total_drops() const;
@@ -194,6 +199,11 @@ public:
     // elsewhere it takes effect with the next SAK this participant makes.
     actions set_offset(confidentiality_offset o, time_point now);
     confidentiality_offset offset() const { return _cfg.offset; }
+    // The SAK rekey interval (zero: off), e.g. `set lag NAME macsec
+    // rekey-interval N`. Measured from the latest SAK's installation, so a
+    // shorter interval than the latest key's age rotates at the next tick.
+    void set_rekey_interval(duration d) { _cfg.rekey_interval = d; }
+    duration rekey_interval() const { return _cfg.rekey_interval; }
 
     // -- state, for status displays and tests (no key material) --
     const member_id& mi() const { return _mi; }
@@ -210,6 +220,10 @@ public:
     std::optional<key_identifier> latest_key() const;
     std::optional<cipher_suite> suite_in_use() const;
     std::optional<uint8_t> latest_an() const;
+    // When the latest SAK was installed here (distributed, as key server, or
+    // received): the time since the last rekey is `now` minus this.
+    std::optional<time_point> latest_key_installed() const;
+    uint8_t key_server_priority() const { return _cfg.key_server_priority; }
     std::vector<peer_status> peers() const;
     size_t live_peer_count() const;
     bool has_live_peers() const { return live_peer_count() > 0; }
@@ -240,6 +254,7 @@ private:
         bool rx = false;
         bool tx = false;
         uint64_t tx_next_pn = 1;
+        time_point installed{}; // install_key's `now`
         bool pn_reported = false; // report_tx_pn crossed the threshold (non key server)
         uint64_t rx_lowest_pn = 1;   // report_rx_pn
         bool rx_pn_reported = false; // report_rx_pn crossed the threshold
@@ -256,9 +271,10 @@ private:
     void update_liveness(const mkpdu& pdu, peer& p, time_point now, actions& out);
     void elect(actions& out);
     void key_server_duties(time_point now, actions& out);
-    void handle_distributed_sak(const peer& from, const distributed_sak& d, actions& out);
+    void handle_distributed_sak(const peer& from, const distributed_sak& d, time_point now, actions& out);
     void handle_sak_use(actions& out);
-    void install_key(key_slot&& k, actions& out);
+    void install_key(key_slot&& k, time_point now, actions& out);
+    bool rekey_interval_due(time_point now) const;
     void install_rx(key_slot& k, const peer& p, actions& out);
     void retire_old(actions& out);
     void retire_all(actions& out);

@@ -32,7 +32,8 @@ check(isinstance(report.get("bond_distribution"), str) and "ext_distrib" in repo
 scenarios = report.get("scenarios", [])
 by_name = {s.get("name"): s for s in scenarios}
 check(len(by_name) == len(scenarios), "scenario names are unique")
-want = ["io_fwd", "bond_8023ad_l34_2", "bond_8023ad_l34_4", "worker_l34_2", "worker_l34_4"]
+want = ["io_fwd", "bond_8023ad_l34_2", "bond_8023ad_l34_4", "worker_l34_2", "worker_l34_4",
+        "worker_l34_nichash_2", "worker_l34_nichash_4"]
 for name in want:
     s = by_name.get(name)
     if s is None:
@@ -43,7 +44,7 @@ for name in want:
     for key in ("mpps", "cycles_per_packet", "ratio_to_io_fwd"):
         v = s.get(key)
         check(isinstance(v, (int, float)) and v > 0, f"{name}: {key} = {v!r}, want a positive number")
-    if s.get("kind") == "worker":
+    if s.get("kind", "").startswith("worker"):
         v = s.get("ratio_to_bond_8023ad")
         check(isinstance(v, (int, float)) and v > 0, f"{name}: ratio_to_bond_8023ad = {v!r}")
     # Every frame fed is forwarded, both ways, and every member carries some.

@@ -2,13 +2,17 @@
 // wires: snapshots are built and sent by hand here (control's own tests are
 // in test_control.cpp).
 #include "dataplane/dataplane.hpp"
+#include "dataplane/flow_hash.hpp"
 #include "dp_env.hpp"
 #include "dpdk/dpdk.hpp"
 
 #include <gtest/gtest.h>
+#include <rte_ethdev.h>
 #include <rte_ring_elem.h>
 
+#include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 
 using namespace lag;
@@ -188,6 +192,70 @@ TEST_F(worker_test, forwards_many_flows_both_ways_one_member_per_flow) {
     EXPECT_EQ(totals(host.b).tx_bytes, 900u * 200);
     for (unsigned i = 0; i < members; ++i)
         EXPECT_EQ(totals(mem[i].a).rx_packets, 300u);
+}
+
+// The access port's RSS hash, as a NIC writes it into the mbuf (here the
+// test writes it; net_ring hands the mbufs over untouched). With
+// snapshot::nic_hash a flagged frame is bucketed by it, not by reading the
+// frame; an unflagged one takes the software hash. Toeplitz l34 with rss_key
+// is what a NIC with the standard key computes for these UDP frames, so a
+// flow lands on the same member either way.
+TEST_F(worker_test, nic_rss_hash_picks_the_member_and_unflagged_frames_take_the_software_hash) {
+    auto m = membership({true, true, true});
+    m.algo = dp::hash_algo::toeplitz;
+    m.nic_hash = true;
+    snaps.push_back(dp::build_snapshot(m, nullptr));
+    ASSERT_NE(snaps.back(), nullptr);
+    const dp::snapshot& s = *snaps.back();
+    ASSERT_TRUE(s.nic_hash);
+    dp::worker_config c;
+    c.initial = &s;
+    c.control_ring = ctl.get();
+    c.punt_ring = punt.get();
+    c.qsbr = qsbr.get();
+    w = std::make_unique<dp::worker>(c);
+    const dp::frame_hash_fn soft = dp::toeplitz_hash_function(dp::hash_policy::l34);
+    // A hash every flow would go to member 2 by, whatever its headers say.
+    uint32_t to_2 = 0;
+    while (s.slot_for_hash(to_2) != 2)
+        ++to_2;
+
+    // mode 0: flagged, the true hash; 1: flagged, to_2; 2: not flagged
+    for (int mode : {0, 1, 2}) {
+        SCOPED_TRACE(mode);
+        constexpr uint32_t flows = 200;
+        std::map<uint32_t, unsigned> want;
+        std::vector<rte_mbuf*> batch;
+        for (uint32_t f = 0; f < flows; ++f) {
+            auto bytes = udp_frame(f, 0, 128);
+            rte_mbuf* mb = rte_pktmbuf_alloc(pool());
+            ASSERT_NE(mb, nullptr);
+            std::memcpy(rte_pktmbuf_append(mb, static_cast<uint16_t>(bytes.size())), bytes.data(), bytes.size());
+            const uint32_t h = soft(bytes.data(), static_cast<uint32_t>(bytes.size()));
+            if (mode != 2) {
+                mb->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+                mb->hash.rss = mode == 0 ? h : to_2;
+            }
+            want[f] = mode == 1 ? 2u : s.slot_for_hash(h);
+            batch.push_back(mb);
+        }
+        for (size_t off = 0; off < batch.size(); off += 32) {
+            const auto k = static_cast<uint16_t>(std::min<size_t>(32, batch.size() - off));
+            ASSERT_EQ(rte_eth_tx_burst(host.a, 0, batch.data() + off, k), k);
+            settle();
+        }
+        std::map<uint32_t, unsigned> got;
+        for (unsigned i = 0; i < members; ++i) {
+            auto out = drain(mem[i].b);
+            for (rte_mbuf* x : out) {
+                flow_frame ff{};
+                ASSERT_TRUE(read_flow(x, ff));
+                got[ff.flow] = i;
+            }
+            free_all(out);
+        }
+        EXPECT_EQ(got, want);
+    }
 }
 
 TEST_F(worker_test, member_leaving_moves_only_its_flows_and_loses_no_surviving_frame) {

@@ -330,6 +330,57 @@ TEST(mka_scenario, key_server_rotates_when_its_pn_nears_exhaustion) {
     EXPECT_EQ(l.p(a).counters().saks_generated, 2u);
 }
 
+// The SAK rekey interval: the key server (a, the lower SCI) distributes a
+// new SAK once its latest has been installed that long, again and again,
+// hitless; b's interval, not the key server's, rotates nothing; zero (the
+// default) never rotates; shortening it at run time rotates at the next tick.
+TEST(mka_scenario, the_key_server_rotates_every_rekey_interval) {
+    for (bool on_key_server : {true, false}) {
+        SCOPED_TRACE(on_key_server ? "interval on the key server" : "interval on the other side");
+        lan l;
+        auto ca = lan::config(1);
+        auto cb = lan::config(2);
+        (on_key_server ? ca : cb).rekey_interval = seconds(30);
+        auto a = l.add(ca);
+        auto b = l.add(cb);
+        ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+        ASSERT_TRUE(l.p(a).is_key_server());
+        auto k1 = *l[a].secy.tx_active;
+        auto since = *l.p(a).latest_key_installed();
+        EXPECT_EQ(*l.p(b).latest_key(), k1);
+        l.run(since + seconds(29) - l.now); // 29 s after its installation: no rotation yet
+        EXPECT_EQ(*l.p(a).latest_key(), k1);
+        l.run(seconds(2));
+        if (!on_key_server) {
+            l.run(seconds(120));
+            EXPECT_EQ(*l.p(a).latest_key(), k1);
+            EXPECT_EQ(l.p(a).counters().saks_generated, 1u);
+            EXPECT_EQ(l.p(b).counters().interval_rekeys, 0u);
+            continue;
+        }
+        ASSERT_TRUE(l.run_until(
+            [&] { return l.all_secured_on_one_key({a, b}) && !(*l[a].secy.tx_active == k1); }, seconds(10)));
+        auto k2 = *l[a].secy.tx_active;
+        EXPECT_EQ(k2.kn, k1.kn + 1);
+        EXPECT_GE(*l.p(a).latest_key_installed() - since, seconds(30));
+        EXPECT_LT(*l.p(a).latest_key_installed() - since, seconds(31));
+        // and again, one interval after the second key
+        ASSERT_TRUE(l.run_until([&] { return l.p(a).counters().saks_generated == 3; }, seconds(40)));
+        EXPECT_EQ(l.p(a).counters().interval_rekeys, 2u);
+        ASSERT_TRUE(l.run_until([&] { return l.all_secured_on_one_key({a, b}); }, seconds(10)));
+        EXPECT_EQ(l[a].secy.secured_lost, 0u);
+        EXPECT_EQ(l[b].secy.secured_lost, 0u);
+        // at run time: off, then shorter than the latest key's age
+        l.p(a).set_rekey_interval(duration::zero());
+        l.run(seconds(100));
+        EXPECT_EQ(l.p(a).counters().saks_generated, 3u);
+        l.p(a).set_rekey_interval(seconds(5));
+        l.run(seconds(1));
+        EXPECT_EQ(l.p(a).counters().saks_generated, 4u);
+        EXPECT_EQ(l.p(a).rekey_interval(), seconds(5));
+    }
+}
+
 // b is not the key server. Its transmit PN near exhaustion (report_tx_pn),
 // or a's transmit PN seen by b's receive SA (report_rx_pn), goes to the key
 // server in b's SAK Use. The data path reports on every poll: one MKPDU
