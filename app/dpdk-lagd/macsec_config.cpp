@@ -208,6 +208,10 @@ std::string beside(const std::string& source, const std::string& file) {
     return slash == std::string::npos ? file : source.substr(0, slash + 1) + file;
 }
 
+std::string pn_state_path(const macsec_config& m, const std::string& lag) {
+    return !m.pn_state.empty() ? m.pn_state : fmt::format("{}.{}.pn", m.source, lag);
+}
+
 std::optional<std::vector<uint8_t>> parse_ckn(std::string_view hex) {
     std::array<uint8_t, 32> b{};
     size_t n = 0;
@@ -289,7 +293,8 @@ result<macsec_config> parse_macsec(const toml::table& t, const std::string& sour
         return r.fail("value", r.line_or(t, "mode", line),
                       fmt::format("{}: mode '{}' is not \"mka\" or \"static\"", where, *mode));
     if (auto ok = r.only(t, {"mode", "cipher", "include_sci", "confidentiality", "confidentiality_offset",
-                             "replay_protect", "replay_window", "validate", "key_file", "member", "lacp"},
+                             "replay_protect", "replay_window", "validate", "key_file", "member", "lacp",
+                             "pn_state", "pn_chunk"},
                          where);
         !ok)
         return ok.err();
@@ -342,6 +347,17 @@ result<macsec_config> parse_macsec(const toml::table& t, const std::string& sour
     if (kf->empty())
         return r.fail("value", r.line_or(t, "key_file", line), fmt::format("{}: 'key_file' is empty", where));
     c.key_file = beside(source, *kf);
+    c.source = source;
+    auto ps = r.string(t, "pn_state", where, false, line);
+    if (!ps)
+        return ps.err();
+    if (t.get("pn_state") != nullptr && ps->empty())
+        return r.fail("value", r.line_or(t, "pn_state", line), fmt::format("{}: 'pn_state' is empty", where));
+    c.pn_state = beside(source, *ps);
+    auto chunk = r.integer(t, "pn_chunk", where, 0, 1, is_xpn(c.suite) ? INT64_MAX : int64_t(0xFFFFFFFF));
+    if (!chunk)
+        return chunk.err();
+    c.pn_chunk = static_cast<uint64_t>(*chunk);
     const toml::node* mem = t.get("member");
     if (mem == nullptr)
         return r.fail("missing-key", line, fmt::format("{} needs [[lag.macsec.member]] tables", where));
