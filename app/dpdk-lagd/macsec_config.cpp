@@ -398,6 +398,21 @@ result<macsec_config> parse_macsec(const toml::table& t, const std::string& sour
         if (!rx)
             return rx.err();
         mc.rx = std::move(*rx);
+        // One transmit key and one SCI per member: two members sending
+        // under one key (or one SCI) may build the same IV, a GCM nonce used
+        // twice. (The key file may still give two names one key: checked
+        // when the keys are read, start_static_macsec.)
+        for (const auto& other : c.members) {
+            if (other.sci == mc.sci)
+                return r.fail("duplicate-sci", r.line_or(m, "sci", ml),
+                              fmt::format("{}: sci {:012x}-{:04x} is also member '{}''s (line {}); each member "
+                                          "needs its own SCI", w, mc.sci >> 16, mc.sci & 0xFFFF, other.port,
+                                          other.line));
+            if (other.tx.key == mc.tx.key)
+                return r.fail("shared-tx-key", r.line_or(m, "tx_key", ml),
+                              fmt::format("{}: tx_key '{}' is also member '{}''s (line {}); each member needs its "
+                                          "own transmit key", w, mc.tx.key, other.port, other.line));
+        }
         c.members.push_back(std::move(mc));
     }
     return c;
@@ -490,6 +505,26 @@ result<key_map> load_key_file(const std::string& path) {
             return make_error("key-file", fmt::format("{}:{}: a key needs a name", path, no));
     }
     return keys;
+}
+
+result<void> check_distinct_tx_keys(const macsec_config& m, const key_map& keys) {
+    for (size_t i = 0; i < m.members.size(); ++i) {
+        const auto a = keys.find(m.members[i].tx.key);
+        if (a == keys.end())
+            continue;
+        for (size_t j = 0; j < i; ++j) {
+            const auto b = keys.find(m.members[j].tx.key);
+            if (b != keys.end() && a->second.equals(b->second.view()))
+                return make_error("shared-tx-key",
+                                  fmt::format("{}:{}: MACsec member '{}': tx_key '{}' is the same key as member "
+                                              "'{}''s tx_key '{}' (line {}) in {}; each member needs its own "
+                                              "transmit key",
+                                              m.source, m.members[i].line, m.members[i].port, m.members[i].tx.key,
+                                              m.members[j].port, m.members[j].tx.key, m.members[j].line,
+                                              m.key_file));
+        }
+    }
+    return ok_v;
 }
 
 } // namespace lag::lagd

@@ -158,4 +158,9 @@ using key_map = std::map<std::string, secret<32>, std::less<>>;
 // never quote a key.
 result<key_map> load_key_file(const std::string& path);
 
+// Static keys: no two members' transmit keys are the same bytes (two names
+// for one key in the key file): refused as "shared-tx-key" naming the
+// config's lines, never the key.
+result<void> check_distinct_tx_keys(const macsec_config& m, const key_map& keys);
+
 } // namespace lag::lagd

@@ -79,6 +79,8 @@ result<std::unique_ptr<ctl::macsec_driver>> start_static_macsec(ctl::control& c,
     auto keys = load_key_file(m.key_file);
     if (!keys)
         return keys.err();
+    if (auto ok = check_distinct_tx_keys(m, *keys); !ok)
+        return ok.err();
     auto d = ctl::macsec_driver::create(c);
     if (!d)
         return d.err();
