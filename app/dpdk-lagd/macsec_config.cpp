@@ -3,11 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
-#include <fstream>
-#include <sstream>
+#include <cerrno>
 
 namespace lag::lagd {
 
@@ -208,6 +209,10 @@ std::string beside(const std::string& source, const std::string& file) {
     return slash == std::string::npos ? file : source.substr(0, slash + 1) + file;
 }
 
+std::string pn_state_path(const macsec_config& m, const std::string& lag) {
+    return !m.pn_state.empty() ? m.pn_state : fmt::format("{}.{}.pn", m.source, lag);
+}
+
 std::optional<std::vector<uint8_t>> parse_ckn(std::string_view hex) {
     std::array<uint8_t, 32> b{};
     size_t n = 0;
@@ -289,7 +294,8 @@ result<macsec_config> parse_macsec(const toml::table& t, const std::string& sour
         return r.fail("value", r.line_or(t, "mode", line),
                       fmt::format("{}: mode '{}' is not \"mka\" or \"static\"", where, *mode));
     if (auto ok = r.only(t, {"mode", "cipher", "include_sci", "confidentiality", "confidentiality_offset",
-                             "replay_protect", "replay_window", "validate", "key_file", "member", "lacp"},
+                             "replay_protect", "replay_window", "validate", "key_file", "member", "lacp",
+                             "pn_state", "pn_chunk"},
                          where);
         !ok)
         return ok.err();
@@ -342,6 +348,17 @@ result<macsec_config> parse_macsec(const toml::table& t, const std::string& sour
     if (kf->empty())
         return r.fail("value", r.line_or(t, "key_file", line), fmt::format("{}: 'key_file' is empty", where));
     c.key_file = beside(source, *kf);
+    c.source = source;
+    auto ps = r.string(t, "pn_state", where, false, line);
+    if (!ps)
+        return ps.err();
+    if (t.get("pn_state") != nullptr && ps->empty())
+        return r.fail("value", r.line_or(t, "pn_state", line), fmt::format("{}: 'pn_state' is empty", where));
+    c.pn_state = beside(source, *ps);
+    auto chunk = r.integer(t, "pn_chunk", where, 0, 1, is_xpn(c.suite) ? INT64_MAX : int64_t(0xFFFFFFFF));
+    if (!chunk)
+        return chunk.err();
+    c.pn_chunk = static_cast<uint64_t>(*chunk);
     const toml::node* mem = t.get("member");
     if (mem == nullptr)
         return r.fail("missing-key", line, fmt::format("{} needs [[lag.macsec.member]] tables", where));
@@ -382,6 +399,21 @@ result<macsec_config> parse_macsec(const toml::table& t, const std::string& sour
         if (!rx)
             return rx.err();
         mc.rx = std::move(*rx);
+        // One transmit key and one SCI per member: two members sending
+        // under one key (or one SCI) may build the same IV, a GCM nonce used
+        // twice. (The key file may still give two names one key: checked
+        // when the keys are read, start_static_macsec.)
+        for (const auto& other : c.members) {
+            if (other.sci == mc.sci)
+                return r.fail("duplicate-sci", r.line_or(m, "sci", ml),
+                              fmt::format("{}: sci {:012x}-{:04x} is also member '{}''s (line {}); each member "
+                                          "needs its own SCI", w, mc.sci >> 16, mc.sci & 0xFFFF, other.port,
+                                          other.line));
+            if (other.tx.key == mc.tx.key)
+                return r.fail("shared-tx-key", r.line_or(m, "tx_key", ml),
+                              fmt::format("{}: tx_key '{}' is also member '{}''s (line {}); each member needs its "
+                                          "own transmit key", w, mc.tx.key, other.port, other.line));
+        }
         c.members.push_back(std::move(mc));
     }
     return c;
@@ -398,27 +430,99 @@ result<void> check_key_file_mode(const std::string& path) {
     return ok_v;
 }
 
-result<secret<32>> load_cak_file(const std::string& path) {
-    if (auto ok = check_key_file_mode(path); !ok)
-        return ok.err();
-    std::ifstream in(path);
-    if (!in)
+namespace {
+
+// Key files are small; anything larger is not one.
+constexpr size_t max_key_file = 1 << 20;
+
+// The whole file, read with open/read straight into wiped storage (no
+// stream or string buffer ever holds its bytes), after the same checks as
+// check_key_file_mode on the open file itself.
+result<secret_buffer> read_key_file(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
         return make_error("key-file", fmt::format("{}: cannot read the key file", path));
-    std::string text, line;
-    while (std::getline(in, line)) {
-        const auto hash = line.find('#');
-        text.append(line, 0, hash);
-        text += ' ';
-        secure_wipe(line.data(), line.size());
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        ::close(fd);
+        return make_error("key-file", fmt::format("{}: cannot read the key file", path));
     }
+    if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        ::close(fd);
+        return make_error("key-file-mode",
+                          fmt::format("{}: mode {:04o} lets group or others at the keys; chmod 600 it", path,
+                                      st.st_mode & 07777));
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size < 0 || static_cast<uint64_t>(st.st_size) > max_key_file) {
+        ::close(fd);
+        return make_error("key-file", fmt::format("{}: not a key file (a regular file of at most {} bytes)", path,
+                                                  max_key_file));
+    }
+    // One byte more than the size: a file that grew meanwhile is seen.
+    secret_buffer buf(static_cast<size_t>(st.st_size) + 1);
+    size_t n = 0;
+    while (n < buf.capacity()) {
+        const ssize_t r = ::read(fd, buf.data() + n, buf.capacity() - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            ::close(fd);
+            return make_error("key-file", fmt::format("{}: cannot read the key file", path));
+        }
+        if (r == 0)
+            break;
+        n += static_cast<size_t>(r);
+    }
+    ::close(fd);
+    if (n == buf.capacity())
+        return make_error("key-file", fmt::format("{}: the key file changed while it was read", path));
+    buf.set_size(n);
+    return buf;
+}
+
+std::string_view strip_comment(std::string_view line) {
+    const auto hash = line.find('#');
+    return hash == std::string_view::npos ? line : line.substr(0, hash);
+}
+
+} // namespace
+
+result<secret<32>> load_cak_file(const std::string& path) {
+    auto file = read_key_file(path);
+    if (!file)
+        return file.err();
+    // Parsed in place: comments end at the line's end, the rest is hex
+    // (blanks, ':' '-' ignored) into a stack buffer wiped below.
     std::array<uint8_t, 32> buf{};
     size_t n = 0;
-    const bool ok = parse_hex(text, buf, n) && (n == 16 || n == 32);
+    int hi = -1;
+    bool ok = true;
+    std::string_view rest = file->text();
+    while (ok && !rest.empty()) {
+        const auto nl = rest.find('\n');
+        const std::string_view line = strip_comment(rest.substr(0, nl));
+        rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+        for (char c : line) {
+            if (c == ':' || c == '-' || c == ' ' || c == '\t' || c == '\r')
+                continue;
+            const int v = hexval(c);
+            if (v < 0 || n >= buf.size()) {
+                ok = false;
+                break;
+            }
+            if (hi < 0) {
+                hi = v;
+            } else {
+                buf[n++] = static_cast<uint8_t>(hi << 4 | v);
+                hi = -1;
+            }
+        }
+    }
+    ok = ok && hi < 0 && (n == 16 || n == 32);
     secret<32> cak;
     if (ok)
         cak.assign({buf.data(), n});
     secure_wipe(buf.data(), buf.size());
-    secure_wipe(text.data(), text.size());
     if (!ok)
         return make_error("key-file", fmt::format("{}: the CAK must be 32 or 64 hex digits (16 or 32 bytes) "
                                                   "and nothing else", path));
@@ -426,20 +530,17 @@ result<secret<32>> load_cak_file(const std::string& path) {
 }
 
 result<key_map> load_key_file(const std::string& path) {
-    if (auto ok = check_key_file_mode(path); !ok)
-        return ok.err();
-    std::ifstream in(path);
-    if (!in)
-        return make_error("key-file", fmt::format("{}: cannot read the key file", path));
+    auto file = read_key_file(path);
+    if (!file)
+        return file.err();
     key_map keys;
-    std::string line;
+    std::string_view rest = file->text();
     unsigned no = 0;
-    while (std::getline(in, line)) {
+    while (!rest.empty()) {
+        const auto nl = rest.find('\n');
+        std::string_view s = strip_comment(rest.substr(0, nl));
+        rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
         ++no;
-        std::string_view s = line;
-        const auto hash = s.find('#');
-        if (hash != std::string_view::npos)
-            s = s.substr(0, hash);
         while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
             s.remove_prefix(1);
         while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
@@ -447,10 +548,8 @@ result<key_map> load_key_file(const std::string& path) {
         if (s.empty())
             continue;
         const auto eq = s.find('=');
-        if (eq == std::string_view::npos) {
-            secure_wipe(line.data(), line.size());
+        if (eq == std::string_view::npos)
             return make_error("key-file", fmt::format("{}:{}: expected 'name = hex'", path, no));
-        }
         std::string_view name = s.substr(0, eq), hex = s.substr(eq + 1);
         while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back())))
             name.remove_suffix(1);
@@ -462,18 +561,39 @@ result<key_map> load_key_file(const std::string& path) {
         std::array<uint8_t, 32> buf{};
         size_t n = 0;
         const bool ok = parse_hex(hex, buf, n) && (n == 16 || n == 32);
-        const std::string key_name(name);
+        if (name.empty()) {
+            secure_wipe(buf.data(), buf.size());
+            return make_error("key-file", fmt::format("{}:{}: a key needs a name", path, no));
+        }
+        const std::string key_name(name); // a name, not key material
         if (ok)
             keys[key_name].assign({buf.data(), n});
         secure_wipe(buf.data(), buf.size());
-        secure_wipe(line.data(), line.size());
         if (!ok)
             return make_error("key-file",
                               fmt::format("{}:{}: key '{}' must be 32 or 64 hex digits", path, no, key_name));
-        if (name.empty())
-            return make_error("key-file", fmt::format("{}:{}: a key needs a name", path, no));
     }
     return keys;
+}
+
+result<void> check_distinct_tx_keys(const macsec_config& m, const key_map& keys) {
+    for (size_t i = 0; i < m.members.size(); ++i) {
+        const auto a = keys.find(m.members[i].tx.key);
+        if (a == keys.end())
+            continue;
+        for (size_t j = 0; j < i; ++j) {
+            const auto b = keys.find(m.members[j].tx.key);
+            if (b != keys.end() && a->second.equals(b->second.view()))
+                return make_error("shared-tx-key",
+                                  fmt::format("{}:{}: MACsec member '{}': tx_key '{}' is the same key as member "
+                                              "'{}''s tx_key '{}' (line {}) in {}; each member needs its own "
+                                              "transmit key",
+                                              m.source, m.members[i].line, m.members[i].port, m.members[i].tx.key,
+                                              m.members[j].port, m.members[j].tx.key, m.members[j].line,
+                                              m.key_file));
+        }
+    }
+    return ok_v;
 }
 
 } // namespace lag::lagd

@@ -29,6 +29,15 @@
 //   validate = "strict"             # optional: strict (default), check, disabled
 //   key_file = "keys.txt"           # SAKs by name; relative to the config's directory;
 //                                   # refused if group or others have any access to it
+//   pn_state = "lag0.pn"            # optional: the transmit PNs reserved per SA (SCI, AN, a
+//                                   # key fingerprint; never a key), mode 0600, written
+//                                   # (fsync) before the PNs are used, so that a restart never
+//                                   # sends a PN twice under a key. Default: CONFIG.LAG.pn
+//                                   # beside the config (e.g. lagd.toml.lag0.pn); relative
+//                                   # to the config's directory. The daemon refuses to start
+//                                   # when it cannot write it.
+//   pn_chunk = 1048576              # optional: PNs reserved per write (default 2^20, XPN
+//                                   # 2^32); a restart skips at most this many
 //   [[lag.macsec.member]]           # one per LAG member (a spare [[port]] may have one: add member)
 //   port = "m0"
 //   sci = "020000000001-0001"       # this member's SCI: MAC (12 hex) and port (4 hex)
@@ -106,12 +115,24 @@ struct macsec_config {
     macsec::validate_frames validate = macsec::validate_frames::strict;
     macsec_lacp lacp = macsec_lacp::protected_;
     std::string key_file; // resolved against the config's directory
+    std::string pn_state; // resolved against the config's directory; empty: the default
+    uint64_t pn_chunk = 0; // 0: the suite's default
+    std::string source;   // the config file (the default pn_state is beside it)
     std::vector<macsec_member_config> members;
     unsigned line = 0;
 
     // The SecY config of one member.
     macsec::secy_config secy(const macsec_member_config& m) const;
 };
+
+// Static keys: PNs reserved per write by default.
+inline constexpr uint64_t default_pn_chunk = uint64_t(1) << 20;
+inline constexpr uint64_t default_pn_chunk_xpn = uint64_t(1) << 32;
+inline uint64_t pn_chunk_of(const macsec_config& m) noexcept {
+    return m.pn_chunk != 0 ? m.pn_chunk : is_xpn(m.suite) ? default_pn_chunk_xpn : default_pn_chunk;
+}
+// The PN state file of a LAG with static keys: pn_state, or CONFIG.LAG.pn.
+std::string pn_state_path(const macsec_config& m, const std::string& lag);
 
 // Parses a [lag.macsec] table. `source` names the config file (errors are
 // "source:line: ...", the key file is resolved against its directory).
@@ -136,5 +157,10 @@ using key_map = std::map<std::string, secret<32>, std::less<>>;
 // Reads a key file; refuses one that group or others may access. Errors
 // never quote a key.
 result<key_map> load_key_file(const std::string& path);
+
+// Static keys: no two members' transmit keys are the same bytes (two names
+// for one key in the key file): refused as "shared-tx-key" naming the
+// config's lines, never the key.
+result<void> check_distinct_tx_keys(const macsec_config& m, const key_map& keys);
 
 } // namespace lag::lagd

@@ -1,4 +1,5 @@
 #include "macsec_setup.hpp"
+#include "pn_state.hpp"
 
 #include <fmt/format.h>
 
@@ -47,7 +48,25 @@ result<void> add_static_macsec_port(ctl::macsec_driver& d, const lag_config& l, 
     auto tx = sa_from(m, mm->tx, keys, mm->port);
     if (!tx)
         return tx.err();
-    if (auto ok = d.install_tx_sa(id, mm->tx.an, *tx); !ok)
+    // The PNs it may send: from max(tx_pn, what the PN state has seen used
+    // under this key), a chunk persisted before the SA exists.
+    macsec::pn_store* store = d.pn_store();
+    if (store == nullptr)
+        return make_error("pn-state", "static keys without a PN state");
+    auto eng = crypto::engine::create();
+    if (!eng)
+        return eng.err();
+    auto fp = macsec::fingerprint_of(**eng, tx->key.view());
+    if (!fp)
+        return fp.err();
+    ctl::tx_pn_reservation res{store, {mm->sci, mm->tx.an, *fp}, 0, pn_chunk_of(m)};
+    const uint64_t max_pn = is_xpn(m.suite) ? macsec::max_pn_64 : macsec::max_pn_32;
+    auto grant = store->start(res.id, mm->tx.pn, max_pn, res.chunk);
+    if (!grant)
+        return make_error(grant.err().code, fmt::format("member '{}': {}", port, grant.err().message));
+    tx->next_pn = grant->first_pn;
+    res.limit = grant->limit;
+    if (auto ok = d.install_tx_sa(id, mm->tx.an, *tx, 0, &res); !ok)
         return ok.err();
     return d.enable_tx_sa(id, mm->tx.an);
 }
@@ -60,9 +79,15 @@ result<std::unique_ptr<ctl::macsec_driver>> start_static_macsec(ctl::control& c,
     auto keys = load_key_file(m.key_file);
     if (!keys)
         return keys.err();
+    if (auto ok = check_distinct_tx_keys(m, *keys); !ok)
+        return ok.err();
     auto d = ctl::macsec_driver::create(c);
     if (!d)
         return d.err();
+    auto store = macsec::pn_store::open(std::make_unique<pn_state_file>(pn_state_path(m, l.name)));
+    if (!store)
+        return store.err();
+    (*d)->adopt_pn_store(std::move(*store));
     for (const auto& mm : m.members) {
         uint16_t id = 0xFFFF;
         for (const auto& [name, pid] : members)
@@ -77,20 +102,20 @@ result<std::unique_ptr<ctl::macsec_driver>> start_static_macsec(ctl::control& c,
 }
 
 void print_macsec_counters(const ctl::macsec_driver& d, const ctl::control& c, const port_ids& members) {
-    fmt::print("{:<10} {:>12} {:>12} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8} {:>8}\n",
+    fmt::print("{:<10} {:>12} {:>12} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8}\n",
                "macsec", "OutProtect", "OutEncrypt", "InOK", "InLate", "InNotValid", "InInvalid", "InNoSA",
-               "InNoTag", "InBadTag", "InNoSCI", "InUntag", "OutNoSA", "OutPNex");
+               "InNoTag", "InBadTag", "InNoSCI", "InUntag", "OutNoSA", "OutPNex", "OutPNres");
     for (const auto& [name, id] : members) {
         if (!d.has_port(id))
             continue;
         const auto tx = d.tx_totals(id);
         const auto rx = d.rx_totals(id);
         const auto s = d.secy_totals(id);
-        fmt::print("{:<10} {:>12} {:>12} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8} {:>8}\n",
+        fmt::print("{:<10} {:>12} {:>12} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8}\n",
                    name, tx.out_pkts_protected, tx.out_pkts_encrypted, rx.in_pkts_ok, rx.in_pkts_late,
                    rx.in_pkts_not_valid, rx.in_pkts_invalid, rx.in_pkts_not_using_sa, s.in_pkts_no_tag,
                    s.in_pkts_bad_tag, s.in_pkts_no_sci, s.in_pkts_untagged, s.out_pkts_no_sa,
-                   s.out_pkts_pn_exhausted);
+                   s.out_pkts_pn_exhausted, s.out_pkts_pn_unreserved);
         const auto t = c.totals(id);
         fmt::print("macsec {} drops: tx {} (no_room {}), rx {}\n", name, t.drop(dp::drop_reason::macsec_tx),
                    t.macsec_tx[static_cast<size_t>(macsec::tx_status::drop_no_room)],
@@ -99,6 +124,9 @@ void print_macsec_counters(const ctl::macsec_driver& d, const ctl::control& c, c
     const auto& k = d.counters();
     fmt::print("macsec: {} SAs installed, {} freed, {} messages, {} PN-near-exhaustion signals\n", k.sas_installed,
                k.sas_freed, k.messages_sent, k.pn_near_exhaustion);
+    if (const auto* st = d.pn_store())
+        fmt::print("macsec: PN state {}: {} chunks reserved while running, {} writes failed\n", st->storage().name(),
+                   k.pn_chunks_reserved, k.pn_reserve_failures);
     std::fflush(stdout);
 }
 

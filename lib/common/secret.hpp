@@ -5,7 +5,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
+#include <string_view>
 
 namespace lag {
 
@@ -58,6 +60,44 @@ public:
 
 private:
     std::array<uint8_t, Capacity> _b{};
+    size_t _n = 0;
+};
+
+// A heap buffer for secret text (a key or CAK file read whole, parsed in
+// place): fixed capacity, wiped (all of it) when dropped or moved over;
+// move-only, so no copy of its bytes is made behind the owner's back.
+class secret_buffer {
+public:
+    explicit secret_buffer(size_t capacity) : _p(new uint8_t[capacity == 0 ? 1 : capacity]()), _cap(capacity) {}
+    ~secret_buffer() { wipe(); }
+    secret_buffer(secret_buffer&& o) noexcept : _p(std::move(o._p)), _cap(o._cap), _n(o._n) { o._cap = o._n = 0; }
+    secret_buffer& operator=(secret_buffer&& o) noexcept {
+        if (this != &o) {
+            wipe();
+            _p = std::move(o._p);
+            _cap = o._cap;
+            _n = o._n;
+            o._cap = o._n = 0;
+        }
+        return *this;
+    }
+    secret_buffer(const secret_buffer&) = delete;
+    secret_buffer& operator=(const secret_buffer&) = delete;
+
+    uint8_t* data() noexcept { return _p.get(); }
+    size_t capacity() const noexcept { return _cap; }
+    size_t size() const noexcept { return _n; }
+    // The bytes in use (at most capacity()).
+    void set_size(size_t n) noexcept { _n = n < _cap ? n : _cap; }
+    std::string_view text() const noexcept { return {reinterpret_cast<const char*>(_p.get()), _n}; }
+
+private:
+    void wipe() noexcept {
+        if (_p)
+            secure_wipe(_p.get(), _cap);
+    }
+    std::unique_ptr<uint8_t[]> _p;
+    size_t _cap = 0;
     size_t _n = 0;
 };
 

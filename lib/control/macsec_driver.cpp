@@ -160,7 +160,7 @@ result<void> macsec_driver::add_rx_sc(uint16_t port, macsec::sci_t peer) {
 }
 
 result<void> macsec_driver::install_tx_sa(uint16_t port, uint8_t an, const macsec::sa_params& p,
-                                          uint64_t pn_threshold) {
+                                          uint64_t pn_threshold, const tx_pn_reservation* pn) {
     port_state* ps = find(port);
     if (ps == nullptr)
         return make_error("macsec-port", fmt::format("port {} has no SecY", port));
@@ -169,6 +169,8 @@ result<void> macsec_driver::install_tx_sa(uint16_t port, uint8_t an, const macse
     auto sa = macsec::tx_sa::create(*_engine, an, p, pn_threshold);
     if (!sa)
         return sa.err();
+    if (pn != nullptr) // before any worker sees it
+        (*sa)->set_pn_limit(pn->limit);
     if (ps->tx[an]) {
         // The old SA stays alive until every worker is past its replacement.
         retired r;
@@ -177,6 +179,10 @@ result<void> macsec_driver::install_tx_sa(uint16_t port, uint8_t an, const macse
     }
     ps->tx[an] = std::move(*sa);
     ps->near_counted[an] = false;
+    ps->pn[an].reset();
+    ps->pn_failing[an] = false;
+    if (pn != nullptr && pn->store != nullptr)
+        ps->pn[an] = *pn;
     (void)ps->own->attach_tx_sa(ps->tx[an].get()); // the suite was checked above
     send_all(message_kind::macsec_tx_sa, dp::macsec_arg(port), ps->tx[an].get());
     ++_counters.sas_installed;
@@ -243,6 +249,7 @@ void macsec_driver::retire_tx_sa(uint16_t port, uint8_t an) {
     dpdk::log(dpdk::log_type::macsec, dpdk::log_level::info, "DPDK port {}: transmit SA at AN {} retired", port, an);
     if (ps->encoding == an)
         ps->encoding = -1;
+    ps->pn[an].reset();
     retired r;
     r.tx = std::move(ps->tx[an]);
     _retired.push_back(std::move(r));
@@ -374,15 +381,44 @@ void macsec_driver::reclaim() {
     }
 }
 
+void macsec_driver::reserve_pns(port_state& ps, uint8_t an) {
+    macsec::tx_sa& sa = *ps.tx[an];
+    tx_pn_reservation& r = *ps.pn[an];
+    const uint64_t limit = sa.pn_limit();
+    // Half a chunk ahead: time for the write while the SA uses the rest.
+    if (limit >= sa.max_pn() || sa.next_pn() + r.chunk / 2 <= limit)
+        return;
+    auto e = r.store->extend(r.id, limit, sa.max_pn(), r.chunk);
+    if (!e) {
+        ++_counters.pn_reserve_failures;
+        if (!ps.pn_failing[an])
+            dpdk::log(dpdk::log_type::macsec, dpdk::log_level::err,
+                      "DPDK port {}: transmit SA at AN {} holds at PN {} (frames past it dropped): {}", ps.port, an,
+                      limit, e.err().message);
+        ps.pn_failing[an] = true;
+        return;
+    }
+    if (ps.pn_failing[an])
+        dpdk::log(dpdk::log_type::macsec, dpdk::log_level::info,
+                  "DPDK port {}: transmit SA at AN {}: PNs reserved again, up to {}", ps.port, an, *e);
+    ps.pn_failing[an] = false;
+    r.limit = *e;
+    sa.set_pn_limit(*e); // only now: the new ceiling is on disk
+    ++_counters.pn_chunks_reserved;
+}
+
 unsigned macsec_driver::poll() {
     const size_t before = messages_pending() + _retired.size();
     flush();
     for (auto& ps : _ports)
-        for (unsigned an = 0; an < 4; ++an)
+        for (uint8_t an = 0; an < 4; ++an) {
             if (ps->tx[an] && !ps->near_counted[an] && ps->tx[an]->near_exhaustion()) {
                 ps->near_counted[an] = true;
                 ++_counters.pn_near_exhaustion;
             }
+            if (ps->tx[an] && ps->pn[an])
+                reserve_pns(*ps, an);
+        }
     reclaim();
     const size_t after = messages_pending() + _retired.size();
     return static_cast<unsigned>(before - std::min(before, after));
@@ -482,6 +518,7 @@ macsec::secy_counters macsec_driver::secy_totals(uint16_t port) const noexcept {
         t.out_pkts_too_long += c.out_pkts_too_long;
         t.out_pkts_no_sa += c.out_pkts_no_sa;
         t.out_pkts_pn_exhausted += c.out_pkts_pn_exhausted;
+        t.out_pkts_pn_unreserved += c.out_pkts_pn_unreserved;
         t.out_pkts_no_room += c.out_pkts_no_room;
         t.out_pkts_runt += c.out_pkts_runt;
         t.out_pkts_crypto_error += c.out_pkts_crypto_error;

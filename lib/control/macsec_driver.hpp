@@ -39,6 +39,20 @@ struct macsec_driver_counters {
     uint64_t pn_near_exhaustion = 0; // transmit SAs that crossed their threshold
     uint64_t rx_scs_added = 0;       // receive SCs learnt at run time (add_rx_sc)
     uint64_t rx_sc_messages_freed = 0;
+    uint64_t pn_chunks_reserved = 0;  // static keys: PN chunks persisted while running
+    uint64_t pn_reserve_failures = 0; // the PN state could not be written (the SA holds at its limit)
+};
+
+// Static keys: a transmit SA whose PNs are reserved ahead in a PN store (the
+// SA sends up to `limit`, persisted there). poll() persists the next `chunk`
+// once the SA is within half a chunk of its limit, and only then raises the
+// limit; the workers drop (tx_status::drop_pn_unreserved) rather than pass
+// it.
+struct tx_pn_reservation {
+    macsec::pn_store* store = nullptr;
+    macsec::pn_sa_id id;
+    uint64_t limit = 0;
+    uint64_t chunk = 0;
 };
 
 class macsec_driver {
@@ -78,9 +92,10 @@ public:
     bool has_rx_sc(uint16_t port, macsec::sci_t peer) const noexcept;
 
     // Installs the transmit SA at `an` (replacing, then retiring, the SA that
-    // was there). It is not used until enable_tx_sa(an).
+    // was there). It is not used until enable_tx_sa(an). With `pn`, it never
+    // sends past the PNs reserved in pn->store (see tx_pn_reservation).
     result<void> install_tx_sa(uint16_t port, uint8_t an, const macsec::sa_params& p,
-                               uint64_t pn_threshold = 0);
+                               uint64_t pn_threshold = 0, const tx_pn_reservation* pn = nullptr);
     // Makes the SA at `an` the one protect uses (802.1AE encodingSA).
     result<void> enable_tx_sa(uint16_t port, uint8_t an);
     result<void> install_rx_sa(uint16_t port, macsec::sci_t peer, uint8_t an, const macsec::sa_params& p);
@@ -156,6 +171,12 @@ public:
     // After every worker stopped: drops pending messages and frees every SA.
     void shutdown();
 
+    // Static keys' PN store, kept as long as the driver (its SAs' reservations
+    // point into it). Null until adopted.
+    void adopt_pn_store(std::unique_ptr<macsec::pn_store> s) { _pn_store = std::move(s); }
+    macsec::pn_store* pn_store() noexcept { return _pn_store.get(); }
+    const macsec::pn_store* pn_store() const noexcept { return _pn_store.get(); }
+
 private:
     struct peer_sas {
         macsec::sci_t sci = 0;
@@ -170,6 +191,8 @@ private:
         std::array<std::unique_ptr<macsec::tx_sa>, 4> tx;
         int encoding = -1;
         std::array<bool, 4> near_counted{};
+        std::array<std::optional<tx_pn_reservation>, 4> pn; // static keys
+        std::array<bool, 4> pn_failing{};                  // logged once per failure run
         std::vector<peer_sas> peers; // add_rx_sc order
     };
     struct retired {
@@ -189,9 +212,11 @@ private:
     void send_one(unsigned worker, dp::message_kind k, uint32_t arg, const void* ptr);
     void flush();
     void reclaim();
+    void reserve_pns(port_state& ps, uint8_t an);
 
     control& _control;
     std::unique_ptr<crypto::engine> _engine; // key expansion on the control core
+    std::unique_ptr<macsec::pn_store> _pn_store;
     std::vector<std::unique_ptr<port_state>> _ports;
     std::vector<std::deque<dp::control_message>> _pending; // per worker, in order
     std::deque<retired> _retired;

@@ -55,7 +55,7 @@ constexpr std::string_view to_string(drop_reason r) {
 }
 
 // MACsec outcomes per frame, indexed by macsec::tx_status / rx_status.
-inline constexpr size_t macsec_tx_status_count = 8;
+inline constexpr size_t macsec_tx_status_count = 9;
 inline constexpr size_t macsec_rx_status_count = 12;
 
 struct alignas(cache_line_size) port_counters {

@@ -39,6 +39,7 @@ inline constexpr std::array<std::string_view, macsec_tx_status_count> xstat_macs
     "tx_macsec_drop_no_room",      // drop_no_room
     "tx_macsec_drop_runt",         // drop_runt
     "tx_macsec_drop_crypto",       // drop_crypto
+    "tx_macsec_drop_pn_unreserved", // drop_pn_unreserved (added later: the next PNs not yet persisted)
 };
 inline constexpr std::array<std::string_view, macsec_rx_status_count> xstat_macsec_rx_names{
     "rx_macsec_ok",                // rx_status::ok
@@ -57,7 +58,7 @@ inline constexpr std::array<std::string_view, macsec_rx_status_count> xstat_macs
 // Appended last (names are only ever added): what the control core sent.
 inline constexpr std::array<std::string_view, 2> xstat_control_names{"tx_control_packets", "tx_control_bytes"};
 static_assert(static_cast<size_t>(drop_reason::macsec_rx) + 1 == drop_reason_count);
-static_assert(static_cast<size_t>(macsec::tx_status::drop_crypto) + 1 == macsec_tx_status_count);
+static_assert(static_cast<size_t>(macsec::tx_status::drop_pn_unreserved) + 1 == macsec_tx_status_count);
 static_assert(static_cast<size_t>(macsec::rx_status::drop_not_valid) + 1 == macsec_rx_status_count);
 static_assert(static_cast<size_t>(macsec::rx_status::drop_late) == 10);
 

@@ -69,15 +69,17 @@ result<std::unique_ptr<tx_sa>> tx_sa::create(crypto::engine& e, uint8_t an, cons
                      : is_xpn(p.suite) ? 0xC000000000000000ull
                                        : 0xC0000000ull;
     sa->_next_pn.store(p.next_pn, std::memory_order_relaxed);
+    sa->_limit.store(sa->_max_pn, std::memory_order_relaxed);
     return sa;
 }
 
 uint32_t tx_sa::reserve(uint32_t n, uint64_t& first) noexcept {
     uint64_t cur = _next_pn.load(std::memory_order_relaxed);
+    const uint64_t limit = _limit.load(std::memory_order_relaxed); // <= _max_pn
     for (;;) {
-        if (n == 0 || cur > _max_pn)
+        if (n == 0 || cur > limit)
             return 0;
-        const uint64_t left = _max_pn - cur + 1; // >= 1; may be 2^64 - 1 at most
+        const uint64_t left = limit - cur + 1; // >= 1; may be 2^64 - 1 at most
         const uint32_t take = left < n ? static_cast<uint32_t>(left) : n;
         if (_next_pn.compare_exchange_weak(cur, cur + take, std::memory_order_relaxed)) {
             first = cur;
@@ -406,8 +408,13 @@ size_t secy::protect_chunk(crypto::engine& e, std::span<frame> frames,
             continue;
         }
         if (used == got) [[unlikely]] {
-            st[i] = tx_status::drop_pn_exhausted;
-            ++_counters.out_pkts_pn_exhausted;
+            if (sa->exhausted()) {
+                st[i] = tx_status::drop_pn_exhausted;
+                ++_counters.out_pkts_pn_exhausted;
+            } else { // held at pn_limit until control persists more
+                st[i] = tx_status::drop_pn_unreserved;
+                ++_counters.out_pkts_pn_unreserved;
+            }
             continue;
         }
         st[i] = tx_status::protected_frame;

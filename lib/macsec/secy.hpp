@@ -67,6 +67,14 @@ public:
     cipher_suite suite() const noexcept { return _suite; }
     uint64_t next_pn() const noexcept { return _next_pn.load(std::memory_order_relaxed); }
     uint64_t max_pn() const noexcept { return _max_pn; }
+    // The highest PN this SA may send now (at most max_pn; max_pn unless
+    // set): static keys raise it once the next chunk of PNs is persisted
+    // (macsec::pn_store), so a restart never reuses a PN. Frames past it are
+    // dropped as drop_pn_unreserved. One relaxed load per reservation.
+    uint64_t pn_limit() const noexcept { return _limit.load(std::memory_order_relaxed); }
+    void set_pn_limit(uint64_t limit) noexcept {
+        _limit.store(limit < _max_pn ? limit : _max_pn, std::memory_order_relaxed);
+    }
     // Time for MKA to distribute a new SAK.
     bool near_exhaustion() const noexcept { return next_pn() >= _threshold; }
     // No PN left: this SA sends nothing more.
@@ -76,8 +84,9 @@ public:
         return {_protected.load(std::memory_order_relaxed), _encrypted.load(std::memory_order_relaxed)};
     }
 
-    // Reserves up to n consecutive PNs; returns how many (0 once exhausted)
-    // and the first in `first`. A PN is handed out at most once.
+    // Reserves up to n consecutive PNs, none past pn_limit(); returns how
+    // many (0 once exhausted or held at the limit) and the first in
+    // `first`. A PN is handed out at most once.
     uint32_t reserve(uint32_t n, uint64_t& first) noexcept;
 
 private:
@@ -91,6 +100,7 @@ private:
     uint64_t _max_pn = max_pn_32;
     uint64_t _threshold = 0;
     std::atomic<uint64_t> _next_pn{1};
+    std::atomic<uint64_t> _limit{max_pn_32};
     // Added once per burst (an SA may be shared by several workers' SecYs).
     std::atomic<uint64_t> _protected{0};
     std::atomic<uint64_t> _encrypted{0};
@@ -155,6 +165,7 @@ struct secy_counters {
     uint64_t out_pkts_too_long = 0;
     uint64_t out_pkts_no_sa = 0;       // no transmit SA in use: dropped (not in 802.1AE's MIB)
     uint64_t out_pkts_pn_exhausted = 0; // SA out of PNs: dropped (not in 802.1AE's MIB)
+    uint64_t out_pkts_pn_unreserved = 0; // past the SA's pn_limit (PNs not yet persisted): dropped
     uint64_t out_pkts_no_room = 0;     // caller gave too little head/tailroom
     uint64_t out_pkts_runt = 0;        // shorter than DA + SA + EtherType
     uint64_t out_pkts_crypto_error = 0;
@@ -214,6 +225,7 @@ enum class tx_status : uint8_t {
     drop_no_room,
     drop_runt,       // shorter than DA + SA + EtherType
     drop_crypto,
+    drop_pn_unreserved, // past the SA's pn_limit: its next PNs are not yet persisted
 };
 
 enum class rx_status : uint8_t {

@@ -164,7 +164,9 @@ def run_lagd(tmp, prefix, want_access_rx, want_m0_rx):
 def one(tmp, suite, with_sci, offset, n):
     name = f"{suite} {'sci' if with_sci else 'no-sci'} offset {offset}"
     p = lambda f: os.path.join(tmp, f)  # noqa: E731
-    for f in ("access_out.pcap", "m0_out.pcap"):
+    # Each configuration starts afresh with the same keys: its PN state goes
+    # too (else the SA rightly starts above the PNs the last one sent).
+    for f in ("access_out.pcap", "m0_out.pcap", "lag.toml.lag0.pn"):
         if os.path.exists(p(f)):
             os.unlink(p(f))
     egress = plain_frames(offset, "02:00:00:00:00:01", "02:00:00:00:00:02")

@@ -5,6 +5,7 @@
 #include "key_file_fixture.hpp"
 #include "toml_fixture.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
@@ -128,12 +129,16 @@ TEST(macsec_config, a_spare_port_may_have_keys_the_access_port_may_not) {
     std::string keys = "mode = \"static\"\ncipher = \"gcm-aes-256\"\nkey_file = \"k\"\n" + member();
     auto m1 = member();
     m1.replace(m1.find("\"m0\""), 4, "\"m1\"");
+    m1.replace(m1.find("01-0001"), 7, "03-0001"); // its own SCI and transmit key
+    m1.replace(m1.find("tx_key = \"a\""), 12, "tx_key = \"c\"");
     model::lag_model model;
     auto c = parse_config(spare + keys + m1, "lagd.toml");
     ASSERT_TRUE(c.ok()) << c.err().to_string();
     EXPECT_TRUE(check_config(*c, model).ok());
     auto acc = member();
     acc.replace(acc.find("\"m0\""), 4, "\"acc\"");
+    acc.replace(acc.find("01-0001"), 7, "05-0001");
+    acc.replace(acc.find("tx_key = \"a\""), 12, "tx_key = \"e\"");
     auto a = parse_config(spare + keys + acc, "lagd.toml");
     ASSERT_TRUE(a.ok()) << a.err().to_string();
     auto r = check_config(*a, model);
@@ -152,6 +157,47 @@ key_file = "k"
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.err().code, "macsec-member");
     EXPECT_NE(r.err().message.find("'m1'"), std::string::npos);
+}
+
+// Two members under one transmit key or one SCI could build the same IV.
+TEST(macsec_config, two_members_with_one_sci_or_transmit_key_are_refused) {
+    const std::string head = test::macsec_lag_toml("ieee", 2) + "mode = \"static\"\ncipher = \"gcm-aes-256\"\n"
+                             "key_file = \"k\"\n";
+    auto m1 = [](std::string sci, std::string tx) {
+        return "[[lag.macsec.member]]\nport = \"m1\"\nsci = \"" + sci + "\"\npeer_sci = \"020000000004-0001\"\n"
+               "tx_key = \"" + tx + "\"\nrx_key = \"d\"\n";
+    };
+    auto ok = parse_config(head + member() + m1("020000000003-0001", "c"), "lagd.toml");
+    ASSERT_TRUE(ok.ok()) << ok.err().to_string();
+    const unsigned m1_line = 25; // [lag.macsec] on line 15, its 3 keys, then m0 (6 lines)
+    auto sci = parse_config(head + member() + m1("02:00:00:00:00:01:00:01", "c"), "lagd.toml");
+    ASSERT_FALSE(sci.ok());
+    EXPECT_EQ(sci.err().code, "duplicate-sci");
+    EXPECT_NE(sci.err().message.find(fmt::format("lagd.toml:{}:", m1_line + 2)), std::string::npos)
+        << sci.err().message;
+    EXPECT_NE(sci.err().message.find("'m0'"), std::string::npos) << sci.err().message;
+    auto tx = parse_config(head + member() + m1("020000000003-0001", "a"), "lagd.toml");
+    ASSERT_FALSE(tx.ok());
+    EXPECT_EQ(tx.err().code, "shared-tx-key");
+    EXPECT_NE(tx.err().message.find(fmt::format("lagd.toml:{}:", m1_line + 4)), std::string::npos)
+        << tx.err().message;
+    // One key under two names: refused once the key file is read, naming
+    // the lines and the names, never the key.
+    key_map keys;
+    const std::vector<uint8_t> k(32, 0x42), other(32, 0x43);
+    keys["a"].assign(k);
+    keys["b"].assign(other);
+    keys["c"].assign(k);
+    keys["d"].assign(other);
+    auto same = check_distinct_tx_keys(ok->lags[0].macsec, keys);
+    ASSERT_FALSE(same.ok());
+    EXPECT_EQ(same.err().code, "shared-tx-key");
+    EXPECT_NE(same.err().message.find(fmt::format("lagd.toml:{}:", m1_line)), std::string::npos)
+        << same.err().message;
+    EXPECT_NE(same.err().message.find("'c'"), std::string::npos);
+    EXPECT_EQ(same.err().message.find("4242"), std::string::npos);
+    keys["c"].assign(std::vector<uint8_t>(32, 0x44));
+    EXPECT_TRUE(check_distinct_tx_keys(ok->lags[0].macsec, keys).ok());
 }
 
 using key_file = temp_key_file;
