@@ -225,7 +225,7 @@ namespace {
 
 result<macsec_config> parse_mka(const rd& r, const toml::table& t, const std::string& source, unsigned line) {
     if (auto ok = r.only(t, {"mode", "ckn", "cak_file", "cipher", "encryption", "key_server_priority",
-                             "confidentiality_offset", "replay_window", "lacp"},
+                             "rekey_interval", "confidentiality_offset", "replay_window", "lacp"},
                          "[lag.macsec] (mode \"mka\")");
         !ok)
         return ok.err();
@@ -265,6 +265,10 @@ result<macsec_config> parse_mka(const rd& r, const toml::table& t, const std::st
     if (!prio)
         return prio.err();
     c.key_server_priority = static_cast<uint8_t>(*prio);
+    auto rekey = r.integer(t, "rekey_interval", where, 0, 0, macsec_config::max_rekey_interval_s);
+    if (!rekey)
+        return rekey.err();
+    c.rekey_interval = static_cast<uint32_t>(*rekey);
     auto off = read_offset(r, t, line);
     if (!off)
         return off.err();

@@ -12,6 +12,7 @@
 //   encryption = "must_encrypt"     # optional: no_encrypt (integrity only), should_encrypt,
 //                                   # must_encrypt (default: a member distributes only secured)
 //   key_server_priority = 16        # optional, 0..255 (lower wins, 255: never key server)
+//   rekey_interval = 0              # optional, seconds: the key server's SAK rotation period (0: off)
 //   confidentiality_offset = 0      # optional: 0 (default), 30 or 50
 //   replay_window = 0               # optional, default 0
 //   lacp = "protected"              # optional (both modes): LACPDUs and Marker PDUs protected
@@ -105,6 +106,8 @@ struct macsec_config {
     std::string cak_file; // resolved against the config's directory
     mka_encryption encryption = mka_encryption::must_encrypt;
     uint8_t key_server_priority = 16;
+    uint32_t rekey_interval = 0; // seconds, MKA; 0: no periodic SAK rotation
+    static constexpr uint32_t max_rekey_interval_s = 31'536'000; // a year
 
     cipher_suite suite = cipher_suite::gcm_aes_xpn_256;
     bool include_sci = true;

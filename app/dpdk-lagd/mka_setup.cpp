@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstdio>
 
 namespace lag::lagd {
@@ -54,6 +55,7 @@ ctl::mka_driver_config mka_driver_config_of(const daemon_config& cfg, const lag_
     c.ckn = m.ckn;
     c.cak = cak;
     c.key_server_priority = m.key_server_priority;
+    c.rekey_interval = std::chrono::seconds(m.rekey_interval);
     c.suite = m.suite;
     c.offset = offset_of(m.offset);
     c.mode = mode_of(m.encryption);
@@ -225,11 +227,26 @@ result<std::string> mka_runtime::unset(lag_config& l, time_point now) {
 result<std::string> mka_runtime::command(lag_config& l, const cli::parsed_command& c, time_point now) {
     switch (c.id) {
     case cli::command_id::rekey_macsec: return rekey(now);
+    case cli::command_id::set_rekey_interval: return set_rekey_interval(l, c.get("seconds"));
     case cli::command_id::unset_macsec: return unset(l, now);
     case cli::command_id::set_macsec:
         return set_key(l, c.get("ckn"), std::string(c.get("path")), c.get("cipher"), c.get("encryption"), now);
     default: return make_error("internal", "not an MKA command");
     }
+}
+
+result<std::string> mka_runtime::set_rekey_interval(lag_config& l, std::string_view seconds) {
+    uint64_t n = 0;
+    auto [p, ec] = std::from_chars(seconds.data(), seconds.data() + seconds.size(), n);
+    if (ec != std::errc() || p != seconds.data() + seconds.size() || n > macsec_config::max_rekey_interval_s)
+        return make_error("value", fmt::format("rekey-interval '{}' is not 0 to {} seconds", seconds,
+                                               macsec_config::max_rekey_interval_s));
+    l.macsec.rekey_interval = static_cast<uint32_t>(n);
+    if (_mka)
+        _mka->set_rekey_interval(std::chrono::seconds(n));
+    if (n == 0)
+        return std::string("no periodic SAK rotation\n");
+    return fmt::format("the key server distributes a new SAK every {} s\n", n);
 }
 
 result<std::string> mka_runtime::rekey(time_point now) {
@@ -276,6 +293,11 @@ mka_view mka_runtime::view(std::string_view port) const {
             v.cipher = std::string(to_string(*s));
         for (auto b : p.ckn().view())
             v.ckn += fmt::format("{:02x}", b);
+        v.key_server_priority = p.key_server_priority();
+        v.rekey_interval = static_cast<uint32_t>(
+            std::chrono::duration_cast<std::chrono::seconds>(p.rekey_interval()).count());
+        if (auto at = p.latest_key_installed(); at && _now >= *at)
+            v.since_rekey = std::chrono::duration_cast<std::chrono::seconds>(_now - *at).count();
     }
     return v;
 }

@@ -47,12 +47,19 @@ public:
     mka_runtime(const mka_runtime&) = delete;
     mka_runtime& operator=(const mka_runtime&) = delete;
 
-    unsigned poll(time_point now) { return (_mka ? _mka->poll(now) : 0) + _macsec->poll(); }
+    unsigned poll(time_point now) {
+        _now = now;
+        return (_mka ? _mka->poll(now) : 0) + _macsec->poll();
+    }
 
     // `set lag NAME macsec rekey`: a new SAK on every member where this side
     // is the key server. Refused (naming the key server) when it is that on
     // none; the reply names the members rekeyed and those it is not.
     result<std::string> rekey(time_point now);
+    // `set lag NAME macsec rekey-interval N`: the key server of every member
+    // distributes a new SAK once its latest is N seconds old (0: off), from
+    // now on and in the config (`l.macsec.rekey_interval`).
+    result<std::string> set_rekey_interval(lag_config& l, std::string_view seconds);
     // `set lag NAME macsec ckn HEX cak-file PATH [cipher C] [encryption E]`:
     // every member takes the new key (mka_driver::change_key: members that
     // stay secured lose nothing; the far end has 30 s to take the same key),
@@ -101,6 +108,7 @@ private:
     const daemon_config& _cfg;
     ctl::control& _control;
     ctl::queue_tx _tx;
+    time_point _now{}; // the last poll's: what show measures the time since the last rekey from
     bool _ever_on = false; // the exit print says "off" only for a LAG MKA ran on
     std::unique_ptr<mka::ipsecmb_crypto> _crypto;
     std::unique_ptr<ctl::macsec_driver> _macsec;

@@ -142,6 +142,14 @@ void lag_metrics(families& f, const json& lags) {
                 f.gauge("dpdk_lag_mka_live_peers", "MKA live peers of the member", ml, num(m, "mka_live_peers"));
                 if (m.contains("mka_an") && m["mka_an"].is_number_integer() && m["mka_an"].get<int64_t>() >= 0)
                     f.gauge("dpdk_lag_mka_sak_an", "the AN of the member's latest SAK", ml, num(m, "mka_an"));
+                f.gauge("dpdk_lag_mka_key_server_priority", "the member's MKA key server priority (lower wins)", ml,
+                        num(m, "mka_key_server_priority"));
+                f.gauge("dpdk_lag_mka_rekey_interval_seconds", "the key server's SAK rekey interval, 0: off", ml,
+                        num(m, "mka_rekey_interval"));
+                if (m.contains("mka_since_rekey") && m["mka_since_rekey"].is_number_integer() &&
+                    m["mka_since_rekey"].get<int64_t>() >= 0)
+                    f.gauge("dpdk_lag_mka_seconds_since_rekey", "seconds since the member's latest SAK was installed",
+                            ml, num(m, "mka_since_rekey"));
             }
         }
     }

@@ -163,6 +163,7 @@ sock::reply service::run(std::string_view line, time_point now) {
             return *e;
         return delete_lag(c, now);
     case command_id::rekey_macsec:
+    case command_id::set_rekey_interval:
     case command_id::set_macsec:
     case command_id::unset_macsec: {
         if (auto e = check_lag())
@@ -318,6 +319,9 @@ nlohmann::json service::lag_json(std::string_view name) const {
             mj["mka_an"] = v.mka.an;
             mj["mka_cipher"] = v.mka.cipher;
             mj["mka_ckn"] = v.mka.ckn; // the CKN this member's session runs with
+            mj["mka_key_server_priority"] = v.mka.key_server_priority;
+            mj["mka_rekey_interval"] = v.mka.rekey_interval;
+            mj["mka_since_rekey"] = v.mka.since_rekey;
         }
         j["members"].push_back(mj);
     }
@@ -359,6 +363,15 @@ std::string service::lag_text(const nlohmann::json& j) const {
                              ? fmt::format("{} ckn {}", mj["macsec"].get<std::string>(),
                                            mj["mka_ckn"].get<std::string>())
                              : mj["macsec"].get<std::string>());
+    for (const auto& mj : j["members"])
+        if (mj.contains("mka_key_server_priority")) {
+            const auto since = mj["mka_since_rekey"].get<int64_t>();
+            const auto every = mj["mka_rekey_interval"].get<uint32_t>();
+            s += fmt::format("  {} mka: key server priority {}, rekey interval {}, {}\n", mj["port"].get<std::string>(),
+                             mj["mka_key_server_priority"].get<unsigned>(),
+                             every == 0 ? std::string("off") : fmt::format("{} s", every),
+                             since < 0 ? std::string("no SAK yet") : fmt::format("last SAK {} s ago", since));
+        }
     return s;
 }
 
@@ -651,6 +664,10 @@ result<std::string> service::current_config_text() const {
             m.insert_or_assign("cipher", std::string(to_string(lc.macsec.suite)));
             m.insert_or_assign("encryption", std::string(to_string(lc.macsec.encryption)));
             m.insert_or_assign("key_server_priority", static_cast<int64_t>(lc.macsec.key_server_priority));
+            if (lc.macsec.rekey_interval != 0)
+                m.insert_or_assign("rekey_interval", static_cast<int64_t>(lc.macsec.rekey_interval));
+            else
+                m.erase("rekey_interval");
             if (lc.macsec.offset != 0)
                 m.insert_or_assign("confidentiality_offset", static_cast<int64_t>(lc.macsec.offset));
             if (lc.macsec.replay_window != 0)

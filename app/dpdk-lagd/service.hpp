@@ -40,6 +40,9 @@ struct mka_view {
     int an = -1;                // latest SAK's AN, -1: none
     std::string cipher;         // its suite
     std::string ckn;            // the CKN its session runs with, in hex (public; never the CAK)
+    unsigned key_server_priority = 0;
+    uint32_t rekey_interval = 0; // seconds, 0: off
+    int64_t since_rekey = -1;    // whole seconds since its latest SAK was installed, -1: none
 };
 
 // What protocols say about a member, for `show lag` and `show lacp`.

@@ -114,7 +114,7 @@ void add_mka_fields(rte_tel_data* d, const char* port) {
     if (m == nullptr)
         return;
     for (const char* f : {"mka_secured", "mka_key_server", "mka_live_peers", "mka_key_server_sci", "mka_an",
-                          "mka_cipher"})
+                          "mka_cipher", "mka_key_server_priority", "mka_rekey_interval", "mka_since_rekey"})
         if (m->contains(f))
             add_scalar(d, f, (*m)[f]);
 }

@@ -30,6 +30,8 @@ constexpr command_spec specs[] = {
     {command_id::unset_macsec, "unset lag <name> macsec", "MKA: MACsec off on every member (clear traffic)"},
     {command_id::rekey_macsec, "set lag <name> macsec rekey",
      "MKA: the key server distributes a new SAK now (traffic keeps flowing)"},
+    {command_id::set_rekey_interval, "set lag <name> macsec rekey-interval <seconds:uint>",
+     "MKA: the key server distributes a new SAK every N seconds (0: off)"},
     {command_id::set_lacp_rate, "set lacp lag <name> rate <rate:fast|slow>",
      "LACP periodic rate of a LAG's members"},
     {command_id::show_lag, "show lag [<name>] [json]", "LAGs, their state and members"},

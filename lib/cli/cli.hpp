@@ -26,6 +26,7 @@ enum class command_id : uint8_t {
     set_macsec,
     unset_macsec,
     rekey_macsec,
+    set_rekey_interval,
     set_lacp_rate,
     show_lag,
     show_lacp,

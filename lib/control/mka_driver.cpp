@@ -189,6 +189,7 @@ result<mka::participant> mka_driver::make_participant(const mka_member& mb, cons
         pc.xpn_pn_threshold = cfg.pn_threshold;
     }
     pc.first_an = first_an;
+    pc.rekey_interval = cfg.rekey_interval;
     auto p = mka::participant::create(std::move(pc), _crypto, now);
     if (!p)
         return make_error(p.err().code, fmt::format("port '{}': {}", mb.name, p.err().message));
@@ -356,6 +357,11 @@ void mka_driver::watch(size_t i, mka::actions& a, time_point now) {
     w.an = *an;
     w.lowest = lowest;
     w.late = late;
+}
+
+void mka_driver::set_rekey_interval(duration d) {
+    for (auto& p : _parts)
+        p.set_rekey_interval(d);
 }
 
 result<void> mka_driver::rekey(size_t member, time_point now) {

@@ -66,6 +66,8 @@ struct mka_driver_config {
     // Transmit PN at which the SAK is rotated (0: lib/mka's defaults, 3/4 of
     // the PN space); tests make it small.
     uint64_t pn_threshold = 0;
+    // The key server's SAK rekey interval (zero: off; lib/mka's participant_config).
+    duration rekey_interval{0};
 };
 
 struct mka_driver_counters {
@@ -113,6 +115,10 @@ public:
     // old SAs kept until the peers moved). Refused on a member that is not
     // the key server (the partner is: ask it) or has no live peer.
     result<void> rekey(size_t member, time_point now);
+    // The SAK rekey interval of every member's participant (zero: off); a
+    // member's key server rotates once its latest SAK is that old.
+    // Participants made later take their config's.
+    void set_rekey_interval(duration d);
 
     // A new CKN/CAK (suites, priority) for every member, the same encryption
     // mode: each member gets a new participant; the previous CA's SAs stay in

@@ -265,6 +265,24 @@ def run_mka(tmp):
         check(rc == 0 and "mka unsecured" in out, "show lag (text) has the MKA session")
         rc, _, err = ctl(sock, "set lag lag0 macsec rekey")
         check(rc == 1 and "[rule: mka-no-peer]" in err, "macsec rekey without a live MKA peer refused: " + err.strip())
+        rc, out, err = ctl(sock, "set lag lag0 macsec rekey-interval 30")
+        j = show_json(sock)
+        ms = j.get("members", [])
+        check(rc == 0 and "every 30 s" in out and len(ms) == 2
+              and all(m.get("mka_rekey_interval") == 30 and m.get("mka_since_rekey") == -1
+                      and isinstance(m.get("mka_key_server_priority"), int) for m in ms),
+              "set macsec rekey-interval 30: show lag json has the interval, no SAK yet: " + (out + err).strip())
+        rc, out, _ = ctl(sock, "show config")
+        check(rc == 0 and re.search(r"^\s*rekey_interval = 30\s*$", out, re.M), "show config keeps rekey_interval = 30")
+        rc, out, _ = ctl(sock, "show lag")
+        check(rc == 0 and "rekey interval 30 s, no SAK yet" in out, "show lag (text) has the rekey interval")
+        rc, _, err = ctl(sock, "set lag lag0 macsec rekey-interval 40000000")
+        check(rc == 1 and "[rule: value]" in err, "rekey-interval above a year refused: " + err.strip())
+        rc, _, _ = ctl(sock, "set lag lag0 macsec rekey-interval 0")
+        rc2, out, _ = ctl(sock, "show config")
+        check(rc == 0 and rc2 == 0 and "rekey_interval" not in out
+              and all(m.get("mka_rekey_interval") == 0 for m in show_json(sock).get("members", [])),
+              "rekey-interval 0: off, and gone from the config")
         tel = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         tel.connect("/var/run/dpdk/lagdmka%d/dpdk_telemetry.v2" % os.getpid())
         json.loads(tel.recv(4096))

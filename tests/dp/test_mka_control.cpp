@@ -54,6 +54,7 @@ struct mka_system {
     bool with_lacp = false;
     bool lacp_clear = false; // [lag.macsec] lacp = "clear": LACP beside MACsec
     uint64_t pn_threshold = 0;
+    duration rekey_interval{0};
     cipher_suite suite = cipher_suite::gcm_aes_128;
     std::vector<cipher_suite> other_suites;
     ctl::encryption_mode mode = ctl::encryption_mode::must_encrypt;
@@ -95,6 +96,7 @@ struct mka_system {
         mc.offset = offset;
         mc.key_server_priority = self == 0x0a ? 1 : 2;
         mc.pn_threshold = pn_threshold;
+        mc.rekey_interval = rekey_interval;
         mc.protect_slow_protocols = !lacp_clear;
         (void)peer;
         std::vector<ctl::mka_member> mm; // no peer SCI: learnt from the MKPDUs
@@ -589,6 +591,42 @@ TEST_F(mka_control_test, the_pn_threshold_rotates_the_sak_with_traffic_flowing_a
         for (uint16_t p : s->ports)
             EXPECT_EQ(s->macsec->secy_totals(p).out_pkts_pn_exhausted, 0u);
     }
+}
+
+// The SAK rekey interval through the driver, with frames flowing both ways:
+// A (the key server) rotates every member's SAK every 2 s of virtual time,
+// B's interval would rotate nothing (it is not the key server), no frame is
+// lost; set to zero at run time, the rotations stop.
+TEST_F(mka_control_test, the_rekey_interval_rotates_every_members_sak_in_a_steady_stream_without_loss) {
+    a.rekey_interval = std::chrono::seconds(2);
+    b.rekey_interval = std::chrono::seconds(1);
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    auto rotations = [](const mka_system& s) {
+        uint64_t n = 0;
+        for (size_t i = 0; i < members; ++i)
+            n += s.mka->participant(i).counters().interval_rekeys;
+        return n;
+    };
+    const uint64_t before = rotations(a);
+    const time_point t0 = now;
+    auto [sent, got] = stream(120, 4, [](int) {});
+    EXPECT_EQ(got, sent) << "frames lost across the interval rotations";
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now - t0).count();
+    ASSERT_GE(secs, 5) << "the stream ran " << secs << " s of virtual time";
+    // at least one rotation per member per full interval in the stream
+    EXPECT_GE(rotations(a) - before, members * static_cast<uint64_t>(secs / 2 - 1));
+    EXPECT_EQ(rotations(b), 0u) << "only the key server's interval rotates";
+    EXPECT_EQ(ans(a), ans(b));
+    for (auto* s : {&a, &b})
+        EXPECT_TRUE(s->all_secured());
+    a.mka->set_rekey_interval(duration::zero());
+    const uint64_t stopped = rotations(a);
+    const auto keys = ans(a);
+    auto [sent2, got2] = stream(120, 4, [](int) {});
+    EXPECT_EQ(got2, sent2);
+    EXPECT_EQ(rotations(a), stopped);
+    EXPECT_EQ(ans(a), keys);
 }
 
 TEST_F(mka_control_test, sak_use_tells_the_peer_the_pn_its_receive_sas_accept) {

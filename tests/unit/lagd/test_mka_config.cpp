@@ -28,7 +28,7 @@ result<daemon_config> parse(const std::string& mka, const std::string& profile =
 TEST(mka_config, every_key_parses) {
     auto c = parse("ckn = \"96437a93ccf10d9dfe347846cce52c7d\"\ncak_file = \"cak.hex\"\ncipher = \"gcm-aes-xpn-256\"\n"
                    "encryption = \"should_encrypt\"\nkey_server_priority = 1\nconfidentiality_offset = 30\n"
-                   "replay_window = 32\n");
+                   "replay_window = 32\nrekey_interval = 3600\n");
     ASSERT_TRUE(c.ok()) << c.err().to_string();
     const auto& m = c->lags[0].macsec;
     EXPECT_TRUE(m.enabled);
@@ -43,6 +43,7 @@ TEST(mka_config, every_key_parses) {
     EXPECT_EQ(m.key_server_priority, 1);
     EXPECT_EQ(m.offset, 30);
     EXPECT_EQ(m.replay_window, 32u);
+    EXPECT_EQ(m.rekey_interval, 3600u);
     EXPECT_EQ(m.lacp, macsec_lacp::protected_); // the default: LACP inside MACsec
     model::lag_model model;
     EXPECT_TRUE(check_config(*c, model).ok());
@@ -59,6 +60,7 @@ TEST(mka_config, defaults_are_gcm_aes_128_must_encrypt_priority_16) {
     EXPECT_EQ(m.key_server_priority, 16);
     EXPECT_EQ(m.offset, 0);
     EXPECT_EQ(m.replay_window, 0u);
+    EXPECT_EQ(m.rekey_interval, 0u); // no periodic rotation
     auto n = parse("ckn = \"01\"\ncak_file = \"k\"\nencryption = \"no_encrypt\"\n");
     ASSERT_TRUE(n.ok());
     EXPECT_FALSE(n->lags[0].macsec.confidentiality);
@@ -90,6 +92,9 @@ TEST(mka_config, refusals_name_the_line_and_rule) {
         {ok + "cipher = \"aes-ccm\"\n", "value", "lagd.toml:19"},
         {ok + "encryption = \"maybe\"\n", "value", "lagd.toml:19"},
         {ok + "key_server_priority = 256\n", "value", "lagd.toml:19"},
+        {ok + "rekey_interval = -1\n", "value", "lagd.toml:19"},
+        {ok + "rekey_interval = 31536001\n", "value", "lagd.toml:19"},
+        {ok + "rekey_interval = \"1h\"\n", "type", "lagd.toml:19"},
         {ok + "confidentiality_offset = 20\n", "value", "lagd.toml:19"},
         {ok + "lacp = \"excluded\"\n", "value", "lagd.toml:19"},
         {ok + "lacp = true\n", "type", "lagd.toml:19"},
