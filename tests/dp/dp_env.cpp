@@ -28,8 +28,17 @@ public:
     void SetUp() override {
         std::string prefix = "lagdp" + std::to_string(getpid());
         std::vector<std::string> args = {"dp-test", "--no-huge", "--no-pci", "-m", "1024", "--no-shconf",
-                                         "--file-prefix", prefix, "-l", "0-1", "--log-level", (getenv("DP_LOG") ? getenv("DP_LOG") : "*:warning"),
+                                         "--file-prefix", prefix, "--log-level", (getenv("DP_LOG") ? getenv("DP_LOG") : "*:warning"),
                                          "--no-telemetry"};
+        // DP_LCORES: an --lcores map (e.g. 0@0,1@1,2@1 for three lcores on
+        // two CPUs, tests/dp/test_race); lcores 0-1 otherwise.
+        if (const char* lc = getenv("DP_LCORES"); lc != nullptr && *lc != '\0') {
+            args.push_back("--lcores");
+            args.push_back(lc);
+        } else {
+            args.push_back("-l");
+            args.push_back("0-1");
+        }
         auto r = dpdk::eal_init(args);
         ASSERT_TRUE(r.ok()) << r.err().to_string();
         auto p = dpdk::make_pktmbuf_pool("dp_test_pool", pool_size, 0);
