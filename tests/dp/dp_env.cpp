@@ -198,14 +198,22 @@ bool read_flow(const rte_mbuf* m, flow_frame& out) {
     return true;
 }
 
-size_t inject(uint16_t port, const std::vector<std::vector<uint8_t>>& frames, uint16_t queue) {
+std::vector<uint8_t> frame_bytes(const rte_mbuf* m) {
     [[maybe_unused]] harness_mbuf_access quiet;
+    const auto* p = rte_pktmbuf_mtod(m, const uint8_t*);
+    return {p, p + m->data_len};
+}
+
+size_t inject(uint16_t port, const std::vector<std::vector<uint8_t>>& frames, uint16_t queue, rte_mempool* from) {
+    [[maybe_unused]] harness_mbuf_access quiet;
+    if (from == nullptr)
+        from = pool();
     size_t sent = 0;
     std::vector<rte_mbuf*> batch;
     for (size_t i = 0; i < frames.size();) {
         batch.clear();
         for (; i < frames.size() && batch.size() < 32; ++i) {
-            rte_mbuf* m = rte_pktmbuf_alloc(pool());
+            rte_mbuf* m = rte_pktmbuf_alloc(from);
             if (m == nullptr)
                 break;
             char* d = rte_pktmbuf_append(m, static_cast<uint16_t>(frames[i].size()));
