@@ -37,8 +37,28 @@ const std::string& path() {
 
 // No error message may carry a hex run of the input (key material) of 16 or
 // more digits. In a key file only values are keys (what follows '=' on its
-// line; a key's name may be quoted), in a CAK file everything is.
-void no_key_in(std::string_view msg, std::string_view in, bool values_only) {
+// line), and a message may quote a key's name: the names are taken out of
+// the message first. In a CAK file everything is key.
+void no_key_in(std::string_view message, std::string_view in, bool values_only) {
+    std::string msg(message);
+    if (values_only) {
+        for (size_t bol = 0; bol < in.size();) {
+            size_t eol = in.find('\n', bol);
+            if (eol == std::string_view::npos)
+                eol = in.size();
+            const std::string_view line = in.substr(bol, eol - bol);
+            if (size_t eq = line.find('='); eq != std::string_view::npos) {
+                std::string_view name = line.substr(0, eq);
+                while (!name.empty() && std::isspace(static_cast<unsigned char>(name.front())))
+                    name.remove_prefix(1);
+                while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back())))
+                    name.remove_suffix(1);
+                for (size_t at; !name.empty() && (at = msg.find(name)) != std::string::npos;)
+                    msg.erase(at, name.size());
+            }
+            bol = eol + 1;
+        }
+    }
     bool value = !values_only;
     size_t i = 0;
     while (i < in.size()) {
@@ -53,14 +73,8 @@ void no_key_in(std::string_view msg, std::string_view in, bool values_only) {
         size_t j = i;
         while (j < in.size() && std::isxdigit(static_cast<unsigned char>(in[j])))
             ++j;
-        if (value && j - i >= 16) {
-            // Unless the key's name (before '=' on its line) holds the same digits.
-            const size_t bol = in.rfind('\n', i) == std::string_view::npos ? 0 : in.rfind('\n', i) + 1;
-            const std::string_view name = in.substr(bol, in.find('=', bol) - bol);
-            const std::string_view run = in.substr(i, j - i);
-            if (!values_only || name.find(run) == std::string_view::npos)
-                check(msg.find(run.substr(0, 16)) == std::string_view::npos);
-        }
+        if (value && j - i >= 16)
+            check(msg.find(in.substr(i, 16)) == std::string::npos);
         i = j;
     }
 }
