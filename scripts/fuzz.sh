@@ -47,17 +47,19 @@ run_one() { # target, seed
         -artifact_prefix=build-fuzz/crashes/"$t"- -print_final_stats=1 "$work" tests/fuzz/corpus/"$t" "${extra[@]}" \
         >"$log" 2>&1 || rc=$?
     local execs rate cov ft corp
-    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
-    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
-    ft=$(grep -o 'ft: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
+    # (|| true: a log without the line must not end this function early)
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1 || true)
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1 || true)
+    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2 || true)
+    ft=$(grep -o 'ft: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2 || true)
     corp=$(ls "$work" | wc -l)
     local what="fuzz: $t seed $s: ${execs:-?} execs (${rate:-?}/s), cov ${cov:-?}, ft ${ft:-?}, corpus $corp"
     if ((rc == 0)); then
         echo "$what: ok"
     else
         local art
-        art=$(grep -o 'Test unit written to [^ ]*' "$log" | tail -n 1 | sed 's/Test unit written to //')
+        art=$(grep -o 'Test unit written to [^ ]*' "$log" | tail -n 1 | sed 's/Test unit written to //' || true)
+        grep -q 'leak has been found in the initial corpus' "$log" && art="(a seed in the corpus)"
         echo "$what: CRASH (exit $rc; input ${art:-none}; log $log)"
         grep -m 1 -A 12 'ERROR: \|runtime error\|deadly signal' "$log" | sed 's/^/    /' || true
         echo "    reproduce: ./build-fuzz/tests/fuzz/libfuzz_$t ${art:-CRASH_INPUT}"

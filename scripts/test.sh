@@ -169,9 +169,12 @@ fi
 if selected fuzz; then
     echo "== fuzz: every libFuzzer target, ${FUZZ_SECONDS:-15}s each"
     fuzz_log=$(mktemp)
-    FUZZ_JOBS=$jobs ./scripts/fuzz.sh "${FUZZ_SECONDS:-15}" 2>&1 | tee "$fuzz_log" || status=1
+    fuzz_rc=0
+    FUZZ_JOBS=$jobs ./scripts/fuzz.sh "${FUZZ_SECONDS:-15}" 2>&1 | tee "$fuzz_log" || fuzz_rc=1
     fp=$(grep -c '^fuzz: .*: ok$' "$fuzz_log" || true)
     ff=$(grep -c '^fuzz: .*: CRASH' "$fuzz_log" || true)
+    if ((fuzz_rc != 0 && ff == 0)); then ff=1; fi # it failed without a target's verdict
+    ((fuzz_rc == 0)) || status=1
     rm -f "$fuzz_log"
     echo "-- fuzz: $fp target(s) ran clean, $ff crashed"
     passed=$((passed + fp)); failed=$((failed + ff))
