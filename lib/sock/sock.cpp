@@ -146,6 +146,12 @@ unsigned server::poll(const handler& h) {
         }
         size_t nl;
         while (!cl.closing && (nl = cl.in.find('\n')) != std::string::npos) {
+            if (nl > max_line) { // a whole overlong line, its newline in the same read
+                cl.out += frame({1, fmt::format("line longer than {} bytes\n", max_line)});
+                cl.in.clear();
+                cl.closing = true;
+                break;
+            }
             std::string line = cl.in.substr(0, nl);
             cl.in.erase(0, nl + 1);
             if (!line.empty() && line.back() == '\r')

@@ -28,8 +28,17 @@ public:
     void SetUp() override {
         std::string prefix = "lagdp" + std::to_string(getpid());
         std::vector<std::string> args = {"dp-test", "--no-huge", "--no-pci", "-m", "1024", "--no-shconf",
-                                         "--file-prefix", prefix, "-l", "0-1", "--log-level", (getenv("DP_LOG") ? getenv("DP_LOG") : "*:warning"),
+                                         "--file-prefix", prefix, "--log-level", (getenv("DP_LOG") ? getenv("DP_LOG") : "*:warning"),
                                          "--no-telemetry"};
+        // DP_LCORES: an --lcores map (e.g. 0@0,1@1,2@1 for three lcores on
+        // two CPUs, tests/dp/test_race); lcores 0-1 otherwise.
+        if (const char* lc = getenv("DP_LCORES"); lc != nullptr && *lc != '\0') {
+            args.push_back("--lcores");
+            args.push_back(lc);
+        } else {
+            args.push_back("-l");
+            args.push_back("0-1");
+        }
         auto r = dpdk::eal_init(args);
         ASSERT_TRUE(r.ok()) << r.err().to_string();
         auto p = dpdk::make_pktmbuf_pool("dp_test_pool", pool_size, 0);
@@ -189,14 +198,22 @@ bool read_flow(const rte_mbuf* m, flow_frame& out) {
     return true;
 }
 
-size_t inject(uint16_t port, const std::vector<std::vector<uint8_t>>& frames, uint16_t queue) {
+std::vector<uint8_t> frame_bytes(const rte_mbuf* m) {
     [[maybe_unused]] harness_mbuf_access quiet;
+    const auto* p = rte_pktmbuf_mtod(m, const uint8_t*);
+    return {p, p + m->data_len};
+}
+
+size_t inject(uint16_t port, const std::vector<std::vector<uint8_t>>& frames, uint16_t queue, rte_mempool* from) {
+    [[maybe_unused]] harness_mbuf_access quiet;
+    if (from == nullptr)
+        from = pool();
     size_t sent = 0;
     std::vector<rte_mbuf*> batch;
     for (size_t i = 0; i < frames.size();) {
         batch.clear();
         for (; i < frames.size() && batch.size() < 32; ++i) {
-            rte_mbuf* m = rte_pktmbuf_alloc(pool());
+            rte_mbuf* m = rte_pktmbuf_alloc(from);
             if (m == nullptr)
                 break;
             char* d = rte_pktmbuf_append(m, static_cast<uint16_t>(frames[i].size()));

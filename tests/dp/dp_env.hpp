@@ -41,10 +41,18 @@ std::vector<uint8_t> udp_frame(uint32_t flow, uint32_t seq, size_t size = 128, b
 std::vector<uint8_t> ether_frame(uint16_t ether_type, size_t size = 124);
 // Reads (flow, seq) back from a udp_frame. False if it is not one.
 bool read_flow(const rte_mbuf* m, flow_frame& out);
+// A copy of a received frame's bytes (first segment), read as the harness
+// reads every mbuf a worker handled (see dp_env.cpp: unrecorded by TSan).
+std::vector<uint8_t> frame_bytes(const rte_mbuf* m);
 
-// Allocates mbufs for the frames and sends them on (port, queue) until all
-// are taken (or the pool is empty). Returns how many were sent.
-size_t inject(uint16_t port, const std::vector<std::vector<uint8_t>>& frames, uint16_t queue = 0);
+// Allocates mbufs for the frames (from `from`, the shared pool by default)
+// and sends them on (port, queue) until all are taken (or the pool is
+// empty). Returns how many were sent. Tests where several workers run give
+// each queue a pool of its own: an mbuf's memory then only ever meets one
+// worker (the hand-over between workers would go through the harness and
+// uninstrumented DPDK code, which ThreadSanitizer cannot see).
+size_t inject(uint16_t port, const std::vector<std::vector<uint8_t>>& frames, uint16_t queue = 0,
+              rte_mempool* from = nullptr);
 // Receives everything waiting on (port, queue). Caller frees (free_all).
 std::vector<rte_mbuf*> drain(uint16_t port, uint16_t queue = 0);
 void free_all(std::vector<rte_mbuf*>& v);

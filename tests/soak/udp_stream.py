@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Numbered UDP frames for the soak: `send` paces FLOWS flows (one source
 port each) at RATE frames per second in all for SECONDS, each datagram
-carrying (flow, seq); `recv` records every (flow, seq) that arrives and, once
-STOPFILE exists, writes per flow what arrived, how many out of order or
-twice, and the sequence numbers missing. Both write JSON to OUT.
+carrying (flow, seq), and records when it sent each one (CLOCK_MONOTONIC,
+which every network namespace shares); `recv` records every (flow, seq)
+that arrives and, once STOPFILE exists, writes per flow what arrived, which
+frames arrived out of order or twice, and when. Both write JSON to OUT.
 
     udp_stream.py send DST PORT FLOWS RATE SECONDS SIZE OUT
     udp_stream.py recv PORT OUT STOPFILE
@@ -27,6 +28,7 @@ def send(dst, port, flows, rate, seconds, size, out):
         socks.append(s)
     pad = b"x" * max(0, size - HDR.size)
     seq = [0] * flows
+    times = [[] for _ in range(flows)]  # times[f][seq]: when (flow f, seq) was sent
     errors = 0
     interval = 1.0 / rate
     t0 = time.monotonic()
@@ -40,13 +42,15 @@ def send(dst, port, flows, rate, seconds, size, out):
             f = n % flows
             try:
                 socks[f].sendto(HDR.pack(MAGIC, f, seq[f]) + pad, (dst, port))
+                times[f].append(round(time.monotonic(), 4))
                 seq[f] += 1
             except OSError:
                 errors += 1  # not sent: not counted as sent
             n += 1
         time.sleep(min(interval * 8, 0.005))
     with open(out, "w") as fh:
-        json.dump({"sent": seq, "send_errors": errors, "seconds": time.monotonic() - t0}, fh)
+        json.dump({"sent": seq, "send_errors": errors, "seconds": time.monotonic() - t0, "t0": t0,
+                   "times": times}, fh)
 
 
 def recv(port, out, stopfile):
@@ -70,17 +74,21 @@ def recv(port, out, stopfile):
         if magic != MAGIC:
             foreign += 1
             continue
-        st = flows.setdefault(f, {"seen": set(), "last": -1, "out_of_order": 0, "duplicates": 0})
+        st = flows.setdefault(f, {"seen": set(), "last": -1, "out_of_order": 0, "duplicates": 0,
+                                  "reordered": [], "duplicated": []})
         if q in st["seen"]:
             st["duplicates"] += 1
+            st["duplicated"].append([q, round(time.monotonic(), 4)])
         elif q < st["last"]:
             st["out_of_order"] += 1
+            st["reordered"].append([q, st["last"], round(time.monotonic(), 4)])
         st["seen"].add(q)
         st["last"] = max(st["last"], q)
     res = {"foreign": foreign, "flows": {}}
     for f, st in flows.items():
         res["flows"][str(f)] = {"received": len(st["seen"]), "out_of_order": st["out_of_order"],
                                 "duplicates": st["duplicates"], "max_seq": st["last"],
+                                "reordered": st["reordered"], "duplicated": st["duplicated"],
                                 "seen": sorted(st["seen"])}
     with open(out, "w") as fh:
         json.dump(res, fh)

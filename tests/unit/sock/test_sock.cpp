@@ -170,6 +170,28 @@ TEST(sock_server, overlong_line_is_refused_and_client_dropped) {
     close(fd);
 }
 
+// Found by fuzz_sock_server: an overlong line whose newline came in the same
+// read was handed to the handler.
+TEST(sock_server, overlong_line_with_its_newline_is_refused_too) {
+    auto path = temp_path("g.sock");
+    auto s = server::listen(path);
+    ASSERT_TRUE(s);
+    int fd = raw_connect(path);
+    std::string big(max_line + 100, 'x');
+    big += "\nshow lag\n";
+    ASSERT_EQ(write(fd, big.data(), big.size()), static_cast<ssize_t>(big.size()));
+    unsigned handled = 0;
+    for (int i = 0; i < 50; ++i)
+        handled += (*s)->poll(echo), usleep(1000);
+    EXPECT_EQ(handled, 0u) << "nothing after an overlong line runs, nor the line itself";
+    char buf[256] = {};
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    ASSERT_GT(n, 0);
+    EXPECT_NE(std::string(buf).find("longer than"), std::string::npos);
+    EXPECT_EQ((*s)->clients(), 0u);
+    close(fd);
+}
+
 TEST(sock_request, no_daemon_is_a_clear_error) {
     auto r = request(temp_path("nobody.sock"), "show lag");
     ASSERT_FALSE(r);

@@ -1,0 +1,110 @@
+// Fuzz target: the static MACsec key file and the MKA CAK file
+// (app/dpdk-lagd/macsec_config: load_key_file, load_cak_file), whose
+// contents come from whoever can write them. Each input is written to one
+// private file (mode 0600) and read by both loaders.
+//
+// Properties: a refusal has a rule code and a message; no message quotes key
+// material (a run of 16 or more hex digits of a key); a CAK read is 16
+// or 32 octets; every key read is at most 32 octets.
+#include "macsec_config.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+namespace {
+
+void check(bool ok) {
+    if (!ok)
+        std::abort();
+}
+
+const std::string& path() {
+    static const std::string p = [] {
+        char tmpl[] = "/tmp/fuzz_key_file.XXXXXX";
+        int fd = mkstemp(tmpl);
+        check(fd >= 0);
+        close(fd);
+        return std::string(tmpl);
+    }();
+    return p;
+}
+
+// No error message may carry a hex run of the input (key material) of 16 or
+// more digits. In a key file only values are keys (what follows '=' on its
+// line), and a message may quote a key's name: the names are taken out of
+// the message first. In a CAK file everything is key.
+void no_key_in(std::string_view message, std::string_view in, bool values_only) {
+    std::string msg(message);
+    if (values_only) {
+        for (size_t bol = 0; bol < in.size();) {
+            size_t eol = in.find('\n', bol);
+            if (eol == std::string_view::npos)
+                eol = in.size();
+            const std::string_view line = in.substr(bol, eol - bol);
+            if (size_t eq = line.find('='); eq != std::string_view::npos) {
+                std::string_view name = line.substr(0, eq);
+                while (!name.empty() && std::isspace(static_cast<unsigned char>(name.front())))
+                    name.remove_prefix(1);
+                while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back())))
+                    name.remove_suffix(1);
+                for (size_t at; !name.empty() && (at = msg.find(name)) != std::string::npos;)
+                    msg.erase(at, name.size());
+            }
+            bol = eol + 1;
+        }
+    }
+    bool value = !values_only;
+    size_t i = 0;
+    while (i < in.size()) {
+        if (in[i] == '\n')
+            value = !values_only;
+        else if (in[i] == '=')
+            value = true;
+        if (!std::isxdigit(static_cast<unsigned char>(in[i]))) {
+            ++i;
+            continue;
+        }
+        size_t j = i;
+        while (j < in.size() && std::isxdigit(static_cast<unsigned char>(in[j])))
+            ++j;
+        if (value && j - i >= 16)
+            check(msg.find(in.substr(i, 16)) == std::string::npos);
+        i = j;
+    }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    static const int cleanup = std::atexit([] { unlink(path().c_str()); });
+    (void)cleanup;
+    int fd = open(path().c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    check(fd >= 0);
+    check(fchmod(fd, 0600) == 0);
+    check(write(fd, data, size) == static_cast<ssize_t>(size));
+    close(fd);
+    std::string_view in(reinterpret_cast<const char*>(data), size);
+
+    auto keys = lag::lagd::load_key_file(path());
+    if (keys) {
+        for (const auto& [name, k] : *keys)
+            check(k.view().size() <= 32);
+    } else {
+        check(!keys.err().code.empty() && !keys.err().message.empty());
+        no_key_in(keys.err().message, in, true);
+    }
+    auto cak = lag::lagd::load_cak_file(path());
+    if (cak) {
+        check(cak->view().size() == 16 || cak->view().size() == 32);
+    } else {
+        check(!cak.err().code.empty() && !cak.err().message.empty());
+        no_key_in(cak.err().message, in, false);
+    }
+    return 0;
+}
