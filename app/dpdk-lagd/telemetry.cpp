@@ -52,10 +52,16 @@ void flatten(rte_tel_data* d, const nlohmann::json& j, const std::string& prefix
                     flatten(d, e, sub);
                 }
                 rte_tel_data* arr = rte_tel_data_alloc();
+                if (arr == nullptr)
+                    continue;
                 rte_tel_data_start_array(arr, RTE_TEL_STRING_VAL);
                 for (const auto& n : names)
                     rte_tel_data_add_array_string(arr, n.c_str());
-                rte_tel_data_add_dict_container(d, tel_name(key).c_str(), arr, 0);
+                // A full reply dict refuses the container and leaves it to
+                // us (DPDK frees only what it took): free it, or each query
+                // of a large LAG leaks one.
+                if (rte_tel_data_add_dict_container(d, tel_name(key).c_str(), arr, 0) != 0)
+                    rte_tel_data_free(arr);
             }
         } else {
             add_scalar(d, key, v);
