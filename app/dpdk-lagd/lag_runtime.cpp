@@ -25,6 +25,38 @@ net::port_setup lag_runtime::setup(bool member, bool control_queue) const {
     return s;
 }
 
+result<void> lag_runtime::set_mtu(unsigned mtu) {
+    const lag_config& lc = config();
+    struct change {
+        const port_row* row;
+        uint16_t mtu;
+    };
+    std::vector<change> plan;
+    for (const auto& r : _rows) {
+        if (r.role == engine::port_role::standalone)
+            continue;
+        const unsigned want = mtu + (r.role == engine::port_role::member ? member_mtu_overhead(lc) : 0);
+        // Every port is checked before any changes.
+        if (auto ok = net::check_mtu(r.id, static_cast<uint16_t>(want), _env.pool); !ok)
+            return make_error("mtu", fmt::format("port '{}': {}", r.name, ok.err().message));
+        plan.push_back({&r, static_cast<uint16_t>(want)});
+    }
+    // A device that takes the check and then refuses: the ports already
+    // changed go back to what they had.
+    std::vector<std::pair<uint16_t, uint16_t>> done;
+    for (const auto& c : plan) {
+        uint16_t had = 0;
+        (void)rte_eth_dev_get_mtu(c.row->id, &had);
+        if (auto ok = net::set_mtu(c.row->id, c.mtu, _env.pool); !ok) {
+            for (auto it = done.rbegin(); it != done.rend(); ++it)
+                (void)net::set_mtu(it->first, it->second, _env.pool);
+            return make_error("mtu", fmt::format("port '{}': {}", c.row->name, ok.err().message));
+        }
+        done.emplace_back(c.row->id, had);
+    }
+    return ok_v;
+}
+
 bool lag_runtime::open_port(const std::string& name, engine::port_role role, bool control_queue) {
     const auto* pc = _env.cfg->port(name);
     auto id = net::probe(pc->device);
@@ -451,6 +483,13 @@ result<std::string> lag_host::mka_command(const std::string& lag, const cli::par
             return ok.err();
     }
     return rt->mka()->command(*_env.cfg->lag(lag), c, now);
+}
+
+result<void> lag_host::set_mtu(const std::string& lag, unsigned mtu) {
+    auto* rt = find(lag);
+    if (rt == nullptr)
+        return no_such_lag(lag);
+    return rt->set_mtu(mtu);
 }
 
 result<void> lag_host::set_lacp_rate(const std::string& lag, lacp_rate rate, time_point now) {

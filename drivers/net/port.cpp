@@ -91,7 +91,7 @@ result<void> raise_kernel_mtu(const std::string& port_name, const std::string& i
     return ok_v;
 }
 // The device's MTU range and the pool's data room (no chained frames).
-result<void> check_mtu(const std::string& name, const rte_eth_dev_info& info, uint16_t mtu, const rte_mempool* pool) {
+result<void> check_mtu_info(const std::string& name, const rte_eth_dev_info& info, uint16_t mtu, const rte_mempool* pool) {
     if (mtu > info.max_mtu || mtu < info.min_mtu)
         return make_error("mtu", fmt::format("{}: MTU {} is outside what the device ({}) allows, {} to {}", name,
                                              mtu, info.driver_name, info.min_mtu, info.max_mtu));
@@ -151,7 +151,7 @@ result<void> configure_and_start(uint16_t port, const port_setup& s) {
         return make_error("port", fmt::format("{}: no mbuf pool", name));
 
     if (s.mtu != 0)
-        if (auto ok = check_mtu(name, info, s.mtu, s.pool); !ok)
+        if (auto ok = check_mtu_info(name, info, s.mtu, s.pool); !ok)
             return ok;
 
     rte_eth_conf conf{};
@@ -199,6 +199,15 @@ result<void> configure_and_start(uint16_t port, const port_setup& s) {
     return ok_v;
 }
 
+result<void> check_mtu(uint16_t port, uint16_t mtu, const rte_mempool* pool) {
+    if (!rte_eth_dev_is_valid_port(port))
+        return make_error("port", fmt::format("no port {}", port));
+    rte_eth_dev_info info{};
+    if (int rc = rte_eth_dev_info_get(port, &info); rc != 0)
+        return make_error("port", fmt::format("{}: cannot read device info: {}", port_name(port), rte_strerror(-rc)));
+    return check_mtu_info(port_name(port), info, mtu, pool);
+}
+
 result<void> set_mtu(uint16_t port, uint16_t mtu, const rte_mempool* pool) {
     if (!rte_eth_dev_is_valid_port(port))
         return make_error("port", fmt::format("no port {}", port));
@@ -206,7 +215,7 @@ result<void> set_mtu(uint16_t port, uint16_t mtu, const rte_mempool* pool) {
     rte_eth_dev_info info{};
     if (int rc = rte_eth_dev_info_get(port, &info); rc != 0)
         return make_error("port", fmt::format("{}: cannot read device info: {}", name, rte_strerror(-rc)));
-    if (auto ok = check_mtu(name, info, mtu, pool); !ok)
+    if (auto ok = check_mtu_info(name, info, mtu, pool); !ok)
         return ok;
     const auto ifaces = kernel_ifaces(port, info);
     // The kernel interfaces first: they are only raised, so a refusal

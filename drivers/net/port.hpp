@@ -52,6 +52,9 @@ result<void> configure_and_start(uint16_t port, const port_setup& s);
 // takes any MTU within its range.
 result<void> set_mtu(uint16_t port, uint16_t mtu, const rte_mempool* pool);
 
+// set_mtu's checks alone (device range, mbuf room): changes nothing.
+result<void> check_mtu(uint16_t port, uint16_t mtu, const rte_mempool* pool);
+
 // The Ethernet octets a frame adds to its MTU in an mbuf: header, two VLAN
 // tags (QinQ), CRC.
 inline constexpr unsigned frame_overhead = 14 + 8 + 4;

@@ -95,6 +95,20 @@ def run(tmp):
         rc, out, err = ctl(sock, "set lag lag0 min-links 3")
         check(rc == 1 and "min-links" in err and "[rule: min-links]" in err, "min-links above members refused, naming the rule")
         check(show_json(sock).get("min_links") == 0, "refused change left min-links as it was")
+        # MTU: the pool was sized at start for 1500; 9000 does not fit an
+        # mbuf (frames are not chained): refused naming the port and both
+        # numbers, nothing changed. Below the range: refused by the CLI.
+        check(show_json(sock).get("mtu") == 1500, "show lag json: mtu 1500 (the default)")
+        rc, out, err = ctl(sock, "set lag lag0 mtu 9000")
+        check(rc == 1 and "[rule: mtu]" in err and "9000" in err and "9026" in err and
+              re.search(r"port '\w+'", err) is not None, f"set lag mtu 9000 refused, port and numbers named: {err.strip()}")
+        check(show_json(sock).get("mtu") == 1500, "refused MTU change left the MTU as it was")
+        rc, out, err = ctl(sock, "set lag lag0 mtu 67")
+        check(rc == 1 and "[rule: mtu]" in err, "set lag mtu 67 refused (68 to 9216)")
+        rc, out, err = ctl(sock, "set lag lag0 mtu 1400")
+        check(rc == 0 and show_json(sock).get("mtu") == 1400, f"set lag mtu 1400: {err.strip()}")
+        rc, out, _ = ctl(sock, "show lag lag0")
+        check(rc == 0 and "mtu 1400" in out, "show lag (text): mtu 1400")
         rc, _, _ = ctl(sock, "set lag lag0 min-links 2")
         check(rc == 0 and show_json(sock).get("min_links") == 2, "set min-links 2")
         rc, _, _ = ctl(sock, "set lag lag0 hash sym-l34")
