@@ -25,8 +25,9 @@ net::port_setup lag_runtime::setup(bool member, bool control_queue) const {
     return s;
 }
 
-result<void> lag_runtime::set_mtu(unsigned mtu) {
-    const lag_config& lc = config();
+result<void> lag_runtime::set_mtu(unsigned mtu) { return apply_mtu(mtu, member_mtu_overhead(config())); }
+
+result<void> lag_runtime::apply_mtu(unsigned mtu, unsigned overhead) {
     struct change {
         const port_row* row;
         uint16_t mtu;
@@ -35,7 +36,7 @@ result<void> lag_runtime::set_mtu(unsigned mtu) {
     for (const auto& r : _rows) {
         if (r.role == engine::port_role::standalone)
             continue;
-        const unsigned want = mtu + (r.role == engine::port_role::member ? member_mtu_overhead(lc) : 0);
+        const unsigned want = mtu + (r.role == engine::port_role::member ? overhead : 0);
         // Every port is checked before any changes.
         if (auto ok = net::check_mtu(r.id, static_cast<uint16_t>(want), _env.pool); !ok)
             return make_error("mtu", fmt::format("port '{}': {}", r.name, ok.err().message));
@@ -192,6 +193,11 @@ result<void> lag_runtime::prepare_mka() {
                                               r.name));
     if (_mka)
         return ok_v;
+    // MACsec on a LAG that started clear: the members' MTU grows by what it
+    // adds (MKA's SecTAG carries the SCI: 16, ICV 16) before any frame is
+    // protected; refused [rule: mtu] where a device cannot take it.
+    if (auto ok = apply_mtu(config().mtu, 16 + 16); !ok)
+        return ok.err();
     auto r = mka_runtime::create(*_env.cfg, *_ctl, _env.pool, static_cast<uint16_t>(_env.queues));
     if (!r)
         return r.err();

@@ -81,6 +81,9 @@ private:
     // more for LACPDUs and MKPDUs (always where the device has it: MKA may
     // start at run time; required when the LAG runs LACP or MKA).
     net::port_setup setup(bool member, bool control_queue) const;
+    // The access port at `mtu`, members at `mtu` + `overhead`: every port
+    // checked first, those changed put back if a device refuses after.
+    result<void> apply_mtu(unsigned mtu, unsigned overhead);
 
     runtime_env _env;
     std::string _name;
