@@ -194,6 +194,7 @@ def run(tmp):
 
         rc, out, _ = ctl(sock, "show config")
         check(rc == 0 and "min_links = 2" in out and "sym-l34" in out, "show config has run-time changes")
+        check(re.search(r"^mtu = 1400$", out, re.M) is not None, "show config writes the run-time MTU (mtu = 1400)")
         rc, out, _ = ctl(sock, "save config")
         check(rc == 0 and "saved" in out, "save config")
         check(not [f for f in os.listdir(tmp) if ".tmp." in f], "no temporary file left behind")
@@ -208,6 +209,7 @@ def run(tmp):
         check(core_limit(p.pid) == str(4 << 20), "--core-dumps leaves the inherited core size limit")
         j = show_json(sock)
         check(j.get("min_links") == 2 and j.get("hash") == "sym-l34", "after restart: saved min-links and hash")
+        check(j.get("mtu") == 1400, f"after restart: saved mtu 1400 ({j.get('mtu')})")
         # An unsaved change, then SIGKILL: the next start comes up from the
         # last saved config, and the stale socket file is taken over.
         check(ctl(sock, "set lag lag0 min-links 1")[0] == 0, "unsaved change before SIGKILL")
