@@ -251,7 +251,7 @@ result<daemon_config> parse_config(std::string_view text, std::string source) {
         for (const toml::node& n : *a) {
             const toml::table& t = *n.as_table();
             unsigned line = reader::line_of(t);
-            if (auto ok = r.only(t, {"name", "access", "members", "speed", "min_links", "hash", "hash_algo", "buckets", "lacp", "macsec"},
+            if (auto ok = r.only(t, {"name", "access", "members", "speed", "min_links", "hash", "hash_algo", "buckets", "mtu", "lacp", "macsec"},
                                  "[[lag]]");
                 !ok)
                 return ok.err();
@@ -321,6 +321,12 @@ result<daemon_config> parse_config(std::string_view text, std::string source) {
                 return r.fail("value", reader::line_of(*t.get("buckets")),
                               fmt::format("{}: buckets {} is not a power of two", where, *buckets));
             l.buckets = static_cast<size_t>(*buckets);
+            // The largest IP packet the LAG carries; what each device allows
+            // is checked when its port opens ([rule: mtu]).
+            auto mtu = r.integer(t, "mtu", where, 1500, min_mtu, max_mtu);
+            if (!mtu)
+                return mtu.err();
+            l.mtu = static_cast<uint16_t>(*mtu);
             if (const toml::node* lp = t.get("lacp")) {
                 auto lacp = read_lacp(r, *lp, where);
                 if (!lacp)

@@ -88,10 +88,28 @@ struct lag_config {
     dp::hash_policy hash = dp::hash_policy::l34;
     dp::hash_algo hash_algo = dp::hash_algo::crc32;
     size_t buckets = 256;
+    // `mtu`: the largest IP packet the LAG carries (the access port's MTU);
+    // each member runs at mtu + member_mtu_overhead().
+    uint16_t mtu = 1500;
     lacp_config lacp;
     macsec_config macsec;            // enabled only with a [lag.macsec] table
     unsigned line = 0, members_line = 0, min_links_line = 0, access_line = 0;
 };
+
+// [[lag]] `mtu` bounds (IPv4's minimum; the largest jumbo frames NICs take).
+inline constexpr int64_t min_mtu = 68;
+inline constexpr int64_t max_mtu = 9216;
+
+// What MACsec adds to a frame on a member of `l`: the SecTAG (16 octets with
+// the SCI, 8 without) and the 16-octet ICV; 0 without [lag.macsec].
+inline uint16_t member_mtu_overhead(const lag_config& l) noexcept {
+    return l.macsec.enabled ? static_cast<uint16_t>((l.macsec.include_sci ? 16 : 8) + 16) : 0;
+}
+
+// The mbuf data room (after the headroom) that a frame of a LAG with this
+// MTU needs on any of its ports: Ethernet header, two VLAN tags, CRC and
+// the most MACsec adds (32), rounded up to 64 octets.
+inline unsigned mbuf_room(unsigned mtu) noexcept { return (mtu + 14 + 8 + 4 + 32 + 63) / 64 * 64; }
 
 struct daemon_config {
     std::string source; // file name, or "<embedded default>"

@@ -19,7 +19,43 @@ net::port_setup lag_runtime::setup(bool member, bool control_queue) const {
     s.rx_desc = _env.cfg->rx_desc;
     s.tx_desc = _env.cfg->tx_desc;
     s.pool = _env.pool;
+    // The LAG's MTU on the access port; on a member, plus what MACsec adds.
+    const lag_config& lc = config();
+    s.mtu = static_cast<uint16_t>(lc.mtu + (member ? member_mtu_overhead(lc) : 0));
     return s;
+}
+
+result<void> lag_runtime::set_mtu(unsigned mtu) { return apply_mtu(mtu, member_mtu_overhead(config())); }
+
+result<void> lag_runtime::apply_mtu(unsigned mtu, unsigned overhead) {
+    struct change {
+        const port_row* row;
+        uint16_t mtu;
+    };
+    std::vector<change> plan;
+    for (const auto& r : _rows) {
+        if (r.role == engine::port_role::standalone)
+            continue;
+        const unsigned want = mtu + (r.role == engine::port_role::member ? overhead : 0);
+        // Every port is checked before any changes.
+        if (auto ok = net::check_mtu(r.id, static_cast<uint16_t>(want), _env.pool); !ok)
+            return make_error("mtu", fmt::format("port '{}': {}", r.name, ok.err().message));
+        plan.push_back({&r, static_cast<uint16_t>(want)});
+    }
+    // A device that takes the check and then refuses: the ports already
+    // changed go back to what they had.
+    std::vector<std::pair<uint16_t, uint16_t>> done;
+    for (const auto& c : plan) {
+        uint16_t had = 0;
+        (void)rte_eth_dev_get_mtu(c.row->id, &had);
+        if (auto ok = net::set_mtu(c.row->id, c.mtu, _env.pool); !ok) {
+            for (auto it = done.rbegin(); it != done.rend(); ++it)
+                (void)net::set_mtu(it->first, it->second, _env.pool);
+            return make_error("mtu", fmt::format("port '{}': {}", c.row->name, ok.err().message));
+        }
+        done.emplace_back(c.row->id, had);
+    }
+    return ok_v;
 }
 
 bool lag_runtime::open_port(const std::string& name, engine::port_role role, bool control_queue) {
@@ -157,6 +193,11 @@ result<void> lag_runtime::prepare_mka() {
                                               r.name));
     if (_mka)
         return ok_v;
+    // MACsec on a LAG that started clear: the members' MTU grows by what it
+    // adds (MKA's SecTAG carries the SCI: 16, ICV 16) before any frame is
+    // protected; refused [rule: mtu] where a device cannot take it.
+    if (auto ok = apply_mtu(config().mtu, 16 + 16); !ok)
+        return ok.err();
     auto r = mka_runtime::create(*_env.cfg, *_ctl, _env.pool, static_cast<uint16_t>(_env.queues));
     if (!r)
         return r.err();
@@ -448,6 +489,13 @@ result<std::string> lag_host::mka_command(const std::string& lag, const cli::par
             return ok.err();
     }
     return rt->mka()->command(*_env.cfg->lag(lag), c, now);
+}
+
+result<void> lag_host::set_mtu(const std::string& lag, unsigned mtu) {
+    auto* rt = find(lag);
+    if (rt == nullptr)
+        return no_such_lag(lag);
+    return rt->set_mtu(mtu);
 }
 
 result<void> lag_host::set_lacp_rate(const std::string& lag, lacp_rate rate, time_point now) {

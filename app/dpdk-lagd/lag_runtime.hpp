@@ -68,6 +68,8 @@ public:
     // set_key), once every member has the spare TX queue.
     result<void> prepare_mka();
     runtime_topology& topology() noexcept { return *_topo; }
+    // `set lag NAME mtu N` on this LAG's access port and members.
+    result<void> set_mtu(unsigned mtu);
     const std::vector<port_row>& rows() const noexcept { return _rows; }
     member_view view(std::string_view port) const;
 
@@ -79,6 +81,9 @@ private:
     // more for LACPDUs and MKPDUs (always where the device has it: MKA may
     // start at run time; required when the LAG runs LACP or MKA).
     net::port_setup setup(bool member, bool control_queue) const;
+    // The access port at `mtu`, members at `mtu` + `overhead`: every port
+    // checked first, those changed put back if a device refuses after.
+    result<void> apply_mtu(unsigned mtu, unsigned overhead);
 
     runtime_env _env;
     std::string _name;
@@ -111,6 +116,7 @@ public:
     result<uint16_t> add_member(const std::string& lag, const std::string& port, time_point now) override;
     result<void> remove_member(const std::string& lag, const std::string& port, time_point now) override;
     result<void> set_lacp_rate(const std::string& lag, lacp_rate rate, time_point now) override;
+    result<void> set_mtu(const std::string& lag, unsigned mtu) override;
     result<void> create_lag(const lag_config& l, model::port_speed speed, time_point now) override;
     result<void> delete_lag(const std::string& lag, time_point now) override;
     // MKA's commands apply to every LAG but one with static keys.

@@ -317,7 +317,14 @@ int main(int argc, char** argv) {
                                                             queues * 4096u + 4096u);
     int rc = 0;
     {
-        auto pool = lag::dpdk::make_pktmbuf_pool("lagd_pool", mbufs);
+        // mbufs for the largest frame of any LAG (one segment each: frames
+        // are not chained): its MTU, Ethernet and two VLAN tags, CRC, and
+        // what MACsec adds, on the access side too (protect grows a frame
+        // in place). At the default MTU that is DPDK's default data room.
+        unsigned room = RTE_MBUF_DEFAULT_DATAROOM;
+        for (const auto& l : cfg->lags)
+            room = std::max(room, lag::lagd::mbuf_room(l.mtu));
+        auto pool = lag::dpdk::make_pktmbuf_pool("lagd_pool", mbufs, 256, -1, room);
         if (!pool) {
             fmt::print(stderr, "dpdk-lagd: {}\n", pool.err().to_string());
             lag::dpdk::eal_cleanup();

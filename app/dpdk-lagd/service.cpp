@@ -134,6 +134,17 @@ sock::reply service::run(std::string_view line, time_point now) {
         _cfg.lag(name)->min_links = n;
         return changed();
     }
+    case command_id::set_mtu: {
+        if (auto e = check_lag())
+            return *e;
+        const unsigned long n = std::stoul(std::string(c.get("n")));
+        if (n < min_mtu || n > max_mtu)
+            return fail("mtu", fmt::format("LAG {}: MTU {} is outside {} to {}", name, n, min_mtu, max_mtu));
+        if (auto r = _host.set_mtu(std::string(name), static_cast<unsigned>(n)); !r)
+            return fail(r.err());
+        _cfg.lag(name)->mtu = static_cast<uint16_t>(n);
+        return changed();
+    }
     case command_id::set_hash: {
         if (auto e = check_lag())
             return *e;
@@ -297,6 +308,7 @@ nlohmann::json service::lag_json(std::string_view name) const {
     j["hash"] = std::string(dp::to_string(snap.policy));
     j["hash_algo"] = std::string(dp::to_string(snap.algo));
     j["access"] = lc.access;
+    j["mtu"] = lc.mtu;
     j["profile"] = std::string(_model.rules().name);
     // The LAG's key by its CKN (never the CAK): MKA's, else "static" or none.
     j["key"] = lag_key(lc);
@@ -341,11 +353,11 @@ nlohmann::json service::stats_json() const {
 std::string service::lag_text(const nlohmann::json& j) const {
     std::string s = fmt::format(
         "lag {}: {} (speed {}, min-links {}, {} of {} members operational)\n"
-        "  access {}, hash {} ({}), profile {}\n",
+        "  access {}, mtu {}, hash {} ({}), profile {}\n",
         j["name"].get<std::string>(), j["state"].get<std::string>(), j["speed"].get<std::string>(),
         j["min_links"].get<unsigned>(), j["operational_members"].get<unsigned>(), j["members"].size(),
-        j["access"].get<std::string>(), j["hash"].get<std::string>(), j["hash_algo"].get<std::string>(),
-        j["profile"].get<std::string>());
+        j["access"].get<std::string>(), j["mtu"].get<unsigned>(), j["hash"].get<std::string>(),
+        j["hash_algo"].get<std::string>(), j["profile"].get<std::string>());
     if (const auto& k = j["key"]; !k.is_null())
         s += k["mode"] == "mka" ? fmt::format("  key: mka ckn {}\n", k["ckn"].get<std::string>())
                                 : fmt::format("  key: {}\n", k["mode"].get<std::string>());
@@ -643,6 +655,8 @@ result<std::string> service::current_config_text() const {
         if (const auto* ml = _model.lag(lc.name))
             mine->insert_or_assign("speed", std::string(model::to_string(ml->speed)));
         mine->insert_or_assign("hash", std::string(dp::to_string(lc.hash)));
+        if (lc.mtu != 1500 || mine->contains("mtu")) // the default is left implicit
+            mine->insert_or_assign("mtu", static_cast<int64_t>(lc.mtu));
         toml::array members;
         for (const auto& m : lc.members)
             members.push_back(m);

@@ -88,6 +88,8 @@ result<uint16_t> runtime_topology::add_member(const std::string& port, time_poin
     auto setup = member_setup(*id, port, _setup, _lacp != nullptr || mka.has_value());
     if (!setup)
         return setup.err();
+    // The LAG's MTU now (`set lag NAME mtu N` changes it), plus MACsec's.
+    setup->first.mtu = static_cast<uint16_t>(lc.mtu + member_mtu_overhead(lc));
     // From here each step that changed something says how to undo it; a
     // refusal further on undoes them in reverse (when `undo` goes out of
     // scope uncommitted): the one rollback of add member.

@@ -4,10 +4,20 @@
 #include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <array>
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+#include <vector>
 
 namespace lag::net {
 
@@ -18,6 +28,82 @@ std::array<bool, RTE_MAX_ETHPORTS> started{}; // by configure_and_start, until s
 std::string device_name(const std::string& device) {
     auto comma = device.find(',');
     return comma == std::string::npos ? device : device.substr(0, comma);
+}
+// The kernel interfaces a net_pcap or net_af_packet port sends and receives
+// on (its devargs' iface=, rx_iface=, rx_iface_in=, tx_iface=); none for
+// any other device.
+std::vector<std::string> kernel_ifaces(uint16_t port, const rte_eth_dev_info& info) {
+    std::vector<std::string> out;
+    const std::string_view drv = info.driver_name != nullptr ? info.driver_name : "";
+    if (drv != "net_pcap" && drv != "net_af_packet")
+        return out;
+    const rte_devargs* da = info.device != nullptr ? rte_dev_devargs(info.device) : nullptr;
+    if (da == nullptr || da->args == nullptr)
+        return out;
+    std::string_view args = da->args;
+    (void)port;
+    while (!args.empty()) {
+        auto comma = args.find(',');
+        std::string_view kv = args.substr(0, comma);
+        args = comma == std::string_view::npos ? std::string_view{} : args.substr(comma + 1);
+        auto eq = kv.find('=');
+        if (eq == std::string_view::npos)
+            continue;
+        std::string_view k = kv.substr(0, eq), v = kv.substr(eq + 1);
+        if (k == "iface" || k == "rx_iface" || k == "rx_iface_in" || k == "tx_iface") {
+            std::string name(v);
+            bool seen = false;
+            for (const auto& o : out)
+                seen = seen || o == name;
+            if (!seen)
+                out.push_back(std::move(name));
+        }
+    }
+    return out;
+}
+
+// Raises a kernel interface's MTU to `mtu` where it is lower.
+result<void> raise_kernel_mtu(const std::string& port_name, const std::string& iface, uint16_t mtu) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return make_error("mtu", fmt::format("{}: no socket to set interface {}'s MTU: {}", port_name, iface,
+                                             std::strerror(errno)));
+    ifreq ifr{};
+    std::strncpy(ifr.ifr_name, iface.c_str(), IFNAMSIZ - 1);
+    if (ioctl(fd, SIOCGIFMTU, &ifr) != 0) {
+        int e = errno;
+        close(fd);
+        return make_error("mtu", fmt::format("{}: cannot read interface {}'s MTU: {}", port_name, iface,
+                                             std::strerror(e)));
+    }
+    const int had = ifr.ifr_mtu;
+    if (had >= mtu) {
+        close(fd);
+        return ok_v;
+    }
+    ifr.ifr_mtu = mtu;
+    int rc = ioctl(fd, SIOCSIFMTU, &ifr);
+    int e = errno;
+    close(fd);
+    if (rc != 0)
+        return make_error("mtu", fmt::format("{}: interface {} cannot take MTU {} (it has {}): {}", port_name,
+                                             iface, mtu, had, std::strerror(e)));
+    return ok_v;
+}
+// The device's MTU range and the pool's data room (no chained frames).
+result<void> check_mtu_info(const std::string& name, const rte_eth_dev_info& info, uint16_t mtu, const rte_mempool* pool) {
+    if (mtu > info.max_mtu || mtu < info.min_mtu)
+        return make_error("mtu", fmt::format("{}: MTU {} is outside what the device ({}) allows, {} to {}", name,
+                                             mtu, info.driver_name, info.min_mtu, info.max_mtu));
+    if (pool != nullptr) {
+        const unsigned room =
+            rte_pktmbuf_data_room_size(const_cast<rte_mempool*>(pool)) - unsigned{RTE_PKTMBUF_HEADROOM};
+        if (mtu + frame_overhead > room)
+            return make_error("mtu", fmt::format("{}: MTU {} needs {} octets of mbuf, the pool's have {} "
+                                                 "(frames are not chained)",
+                                                 name, mtu, mtu + frame_overhead, room));
+    }
+    return ok_v;
 }
 } // namespace
 
@@ -64,7 +150,12 @@ result<void> configure_and_start(uint16_t port, const port_setup& s) {
     if (s.pool == nullptr)
         return make_error("port", fmt::format("{}: no mbuf pool", name));
 
+    if (s.mtu != 0)
+        if (auto ok = check_mtu_info(name, info, s.mtu, s.pool); !ok)
+            return ok;
+
     rte_eth_conf conf{};
+    conf.rxmode.mtu = s.mtu; // 0: RTE_ETHER_MTU
     if (s.rx_queues > 1 && info.flow_type_rss_offloads != 0) {
         conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
         conf.rx_adv_conf.rss_conf.rss_hf =
@@ -78,6 +169,9 @@ result<void> configure_and_start(uint16_t port, const port_setup& s) {
     rc = rte_eth_dev_configure(port, s.rx_queues, s.tx_queues, &conf);
     if (rc != 0)
         return make_error("port", fmt::format("{}: configure failed: {}", name, rte_strerror(-rc)));
+    if (s.mtu != 0)
+        if (auto ok = set_mtu(port, s.mtu, s.pool); !ok)
+            return ok;
     uint16_t rxd = s.rx_desc, txd = s.tx_desc;
     (void)rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
     int socket = rte_eth_dev_socket_id(port);
@@ -102,6 +196,44 @@ result<void> configure_and_start(uint16_t port, const port_setup& s) {
         return make_error("port", fmt::format("{}: start failed: {}", name, rte_strerror(-rc)));
     lsc_on[port] = lsc;
     started[port] = true;
+    return ok_v;
+}
+
+result<void> check_mtu(uint16_t port, uint16_t mtu, const rte_mempool* pool) {
+    if (!rte_eth_dev_is_valid_port(port))
+        return make_error("port", fmt::format("no port {}", port));
+    rte_eth_dev_info info{};
+    if (int rc = rte_eth_dev_info_get(port, &info); rc != 0)
+        return make_error("port", fmt::format("{}: cannot read device info: {}", port_name(port), rte_strerror(-rc)));
+    return check_mtu_info(port_name(port), info, mtu, pool);
+}
+
+result<void> set_mtu(uint16_t port, uint16_t mtu, const rte_mempool* pool) {
+    if (!rte_eth_dev_is_valid_port(port))
+        return make_error("port", fmt::format("no port {}", port));
+    std::string name = port_name(port);
+    rte_eth_dev_info info{};
+    if (int rc = rte_eth_dev_info_get(port, &info); rc != 0)
+        return make_error("port", fmt::format("{}: cannot read device info: {}", name, rte_strerror(-rc)));
+    if (auto ok = check_mtu_info(name, info, mtu, pool); !ok)
+        return ok;
+    const auto ifaces = kernel_ifaces(port, info);
+    // The kernel interfaces first: they are only raised, so a refusal
+    // further on leaves them able to carry what the port had.
+    for (const auto& i : ifaces)
+        if (auto ok = raise_kernel_mtu(name, i, mtu); !ok)
+            return ok;
+    uint16_t had = 0;
+    (void)rte_eth_dev_get_mtu(port, &had);
+    int rc = rte_eth_dev_set_mtu(port, mtu);
+    // A PMD without an MTU operation (net_pcap, on files or interfaces)
+    // limits no frame by it: within the device's range (checked above),
+    // the MTU is the LAG's to keep; on an interface the kernel's is raised.
+    if (rc == -ENOTSUP)
+        rc = 0;
+    if (rc != 0)
+        return make_error("mtu", fmt::format("{}: the device refuses MTU {} (it has {}, maximum {}): {}", name, mtu,
+                                             had, info.max_mtu, rte_strerror(-rc)));
     return ok_v;
 }
 

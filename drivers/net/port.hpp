@@ -21,6 +21,9 @@ struct port_setup {
     rte_mempool* pool = nullptr; // RX mbufs come from here
     bool lsc = true;             // ask for LSC interrupts if the PMD has them
     bool promiscuous = true;     // a bump in the wire forwards every MAC
+    // The port's MTU (largest IP packet, what rte_eth_dev_set_mtu takes);
+    // 0: the device's default.
+    uint16_t mtu = 0;
 };
 
 // Probes `device` ("0000:03:00.0", "net_ring0", "net_pcap0,rx_pcap=a.pcap")
@@ -38,6 +41,23 @@ result<uint16_t> reprobe(const std::string& device);
 // Configures and starts the port. Refuses (with the PMD's limits in the
 // message) a port that has fewer queues than asked for.
 result<void> configure_and_start(uint16_t port, const port_setup& s);
+
+// Sets the port's MTU (configured or started): the device's limit
+// (rte_eth_dev_info max_mtu) and the pool's data room are checked first and
+// a refusal [rule: mtu] names the port and both numbers, changing nothing.
+// For net_pcap and net_af_packet on a kernel interface (veth, NIC), the
+// interface's kernel MTU is raised to `mtu` where it is lower (net_pcap
+// cannot set it, and the kernel drops a frame above it on send and
+// receive); it is never lowered. A PMD with no MTU operation (net_pcap)
+// takes any MTU within its range.
+result<void> set_mtu(uint16_t port, uint16_t mtu, const rte_mempool* pool);
+
+// set_mtu's checks alone (device range, mbuf room): changes nothing.
+result<void> check_mtu(uint16_t port, uint16_t mtu, const rte_mempool* pool);
+
+// The Ethernet octets a frame adds to its MTU in an mbuf: header, two VLAN
+// tags (QinQ), CRC.
+inline constexpr unsigned frame_overhead = 14 + 8 + 4;
 
 // The most TX queues the port's PMD takes (0 if it cannot say).
 uint16_t max_tx_queues(uint16_t port) noexcept;

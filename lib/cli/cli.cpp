@@ -22,6 +22,8 @@ constexpr command_spec specs[] = {
      "the LAG is down while fewer members are operational"},
     {command_id::set_hash, "set lag <name> hash <policy:l2|l23|l34|sym-l34>",
      "flow hash policy of a LAG"},
+    {command_id::set_mtu, "set lag <name> mtu <n:uint>",
+     "the largest IP packet a LAG carries (its members run at it plus what MACsec adds)"},
     {command_id::set_macsec,
      "set lag <name> macsec ckn <ckn:hex> cak-file <path> "
      "[cipher <cipher:gcm-aes-128|gcm-aes-256|gcm-aes-xpn-128|gcm-aes-xpn-256>] "

@@ -23,6 +23,7 @@ enum class command_id : uint8_t {
     remove_member,
     set_min_links,
     set_hash,
+    set_mtu,
     set_macsec,
     unset_macsec,
     rekey_macsec,

@@ -17,11 +17,15 @@ void ring_deleter::operator()(rte_ring* r) const noexcept { rte_ring_free(r); }
 void qsbr_deleter::operator()(rte_rcu_qsbr* v) const noexcept { rte_free(v); }
 
 result<mempool_ptr> make_pktmbuf_pool(const std::string& name, unsigned count, unsigned cache_size,
-                                      int socket) {
+                                      int socket, unsigned data_room) {
     if (socket < 0)
         socket = SOCKET_ID_ANY;
-    rte_mempool* p = rte_pktmbuf_pool_create(name.c_str(), count, cache_size, 0,
-                                             RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+    const unsigned buf = data_room == 0 ? unsigned{RTE_MBUF_DEFAULT_BUF_SIZE} : data_room + RTE_PKTMBUF_HEADROOM;
+    if (buf > UINT16_MAX)
+        return make_error("mempool", fmt::format("mbuf pool {}: data room {} is above {}", name, data_room,
+                                                 UINT16_MAX - RTE_PKTMBUF_HEADROOM));
+    rte_mempool* p = rte_pktmbuf_pool_create(name.c_str(), count, cache_size, 0, static_cast<uint16_t>(buf),
+                                             socket);
     if (p == nullptr)
         return make_error("mempool", fmt::format("cannot create mbuf pool {} of {} mbufs: {}", name,
                                                  count, rte_strerror(rte_errno)));

@@ -30,10 +30,10 @@ using mempool_ptr = std::unique_ptr<rte_mempool, mempool_deleter>;
 using ring_ptr = std::unique_ptr<rte_ring, ring_deleter>;
 using qsbr_ptr = std::unique_ptr<rte_rcu_qsbr, qsbr_deleter>;
 
-// A packet mbuf pool of `count` mbufs (default data room), on `socket`
-// (-1 = any).
+// A packet mbuf pool of `count` mbufs, on `socket` (-1 = any), each with
+// `data_room` octets after the headroom (0: DPDK's default, 2048).
 result<mempool_ptr> make_pktmbuf_pool(const std::string& name, unsigned count,
-                                      unsigned cache_size = 256, int socket = -1);
+                                      unsigned cache_size = 256, int socket = -1, unsigned data_room = 0);
 
 enum class ring_sync : uint8_t { sp_sc, mp_sc };
 

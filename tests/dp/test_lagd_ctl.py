@@ -95,6 +95,20 @@ def run(tmp):
         rc, out, err = ctl(sock, "set lag lag0 min-links 3")
         check(rc == 1 and "min-links" in err and "[rule: min-links]" in err, "min-links above members refused, naming the rule")
         check(show_json(sock).get("min_links") == 0, "refused change left min-links as it was")
+        # MTU: the pool was sized at start for 1500; 9000 does not fit an
+        # mbuf (frames are not chained): refused naming the port and both
+        # numbers, nothing changed. Below the range: refused by the CLI.
+        check(show_json(sock).get("mtu") == 1500, "show lag json: mtu 1500 (the default)")
+        rc, out, err = ctl(sock, "set lag lag0 mtu 9000")
+        check(rc == 1 and "[rule: mtu]" in err and "9000" in err and "9026" in err and
+              re.search(r"port '\w+'", err) is not None, f"set lag mtu 9000 refused, port and numbers named: {err.strip()}")
+        check(show_json(sock).get("mtu") == 1500, "refused MTU change left the MTU as it was")
+        rc, out, err = ctl(sock, "set lag lag0 mtu 67")
+        check(rc == 1 and "[rule: mtu]" in err, "set lag mtu 67 refused (68 to 9216)")
+        rc, out, err = ctl(sock, "set lag lag0 mtu 1400")
+        check(rc == 0 and show_json(sock).get("mtu") == 1400, f"set lag mtu 1400: {err.strip()}")
+        rc, out, _ = ctl(sock, "show lag lag0")
+        check(rc == 0 and "mtu 1400" in out, "show lag (text): mtu 1400")
         rc, _, _ = ctl(sock, "set lag lag0 min-links 2")
         check(rc == 0 and show_json(sock).get("min_links") == 2, "set min-links 2")
         rc, _, _ = ctl(sock, "set lag lag0 hash sym-l34")
@@ -180,6 +194,7 @@ def run(tmp):
 
         rc, out, _ = ctl(sock, "show config")
         check(rc == 0 and "min_links = 2" in out and "sym-l34" in out, "show config has run-time changes")
+        check(re.search(r"^mtu = 1400$", out, re.M) is not None, "show config writes the run-time MTU (mtu = 1400)")
         rc, out, _ = ctl(sock, "save config")
         check(rc == 0 and "saved" in out, "save config")
         check(not [f for f in os.listdir(tmp) if ".tmp." in f], "no temporary file left behind")
@@ -194,6 +209,7 @@ def run(tmp):
         check(core_limit(p.pid) == str(4 << 20), "--core-dumps leaves the inherited core size limit")
         j = show_json(sock)
         check(j.get("min_links") == 2 and j.get("hash") == "sym-l34", "after restart: saved min-links and hash")
+        check(j.get("mtu") == 1400, f"after restart: saved mtu 1400 ({j.get('mtu')})")
         # An unsaved change, then SIGKILL: the next start comes up from the
         # last saved config, and the stale socket file is taken over.
         check(ctl(sock, "set lag lag0 min-links 1")[0] == 0, "unsaved change before SIGKILL")

@@ -85,10 +85,12 @@ def shape(ns, dev, data_rate):
            "u32", "0", "0", "flowid", "1:10")
 
 
-def ping(ns, dst, count=20, interval=0.05, size=56, timeout=None):
-    """Pings `dst` from namespace `ns`; returns (sent, received)."""
+def ping(ns, dst, count=20, interval=0.05, size=56, timeout=None, dont_fragment=False):
+    """Pings `dst` from namespace `ns`; returns (sent, received). dont_fragment:
+    `-M do`, so that a packet of `size` + 28 octets crosses whole or not at all."""
     t = timeout if timeout is not None else count * interval + 10
-    out = sh("ip", "netns", "exec", ns, "ping", "-q", "-n", "-c", count, "-i", interval, "-s", size, "-W", "1",
+    df = ["-M", "do"] if dont_fragment else []
+    out = sh("ip", "netns", "exec", ns, "ping", "-q", "-n", *df, "-c", count, "-i", interval, "-s", size, "-W", "1",
              dst, check=False, timeout=t + 5)
     return ping_summary(out)
 
@@ -277,7 +279,9 @@ class LagdPair:
                 sh("ip", "link", "add", va, "netns", self.ns["a"], "type", "veth", "peer", "name", vb, "netns",
                    self.ns["b"])
                 for side, dev in (("a", va), ("b", vb)):
-                    sh("ip", "-n", self.ns[side], "link", "set", dev, "mtu", "1600", "up")
+                    # Left at the kernel's default MTU (1500): each daemon raises
+                    # its members' interfaces to what MACsec needs ([[lag]] mtu).
+                    sh("ip", "-n", self.ns[side], "link", "set", dev, "up")
                     shape(self.ns[side], dev, self.data_rate)
         except BaseException:
             self.close()
@@ -373,9 +377,9 @@ class LagdPair:
                        "LAG with every member operational")
 
     # --- traffic and faults ----------------------------------------------
-    def ping(self, count=20, interval=0.05, size=56, src="a", timeout=None):
+    def ping(self, count=20, interval=0.05, size=56, src="a", timeout=None, dont_fragment=False):
         """Pings the other side's TAP address from `src`'s namespace; returns (sent, received)."""
-        return ping(self.ns[src], self.ip["b" if src == "a" else "a"], count, interval, size, timeout)
+        return ping(self.ns[src], self.ip["b" if src == "a" else "a"], count, interval, size, timeout, dont_fragment)
 
     def ping_start(self, count, interval=0.05, size=56, src="a"):
         """A ping running in the background (for a fault in the middle); finish with ping_result()."""

@@ -78,6 +78,7 @@ min_links = 2
 hash = "sym-l34"
 hash_algo = "toeplitz"
 buckets = 1024
+mtu = 9000
 )",
                           "t.toml");
     ASSERT_TRUE(c.ok()) << c.err().to_string();
@@ -93,9 +94,28 @@ buckets = 1024
     EXPECT_EQ(l.hash, dp::hash_policy::sym_l34);
     EXPECT_EQ(l.hash_algo, dp::hash_algo::toeplitz);
     EXPECT_EQ(l.buckets, 1024u);
+    EXPECT_EQ(l.mtu, 9000);
+    EXPECT_EQ(member_mtu_overhead(l), 0); // no [lag.macsec]
     model::lag_model m;
     auto ok = check_config(*c, m); // five members: the IEEE profile allows eight
     EXPECT_TRUE(ok.ok()) << ok.err().to_string();
+}
+
+TEST(lagd_config, mtu_defaults_to_1500_and_members_add_what_macsec_adds) {
+    auto c = parse_config(std::string(ports4) + "[[lag]]\nname = \"l\"\naccess = \"acc\"\nmembers = [\"m0\"]\n",
+                          "t.toml");
+    ASSERT_TRUE(c.ok()) << c.err().to_string();
+    lag_config l = c->lags.at(0);
+    EXPECT_EQ(l.mtu, 1500);
+    EXPECT_EQ(member_mtu_overhead(l), 0);
+    l.macsec.enabled = true;
+    EXPECT_EQ(member_mtu_overhead(l), 32); // SecTAG with SCI 16, ICV 16
+    l.macsec.include_sci = false;
+    EXPECT_EQ(member_mtu_overhead(l), 24); // SecTAG 8, ICV 16
+    // One mbuf holds the largest frame: MTU, Ethernet, two VLAN tags, CRC, MACsec.
+    EXPECT_EQ(mbuf_room(1500), 1600u);
+    EXPECT_LE(mbuf_room(1500), 2048u); // DPDK's default data room at the default MTU
+    EXPECT_GE(mbuf_room(9000), 9000u + 14 + 8 + 4 + 32);
 }
 
 TEST(lagd_config, syntax_error_names_its_line) { expect_refused("[[port]]\nname = \"a\"\ndevice = \n", "syntax", 3); }
@@ -119,6 +139,9 @@ TEST(lagd_config, missing_keys_wrong_types_and_bad_values) {
     expect_refused(lag + "hash = \"l4\"\n", "value", 23);
     expect_refused(lag + "hash_algo = \"md5\"\n", "value", 23);
     expect_refused(lag + "buckets = 300\n", "value", 23);
+    expect_refused(lag + "mtu = 67\n", "value", 23);
+    expect_refused(lag + "mtu = 9217\n", "value", 23);
+    expect_refused(lag + "mtu = \"1500\"\n", "type", 23);
     expect_refused(std::string(ports4) + "[[lag]]\nname = \"l\"\naccess = \"acc\"\nmembers = [\"m0\", 1]\n",
                    "type", 22);
 }
