@@ -534,11 +534,16 @@ struct lagging_worker {
     dp::worker* w = nullptr;
     const std::atomic<bool>* quit = nullptr;
     std::chrono::microseconds lag{0};
+    std::atomic<bool> hold{false}; // set: the worker does not poll at all
     std::atomic<uint64_t> polls{0};
 
     static int main(void* p) {
         auto* a = static_cast<lagging_worker*>(p);
         while (!a->quit->load(std::memory_order_relaxed)) {
+            if (a->hold.load(std::memory_order_acquire)) {
+                std::this_thread::yield();
+                continue;
+            }
             a->w->poll_once();
             a->polls.fetch_add(1, std::memory_order_relaxed);
             if (a->lag.count() != 0)
@@ -552,10 +557,12 @@ class flap_test : public control_test {
 protected:
     // `flaps` link down/up pairs on the members in turn through the control,
     // traffic from the access side all along, the worker on its own lcore
-    // (sleeping `lag` between polls). At the end: every frame the worker took
-    // was sent on a member or counted dropped, every old snapshot was freed
-    // once the worker passed it, the final membership is every member.
-    void storm(unsigned flaps, std::chrono::microseconds lag, unsigned message_ring) {
+    // (sleeping `lag` between polls, and not polling at all during the
+    // first `held` flaps, so that its ring fills however fast each side
+    // runs). At the end: every frame the worker took was sent on a member or
+    // counted dropped, every old snapshot was freed once the worker passed
+    // it, the final membership is every member.
+    void storm(unsigned flaps, std::chrono::microseconds lag, unsigned message_ring, unsigned held = 0) {
         start(1, 1, message_ring);
         unsigned lcore = rte_get_next_lcore(-1, 1, 0);
         ASSERT_LT(lcore, RTE_MAX_LCORE) << "the EAL was started with one lcore";
@@ -565,10 +572,13 @@ protected:
         cw.w = &c->worker(0);
         cw.quit = &quit;
         cw.lag = lag;
+        cw.hold.store(held != 0);
         ASSERT_EQ(launch_on(lcore, lagging_worker::main, &cw), 0);
 
         uint64_t injected = 0, max_awaiting = 0;
         for (unsigned k = 0; k < flaps; ++k) {
+            if (k == held)
+                cw.hold.store(false, std::memory_order_release);
             const uint16_t port = mem[k % members].a;
             ASSERT_EQ(rte_eth_dev_set_link_down(port), 0);
             c->poll(tick());
@@ -628,11 +638,13 @@ TEST_F(flap_test, hundreds_of_member_link_flaps_through_the_control_leave_every_
 }
 
 TEST_F(flap_test, a_worker_lagging_on_its_control_ring_keeps_its_snapshots_until_it_passed_them) {
-    // Four slots (three usable) and a worker that sleeps between polls: the
-    // ring is full most of the time, control retries, and frees a snapshot
-    // only after the worker reported quiescence past it (ASan build: no use
-    // after free).
-    storm(200, std::chrono::microseconds(500), 4);
+    // Four slots (three usable) and a worker that sleeps between polls and,
+    // for the first 4 flaps (8 snapshots), does not poll at all: the ring
+    // fills, control retries, and frees a snapshot only after the worker
+    // reported quiescence past it (ASan build: no use after free). Held, the
+    // worker lags whatever the machine's speed: the check below cannot
+    // depend on timing.
+    storm(200, std::chrono::microseconds(500), 4, 4);
     EXPECT_GT(c->counters().message_ring_full, 0u) << "the worker never lagged: the test did not test";
 }
 
