@@ -95,6 +95,16 @@ result<void> check_mtu_info(const std::string& name, const rte_eth_dev_info& inf
     if (mtu > info.max_mtu || mtu < info.min_mtu)
         return make_error("mtu", fmt::format("{}: MTU {} is outside what the device ({}) allows, {} to {}", name,
                                              mtu, info.driver_name, info.min_mtu, info.max_mtu));
+    // The frame the MTU makes, as rte_eth_dev_configure counts it (the
+    // driver's overhead where it states one through max_mtu, else header and
+    // CRC), against the longest the device receives: a PMD may say nothing
+    // through max_mtu (net_tap takes 1522-octet frames at most).
+    const uint32_t overhead = info.max_mtu != UINT16_MAX && info.max_rx_pktlen > info.max_mtu
+                                  ? info.max_rx_pktlen - info.max_mtu
+                                  : uint32_t{RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN};
+    if (mtu + overhead > info.max_rx_pktlen)
+        return make_error("mtu", fmt::format("{}: MTU {} makes {}-octet frames, the device ({}) takes at most {}",
+                                             name, mtu, mtu + overhead, info.driver_name, info.max_rx_pktlen));
     if (pool != nullptr) {
         const unsigned room =
             rte_pktmbuf_data_room_size(const_cast<rte_mempool*>(pool)) - unsigned{RTE_PKTMBUF_HEADROOM};
