@@ -25,7 +25,12 @@ net::port_setup lag_runtime::setup(bool member, bool control_queue) const {
     return s;
 }
 
-result<void> lag_runtime::set_mtu(unsigned mtu) { return apply_mtu(mtu, member_mtu_overhead(config())); }
+result<void> lag_runtime::set_mtu(unsigned mtu, time_point now) {
+    if (auto ok = apply_mtu(mtu, member_mtu_overhead(config())); !ok)
+        return ok;
+    _ctl->set_max_frame(max_frame(mtu), now); // the workers drop what the new MTU does not allow
+    return ok_v;
+}
 
 result<void> lag_runtime::apply_mtu(unsigned mtu, unsigned overhead) {
     struct change {
@@ -81,7 +86,9 @@ bool lag_runtime::open_port(const std::string& name, engine::port_role role, boo
     }
     auto ok = net::configure_and_start(*id, s);
     if (!ok) {
-        fmt::print(stderr, "dpdk-lagd: port '{}': {}\n", name, ok.err().to_string());
+        // As a run-time refusal says it: the rule a device refused ([rule:
+        // mtu], [rule: port-queues]), with the port.
+        fmt::print(stderr, "dpdk-lagd: port '{}': {} [rule: {}]\n", name, ok.err().message, ok.err().code);
         return false;
     }
     if (pc->mac) {
@@ -118,6 +125,7 @@ result<std::unique_ptr<lag_runtime>> lag_runtime::start(const runtime_env& env, 
     cc.policy = lc.hash;
     cc.algo = lc.hash_algo;
     cc.bucket_count = lc.buckets;
+    cc.max_frame = max_frame(lc.mtu);
     cc.workers = env.queues;
     cc.burst = cfg.burst;
     cc.link_poll_interval = std::chrono::milliseconds(cfg.link_poll_ms);
@@ -491,11 +499,11 @@ result<std::string> lag_host::mka_command(const std::string& lag, const cli::par
     return rt->mka()->command(*_env.cfg->lag(lag), c, now);
 }
 
-result<void> lag_host::set_mtu(const std::string& lag, unsigned mtu) {
+result<void> lag_host::set_mtu(const std::string& lag, unsigned mtu, time_point now) {
     auto* rt = find(lag);
     if (rt == nullptr)
         return no_such_lag(lag);
-    return rt->set_mtu(mtu);
+    return rt->set_mtu(mtu, now);
 }
 
 result<void> lag_host::set_lacp_rate(const std::string& lag, lacp_rate rate, time_point now) {
