@@ -111,6 +111,12 @@ inline uint16_t member_mtu_overhead(const lag_config& l) noexcept {
 // the most MACsec adds (32), rounded up to 64 octets.
 inline unsigned mbuf_room(unsigned mtu) noexcept { return (mtu + 14 + 8 + 4 + 32 + 63) / 64 * 64; }
 
+// The longest untagged frame a LAG with this MTU sends: Ethernet header
+// and the MTU, no CRC (what an mbuf's pkt_len counts). Its workers drop a
+// longer one from the access port as tx_drop_over_mtu, less 4 octets per
+// VLAN tag it carries (two at most): dp::snapshot::max_frame.
+inline uint32_t max_frame(unsigned mtu) noexcept { return mtu + 14; }
+
 struct daemon_config {
     std::string source; // file name, or "<embedded default>"
     std::string profile = "provider";

@@ -69,7 +69,7 @@ public:
     result<void> prepare_mka();
     runtime_topology& topology() noexcept { return *_topo; }
     // `set lag NAME mtu N` on this LAG's access port and members.
-    result<void> set_mtu(unsigned mtu);
+    result<void> set_mtu(unsigned mtu, time_point now);
     const std::vector<port_row>& rows() const noexcept { return _rows; }
     member_view view(std::string_view port) const;
 
@@ -116,7 +116,7 @@ public:
     result<uint16_t> add_member(const std::string& lag, const std::string& port, time_point now) override;
     result<void> remove_member(const std::string& lag, const std::string& port, time_point now) override;
     result<void> set_lacp_rate(const std::string& lag, lacp_rate rate, time_point now) override;
-    result<void> set_mtu(const std::string& lag, unsigned mtu) override;
+    result<void> set_mtu(const std::string& lag, unsigned mtu, time_point now) override;
     result<void> create_lag(const lag_config& l, model::port_speed speed, time_point now) override;
     result<void> delete_lag(const std::string& lag, time_point now) override;
     // MKA's commands apply to every LAG but one with static keys.

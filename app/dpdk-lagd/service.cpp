@@ -140,7 +140,7 @@ sock::reply service::run(std::string_view line, time_point now) {
         const unsigned long n = std::stoul(std::string(c.get("n")));
         if (n < min_mtu || n > max_mtu)
             return fail("mtu", fmt::format("LAG {}: MTU {} is outside {} to {}", name, n, min_mtu, max_mtu));
-        if (auto r = _host.set_mtu(std::string(name), static_cast<unsigned>(n)); !r)
+        if (auto r = _host.set_mtu(std::string(name), static_cast<unsigned>(n), now); !r)
             return fail(r.err());
         _cfg.lag(name)->mtu = static_cast<uint16_t>(n);
         return changed();

@@ -72,7 +72,7 @@ public:
     virtual result<void> set_lacp_rate(const std::string& lag, lacp_rate rate, time_point now) = 0;
     // The LAG's MTU on its access port and members (plus MACsec's there):
     // every port checked first, a refusal [rule: mtu] changes nothing.
-    virtual result<void> set_mtu(const std::string& lag, unsigned mtu) = 0;
+    virtual result<void> set_mtu(const std::string& lag, unsigned mtu, time_point now) = 0;
     // `l` (name, access, members, min_links) becomes one more LAG.
     virtual result<void> create_lag(const lag_config& l, model::port_speed speed, time_point now) = 0;
     virtual result<void> delete_lag(const std::string& lag, time_point now) = 0;

@@ -123,6 +123,7 @@ dp::membership control::membership() const {
     m.policy = _cfg.policy;
     m.algo = _cfg.algo;
     m.bucket_count = _cfg.bucket_count;
+    m.max_frame = _cfg.max_frame;
     return m;
 }
 
@@ -340,6 +341,13 @@ void control::set_hash(dp::hash_policy policy, dp::hash_algo algo, time_point no
         return;
     _cfg.policy = policy;
     _cfg.algo = algo;
+    publish(now);
+}
+
+void control::set_max_frame(uint32_t max_frame, time_point now) {
+    if (max_frame == _cfg.max_frame)
+        return;
+    _cfg.max_frame = max_frame;
     publish(now);
 }
 

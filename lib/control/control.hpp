@@ -59,6 +59,7 @@ struct control_config {
     dp::hash_policy policy = dp::hash_policy::l34;
     dp::hash_algo algo = dp::hash_algo::crc32;
     size_t bucket_count = model::default_bucket_count;
+    uint32_t max_frame = 0;              // dp::snapshot::max_frame (0: no limit)
     unsigned workers = 1;                // worker i owns RX/TX queue i of every port
     uint16_t burst = 32;
     uint16_t tx_retries = 8;
@@ -137,6 +138,9 @@ public:
     bool leaving(uint16_t port) const noexcept;
     // The bucket table is kept: only the hash that indexes it changes.
     void set_hash(dp::hash_policy policy, dp::hash_algo algo, time_point now);
+    // The longest frame egress sends (dp::snapshot::max_frame), e.g. after
+    // the LAG's MTU changed; published at once.
+    void set_max_frame(uint32_t max_frame, time_point now);
     const control_config& config() const noexcept { return _cfg; }
 
     const dp::snapshot& current() const noexcept { return *_current; }

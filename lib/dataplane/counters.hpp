@@ -37,10 +37,11 @@ enum class drop_reason : uint8_t {
     tx_full,        // the port did not take the frame within the retry budget
     not_collecting, // ingress from a member that is not collecting
     punt_full,      // slow-protocol/EAPOL frame and the punt ring was full
+    over_mtu,       // egress frame longer than the LAG's MTU allows (snapshot::max_frame)
     macsec_tx,      // MACsec protect refused it (the reason: macsec_tx[tx_status])
     macsec_rx,      // MACsec verify refused it (the reason: macsec_rx[rx_status])
 };
-inline constexpr size_t drop_reason_count = 7;
+inline constexpr size_t drop_reason_count = 8;
 constexpr std::string_view to_string(drop_reason r) {
     switch (r) {
     case drop_reason::lag_down: return "lag_down";
@@ -48,6 +49,7 @@ constexpr std::string_view to_string(drop_reason r) {
     case drop_reason::tx_full: return "tx_full";
     case drop_reason::not_collecting: return "not_collecting";
     case drop_reason::punt_full: return "punt_full";
+    case drop_reason::over_mtu: return "over_mtu";
     case drop_reason::macsec_tx: return "macsec_tx";
     case drop_reason::macsec_rx: return "macsec_rx";
     }

@@ -35,6 +35,7 @@ std::unique_ptr<const snapshot> build_snapshot(const membership& m, const snapsh
     s->algo = m.algo;
     s->hash = hash_function(m.policy, m.algo);
     s->nic_hash = m.nic_hash;
+    s->max_frame = m.max_frame;
     s->bucket_mask = static_cast<uint32_t>(m.bucket_count - 1);
     std::span<const uint16_t> prev;
     std::vector<uint16_t> renumbered;

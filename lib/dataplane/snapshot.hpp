@@ -37,6 +37,11 @@ struct snapshot {
     // set-up): a frame flagged RTE_MBUF_F_RX_RSS_HASH is bucketed by that
     // hash without reading the frame; an unflagged one takes `hash`.
     bool nic_hash = false;
+    // The longest untagged frame egress sends (pkt_len: the Ethernet header
+    // and the LAG's MTU, no CRC), 4 octets more per VLAN tag (802.1Q or
+    // 802.1ad, two at most); a longer one is dropped as over_mtu. 0: no
+    // limit.
+    uint32_t max_frame = 0;
     uint32_t bucket_mask = 0;      // bucket count - 1 (a power of two)
     std::vector<uint8_t> slot_of_bucket; // bucket -> slot, drop_slot if none
     std::vector<uint16_t> buckets;       // the same as rebuild_buckets returned (slot ids or no_member)
@@ -59,6 +64,7 @@ struct membership {
     hash_policy policy = hash_policy::l34;
     hash_algo algo = hash_algo::crc32;
     bool nic_hash = false; // see snapshot::nic_hash
+    uint32_t max_frame = 0; // see snapshot::max_frame
     size_t bucket_count = 256; // a power of two, 256 to 65536
 };
 

@@ -27,6 +27,7 @@ inline constexpr std::array<std::string_view, drop_reason_count> xstat_drop_name
     "tx_drop_full",           // tx_full
     "rx_drop_not_collecting", // not_collecting
     "rx_drop_punt_full",      // punt_full
+    "tx_drop_over_mtu",       // over_mtu
     "tx_drop_macsec",         // macsec_tx
     "rx_drop_macsec",         // macsec_rx
 };

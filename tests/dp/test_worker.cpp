@@ -258,6 +258,77 @@ TEST_F(worker_test, nic_rss_hash_picks_the_member_and_unflagged_frames_take_the_
     }
 }
 
+// snapshot::max_frame (the LAG's MTU + 14): a longer frame from the access
+// port is dropped and counted as over_mtu, never sent; each VLAN tag (one
+// or two) allows 4 octets more; 0 is no limit.
+TEST_F(worker_test, frames_over_the_mtu_are_dropped_and_counted_never_sent) {
+    auto frame = [](uint32_t flow, size_t len, unsigned tags) {
+        auto f = udp_frame(flow, 0, len - 4 * tags);
+        for (unsigned t = 0; t < tags; ++t) {
+            const uint8_t tag[4] = {t == 0 && tags == 2 ? uint8_t{0x88} : uint8_t{0x81},
+                                    t == 0 && tags == 2 ? uint8_t{0xa8} : uint8_t{0x00}, 0x00, uint8_t(5 + t)};
+            f.insert(f.begin() + 12 + 4 * t, tag, tag + 4);
+        }
+        EXPECT_EQ(f.size(), len);
+        return f;
+    };
+    auto m = membership({true, true, true});
+    m.max_frame = 1514; // MTU 1500
+    snaps.push_back(dp::build_snapshot(m, nullptr));
+    ASSERT_NE(snaps.back(), nullptr);
+    ASSERT_EQ(snaps.back()->max_frame, 1514u);
+    dp::worker_config c;
+    c.initial = snaps.back().get();
+    c.control_ring = ctl.get();
+    c.punt_ring = punt.get();
+    c.qsbr = qsbr.get();
+    w = std::make_unique<dp::worker>(c);
+    auto sent_on_members = [&] {
+        size_t got = 0;
+        for (unsigned i = 0; i < members; ++i) {
+            auto v = drain(mem[i].b);
+            got += v.size();
+            for (rte_mbuf* x : v)
+                EXPECT_LE(x->pkt_len, 1522u);
+            free_all(v);
+        }
+        return got;
+    };
+    // Per flow: one frame at the limit for its tags, one octet over it.
+    std::vector<std::vector<uint8_t>> ok, over;
+    for (uint32_t f = 0; f < 30; ++f) {
+        const unsigned tags = f % 3;
+        ok.push_back(frame(f, 1514 + 4 * tags, tags));
+        over.push_back(frame(f, 1515 + 4 * tags, tags));
+    }
+    over.push_back(udp_frame(99, 0, 2000)); // far over
+    ASSERT_EQ(inject(host.a, ok), ok.size());
+    settle();
+    EXPECT_EQ(sent_on_members(), ok.size());
+    EXPECT_EQ(totals(host.b).drop(dp::drop_reason::over_mtu), 0u);
+    ASSERT_EQ(inject(host.a, over), over.size());
+    settle();
+    EXPECT_EQ(sent_on_members(), 0u);
+    EXPECT_EQ(totals(host.b).drop(dp::drop_reason::over_mtu), over.size());
+    // Mixed in one burst with frames that fit: only the long ones go.
+    std::vector<std::vector<uint8_t>> mixed;
+    for (size_t i = 0; i < ok.size(); ++i) {
+        mixed.push_back(ok[i]);
+        mixed.push_back(over[i]);
+    }
+    ASSERT_EQ(inject(host.a, mixed), mixed.size());
+    settle();
+    EXPECT_EQ(sent_on_members(), ok.size());
+    EXPECT_EQ(totals(host.b).drop(dp::drop_reason::over_mtu), over.size() + ok.size());
+    EXPECT_EQ(totals(host.b).rx_bytes, [&] {
+        uint64_t b = 0;
+        for (const auto* v : {&ok, &over, &mixed})
+            for (const auto& f : *v)
+                b += f.size();
+        return b;
+    }()) << "a dropped frame's bytes are counted as received";
+}
+
 TEST_F(worker_test, member_leaving_moves_only_its_flows_and_loses_no_surviving_frame) {
     start({true, true, true});
     auto before = egress_round(900, 4, 0);
