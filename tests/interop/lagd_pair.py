@@ -241,8 +241,13 @@ def members_operational(lag_json):
 
 class LagdPair:
     def __init__(self, workdir, binary, members=2, lacp="fast", lag_extra_a="", lag_extra_b="", min_links=0,
-                 hash="l34", data_rate="50mbit", speed="10G", tok=None, members_b=None, in_lag=None):
-        """members_b: how many of the member veths B's daemon takes (default all); the
+                 hash="l34", data_rate="50mbit", speed="10G", tok=None, members_b=None, in_lag=None,
+                 lag_keys="", access="tap"):
+        """access: the daemons' access port, "tap" (net_tap: its interface is where the
+        namespace's IP address lives) or "veth" (net_pcap on one end of a veth pair whose
+        other end has the address: for frames above net_tap's 1522-octet limit, jumbo
+        MTUs). lag_keys: more `key = value` lines for both daemons' [[lag]] table (e.g.
+        "mtu = 9000"). members_b: how many of the member veths B's daemon takes (default all); the
         others' B ends are left in B's namespace for another process. in_lag: how many
         of a daemon's member ports are in the LAG at start (default all; the others
         are [[port]]s for `add member`)."""
@@ -254,6 +259,7 @@ class LagdPair:
         self.lacp = lacp
         self.extra = {"a": lag_extra_a, "b": lag_extra_b}
         self.min_links = min_links
+        self.lag_keys = lag_keys
         self.hash = hash
         self.data_rate = data_rate
         self.speed = speed
@@ -262,7 +268,9 @@ class LagdPair:
         self.ns = {"a": f"la{tok}", "b": f"lb{tok}"}
         self.ns_a, self.ns_b = self.ns["a"], self.ns["b"]
         self.veth = {"a": [f"pa{tok}{i}" for i in range(members)], "b": [f"pb{tok}{i}" for i in range(members)]}
-        self.tap = {"a": f"ta{tok}", "b": f"tb{tok}"}
+        self.access = access
+        self.tap = {"a": f"ta{tok}", "b": f"tb{tok}"}  # where the IP address is, either way
+        self.access_dev = {"a": f"xa{tok}", "b": f"xb{tok}"}  # access="veth": the daemon's end
         self.ip = {"a": NET_A, "b": NET_B}
         self.ip_a, self.ip_b = NET_A, NET_B
         self.netns = Netns(self.ns["a"], self.ns["b"])
@@ -283,6 +291,18 @@ class LagdPair:
                     # its members' interfaces to what MACsec needs ([[lag]] mtu).
                     sh("ip", "-n", self.ns[side], "link", "set", dev, "up")
                     shape(self.ns[side], dev, self.data_rate)
+            if self.access == "veth":
+                need("ethtool")
+                for side in "ab":
+                    sh("ip", "-n", self.ns[side], "link", "add", self.tap[side], "type", "veth", "peer", "name",
+                       self.access_dev[side])
+                    for dev in (self.tap[side], self.access_dev[side]):
+                        sh("ip", "-n", self.ns[side], "link", "set", dev, "up")
+                    # The host's end hands whole frames with checksums over (a veth
+                    # would pass TCP segments of up to 64 KB, checksums left to the
+                    # "hardware", to the daemon's AF_PACKET socket).
+                    sh("ip", "netns", "exec", self.ns[side], "ethtool", "-K", self.tap[side], "tx", "off", "tso",
+                       "off", "gso", "off")
         except BaseException:
             self.close()
             raise
@@ -310,7 +330,11 @@ class LagdPair:
 
     # --- the daemons -----------------------------------------------------
     def config_text(self, side):
-        ports = f'[[port]]\nname = "access0"\ndevice = "net_tap0,iface={self.tap[side]}"\n'
+        if self.access == "veth":
+            x = self.access_dev[side]
+            ports = f'[[port]]\nname = "access0"\ndevice = "net_pcap9,rx_iface_in={x},tx_iface={x}"\n'
+        else:
+            ports = f'[[port]]\nname = "access0"\ndevice = "net_tap0,iface={self.tap[side]}"\n'
         count = self.members if side == "a" else self.members_b
         for i, dev in enumerate(self.veth[side][:count]):
             ports += (f'\n[[port]]\nname = "m{i}"\n'
@@ -321,6 +345,8 @@ class LagdPair:
                 f"[daemon]\nburst = 32\nrx_desc = 512\ntx_desc = 512\n\n{ports}\n"
                 f'[[lag]]\nname = "lag0"\naccess = "access0"\nmembers = [{names}]\n'
                 f'min_links = {self.min_links}\nhash = "{self.hash}"\n')
+        if self.lag_keys:
+            text += self.lag_keys.strip() + "\n"
         if self.lacp:
             prio, sysid = (100, "02:00:00:00:0a:00") if side == "a" else (200, "02:00:00:00:0b:00")
             text += (f'\n[lag.lacp]\nmode = "active"\nrate = "{self.lacp}"\nsystem_priority = {prio}\n'
