@@ -47,6 +47,7 @@ std::string_view to_string(member_status s) {
     case member_status::operational: return "operational";
     case member_status::not_distributing: return "not-distributing";
     case member_status::partner_mismatch: return "partner-mismatch";
+    case member_status::speed_mismatch: return "speed-mismatch";
     }
     return "?";
 }
@@ -170,9 +171,11 @@ using lag_map = std::map<std::string, lag_state, std::less<>>;
 member_status status_in(const port_map& ports, const lag_map& lags, const port_state& p) {
     if (!p.lag)
         return member_status::not_distributing;
+    const auto& l = lags.find(*p.lag)->second;
+    if (p.link_mbps && *p.link_mbps != speed_mbps(l.speed))
+        return member_status::speed_mismatch;
     if (!p.distributable)
         return member_status::not_distributing;
-    const auto& l = lags.find(*p.lag)->second;
     if (l.partner && p.partner && *p.partner != *l.partner)
         return member_status::partner_mismatch;
     (void)ports;
@@ -473,6 +476,14 @@ result<events> lag_model::set_partner(std::string_view port_name, std::optional<
         return no_such_port(port_name);
     txn t{*_profile, _st.ports, _st.lags};
     t.ports.find(port_name)->second.partner = partner;
+    LAG_MODEL_COMMIT(t);
+}
+
+result<events> lag_model::set_link_speed(std::string_view port_name, std::optional<uint32_t> mbps) {
+    if (!_st.ports.contains(port_name))
+        return no_such_port(port_name);
+    txn t{*_profile, _st.ports, _st.lags};
+    t.ports.find(port_name)->second.link_mbps = mbps;
     LAG_MODEL_COMMIT(t);
 }
 

@@ -63,6 +63,7 @@ enum class member_status : uint8_t {
     operational,
     not_distributing, // link down, or LACP does not let it distribute
     partner_mismatch, // its partner is not the LAG's partner endpoint
+    speed_mismatch,   // its link runs at another speed than the LAG's
 };
 std::string_view to_string(member_status s);
 
@@ -76,6 +77,11 @@ struct port_state {
     key_owner key_from = key_owner::none;
     bool distributable = false; // link up (static) or LACP says it may distribute
     std::optional<partner_id> partner;
+    // The speed its device reports for the running link, in Mb/s; nullopt
+    // while the link is down, when the device reports none, or when its
+    // speed is not checked. A member whose link speed differs from its
+    // LAG's is speed_mismatch and never counts.
+    std::optional<uint32_t> link_mbps;
 
     bool operator==(const port_state&) const = default;
 };
@@ -130,6 +136,7 @@ public:
     // What the data path and LACP report about a port.
     result<events> set_distributable(std::string_view port, bool may_distribute);
     result<events> set_partner(std::string_view port, std::optional<partner_id> partner);
+    result<events> set_link_speed(std::string_view port, std::optional<uint32_t> mbps);
 
     // Queries.
     const port_state* port(std::string_view name) const;

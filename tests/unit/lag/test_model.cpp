@@ -176,6 +176,39 @@ TEST(lag_partner, member_with_other_partner_is_not_aggregated) {
     EXPECT_TRUE(has(*r, event_kind::lag_up));
 }
 
+TEST(lag_speed, member_whose_link_runs_at_another_speed_is_not_aggregated) {
+    lag_model m;
+    add_ports(m, 2, port_speed::g10);
+    ASSERT_TRUE(m.create_lag({.name = "l", .speed = port_speed::g10, .members = {"p0", "p1"}, .min_links = 2}));
+    for (auto p : {"p0", "p1"})
+        ASSERT_TRUE(m.set_distributable(p, true));
+    ASSERT_TRUE(m.set_link_speed("p0", 10'000));
+    EXPECT_TRUE(m.lag("l")->up);
+    // A "10G" port whose device runs the link at 25G.
+    auto r = m.set_link_speed("p1", 25'000);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(m.status_of("p1"), member_status::speed_mismatch);
+    EXPECT_EQ(to_string(m.status_of("p1")), "speed-mismatch");
+    EXPECT_EQ(m.operational_members("l"), 1u);
+    EXPECT_TRUE(has(*r, event_kind::member_down, "p1"));
+    EXPECT_TRUE(has(*r, event_kind::lag_down)) << "min-links 2 with one member at the wrong speed";
+    // Speed mismatch wins over a link LACP would let distribute, and over the partner.
+    EXPECT_TRUE(m.port("p1")->distributable);
+    // Unknown speed (link down, or a device that reports none): the declared one holds.
+    r = m.set_link_speed("p1", std::nullopt);
+    EXPECT_EQ(m.status_of("p1"), member_status::operational);
+    EXPECT_TRUE(has(*r, event_kind::member_up, "p1"));
+    EXPECT_TRUE(has(*r, event_kind::lag_up));
+    r = m.set_link_speed("p1", 10'000);
+    EXPECT_TRUE(r->empty()) << "the LAG's own speed changes nothing";
+    // A standalone port has no LAG speed to differ from.
+    ASSERT_TRUE(m.add_port("s", port_speed::g10));
+    ASSERT_TRUE(m.set_link_speed("s", 1'000));
+    EXPECT_EQ(m.status_of("s"), member_status::not_distributing);
+    EXPECT_FALSE(m.set_link_speed("nope", 1'000));
+    EXPECT_TRUE(m.check_invariants());
+}
+
 TEST(lag_partner, tie_keeps_the_current_partner) {
     lag_model m;
     add_ports(m, 2, port_speed::g10);
