@@ -76,6 +76,7 @@ result<std::unique_ptr<control>> control::create(model::lag_model& model, const 
         (void)dpdk::watch_lsc(mb.port);
         bool up = dpdk::link_up(mb.port);
         c->_link[i] = up;
+        c->read_speed(i, up);
         if (cfg.static_lag) {
             c->_collecting[i] = up;
             c->_want_dist[i] = up;
@@ -215,6 +216,23 @@ void control::reclaim() {
     }
 }
 
+void control::read_speed(size_t i, bool up) {
+    const auto& mb = _cfg.members[i];
+    std::optional<uint32_t> mbps = up && mb.check_speed ? dpdk::link_speed_mbps(mb.port) : std::nullopt;
+    const bool was = _model.status_of(mb.name) == model::member_status::speed_mismatch;
+    auto ev = _model.set_link_speed(mb.name, mbps);
+    if (!ev)
+        return;
+    apply_events(*ev);
+    if (was || _model.status_of(mb.name) != model::member_status::speed_mismatch)
+        return;
+    ++_counters.speed_mismatches;
+    const model::lag_state* l = _model.lag(_cfg.lag);
+    dpdk::log(dpdk::log_type::control, dpdk::log_level::warning,
+              "LAG {}: member {} runs at {} Mb/s, the LAG at {}: not aggregated (speed-mismatch)", _cfg.lag,
+              mb.name, *mbps, l != nullptr ? model::to_string(l->speed) : "?");
+}
+
 unsigned control::poll_links(time_point now) {
     bool due = _cfg.link_poll_interval.count() == 0 || now >= _next_link_poll;
     if (due)
@@ -231,6 +249,7 @@ unsigned control::poll_links(time_point now) {
             continue;
         _link[i] = up;
         ++_counters.link_changes;
+        read_speed(i, up);
         dpdk::log(dpdk::log_type::control, dpdk::log_level::notice, "LAG {}: member {} link {}", _cfg.lag, mb.name,
                   up ? "up" : "down");
         ++work;
@@ -278,6 +297,7 @@ result<void> control::add_member(const member_binding& mb, time_point now, bool 
         apply_events(*e2);
     _cfg.members.push_back(mb);
     _link.push_back(up);
+    read_speed(_cfg.members.size() - 1, up);
     _collecting.push_back(_cfg.static_lag && up);
     _gate.push_back(gate_open);
     _want_dist.push_back(want);
@@ -300,6 +320,8 @@ result<void> control::remove_member(std::string_view name, time_point now) {
     apply_events(*ev);
     if (auto e2 = _model.set_distributable(name, false)) // standalone now; nothing counts it
         apply_events(*e2);
+    if (auto e3 = _model.set_link_speed(name, std::nullopt)) // its next LAG reads it afresh
+        apply_events(*e3);
     uint16_t port = _cfg.members[k].port;
     std::vector<uint16_t> renumber(_cfg.members.size());
     for (size_t i = 0; i < renumber.size(); ++i)

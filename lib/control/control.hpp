@@ -50,6 +50,10 @@ public:
 struct member_binding {
     std::string name; // port name in the LAG model
     uint16_t port;    // DPDK port id
+    // Check the speed the device reports for the running link against the
+    // LAG's (model::member_status::speed_mismatch). Off for a device whose
+    // speed is a placeholder (a vdev), unless the config says otherwise.
+    bool check_speed = false;
 };
 
 struct control_config {
@@ -75,6 +79,7 @@ struct control_config {
 struct control_counters {
     uint64_t polls = 0;
     uint64_t link_changes = 0;
+    uint64_t speed_mismatches = 0; // a member's link came up at another speed than the LAG's
     uint64_t snapshots_published = 0;
     uint64_t snapshots_freed = 0;
     uint64_t message_ring_full = 0; // retried on the next poll
@@ -174,6 +179,9 @@ private:
     void send_pending();
     void reclaim();
     unsigned poll_links(time_point now);
+    // Feeds the model the speed of member slot i's link (up: what the device
+    // reports, if checked); counts and logs a member that starts to mismatch.
+    void read_speed(size_t i, bool up);
     unsigned drain_punt(time_point now);
     void apply_events(const model::events& ev);
 

@@ -52,8 +52,10 @@ result<std::unique_ptr<lacp_driver>> lacp_driver::create(control& c, model::lag_
         if (!r)
             return make_error(r.err().code, fmt::format("port '{}': {}", mb.name, r.err().message));
     }
-    for (size_t i = 0; i < d->_members.size(); ++i)
+    for (size_t i = 0; i < d->_members.size(); ++i) {
+        d->apply_speed(i, now);
         d->_group.set_link(static_cast<uint16_t>(i), dpdk::link_up(d->_members[i].port), now, d->_out);
+    }
     d->apply(now);
     c.set_punt_handler(d.get());
     c.set_link_handler(d.get());
@@ -86,8 +88,24 @@ void lacp_driver::on_link(uint16_t port, bool up, time_point now) {
     int i = member_of(port);
     if (i < 0)
         return;
+    apply_speed(static_cast<size_t>(i), now);
     _group.set_link(static_cast<uint16_t>(i), up, now, _out);
     apply(now);
+}
+
+void lacp_driver::apply_speed(size_t i, time_point now) {
+    const std::string& name = _members[i].name;
+    const model::port_state* p = _model.port(name);
+    const bool mismatch = p != nullptr && p->link_mbps && _model.status_of(name) == model::member_status::speed_mismatch;
+    const uint16_t lag_key = _group.config().key;
+    const uint16_t key = mismatch ? lacp::derive_key(lag_key & 0x0fff, *p->link_mbps) : lag_key;
+    const uint16_t port = static_cast<uint16_t>(i);
+    if (port >= _group.port_count() || (!mismatch && !_members[i].speed_key))
+        return;
+    _members[i].speed_key = mismatch;
+    _group.set_port_key(port, key, now, _out);
+    dpdk::log(dpdk::log_type::lacp, dpdk::log_level::notice, "{}: actor key {:#06x}{}", name, key,
+              mismatch ? " (speed-mismatch)" : "");
 }
 
 result<void> lacp_driver::add_member(lacp_member m, time_point now) {
@@ -98,6 +116,7 @@ result<void> lacp_driver::add_member(lacp_member m, time_point now) {
             return make_error("already-member", fmt::format("port '{}' is already in the LACP group", m.name));
         _members[i].active = true;
         _members[i].port = m.port;
+        apply_speed(i, now);
         _group.set_link(static_cast<uint16_t>(i), dpdk::link_up(m.port), now, _out);
         dpdk::log(dpdk::log_type::lacp, dpdk::log_level::info, "{} back in the LACP group as port {}", m.name,
                   _members[i].port_number);
@@ -116,6 +135,7 @@ result<void> lacp_driver::add_member(lacp_member m, time_point now) {
     m.active = true;
     _members.push_back(std::move(m));
     const auto& added = _members.back();
+    apply_speed(_members.size() - 1, now);
     _group.set_link(*r, dpdk::link_up(added.port), now, _out);
     dpdk::log(dpdk::log_type::lacp, dpdk::log_level::info, "{} joined the LACP group as port {}", added.name,
               added.port_number);

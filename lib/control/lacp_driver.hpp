@@ -58,6 +58,7 @@ struct lacp_member {
     uint16_t port_number;
     uint16_t port_priority = 32768;
     bool active = true; // false: removed at run time (its group port stays, link down)
+    bool speed_key = false; // its actor key is the speed-mismatch one (apply_speed)
 };
 
 struct lacp_driver_counters {
@@ -108,6 +109,11 @@ private:
     lacp_driver(control& c, model::lag_model& m, const lacp::group_config& cfg,
                 std::vector<lacp_member> members, frame_tx& tx);
     void apply(time_point now);
+    // Member i's actor key: the LAG's, or, while its link runs at another
+    // speed than the LAG's (model: speed_mismatch), one derived from that
+    // speed, so that it never aggregates (802.1AX 6.3.14, as Linux's and
+    // DPDK's bonding do).
+    void apply_speed(size_t i, time_point now);
 
     control& _control;
     model::lag_model& _model;

@@ -31,20 +31,22 @@ struct lacp_system {
     std::unique_ptr<ctl::queue_tx> tx;
     std::unique_ptr<ctl::lacp_driver> lacp;
 
+    // `speed`: the LAG's and its members' declared speed; `check_speed`:
+    // whether the link speed the device reports (net_ring: 10G) is checked.
     void start(const std::string& prefix, uint16_t access, const std::vector<uint16_t>& members,
-               const mac_addr& system, time_point now) {
+               const mac_addr& system, time_point now, model::port_speed speed = model::port_speed::g10,
+               bool check_speed = false) {
         std::vector<std::string> names;
         for (size_t i = 0; i < members.size(); ++i) {
             names.push_back("m" + std::to_string(i));
-            ASSERT_TRUE(model.add_port(names.back(), model::port_speed::g10));
+            ASSERT_TRUE(model.add_port(names.back(), speed));
         }
-        ASSERT_TRUE(model.create_lag({.name = "lag0", .speed = model::port_speed::g10, .members = names,
-                                      .min_links = 1}));
+        ASSERT_TRUE(model.create_lag({.name = "lag0", .speed = speed, .members = names, .min_links = 1}));
         ctl::control_config cfg;
         cfg.lag = "lag0";
         cfg.access_port = access;
         for (size_t i = 0; i < members.size(); ++i)
-            cfg.members.push_back({names[i], members[i]});
+            cfg.members.push_back({names[i], members[i], check_speed});
         cfg.static_lag = false;
         cfg.name_prefix = prefix;
         auto cr = ctl::control::create(model, cfg);
@@ -59,7 +61,8 @@ struct lacp_system {
             mac.bytes[5] = static_cast<uint8_t>(i + 1);
             lm.push_back({names[i], members[i], mac, static_cast<uint16_t>(i + 1)});
         }
-        auto lr = ctl::lacp_driver::create(*c, model, {.system_id = system, .key = lacp::derive_key(1, 10'000)},
+        auto lr = ctl::lacp_driver::create(*c, model,
+                                           {.system_id = system, .key = lacp::derive_key(1, model::speed_mbps(speed))},
                                            lm, *tx, now);
         ASSERT_TRUE(lr.ok()) << lr.err().to_string();
         lacp = std::move(*lr);
@@ -136,6 +139,10 @@ protected:
         return got;
     }
 
+    bool all_distributing_ab() const {
+        return a.distributing(0) && a.distributing(1) && b.distributing(0) && b.distributing(1);
+    }
+
     std::string tag;
     wire host_a{}, host_b{};
     std::vector<member_wire> wires;
@@ -189,6 +196,47 @@ TEST_F(lacp_control_test, a_member_whose_link_goes_down_leaves_both_ends_and_tra
     ASSERT_TRUE(poll_until([&] { return a.distributing(1) && b.distributing(1); }, std::chrono::seconds(20)));
     EXPECT_EQ(a.model.operational_members("lag0"), 2u);
     EXPECT_EQ(cross(64, 3), 64u);
+}
+
+TEST_F(lacp_control_test, a_member_whose_link_runs_at_another_speed_is_speed_mismatch_and_never_aggregates) {
+    ASSERT_TRUE(poll_until([&] { return all_distributing_ab(); }, std::chrono::seconds(20)));
+    // Checked at the LAG's own speed (net_ring runs its links at 10G): nothing changes.
+    a.stop();
+    a.model = model::lag_model{};
+    a.start(tag + "A2", host_a.b, {wires[0].a, wires[1].a}, *mac_addr::parse("02:00:00:00:0a:00"), now(),
+            model::port_speed::g10, true);
+    ASSERT_TRUE(poll_until([&] { return all_distributing_ab(); }, std::chrono::seconds(20)));
+    EXPECT_EQ(a.model.port("m0")->link_mbps, 10'000u);
+    EXPECT_EQ(a.c->counters().speed_mismatches, 0u);
+    // A says its members are 100G: each link, at 10G, is speed-mismatch. The
+    // member does not aggregate and LACP carries another key for it.
+    a.stop();
+    a.model = model::lag_model{};
+    a.start(tag + "A3", host_a.b, {wires[0].a, wires[1].a}, *mac_addr::parse("02:00:00:00:0a:00"), now(),
+            model::port_speed::g100, true);
+    for (auto m : {"m0", "m1"})
+        EXPECT_EQ(a.model.status_of(m), model::member_status::speed_mismatch) << m;
+    EXPECT_EQ(a.c->counters().speed_mismatches, 2u);
+    // Seconds of LACP: B hears A's per-member key, A never selects a member.
+    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+    while (std::chrono::steady_clock::now() < end)
+        poll_both();
+    for (uint16_t i = 0; i < 2; ++i) {
+        EXPECT_FALSE(a.distributing(i)) << "member " << i;
+        EXPECT_EQ(a.lacp->group().status(i).reason, lacp::unselected_reason::key_mismatch) << "member " << i;
+        ASSERT_TRUE(b.lacp->group().status(i).heard_partner);
+        EXPECT_EQ(b.lacp->group().status(i).heard_partner->key, lacp::derive_key(1, 10'000)) << "member " << i;
+    }
+    EXPECT_EQ(a.model.operational_members("lag0"), 0u);
+    EXPECT_FALSE(a.model.lag("lag0")->up);
+    // A link that goes down and up again is read again, and counted again.
+    ASSERT_TRUE(dpdk::set_link(wires[1].a, false));
+    ASSERT_TRUE(poll_until([&] { return !a.model.port("m1")->link_mbps; }, std::chrono::seconds(5)));
+    EXPECT_EQ(a.model.status_of("m1"), model::member_status::not_distributing);
+    ASSERT_TRUE(dpdk::set_link(wires[1].a, true));
+    ASSERT_TRUE(poll_until([&] { return a.model.status_of("m1") == model::member_status::speed_mismatch; },
+                           std::chrono::seconds(5)));
+    EXPECT_EQ(a.c->counters().speed_mismatches, 3u);
 }
 
 // ---- faults -----------------------------------------------------------------
