@@ -201,7 +201,7 @@ result<daemon_config> parse_config(std::string_view text, std::string source) {
         for (const toml::node& n : *a) {
             const toml::table& t = *n.as_table();
             unsigned line = reader::line_of(t);
-            if (auto ok = r.only(t, {"name", "device", "speed", "port_priority", "mac"}, "[[port]]"); !ok)
+            if (auto ok = r.only(t, {"name", "device", "speed", "check_speed", "port_priority", "mac"}, "[[port]]"); !ok)
                 return ok.err();
             port_config p;
             p.line = line;
@@ -224,6 +224,13 @@ result<daemon_config> parse_config(std::string_view text, std::string source) {
                     return r.fail("value", reader::line_of(*t.get("speed")),
                                   fmt::format("port '{}': speed '{}' is not 1G, 10G or 100G", p.name, *speed));
                 p.speed = *sp;
+                p.speed_declared = true;
+            }
+            if (const toml::node* cs = t.get("check_speed")) {
+                if (!cs->is_boolean())
+                    return r.fail("type", reader::line_of(*cs),
+                                  fmt::format("port '{}': 'check_speed' must be true or false", p.name));
+                p.check_speed = *cs->value<bool>();
             }
             auto prio = r.integer(t, "port_priority", fmt::format("port '{}'", p.name), 32768, 1, 65535);
             if (!prio)
@@ -344,7 +351,20 @@ result<daemon_config> parse_config(std::string_view text, std::string source) {
             c.lags.push_back(std::move(l));
         }
     }
+    assume_speeds(c);
     return c;
+}
+
+void assume_speeds(daemon_config& c) {
+    for (const auto& l : c.lags) {
+        std::optional<model::port_speed> ls = l.speed;
+        for (const auto& m : l.members)
+            if (const port_config* pc = c.port(m); !ls && pc != nullptr && (pc->speed_declared || pc->speed_from_device))
+                ls = pc->speed;
+        for (auto& p : c.ports)
+            if (!p.speed_declared && !p.speed_from_device && std::find(l.members.begin(), l.members.end(), p.name) != l.members.end())
+                p.speed = ls.value_or(model::port_speed::g10);
+    }
 }
 
 result<daemon_config> load_config(const std::string& path) {

@@ -60,6 +60,9 @@ struct port_config {
     std::string name;
     std::string device;
     model::port_speed speed = model::port_speed::g10;
+    bool speed_declared = false;    // `speed` given; else the device's (port_speed.hpp)
+    bool speed_from_device = false; // `speed` is what the device reported at start
+    std::optional<bool> check_speed; // nullopt: on for a physical device, off for a vdev
     uint16_t port_priority = 32768; // LACP, members only
     std::optional<mac_addr> mac;    // set at start; nullopt: the device's own
     unsigned line = 0;
@@ -145,6 +148,12 @@ struct daemon_config {
 // "syntax", "unknown-key", "missing-key", "type", "value", plus the checks
 // check_config() makes.
 result<daemon_config> parse_config(std::string_view text, std::string source);
+// A [[port]] without `speed` runs at what its device reports (read at start,
+// port_speed.hpp); until then, and where the device reports none, it is taken
+// at its LAG's speed: the LAG's `speed`, else that of its first member whose
+// speed is known, else 10G. parse_config calls it; so does the start after
+// reading the devices.
+void assume_speeds(daemon_config& c);
 result<daemon_config> load_config(const std::string& path);
 
 // Checks the config against the LAG model under its profile and fills

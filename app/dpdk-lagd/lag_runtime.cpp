@@ -3,6 +3,7 @@
 #include "dpdk/dpdk.hpp"
 #include "macsec_setup.hpp"
 #include "port.hpp"
+#include "port_speed.hpp"
 
 #include <fmt/format.h>
 #include <rte_ethdev.h>
@@ -121,7 +122,7 @@ result<std::unique_ptr<lag_runtime>> lag_runtime::start(const runtime_env& env, 
     cc.lag = lc.name;
     cc.access_port = rt->_rows.front().id;
     for (size_t i = 1; i < rt->_rows.size(); ++i)
-        cc.members.push_back({rt->_rows[i].name, rt->_rows[i].id});
+        cc.members.push_back({rt->_rows[i].name, rt->_rows[i].id, speed_checked(cfg, rt->_rows[i].name, rt->_rows[i].id)});
     cc.policy = lc.hash;
     cc.algo = lc.hash_algo;
     cc.bucket_count = lc.buckets;

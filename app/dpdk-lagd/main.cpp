@@ -26,6 +26,7 @@
 #include "service.hpp"
 #include "telemetry.hpp"
 #include "lag_runtime.hpp"
+#include "port_speed.hpp"
 #include "sock/prompt.hpp"
 #include "sock/sock.hpp"
 
@@ -307,6 +308,12 @@ int main(int argc, char** argv) {
     }
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
+    // A [[port]] without `speed` runs at what its device reports.
+    if (auto ok = lag::lagd::resolve_port_speeds(*cfg, model); !ok) {
+        fmt::print(stderr, "dpdk-lagd: config refused: {} [rule: {}]\n", ok.err().message, ok.err().code);
+        lag::dpdk::eal_cleanup();
+        return 2;
+    }
 
     unsigned workers = lag::dpdk::worker_lcore_count();
     unsigned queues = workers == 0 ? 1 : workers;

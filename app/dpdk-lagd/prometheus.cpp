@@ -120,7 +120,7 @@ void lag_metrics(families& f, const json& lags) {
             f.gauge("dpdk_lag_member_operational", "1 while the member distributes", ml,
                     str(m, "status") == "operational");
             f.gauge("dpdk_lag_member_status",
-                    "the member's status (operational, not-distributing, partner-mismatch) in the status label; "
+                    "the member's status (operational, not-distributing, partner-mismatch, speed-mismatch) in the status label; "
                     "always 1",
                     {{"lag", lag}, {"port", port}, {"status", str(m, "status")}}, 1);
             const std::string mux = str(m, "lacp_mux");

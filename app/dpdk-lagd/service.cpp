@@ -312,6 +312,7 @@ nlohmann::json service::lag_json(std::string_view name) const {
     j["profile"] = std::string(_model.rules().name);
     // The LAG's key by its CKN (never the CAK): MKA's, else "static" or none.
     j["key"] = lag_key(lc);
+    j["speed_mismatches"] = ctl->counters().speed_mismatches;
     j["members"] = json::array();
     for (const auto& m : l->members) {
         auto p = find_port(m);
@@ -319,6 +320,7 @@ nlohmann::json service::lag_json(std::string_view name) const {
         json mj = {{"port", m},
                    {"link", p && dpdk::link_up(p->id) ? "up" : "down"},
                    {"status", std::string(model::to_string(_model.status_of(m)))},
+                   {"link_speed", link_speed_json(m)},
                    {"lacp_mux", v.lacp_mux},
                    {"partner_system", v.partner_system},
                    {"partner_key", v.partner_key},
@@ -338,6 +340,11 @@ nlohmann::json service::lag_json(std::string_view name) const {
         j["members"].push_back(mj);
     }
     return j;
+}
+
+nlohmann::json service::link_speed_json(std::string_view port) const {
+    const model::port_state* p = _model.port(port);
+    return p != nullptr && p->link_mbps ? json(*p->link_mbps) : json(nullptr);
 }
 
 nlohmann::json service::stats_json() const {
@@ -425,8 +432,11 @@ sock::reply service::show_lacp(const cli::parsed_command& c) const {
                 if (const auto* ctl = _host.control(l.name))
                     refused = ctl->control_tx_counters(p->id).drop(dp::drop_reason::macsec_tx).load();
             }
+            const auto status = _model.status_of(m);
             arr.push_back({{"port", m},
                            {"lag", l.name},
+                           {"status", std::string(model::to_string(status))},
+                           {"link_speed", link_speed_json(m)},
                            {"mux", v.lacp_mux},
                            {"partner_system", v.partner_system},
                            {"partner_key", v.partner_key},
@@ -437,6 +447,9 @@ sock::reply service::show_lacp(const cli::parsed_command& c) const {
                                                                            v.partner_key),
                              layer == "off" ? std::string()
                                             : fmt::format("  macsec {} ({} refused)", layer, refused));
+            if (status == model::member_status::speed_mismatch)
+                s += fmt::format("{:<10} speed-mismatch: link at {} Mb/s, LAG at {}\n", "",
+                                 link_speed_json(m).get<uint32_t>(), model::to_string(_model.lag(l.name)->speed));
         }
     if (c.has("port") && arr.empty())
         return fail("no-such-port", fmt::format("{} is not a member of any LAG", c.get("port")));

@@ -99,6 +99,8 @@ public:
     nlohmann::json lag_json(std::string_view name) const;
     nlohmann::json lags_json() const;
     nlohmann::json stats_json() const;
+    // The speed the member's running link reports where it is checked (Mb/s), else null.
+    nlohmann::json link_speed_json(std::string_view port) const;
     // Per port, every counter under its xstats name (dataplane/xstats.hpp).
     nlohmann::json xstats_json() const;
     // Per member of every LAG, its SecY and SAs (never a key); what `show

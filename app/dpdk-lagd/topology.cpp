@@ -1,6 +1,7 @@
 #include "topology.hpp"
 
 #include "macsec_setup.hpp"
+#include "port_speed.hpp"
 
 #include <fmt/format.h>
 
@@ -104,7 +105,7 @@ result<uint16_t> runtime_topology::add_member(const std::string& port, time_poin
         if (auto ok = add_static_macsec_port(*_macsec, lc, port, *id, *keys); !ok)
             return ok.err();
     keys.reset(); // wiped
-    ctl::member_binding mb{port, *id};
+    ctl::member_binding mb{port, *id, speed_checked(_cfg, port, *id)};
     // MKA likewise: its participant and SecY before the snapshot.
     if (mka) {
         if (auto ok = _mka->add_member(mb, *mka, now); !ok)

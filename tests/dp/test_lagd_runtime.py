@@ -9,12 +9,14 @@ autosave and a restart that brings the new membership back; create lag /
 delete lag on a daemon started with ports only (several LAGs: test_lagd_multi.py)."""
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lagd_env import TOKEN, check, ctl, ctl_json, finish, init, start, stop, telemetry  # noqa: E402
+import lagd_env  # noqa: E402
+from lagd_env import TOKEN, check, ctl, ctl_json, eal_args, finish, init, start, stop, telemetry  # noqa: E402
 
 init(sys.argv[1], sys.argv[2])
 
@@ -340,6 +342,61 @@ def create_delete(tmp):
         stop(p)
 
 
+def device_speeds(tmp):
+    """Member speeds from the device (net_null runs its links at 10G)."""
+    sock = os.path.join(tmp, "sp.sock")
+    undeclared = ("profile = \"provider\"\n"
+                  "[[port]]\nname = \"a\"\ndevice = \"net_null{b}5\"\n"
+                  "[[port]]\nname = \"u0\"\ndevice = \"net_null{b}6\"\n"
+                  "[[port]]\nname = \"u1\"\ndevice = \"net_null{b}7\"{extra}\n"
+                  "[[lag]]\nname = \"lag0\"\naccess = \"a\"\nmembers = [\"u0\", \"u1\"]\n{lag}")
+    # No speed anywhere: the LAG runs at what the devices report.
+    cfg = os.path.join(tmp, "speed.toml")
+    with open(cfg, "w") as f:
+        f.write(undeclared.format(b=TOKEN, extra="", lag=""))
+    p = start("lagdrt" + TOKEN + "s", sock, cfg)
+    try:
+        j = ctl_json(sock, "show lag lag0")
+        check(j.get("speed") == "10G", "a LAG of ports without speed runs at the devices' 10G")
+        check([m["status"] for m in j.get("members", [])] == ["operational"] * 2,
+              "members at the device's speed are operational")
+        check([m["link_speed"] for m in j["members"]] == [None, None],
+              "a vdev's placeholder speed is not checked by default")
+    finally:
+        stop(p)
+    # The LAG says 100G, its ports nothing: the devices say 10G, the start refuses.
+    with open(cfg, "w") as f:
+        f.write(undeclared.format(b=TOKEN, extra="", lag="speed = \"100G\"\n"))
+    r = subprocess.run([lagd_env.LAGD] + eal_args("lagdrt" + TOKEN + "r") + ["--", "--socket", "none", "--config", cfg],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 2 and "[rule: uniform-speed]" in r.stderr and "config refused" in r.stderr,
+          "ports whose devices run at 10G in a 100G LAG refuse the start: " + r.stderr.strip()[-200:])
+    # Declared 100G and checked: each link at 10G is speed-mismatch.
+    decl = ("profile = \"provider\"\n"
+            "[[port]]\nname = \"a\"\ndevice = \"net_null{b}5\"\n"
+            "[[port]]\nname = \"u0\"\ndevice = \"net_null{b}6\"\nspeed = \"100G\"\ncheck_speed = true\n"
+            "[[port]]\nname = \"u1\"\ndevice = \"net_null{b}7\"\nspeed = \"100G\"\n"
+            "[[lag]]\nname = \"lag0\"\naccess = \"a\"\nmembers = [\"u0\", \"u1\"]\n").format(b=TOKEN)
+    with open(cfg, "w") as f:
+        f.write(decl)
+    p = start("lagdrt" + TOKEN + "m", sock, cfg)
+    try:
+        j = ctl_json(sock, "show lag lag0")
+        st = {m["port"]: m for m in j.get("members", [])}
+        check(st.get("u0", {}).get("status") == "speed-mismatch" and st["u0"].get("link_speed") == 10000,
+              "a checked 100G member whose link runs at 10G is speed-mismatch: %s" % st.get("u0"))
+        check(st.get("u1", {}).get("status") == "operational", "an unchecked one is taken at its word")
+        check(j.get("speed_mismatches") == 1 and j.get("operational_members") == 1,
+              "speed_mismatches 1, one member operational")
+        rc, out, _ = ctl(sock, "show lacp")
+        check(rc == 0 and "speed-mismatch: link at 10000 Mb/s, LAG at 100G" in out, "show lacp says speed-mismatch")
+        lj = {m["port"]: m for m in ctl_json(sock, "show lacp")}
+        check(lj.get("u0", {}).get("status") == "speed-mismatch", "show lacp json: status speed-mismatch")
+    finally:
+        rc, out = stop(p)
+    check(out.count("not aggregated (speed-mismatch)") == 1, "the mismatch is logged once")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="lagd-rt-%s-" % TOKEN)
     t0 = time.monotonic()
@@ -348,6 +405,7 @@ def main():
         lacp_lag(tmp)
         macsec_lag(tmp)
         create_delete(tmp)
+        device_speeds(tmp)
     finally:
         import shutil
         shutil.rmtree(tmp, ignore_errors=True)

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 using namespace lag;
 using namespace lag::lagd;
 
@@ -203,7 +205,16 @@ TEST(lagd_config, an_empty_lag_with_its_speed) {
     EXPECT_EQ(m.lag("l")->speed, model::port_speed::g100);
     EXPECT_EQ(m.lag("l")->status(), model::lag_status::pending);
     expect_refused(head + "members = []\n", "membership", 22);
-    expect_refused(head + "members = [\"m0\"]\nspeed = \"100G\"\n", "uniform-speed", 22);
+    // A member without `speed` is taken at the LAG's (its device's speed is read at start).
+    auto c2 = parse_config(head + "members = [\"m0\"]\nspeed = \"100G\"\n", "t.toml");
+    ASSERT_TRUE(c2.ok()) << c2.err().to_string();
+    EXPECT_EQ(c2->port("m0")->speed, model::port_speed::g100);
+    EXPECT_FALSE(c2->port("m0")->speed_declared);
+    ASSERT_TRUE(check_config(*c2, m).ok());
+    // One that says otherwise is refused.
+    std::string declared = std::string(ports4) + "[[port]]\nname = \"t\"\ndevice = \"net_null8\"\nspeed = \"10G\"\n" +
+                           "[[lag]]\nname = \"l\"\naccess = \"acc\"\n";
+    expect_refused(declared + "members = [\"t\"]\nspeed = \"100G\"\n", "uniform-speed", 26);
     expect_refused(head + "members = []\nspeed = \"40G\"\n", "value", 23);
 }
 
@@ -214,11 +225,40 @@ TEST(lagd_config, port_rules) {
                    "device", 4);
     // Members of one LAG share one speed.
     std::string mixed = std::string(ports4) + "[[port]]\nname = \"h\"\ndevice = \"net_null9\"\nspeed = \"100G\"\n" +
-                        "[[lag]]\nname = \"lag0\"\naccess = \"acc\"\nmembers = [\"m0\", \"h\"]\n";
+                        "[[port]]\nname = \"t\"\ndevice = \"net_null8\"\nspeed = \"10G\"\n" +
+                        "[[lag]]\nname = \"lag0\"\naccess = \"acc\"\nmembers = [\"t\", \"h\"]\n";
     error e = refusal(mixed);
     EXPECT_FALSE(e.code.empty());
-    EXPECT_NE(e.message.find("t.toml:26:"), std::string::npos) << e.message;
+    EXPECT_NE(e.message.find("t.toml:30:"), std::string::npos) << e.message;
     EXPECT_EQ(e.code, "uniform-speed") << e.message;
+}
+
+TEST(lagd_config, a_port_without_speed_takes_its_lags_until_the_device_says) {
+    // m0 says nothing, h says 100G: m0 is taken at 100G, the LAG's speed.
+    std::string cfg = std::string(ports4) + "[[port]]\nname = \"h\"\ndevice = \"net_null9\"\nspeed = \"100G\"\n" +
+                      "[[lag]]\nname = \"lag0\"\naccess = \"acc\"\nmembers = [\"m0\", \"h\"]\n";
+    auto c = parse_config(cfg, "t.toml");
+    ASSERT_TRUE(c.ok()) << c.err().to_string();
+    EXPECT_EQ(c->port("m0")->speed, model::port_speed::g100);
+    EXPECT_EQ(c->port("m1")->speed, model::port_speed::g10) << "in no LAG: the default";
+    model::lag_model m;
+    ASSERT_TRUE(check_config(*c, m).ok());
+    EXPECT_EQ(m.lag("lag0")->speed, model::port_speed::g100);
+    // The device said 10G for m0 (what the start reads): the rules refuse it.
+    auto& m0 = *std::find_if(c->ports.begin(), c->ports.end(), [](const auto& p) { return p.name == "m0"; });
+    m0.speed = model::port_speed::g10;
+    m0.speed_from_device = true;
+    assume_speeds(*c);
+    EXPECT_EQ(c->port("m0")->speed, model::port_speed::g10);
+    EXPECT_EQ(check_config(*c, m).err().code, "uniform-speed");
+    // check_speed: a boolean, nothing else.
+    auto k = parse_config(std::string(ports4) + "[[port]]\nname = \"h\"\ndevice = \"net_null9\"\ncheck_speed = true\n",
+                          "t.toml");
+    ASSERT_TRUE(k.ok()) << k.err().to_string();
+    EXPECT_EQ(k->port("h")->check_speed, true);
+    EXPECT_FALSE(k->port("m0")->check_speed.has_value());
+    expect_refused(std::string(ports4) + "[[port]]\nname = \"h\"\ndevice = \"net_null9\"\ncheck_speed = \"yes\"\n",
+                   "type", 22);
 }
 
 TEST(lagd_config, a_port_mac_is_a_unicast_address) {
