@@ -11,9 +11,9 @@
 // keep polling the others), then its workers, control and ports go.
 
 #include "config.hpp"
-#include "lcore_loop.hpp"
 #include "control/control.hpp"
 #include "control/macsec_driver.hpp"
+#include "dataplane/lcore_loop.hpp"
 #include "engine/port_io.hpp"
 #include "lacp_setup.hpp"
 #include "mka_setup.hpp"
@@ -35,7 +35,7 @@ struct runtime_env {
     rte_mempool* pool = nullptr;
     unsigned workers = 0; // worker lcores (0: the main lcore polls the workers)
     unsigned queues = 1;  // RX/TX queues per port for the workers
-    lcore_loop* loop = nullptr; // the worker lcores' loop (lag_host's)
+    dp::lcore_loop* loop = nullptr; // the worker lcores' loop (lag_host's)
     // Every device operation (probe, queues, start/stop, MTU, link, MAC):
     // lag_host's ethdev one unless given.
     engine::port_io* io = nullptr;
@@ -139,7 +139,7 @@ private:
 
     runtime_env _env;
     std::unique_ptr<engine::port_io> _own_io; // when env.io was null
-    lcore_loop _loop;
+    dp::lcore_loop _loop;
     std::vector<std::unique_ptr<lag_runtime>> _rts; // in creation order
     unsigned _generation = 0; // names DPDK objects apart across LAGs and create/delete
 };
