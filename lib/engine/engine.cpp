@@ -114,6 +114,12 @@ result<model::events> host_model::set_min_links(std::string_view lag, unsigned n
     return staged(*this, [&](host_model& t) { return t._model.set_min_links(lag, n); });
 }
 
+result<model::events> host_model::associate_key(std::string_view lag, std::string ckn) {
+    return _model.associate_key(lag, std::move(ckn));
+}
+
+result<model::events> host_model::disassociate_key(std::string_view lag) { return _model.disassociate_key(lag); }
+
 result<model::events> host_model::set_distributable(std::string_view port, bool may) {
     return _model.set_distributable(port, may);
 }

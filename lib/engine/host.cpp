@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "common/bytes.hpp"
+
 namespace lag::engine {
 
 struct host::lacp_lag {
@@ -57,6 +59,54 @@ void host::close(const std::string& port) {
     _open.erase(it);
 }
 
+const host::lag_key* host::key_of(std::string_view lag) const {
+    auto it = _keys.find(lag);
+    return it == _keys.end() ? nullptr : &it->second;
+}
+
+result<std::optional<mka::participant>> host::participant_for(const std::string& port, const lag_key* key,
+                                                              time_point now) const {
+    if (key == nullptr)
+        return std::optional<mka::participant>{};
+    if (_cfg.crypto == nullptr)
+        return make_error("no-crypto", "this host has no crypto provider for MKA");
+    const host_port& hp = _ports.at(port);
+    mka::participant_config pc;
+    pc.mac = hp.mac;
+    pc.port_id = static_cast<uint16_t>(std::distance(_ports.begin(), _ports.find(port)) + 1);
+    auto ckn = from_hex(key->ckn);
+    if (!ckn)
+        return make_error("ckn", fmt::format("CKN {} is not hex", key->ckn));
+    pc.ckn = std::move(*ckn);
+    pc.cak = key->cak;
+    pc.key_server_priority = _cfg.key_server_priority;
+    pc.cipher_suites = {_cfg.suite};
+    auto p = mka::participant::create(std::move(pc), *_cfg.crypto, now);
+    if (!p)
+        return make_error(p.err().code, fmt::format("port '{}': MKA: {}", port, p.err().message));
+    return std::optional<mka::participant>(std::move(*p));
+}
+
+void host::install(const std::string& port, std::optional<mka::participant>&& p, time_point now) {
+    _participants.erase(port);
+    if (!p)
+        return;
+    _participants.emplace(port, std::move(*p));
+    _mka_due = now; // its first MKPDU at the next tick
+}
+
+void host::flush_mka(const std::string& port, mka::actions&& a) {
+    auto o = _open.find(port);
+    const uint16_t queue = static_cast<uint16_t>(_cfg.member.tx_queues - 1);
+    for (const auto* s : a.all<mka::send_mkpdu>()) {
+        if (o != _open.end() && _io.send(o->second.id, queue, s->frame))
+            ++_counters.frames_out;
+        else
+            ++_counters.tx_failed;
+    }
+    // SAs (install, enable, retire): no SecY in the engine yet.
+}
+
 void host::attach(const std::string& lag, const std::string& port, time_point now) {
     lacp_lag& l = *_lacp.at(lag);
     auto pos = std::find(l.ports.begin(), l.ports.end(), port);
@@ -96,6 +146,7 @@ void host::detach(const std::string& port, time_point now) {
     }
     (void)_hm.set_distributable(port, false);
     (void)_hm.set_partner(port, std::nullopt);
+    _participants.erase(port); // its old key's session ends
 }
 
 void host::flush(lacp_lag& l, time_point) {
@@ -167,6 +218,8 @@ result<model::events> host::delete_lag(std::string_view lag, time_point now) {
     }
     close(access);
     _lacp.erase(_lacp.find(lag));
+    if (auto k = _keys.find(lag); k != _keys.end())
+        _keys.erase(k); // the CAK wiped
     return ev;
 }
 
@@ -175,14 +228,19 @@ result<model::events> host::add_member(std::string_view lag, std::string_view po
     auto ev = trial.add_member(lag, port);
     if (!ev)
         return ev.err();
-    rollback undo;
     const std::string p(port);
+    // Under this LAG's key, made before anything changes.
+    auto session = participant_for(p, key_of(lag), now);
+    if (!session)
+        return session.err();
+    rollback undo;
     if (auto ok = open(p, true, undo); !ok)
         return ok.err();
     undo.commit();
     _hm = std::move(trial);
-    detach(p, now); // from the LAG it leaves, if any
+    detach(p, now); // from the LAG it leaves, if any (its old key's session ends)
     attach(std::string(lag), p, now);
+    install(p, std::move(*session), now);
     return ev;
 }
 
@@ -202,9 +260,61 @@ result<model::events> host::set_min_links(std::string_view lag, unsigned n, time
     return _hm.set_min_links(lag, n);
 }
 
+result<model::events> host::set_key(std::string_view lag, std::string ckn_hex, const mka::key_secret& cak,
+                                    time_point now) {
+    host_model trial = _hm;
+    auto ev = trial.associate_key(lag, ckn_hex);
+    if (!ev)
+        return ev.err();
+    const auto& l = *_hm.model().lag(lag);
+    if (auto ok = model::check_macsec(_hm.model().rules(), l.speed, _cfg.suite, cak.size(), true); !ok)
+        return ok.err();
+    // Every member's new session first: all or none.
+    lag_key key{ckn_hex, cak};
+    std::vector<std::pair<std::string, std::optional<mka::participant>>> sessions;
+    for (const auto& m : l.members) {
+        auto p = participant_for(m, &key, now);
+        if (!p)
+            return p.err();
+        sessions.emplace_back(m, std::move(*p));
+    }
+    _hm = std::move(trial);
+    _keys.erase(std::string(lag));
+    _keys.emplace(std::string(lag), std::move(key));
+    for (auto& [m, p] : sessions)
+        install(m, std::move(p), now);
+    return ev;
+}
+
+result<model::events> host::unset_key(std::string_view lag, time_point) {
+    host_model trial = _hm;
+    auto ev = trial.disassociate_key(lag);
+    if (!ev)
+        return ev.err();
+    _hm = std::move(trial);
+    _keys.erase(_keys.find(lag));
+    for (const auto& m : _hm.model().lag(lag)->members)
+        _participants.erase(m);
+    return ev;
+}
+
 void host::on_frame(uint16_t dev, byte_view frame, time_point now) {
     ++_counters.frames_in;
     const std::string* port = port_of(dev);
+    constexpr size_t ethertype_at = 12;
+    if (frame.size() >= ethertype_at + 2 &&
+        (frame[ethertype_at] << 8 | frame[ethertype_at + 1]) == mka::eapol_ethertype) {
+        auto p = port != nullptr ? _participants.find(*port) : _participants.end();
+        if (p == _participants.end()) {
+            ++_counters.mkpdus_dropped;
+            return;
+        }
+        auto a = p->second.on_mkpdu(frame, now);
+        if (a.dropped)
+            ++_counters.mkpdus_dropped;
+        flush_mka(p->first, std::move(a));
+        return;
+    }
     if (port != nullptr)
         for (auto& [lag, lp] : _lacp) {
             lacp_lag& l = *lp;
@@ -220,6 +330,11 @@ void host::on_frame(uint16_t dev, byte_view frame, time_point now) {
 }
 
 void host::tick(time_point now) {
+    if (_mka_due && now >= *_mka_due) {
+        for (auto& [name, p] : _participants)
+            flush_mka(name, p.tick(now));
+        _mka_due = _participants.empty() ? std::nullopt : std::optional<time_point>(now + mka_tick);
+    }
     for (auto& [lag, lp] : _lacp) {
         lacp_lag& l = *lp;
         for (size_t i = 0; i < l.ports.size(); ++i) {
@@ -237,7 +352,7 @@ void host::tick(time_point now) {
 }
 
 std::optional<time_point> host::next_deadline() const {
-    std::optional<time_point> next;
+    std::optional<time_point> next = _participants.empty() ? std::nullopt : _mka_due;
     for (const auto& [lag, l] : _lacp)
         if (auto t = l->group.next_deadline(); t && (!next || *t < *next))
             next = t;
@@ -272,6 +387,18 @@ std::optional<uint16_t> host::lacp_key(std::string_view port) const {
     return std::nullopt;
 }
 
+std::optional<std::string> host::mka_ckn(std::string_view port) const {
+    auto it = _participants.find(port);
+    if (it == _participants.end())
+        return std::nullopt;
+    return to_hex(it->second.ckn().view());
+}
+
+bool host::mka_secured(std::string_view port) const {
+    auto it = _participants.find(port);
+    return it != _participants.end() && it->second.secured();
+}
+
 result<void> host::check_invariants() const {
     if (auto ok = _hm.check_invariants(); !ok)
         return ok;
@@ -300,6 +427,20 @@ result<void> host::check_invariants() const {
                 }
         if (groups != (role == port_role::member ? 1u : 0u))
             return broken(fmt::format("port {} ({}) runs LACP in {} groups", name, to_string(role), groups));
+    }
+    // An MKA session exactly on each member of a keyed LAG, under its key.
+    for (const auto& [name, hp] : _ports) {
+        const auto* p = _hm.model().port(name);
+        const lag_key* key = _hm.role(name) == port_role::member ? key_of(*p->lag) : nullptr;
+        auto s = _participants.find(name);
+        if ((key != nullptr) != (s != _participants.end()))
+            return broken(fmt::format("port {} {} an MKA session", name,
+                                      key != nullptr ? "has no" : "runs"));
+        if (key != nullptr && from_hex(key->ckn) != bytes(s->second.ckn().view().begin(), s->second.ckn().view().end()))
+            return broken(fmt::format("port {} runs MKA under another LAG's key", name));
+        if (key != nullptr && p->key != key->ckn)
+            return broken(fmt::format("port {}: the model has key {} for it, MKA runs {}", name,
+                                      p->key.value_or("none"), key->ckn));
     }
     for (const auto& [lag, l] : _lacp)
         if (_hm.model().lag(lag) == nullptr)

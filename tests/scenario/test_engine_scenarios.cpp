@@ -1,9 +1,11 @@
 // lib/engine's host with fake ports, in virtual time (issue 16): two hosts
-// back to back converging under LACP; every lifecycle operation carried out
+// back to back converging under LACP and MKA (keyed LAGs, a member moved
+// from one key to another); every lifecycle operation carried out
 // on the devices and LACP; each refusal changing nothing, devices included;
 // a rollback when a port refuses to start halfway through an operation; and
 // a property test of random operation sequences. Nothing reads a clock.
 #include "engine_sim.hpp"
+#include "mka/lan.hpp" // seeded_crypto: real AES/CMAC, seeded randomness
 
 #include <gtest/gtest.h>
 
@@ -30,14 +32,16 @@ mac_addr mac_of(unsigned host, unsigned i) {
 // big. Both run LAG la {m0, m1} on acc_a and lb {m2} on acc_b; m3, m4, big
 // and acc_c are free.
 struct two_hosts {
+    std::unique_ptr<mka::ipsecmb_crypto> real = mka::ipsecmb_crypto::create().value();
+    mka::test::seeded_crypto crypto_a{*real, 0xa}, crypto_b{*real, 0xb};
     sim::network net;
     size_t a = 0, b = 0;
     std::vector<size_t> cables; // m0..m4, big
     const std::vector<std::string> members{"m0", "m1", "m2", "m3", "m4"};
 
     two_hosts() {
-        a = net.add_host({.system = *mac_addr::parse("02:00:00:00:0a:00")});
-        b = net.add_host({.system = *mac_addr::parse("02:00:00:00:0b:00")});
+        a = net.add_host({.system = *mac_addr::parse("02:00:00:00:0a:00"), .crypto = &crypto_a});
+        b = net.add_host({.system = *mac_addr::parse("02:00:00:00:0b:00"), .crypto = &crypto_b});
         for (size_t h : {a, b}) {
             unsigned i = 0;
             for (const char* acc : {"acc_a", "acc_b", "acc_c"}) {
@@ -83,17 +87,27 @@ struct host_state {
     host_model model;
     std::vector<std::tuple<bool, bool, unsigned, uint16_t>> devices; // started, closed, starts, mtu
     std::vector<std::pair<bool, std::optional<uint16_t>>> lacp;    // distributing, key
+    std::vector<std::optional<std::string>> mka;                    // each port's session's CKN
     bool operator==(const host_state&) const = default;
 };
 host_state state_of(host& h, fake_port_io& io) {
-    host_state s{h.model(), {}, {}};
+    host_state s{h.model(), {}, {}, {}};
     for (size_t i = 0; i < io.device_count(); ++i) {
         const auto& d = io.at(static_cast<uint16_t>(i));
         s.devices.emplace_back(d.started, d.closed, d.starts, d.mtu);
     }
     for (const auto& p : h.model().ports())
         s.lacp.emplace_back(h.distributing(p.name), h.lacp_key(p.name));
+    for (const auto& p : h.model().ports())
+        s.mka.push_back(h.mka_ckn(p.name));
     return s;
+}
+
+const std::string ckn_la = "0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a";
+const std::string ckn_lb = "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b";
+mka::key_secret cak_of(uint8_t fill, size_t n = 32) {
+    std::vector<uint8_t> k(n, fill);
+    return mka::key_secret(k);
 }
 
 } // namespace
@@ -300,10 +314,100 @@ TEST(engine_scenario, a_port_that_refuses_to_start_halfway_rolls_the_operation_b
     EXPECT_TRUE(h.check_invariants().ok()) << h.check_invariants().err().to_string();
 }
 
+TEST(engine_scenario, keyed_lags_secure_and_a_moved_member_rekeys_under_its_new_lag) {
+    two_hosts t;
+    for (host* h : {&t.A(), &t.B()}) {
+        ASSERT_TRUE(h->set_key("la", ckn_la, cak_of(0x1a), t.now()).ok());
+        ASSERT_TRUE(h->set_key("lb", ckn_lb, cak_of(0x1b), t.now()).ok());
+    }
+    auto secured = [&](std::initializer_list<const char*> ports) {
+        for (const char* p : ports)
+            if (!t.A().mka_secured(p) || !t.B().mka_secured(p))
+                return false;
+        return true;
+    };
+    ASSERT_TRUE(t.net.run_until_true([&] { return secured({"m0", "m1", "m2"}) && t.distributing_both({"m0", "m1", "m2"}); },
+                                      seconds(10)));
+    std::printf("MKA: la and lb secured on both hosts after %.3f s virtual\n",
+                std::chrono::duration<double>(t.now().since_epoch).count());
+    EXPECT_EQ(t.A().mka_ckn("m0"), ckn_la);
+    EXPECT_EQ(t.A().mka_ckn("m2"), ckn_lb);
+    EXPECT_EQ(t.A().model().model().port("m1")->key, ckn_la);
+    EXPECT_FALSE(t.A().mka_ckn("m3").has_value());
+    EXPECT_EQ(t.A().counters().mkpdus_dropped, 0u);
+
+    // m1 moves to lb on both hosts: its la session ends, one under lb's key
+    // starts at once, and secures again.
+    for (host* h : {&t.A(), &t.B()}) {
+        ASSERT_TRUE(h->add_member("lb", "m1", t.now()).ok());
+        EXPECT_EQ(h->mka_ckn("m1"), ckn_lb);
+        EXPECT_FALSE(h->mka_secured("m1")); // a new session
+        EXPECT_EQ(h->model().model().port("m1")->key, ckn_lb);
+        EXPECT_TRUE(h->check_invariants().ok()) << h->check_invariants().err().to_string();
+    }
+    ASSERT_TRUE(t.net.run_until_true([&] { return secured({"m0", "m1", "m2"}) && t.distributing_both({"m0", "m1", "m2"}); },
+                                      seconds(10)));
+    // The last member of lb leaves for la: lb stays, empty, with its key.
+    for (host* h : {&t.A(), &t.B()}) {
+        ASSERT_TRUE(h->add_member("la", "m2", t.now()).ok());
+        ASSERT_TRUE(h->add_member("la", "m1", t.now()).ok());
+        EXPECT_EQ(h->model().model().lag("lb")->status(), model::lag_status::pending);
+        EXPECT_EQ(h->model().model().lag("lb")->key, ckn_lb);
+        EXPECT_EQ(h->mka_ckn("m2"), ckn_la);
+    }
+    ASSERT_TRUE(t.net.run_until_true([&] { return secured({"m0", "m1", "m2"}); }, seconds(10)));
+    // Unset: the sessions end, LACP carries on.
+    ASSERT_TRUE(t.A().unset_key("la", t.now()).ok());
+    EXPECT_FALSE(t.A().mka_ckn("m0").has_value());
+    EXPECT_TRUE(t.A().check_invariants().ok()) << t.A().check_invariants().err().to_string();
+    t.net.run_for(seconds(10));
+    EXPECT_FALSE(t.B().mka_secured("m0")); // its peer went quiet
+    EXPECT_TRUE(t.distributing_both({"m0", "m1", "m2"}));
+}
+
+TEST(engine_scenario, a_refused_key_changes_nothing) {
+    two_hosts t;
+    ASSERT_TRUE(t.A().set_key("la", ckn_la, cak_of(0x1a), t.now()).ok());
+    t.net.run_for(seconds(1));
+    host& h = t.A();
+    struct refusal {
+        const char* what;
+        std::function<result<model::events>()> op;
+        const char* rule;
+    };
+    const std::vector<refusal> refusals{
+        {"a 128-bit CAK under the provider's profile", [&] { return h.set_key("lb", ckn_lb, cak_of(1, 16), t.now()); },
+         "cak-length"},
+        {"a CKN that is not hex", [&] { return h.set_key("lb", "xyz", cak_of(1), t.now()); }, "ckn"},
+        {"a key on no LAG", [&] { return h.set_key("nope", ckn_lb, cak_of(1), t.now()); }, "no-such-lag"},
+        {"unset where there is none", [&] { return h.unset_key("lb", t.now()); }, "no-key"},
+    };
+    for (const auto& r : refusals) {
+        const host_state before = state_of(h, t.net.io(t.a));
+        auto res = r.op();
+        ASSERT_FALSE(res.ok()) << r.what;
+        EXPECT_EQ(res.err().code, r.rule) << r.what << ": " << res.err().to_string();
+        EXPECT_TRUE(state_of(h, t.net.io(t.a)) == before) << r.what << " changed the host";
+    }
+    // A host without crypto refuses a key, and a member added to its keyed LAG.
+    sim::network solo;
+    const size_t s = solo.add_host({.system = *mac_addr::parse("02:00:00:00:0c:00")});
+    solo.io(s).add_device("acc");
+    solo.io(s).add_device("p0");
+    ASSERT_TRUE(solo.at(s).add_port({"acc", "acc", port_speed::g10, mac_of(9, 0)}).ok());
+    ASSERT_TRUE(solo.at(s).add_port({"p0", "p0", port_speed::g10, mac_of(9, 1)}).ok());
+    ASSERT_TRUE(solo.at(s).create_lag({.name = "l", .access = "acc", .members = {"p0"}}, solo.now()).ok());
+    auto nc = solo.at(s).set_key("l", ckn_la, cak_of(1), solo.now());
+    ASSERT_FALSE(nc.ok());
+    EXPECT_EQ(nc.err().code, "no-crypto");
+    EXPECT_FALSE(solo.at(s).model().model().lag("l")->key.has_value());
+}
+
 // Random operation sequences on host A (B its partner, unchanged), with
 // starts refused at random: after every operation the invariants hold
 // (every port in exactly one role, its device started exactly while it has
-// one, in exactly one LACP group as a member), and a refused one changed
+// one, in exactly one LACP group as a member, an MKA session under its LAG's
+// key exactly while a member of a keyed LAG), and a refused one changed
 // nothing. The seed is printed; set ENGINE_SEED to replay one.
 TEST(engine_scenario, property_random_operations_keep_the_invariants) {
     unsigned seed = 16016;
@@ -341,8 +445,9 @@ TEST(engine_scenario, property_random_operations_keep_the_invariants) {
         const host_state before = state_of(h, io);
         result<model::events> r = make_error("none", "");
         std::string what;
-        // Weights: create 3, delete 1, add 4, remove 2, min-links 1.
-        const unsigned op = rng() % 11;
+        // Weights: create 3, delete 1, add 4, remove 2, min-links 1, set
+        // key 1, unset key 1.
+        const unsigned op = rng() % 13;
         if (op < 3) {
             lag_spec s{.name = pick(lags), .access = pick(access)};
             for (unsigned n = 1 + rng() % 3; n-- > 0;)
@@ -363,9 +468,16 @@ TEST(engine_scenario, property_random_operations_keep_the_invariants) {
         } else if (op < 10) {
             what = "remove";
             r = h.remove_member(pick_lag(), pick(ports), t.now());
-        } else {
+        } else if (op < 11) {
             what = "min-links";
             r = h.set_min_links(pick_lag(), rng() % 3, t.now());
+        } else if (op < 12) {
+            what = "set key";
+            const bool first = rng() % 2 == 0;
+            r = h.set_key(pick_lag(), first ? ckn_la : ckn_lb, cak_of(first ? 0x1a : 0x1b), t.now());
+        } else {
+            what = "unset key";
+            r = h.unset_key(pick_lag(), t.now());
         }
         auto ok = h.check_invariants();
         ASSERT_TRUE(ok.ok()) << "seed " << seed << " step " << step << " " << what << ": " << ok.err().to_string();
