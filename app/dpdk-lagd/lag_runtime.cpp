@@ -2,24 +2,22 @@
 
 #include "dpdk/dpdk.hpp"
 #include "macsec_setup.hpp"
-#include "port.hpp"
+#include "port_io_ethdev.hpp"
 #include "port_speed.hpp"
 
 #include <fmt/format.h>
-#include <rte_ethdev.h>
 
 #include <algorithm>
 #include <chrono>
 
 namespace lag::lagd {
 
-net::port_setup lag_runtime::setup(bool member, bool control_queue) const {
-    net::port_setup s;
+engine::port_setup lag_runtime::setup(bool member, bool control_queue) const {
+    engine::port_setup s;
     s.rx_queues = static_cast<uint16_t>(_env.queues);
     s.tx_queues = static_cast<uint16_t>(_env.queues + (control_queue && member ? 1 : 0)); // last: LACP, MKA
     s.rx_desc = _env.cfg->rx_desc;
     s.tx_desc = _env.cfg->tx_desc;
-    s.pool = _env.pool;
     // The LAG's MTU on the access port; on a member, plus what MACsec adds.
     const lag_config& lc = config();
     s.mtu = static_cast<uint16_t>(lc.mtu + (member ? member_mtu_overhead(lc) : 0));
@@ -44,7 +42,7 @@ result<void> lag_runtime::apply_mtu(unsigned mtu, unsigned overhead) {
             continue;
         const unsigned want = mtu + (r.role == engine::port_role::member ? overhead : 0);
         // Every port is checked before any changes.
-        if (auto ok = net::check_mtu(r.id, static_cast<uint16_t>(want), _env.pool); !ok)
+        if (auto ok = _env.io->check_mtu(r.id, static_cast<uint16_t>(want)); !ok)
             return make_error("mtu", fmt::format("port '{}': {}", r.name, ok.err().message));
         plan.push_back({&r, static_cast<uint16_t>(want)});
     }
@@ -52,11 +50,10 @@ result<void> lag_runtime::apply_mtu(unsigned mtu, unsigned overhead) {
     // changed go back to what they had.
     std::vector<std::pair<uint16_t, uint16_t>> done;
     for (const auto& c : plan) {
-        uint16_t had = 0;
-        (void)rte_eth_dev_get_mtu(c.row->id, &had);
-        if (auto ok = net::set_mtu(c.row->id, c.mtu, _env.pool); !ok) {
+        const uint16_t had = _env.io->mtu(c.row->id);
+        if (auto ok = _env.io->set_mtu(c.row->id, c.mtu); !ok) {
             for (auto it = done.rbegin(); it != done.rend(); ++it)
-                (void)net::set_mtu(it->first, it->second, _env.pool);
+                (void)_env.io->set_mtu(it->first, it->second);
             return make_error("mtu", fmt::format("port '{}': {}", c.row->name, ok.err().message));
         }
         done.emplace_back(c.row->id, had);
@@ -66,7 +63,7 @@ result<void> lag_runtime::apply_mtu(unsigned mtu, unsigned overhead) {
 
 bool lag_runtime::open_port(const std::string& name, engine::port_role role, bool control_queue) {
     const auto* pc = _env.cfg->port(name);
-    auto id = net::probe(pc->device);
+    auto id = _env.io->probe(pc->device);
     if (!id) {
         fmt::print(stderr, "dpdk-lagd: port '{}': {}\n", name, id.err().to_string());
         return false;
@@ -75,9 +72,9 @@ bool lag_runtime::open_port(const std::string& name, engine::port_role role, boo
     // Members get the spare TX queue wherever the device has it, so that
     // MKA can start at run time (`set lag NAME macsec ckn ...`).
     const bool member = role == engine::port_role::member;
-    net::port_setup s = setup(member, true);
+    engine::port_setup s = setup(member, true);
     if (member) {
-        auto ms = member_setup(*id, name, s, control_queue);
+        auto ms = member_setup(*_env.io, *id, name, s, control_queue);
         if (!ms) {
             fmt::print(stderr, "dpdk-lagd: {}\n", ms.err().to_string());
             return false;
@@ -85,7 +82,7 @@ bool lag_runtime::open_port(const std::string& name, engine::port_role role, boo
         s = ms->first;
         _rows.back().control_queue = ms->second;
     }
-    auto ok = net::configure_and_start(*id, s);
+    auto ok = _env.io->configure_and_start(*id, s);
     if (!ok) {
         // As a run-time refusal says it: the rule a device refused ([rule:
         // mtu], [rule: port-queues]), with the port.
@@ -93,12 +90,10 @@ bool lag_runtime::open_port(const std::string& name, engine::port_role role, boo
         return false;
     }
     if (pc->mac) {
-        rte_ether_addr ea{};
-        std::copy(pc->mac->bytes.begin(), pc->mac->bytes.end(), ea.addr_bytes);
         // A device that cannot (net_pcap) keeps its own; LACP and MKA
         // use the configured one either way (lacp_setup.hpp member_mac).
-        if (int e = rte_eth_dev_default_mac_addr_set(*id, &ea); e != 0 && e != -ENOTSUP) {
-            fmt::print(stderr, "dpdk-lagd: port '{}': cannot set MAC {} ({})\n", name, pc->mac->to_string(), e);
+        if (auto mac = _env.io->set_mac(*id, *pc->mac); !mac) {
+            fmt::print(stderr, "dpdk-lagd: port '{}': {}\n", name, mac.err().message);
             return false;
         }
     }
@@ -164,7 +159,8 @@ result<std::unique_ptr<lag_runtime>> lag_runtime::start(const runtime_env& env, 
     }
 
     rt->_topo = std::make_unique<runtime_topology>(name, cfg, *env.model, *rt->_ctl, rt->_lacp.get(),
-                                                   rt->_msd.get(), rt->_mka, rt->setup(true, true), rt->_rows);
+                                                   rt->_msd.get(), rt->_mka, rt->setup(true, true), rt->_rows,
+                                                   *env.io);
 
     if (env.workers > 0) { // the worker lcores poll them from now on
         std::vector<dp::worker*> ws;
@@ -245,7 +241,7 @@ void lag_runtime::print(double seconds) const {
         auto t = c.totals(r.id);
         using dp::drop_reason;
         fmt::print("{:<10} {:<10} {:>6} {:>14} {:>16} {:>14} {:>16} {:>8} {:>10} {:>10} {:>10} {:>10} {:>10}\n", r.name,
-                   engine::to_string(r.role), dpdk::link_up(r.id) ? "up" : "down", t.rx_packets, t.rx_bytes, t.tx_packets,
+                   engine::to_string(r.role), _env.io->link(r.id).up ? "up" : "down", t.rx_packets, t.rx_bytes, t.tx_packets,
                    t.tx_bytes, t.punted, t.drop(drop_reason::lag_down), t.drop(drop_reason::no_member),
                    t.drop(drop_reason::tx_full), t.drop(drop_reason::not_collecting),
                    t.drop(drop_reason::punt_full));
@@ -331,11 +327,19 @@ void lag_runtime::stop(bool print_counters, double seconds) {
     _lacp.reset();
     _ctl.reset();
     for (const auto& r : _rows)
-        net::stop_and_close(r.id);
+        _env.io->stop_and_close(r.id);
     _rows.clear();
 }
 
 // --- lag_host ---
+
+lag_host::lag_host(const runtime_env& env) : _env(env), _loop(env.workers) {
+    _env.loop = &_loop;
+    if (_env.io == nullptr) {
+        _own_io = std::make_unique<net::ethdev_port_io>(_env.pool);
+        _env.io = _own_io.get();
+    }
+}
 
 lag_runtime* lag_host::find(std::string_view lag) const noexcept {
     for (const auto& rt : _rts)

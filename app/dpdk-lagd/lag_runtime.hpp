@@ -11,9 +11,10 @@
 // keep polling the others), then its workers, control and ports go.
 
 #include "config.hpp"
-#include "lcore_loop.hpp"
 #include "control/control.hpp"
 #include "control/macsec_driver.hpp"
+#include "dataplane/lcore_loop.hpp"
+#include "engine/port_io.hpp"
 #include "lacp_setup.hpp"
 #include "mka_setup.hpp"
 #include "service.hpp"
@@ -34,7 +35,10 @@ struct runtime_env {
     rte_mempool* pool = nullptr;
     unsigned workers = 0; // worker lcores (0: the main lcore polls the workers)
     unsigned queues = 1;  // RX/TX queues per port for the workers
-    lcore_loop* loop = nullptr; // the worker lcores' loop (lag_host's)
+    dp::lcore_loop* loop = nullptr; // the worker lcores' loop (lag_host's)
+    // Every device operation (probe, queues, start/stop, MTU, link, MAC):
+    // lag_host's ethdev one unless given.
+    engine::port_io* io = nullptr;
 };
 
 class lag_runtime {
@@ -80,7 +84,7 @@ private:
     // A port's queues: one RX/TX pair per worker, a member one TX queue
     // more for LACPDUs and MKPDUs (always where the device has it: MKA may
     // start at run time; required when the LAG runs LACP or MKA).
-    net::port_setup setup(bool member, bool control_queue) const;
+    engine::port_setup setup(bool member, bool control_queue) const;
     // The access port at `mtu`, members at `mtu` + `overhead`: every port
     // checked first, those changed put back if a device refuses after.
     result<void> apply_mtu(unsigned mtu, unsigned overhead);
@@ -101,7 +105,8 @@ private:
 class lag_host final : public host {
 public:
     // Launches the worker lcores' loop (env.workers of them).
-    explicit lag_host(const runtime_env& env) : _env(env), _loop(env.workers) { _env.loop = &_loop; }
+    // Ports through env.io, or an ethdev port_io on env.pool if none.
+    explicit lag_host(const runtime_env& env);
     // Starts the config's LAGs, in file order.
     result<void> start(time_point now);
     unsigned poll(time_point now);
@@ -133,7 +138,8 @@ private:
     void stop_one(lag_runtime& rt, bool print, double seconds);
 
     runtime_env _env;
-    lcore_loop _loop;
+    std::unique_ptr<engine::port_io> _own_io; // when env.io was null
+    dp::lcore_loop _loop;
     std::vector<std::unique_ptr<lag_runtime>> _rts; // in creation order
     unsigned _generation = 0; // names DPDK objects apart across LAGs and create/delete
 };

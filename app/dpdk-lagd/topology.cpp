@@ -7,9 +7,10 @@
 
 namespace lag::lagd {
 
-result<std::pair<net::port_setup, bool>> member_setup(uint16_t id, const std::string& name,
-                                                      const net::port_setup& with_control, bool required) {
-    const uint16_t room = net::max_tx_queues(id);
+result<std::pair<engine::port_setup, bool>> member_setup(const engine::port_io& io, uint16_t id,
+                                                         const std::string& name,
+                                                         const engine::port_setup& with_control, bool required) {
+    const uint16_t room = io.max_tx_queues(id);
     if (room >= with_control.tx_queues)
         return std::pair{with_control, true};
     if (required)
@@ -18,7 +19,7 @@ result<std::pair<net::port_setup, bool>> member_setup(uint16_t id, const std::st
                                       "for {} worker queue{}",
                                       name, room, room == 1 ? "" : "s", with_control.tx_queues - 1,
                                       with_control.tx_queues == 2 ? "" : "s"));
-    net::port_setup s = with_control;
+    engine::port_setup s = with_control;
     --s.tx_queues;
     return std::pair{s, false};
 }
@@ -81,12 +82,12 @@ result<uint16_t> runtime_topology::add_member(const std::string& port, time_poin
 
     // A port that left a LAG (this one or another) is stopped: probed
     // afresh, as at start. Not one the workers still use.
-    if (auto old = net::probe(pc->device); old && _control.leaving(*old))
+    if (auto old = _io.probe(pc->device); old && _control.leaving(*old))
         return make_error("port-busy", fmt::format("port '{}' is still leaving the workers; retry", port));
-    auto id = net::reprobe(pc->device);
+    auto id = _io.reprobe(pc->device);
     if (!id)
         return make_error("device", fmt::format("port '{}': {}", port, id.err().to_string()));
-    auto setup = member_setup(*id, port, _setup, _lacp != nullptr || mka.has_value());
+    auto setup = member_setup(_io, *id, port, _setup, _lacp != nullptr || mka.has_value());
     if (!setup)
         return setup.err();
     // The LAG's MTU now (`set lag NAME mtu N` changes it), plus MACsec's.
@@ -95,8 +96,8 @@ result<uint16_t> runtime_topology::add_member(const std::string& port, time_poin
     // refusal further on undoes them in reverse (when `undo` goes out of
     // scope uncommitted): the one rollback of add member.
     engine::rollback undo;
-    undo.push([dev = *id] { net::stop(dev); });
-    if (auto ok = net::configure_and_start(*id, setup->first); !ok)
+    undo.push([this, dev = *id] { _io.stop(dev); });
+    if (auto ok = _io.configure_and_start(*id, setup->first); !ok)
         return make_error("device", fmt::format("port '{}': {}", port, ok.err().to_string()));
     // MACsec before the snapshot: the SecY and SAs are on the workers' rings
     // ahead of it, so no frame leaves this member in the clear. (A static
@@ -163,7 +164,7 @@ unsigned runtime_topology::poll() {
     for (uint16_t id : ports) {
         if (_mka)
             _mka->released(id);
-        net::stop(id);
+        _io.stop(id);
         dpdk::log(dpdk::log_type::control, dpdk::log_level::info, "DPDK port {} stopped", id);
     }
     return static_cast<unsigned>(ports.size());

@@ -30,8 +30,8 @@
 #include "control/macsec_driver.hpp"
 #include "engine/engine.hpp"
 #include "lacp_setup.hpp"
+#include "engine/port_io.hpp"
 #include "mka_setup.hpp"
-#include "port.hpp"
 
 #include <memory>
 #include <string>
@@ -53,19 +53,20 @@ struct port_row {
 // spare one) where the device has the TX queues for it, else without the
 // spare queue, unless `required` (LACP or MKA run): then refused, naming
 // the port. The bool: the spare queue is there.
-result<std::pair<net::port_setup, bool>> member_setup(uint16_t id, const std::string& name,
-                                                      const net::port_setup& with_control, bool required);
+result<std::pair<engine::port_setup, bool>> member_setup(const engine::port_io& io, uint16_t id,
+                                                         const std::string& name,
+                                                         const engine::port_setup& with_control, bool required);
 
 class runtime_topology {
 public:
     // `setup` is a member's queue set-up (workers' queues and the spare one
-    // for LACP and MKA); `mka` the LAG's MKA runtime, created at run time.
+    // for LACP and MKA); `mka` the LAG's MKA runtime, created at run time;
+    // `io` every device operation (lib/engine's port_io, ethdev here).
     runtime_topology(std::string lag, const daemon_config& cfg, model::lag_model& model, ctl::control& c,
                      lacp_runtime* lacp, ctl::macsec_driver* macsec, const std::unique_ptr<mka_runtime>& mka,
-                     const net::port_setup& setup, std::vector<port_row>& rows)
+                     const engine::port_setup& setup, std::vector<port_row>& rows, engine::port_io& io)
         : _lag(std::move(lag)), _cfg(cfg), _model(model), _control(c), _lacp(lacp), _macsec(macsec), _mka(mka),
-          _setup(setup),
-          _rows(rows) {}
+          _setup(setup), _rows(rows), _io(io) {}
 
     // Every check add_member makes that can refuse, touching nothing (the
     // model on a copy: a port of another LAG is a move there).
@@ -88,8 +89,9 @@ private:
     lacp_runtime* _lacp;
     ctl::macsec_driver* _macsec;
     const std::unique_ptr<mka_runtime>& _mka;
-    net::port_setup _setup;
+    engine::port_setup _setup;
     std::vector<port_row>& _rows;
+    engine::port_io& _io;
 };
 
 } // namespace lag::lagd

@@ -114,6 +114,20 @@ result<model::events> host_model::set_min_links(std::string_view lag, unsigned n
     return staged(*this, [&](host_model& t) { return t._model.set_min_links(lag, n); });
 }
 
+result<model::events> host_model::associate_key(std::string_view lag, std::string ckn) {
+    return _model.associate_key(lag, std::move(ckn));
+}
+
+result<model::events> host_model::disassociate_key(std::string_view lag) { return _model.disassociate_key(lag); }
+
+result<model::events> host_model::set_distributable(std::string_view port, bool may) {
+    return _model.set_distributable(port, may);
+}
+
+result<model::events> host_model::set_partner(std::string_view port, std::optional<model::partner_id> partner) {
+    return _model.set_partner(port, partner);
+}
+
 std::optional<port_record> host_model::port(std::string_view name) const {
     // Made on demand from the model and the access map (one source of
     // truth; a stored role would be a second one).

@@ -80,6 +80,14 @@ public:
     // The last member too: the LAG stays, empty and pending.
     result<model::events> remove_member(std::string_view lag, std::string_view port);
     result<model::events> set_min_links(std::string_view lag, unsigned n);
+    // The LAG's key by its CKN (hex): every member uses it, a new one
+    // replaces the old; disassociate drops it from every member ("no-key").
+    result<model::events> associate_key(std::string_view lag, std::string ckn);
+    result<model::events> disassociate_key(std::string_view lag);
+    // What LACP (or the link, on a static LAG) reports about a port: not
+    // lifecycle operations, refused only for an unknown port.
+    result<model::events> set_distributable(std::string_view port, bool may);
+    result<model::events> set_partner(std::string_view port, std::optional<model::partner_id> partner);
 
     std::optional<port_record> port(std::string_view name) const; // nullopt: no such port
     port_role role(std::string_view name) const; // standalone for an unknown port

@@ -1,6 +1,6 @@
 #pragma once
-// The worker lcores, shared by every LAG of the daemon. Each worker lcore
-// runs one loop over a fixed array of slots, one per LAG runtime: a slot
+// The worker lcores, shared by every LAG of a host (dpdk-lagd's). Each
+// worker lcore runs one loop over a fixed array of slots, one per LAG: a slot
 // holds the dp::worker of that LAG which this lcore polls (the i-th worker
 // lcore polls each LAG's worker i, which owns queue i of that LAG's ports),
 // or null. Lock-free on the worker side: the loop bumps its lcore's epoch
@@ -15,7 +15,10 @@
 // variable; a dp::worker still serves one LAG.
 //
 // With no worker lcore (-l N) nothing is launched: the main loop polls every
-// LAG's worker itself (lag_runtime::poll).
+// LAG's worker itself (dpdk-lagd's lag_runtime::poll).
+//
+// A public header of its own, beside dataplane.hpp: the scheduler of the
+// workers, which dataplane.hpp's users (the workers, control) do not need.
 
 #include "common/result.hpp"
 
@@ -27,10 +30,8 @@
 #include <vector>
 
 namespace lag::dp {
-class worker;
-}
 
-namespace lag::lagd {
+class worker;
 
 class lcore_loop {
 public:
@@ -47,7 +48,7 @@ public:
     result<unsigned> reserve();
     // workers[i] is polled by the i-th worker lcore from now on (size must
     // be workers(); they are built and online on their QSBR variable).
-    void attach(unsigned slot, const std::vector<dp::worker*>& workers);
+    void attach(unsigned slot, const std::vector<worker*>& workers);
     // Clears the slot and waits until no lcore can still be inside one of
     // its workers. False if an lcore did not move on within `bound` (then
     // the workers must not be freed).
@@ -60,7 +61,7 @@ public:
 
 private:
     struct alignas(64) lane {
-        std::array<std::atomic<dp::worker*>, max_lags> slots{};
+        std::array<std::atomic<worker*>, max_lags> slots{};
         std::atomic<uint64_t> epoch{0};
         const std::atomic<bool>* quit = nullptr;
         unsigned lcore = 0;
@@ -74,4 +75,4 @@ private:
     bool _running = false;
 };
 
-} // namespace lag::lagd
+} // namespace lag::dp

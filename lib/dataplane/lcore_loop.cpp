@@ -1,13 +1,13 @@
-#include "lcore_loop.hpp"
+#include "dataplane/lcore_loop.hpp"
 
-#include "dataplane/dataplane.hpp"
+#include "dataplane/worker.hpp"
 
 #include <fmt/format.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_pause.h>
 
-namespace lag::lagd {
+namespace lag::dp {
 
 lcore_loop::lcore_loop(unsigned workers) : _n(workers), _lanes(new lane[workers == 0 ? 1 : workers]) {
     unsigned i = 0;
@@ -34,7 +34,7 @@ int lcore_loop::lane_main(void* arg) noexcept {
         l->epoch.store(++epoch, std::memory_order_seq_cst);
         unsigned polled = 0;
         for (auto& s : l->slots)
-            if (dp::worker* w = s.load(std::memory_order_seq_cst)) {
+            if (worker* w = s.load(std::memory_order_seq_cst)) {
                 w->poll_once();
                 ++polled;
             }
@@ -53,7 +53,7 @@ result<unsigned> lcore_loop::reserve() {
     return make_error("lag-count", fmt::format("this daemon runs at most {} LAGs", max_lags));
 }
 
-void lcore_loop::attach(unsigned slot, const std::vector<dp::worker*>& workers) {
+void lcore_loop::attach(unsigned slot, const std::vector<worker*>& workers) {
     for (unsigned i = 0; i < _n && i < workers.size(); ++i)
         _lanes[i].slots[slot].store(workers[i], std::memory_order_seq_cst);
 }
@@ -85,4 +85,4 @@ void lcore_loop::stop() {
         rte_eal_wait_lcore(_lanes[i].lcore);
 }
 
-} // namespace lag::lagd
+} // namespace lag::dp
