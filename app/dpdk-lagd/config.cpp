@@ -60,14 +60,14 @@ result<lacp_config> read_lacp(const reader& r, const toml::node& n, const std::s
     std::string where = fmt::format("[lag.lacp] of {}", lag);
     if (auto ok = r.only(*t, {"mode", "rate", "system_priority", "system_id"}, where); !ok)
         return ok.err();
-    lc.mode = lacp_mode::active;
+    lc.mode = lacp::lacp_mode::active;
     auto mode = r.string(*t, "mode", where, false, lc.line);
     if (!mode)
         return mode.err();
     if (*mode == "passive")
-        lc.mode = lacp_mode::passive;
+        lc.mode = lacp::lacp_mode::passive;
     else if (*mode == "off")
-        lc.mode = lacp_mode::off;
+        lc.mode = std::nullopt;
     else if (!mode->empty() && *mode != "active")
         return r.fail("value", reader::line_of(*t->get("mode")),
                       fmt::format("{}: mode '{}' is not active, passive or off", where, *mode));
@@ -75,7 +75,7 @@ result<lacp_config> read_lacp(const reader& r, const toml::node& n, const std::s
     if (!rate)
         return rate.err();
     if (*rate == "slow")
-        lc.rate = lacp_rate::slow;
+        lc.rate = lacp::lacp_rate::slow;
     else if (!rate->empty() && *rate != "fast")
         return r.fail("value", reader::line_of(*t->get("rate")),
                       fmt::format("{}: rate '{}' is not fast or slow", where, *rate));

@@ -46,6 +46,7 @@
 #include "common/mac_addr.hpp"
 #include "common/result.hpp"
 #include "dataplane/flow.hpp"
+#include "lacp/lacp.hpp"
 #include "macsec_config.hpp"
 #include "lag/lag.hpp"
 
@@ -68,13 +69,11 @@ struct port_config {
     unsigned line = 0;
 };
 
-enum class lacp_mode : uint8_t { off, active, passive };
-enum class lacp_rate : uint8_t { fast, slow };
-
-// [lag.lacp]: mode off (the default without the table) is a static LAG.
+// [lag.lacp], in lib/lacp's own terms: no mode (mode "off", or no table)
+// is a static LAG.
 struct lacp_config {
-    lacp_mode mode = lacp_mode::off;
-    lacp_rate rate = lacp_rate::fast;
+    std::optional<lacp::lacp_mode> mode;
+    lacp::lacp_rate rate = lacp::lacp_rate::fast;
     uint16_t system_priority = 32768;
     std::optional<mac_addr> system_id; // nullopt: the first member's MAC
     unsigned line = 0;

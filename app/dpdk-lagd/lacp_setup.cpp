@@ -9,8 +9,8 @@ namespace lag::lagd {
 
 lacp::group_config lacp_group_config(const lag_config& l, model::port_speed speed, const mac_addr& first_member) {
     lacp::group_config g;
-    g.mode = l.lacp.mode == lacp_mode::passive ? lacp::lacp_mode::passive : lacp::lacp_mode::active;
-    g.rate = l.lacp.rate == lacp_rate::slow ? lacp::lacp_rate::slow : lacp::lacp_rate::fast;
+    g.mode = l.lacp.mode.value_or(lacp::lacp_mode::active);
+    g.rate = l.lacp.rate;
     g.system_priority = l.lacp.system_priority;
     g.system_id = l.lacp.system_id.value_or(first_member);
     g.key = lacp::derive_key(1, model::speed_mbps(speed)); // this version runs one LAG

@@ -17,7 +17,7 @@ struct rte_mempool;
 
 namespace lag::lagd {
 
-inline bool lacp_enabled(const lag_config& l) noexcept { return l.lacp.mode != lacp_mode::off; }
+inline bool lacp_enabled(const lag_config& l) noexcept { return l.lacp.mode.has_value(); }
 
 // A member port's MAC address (LACP's and MKA's source address): its [[port]]
 // `mac`, else the device's.
@@ -46,8 +46,8 @@ public:
     // its ethdev, port priority from [[port]], the next free port number.
     result<void> add_member(const daemon_config& cfg, const ctl::member_binding& mb, time_point now);
     void remove_member(std::string_view name, time_point now) { _driver->remove_member(name, now); }
-    void set_rate(lacp_rate r, time_point now) {
-        _driver->set_rate(r == lacp_rate::slow ? lacp::lacp_rate::slow : lacp::lacp_rate::fast, now);
+    void set_rate(lacp::lacp_rate r, time_point now) {
+        _driver->set_rate(r, now);
     }
     const ctl::lacp_driver& driver() const noexcept { return *_driver; }
     // The LAG's MACsec driver (static keys or MKA's; null without MACsec):

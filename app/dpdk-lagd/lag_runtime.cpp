@@ -511,7 +511,7 @@ result<void> lag_host::set_mtu(const std::string& lag, unsigned mtu, time_point 
     return rt->set_mtu(mtu, now);
 }
 
-result<void> lag_host::set_lacp_rate(const std::string& lag, lacp_rate rate, time_point now) {
+result<void> lag_host::set_lacp_rate(const std::string& lag, lacp::lacp_rate rate, time_point now) {
     auto* rt = find(lag);
     if (rt == nullptr)
         return no_such_lag(lag);

@@ -120,7 +120,7 @@ public:
     member_view view(std::string_view port) const override;
     result<uint16_t> add_member(const std::string& lag, const std::string& port, time_point now) override;
     result<void> remove_member(const std::string& lag, const std::string& port, time_point now) override;
-    result<void> set_lacp_rate(const std::string& lag, lacp_rate rate, time_point now) override;
+    result<void> set_lacp_rate(const std::string& lag, lacp::lacp_rate rate, time_point now) override;
     result<void> set_mtu(const std::string& lag, unsigned mtu, time_point now) override;
     result<void> create_lag(const lag_config& l, model::port_speed speed, time_point now) override;
     result<void> delete_lag(const std::string& lag, time_point now) override;

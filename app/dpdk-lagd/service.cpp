@@ -238,7 +238,7 @@ sock::reply service::remove_member(const cli::parsed_command& c, time_point now)
 
 sock::reply service::set_lacp_rate(const cli::parsed_command& c, time_point now) {
     const std::string name(c.get("name"));
-    auto rate = c.get("rate") == "slow" ? lacp_rate::slow : lacp_rate::fast;
+    auto rate = c.get("rate") == "slow" ? lacp::lacp_rate::slow : lacp::lacp_rate::fast;
     if (auto r = _host.set_lacp_rate(name, rate, now); !r)
         return fail(r.err());
     _cfg.lag(name)->lacp.rate = rate;
@@ -675,7 +675,7 @@ result<std::string> service::current_config_text() const {
             members.push_back(m);
         mine->insert_or_assign("members", std::move(members));
         if (auto* lacp = mine->get_as<toml::table>("lacp"))
-            lacp->insert_or_assign("rate", std::string(lc.lacp.rate == lacp_rate::slow ? "slow" : "fast"));
+            lacp->insert_or_assign("rate", std::string(lc.lacp.rate == lacp::lacp_rate::slow ? "slow" : "fast"));
         if (lc.macsec.mode == macsec_mode::mka && !lc.macsec.enabled) { // unset lag NAME macsec
             mine->erase("macsec");
         } else if (lc.macsec.mode == macsec_mode::mka) { // set lag NAME macsec ckn ... cak-file ...

@@ -69,7 +69,7 @@ public:
     // refused with nothing changed, or removed there and added here.
     virtual result<uint16_t> add_member(const std::string& lag, const std::string& port, time_point now) = 0;
     virtual result<void> remove_member(const std::string& lag, const std::string& port, time_point now) = 0;
-    virtual result<void> set_lacp_rate(const std::string& lag, lacp_rate rate, time_point now) = 0;
+    virtual result<void> set_lacp_rate(const std::string& lag, lacp::lacp_rate rate, time_point now) = 0;
     // The LAG's MTU on its access port and members (plus MACsec's there):
     // every port checked first, a refusal [rule: mtu] changes nothing.
     virtual result<void> set_mtu(const std::string& lag, unsigned mtu, time_point now) = 0;

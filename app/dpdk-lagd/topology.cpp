@@ -152,7 +152,7 @@ result<void> runtime_topology::remove_member(const std::string& port, time_point
     return ok_v;
 }
 
-result<void> runtime_topology::set_lacp_rate(lacp_rate rate, time_point now) {
+result<void> runtime_topology::set_lacp_rate(lacp::lacp_rate rate, time_point now) {
     if (_lacp == nullptr)
         return make_error("lacp-off", fmt::format("LAG {} runs without LACP (no [lag.lacp])", _lag));
     _lacp->set_rate(rate, now);

@@ -73,7 +73,7 @@ public:
     result<void> check_add(const std::string& port) const;
     result<uint16_t> add_member(const std::string& port, time_point now);
     result<void> remove_member(const std::string& port, time_point now);
-    result<void> set_lacp_rate(lacp_rate rate, time_point now);
+    result<void> set_lacp_rate(lacp::lacp_rate rate, time_point now);
 
     // Stops the ports no worker uses any more; returns how many.
     unsigned poll();

@@ -40,7 +40,7 @@ result<daemon_config> read(const std::string& extra) {
 TEST(lagd_lacp_config, without_the_table_the_lag_is_static) {
     auto c = read("");
     ASSERT_TRUE(c.ok()) << c.err().message;
-    EXPECT_EQ(c->lags[0].lacp.mode, lacp_mode::off);
+    EXPECT_FALSE(c->lags[0].lacp.mode.has_value());
     EXPECT_EQ(c->port("m0")->port_priority, 100);
     EXPECT_EQ(c->port("m1")->port_priority, 32768);
 }
@@ -49,8 +49,8 @@ TEST(lagd_lacp_config, an_empty_table_is_active_fast_with_the_default_system) {
     auto c = read("[lag.lacp]\n");
     ASSERT_TRUE(c.ok()) << c.err().message;
     const auto& l = c->lags[0].lacp;
-    EXPECT_EQ(l.mode, lacp_mode::active);
-    EXPECT_EQ(l.rate, lacp_rate::fast);
+    EXPECT_EQ(l.mode, lacp::lacp_mode::active);
+    EXPECT_EQ(l.rate, lacp::lacp_rate::fast);
     EXPECT_EQ(l.system_priority, 32768);
     EXPECT_FALSE(l.system_id.has_value());
     EXPECT_EQ(l.line, 16u);
@@ -61,14 +61,14 @@ TEST(lagd_lacp_config, every_key_is_read) {
                   "system_id = \"02:00:00:00:aa:01\"\n");
     ASSERT_TRUE(c.ok()) << c.err().message;
     const auto& l = c->lags[0].lacp;
-    EXPECT_EQ(l.mode, lacp_mode::passive);
-    EXPECT_EQ(l.rate, lacp_rate::slow);
+    EXPECT_EQ(l.mode, lacp::lacp_mode::passive);
+    EXPECT_EQ(l.rate, lacp::lacp_rate::slow);
     EXPECT_EQ(l.system_priority, 7);
     ASSERT_TRUE(l.system_id.has_value());
     EXPECT_EQ(*l.system_id, *mac_addr::parse("02:00:00:00:aa:01"));
     auto off = read("[lag.lacp]\nmode = \"off\"\n");
     ASSERT_TRUE(off.ok());
-    EXPECT_EQ(off->lags[0].lacp.mode, lacp_mode::off);
+    EXPECT_FALSE(off->lags[0].lacp.mode.has_value());
 }
 
 struct refusal_case {
