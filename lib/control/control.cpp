@@ -49,6 +49,10 @@ result<std::unique_ptr<control>> control::create(model::lag_model& model, const 
     if (!q)
         return q.err();
     c->_qsbr = std::move(*q);
+    auto g = dpdk::defer_queue::create(cfg.name_prefix + "_g", c->_qsbr.get(), 4096);
+    if (!g)
+        return g.err();
+    c->_grace = std::move(*g);
     auto p = dpdk::make_ring(cfg.name_prefix + "_punt", cfg.punt_ring_size, sizeof(void*), dpdk::ring_sync::mp_sc);
     if (!p)
         return p.err();
@@ -148,7 +152,12 @@ void control::publish(time_point, std::span<const uint16_t> renumber) {
     auto next = dp::build_snapshot(membership(), _current.get(), renumber);
     if (next == nullptr)
         return; // cannot happen: the config was checked in create()
-    _retired.push_back({std::move(_current), 0, false});
+    ++_snapshots_awaiting;
+    _staged.push_back(dpdk::on_grace([this, s = std::move(_current)]() mutable {
+        s.reset();
+        --_snapshots_awaiting;
+        ++_counters.snapshots_freed;
+    }));
     _current = std::move(next);
     ++_counters.snapshots_published;
     dpdk::log(dpdk::log_type::dp, dpdk::log_level::debug,
@@ -173,47 +182,14 @@ void control::send_pending() {
 }
 
 void control::reclaim() {
-    // A token taken after the newest snapshot reached every worker's ring
-    // covers every older snapshot: a worker drains its ring before it uses
-    // a snapshot again, and reports quiescence only after that.
+    // The grace period of what was retired starts once the newest snapshot
+    // is on every worker's ring: a worker drains its ring before it uses a
+    // snapshot again, and reports quiescence only after that.
     bool all_sent = std::none_of(_pending.begin(), _pending.end(), [](bool b) { return b; });
-    if (all_sent) {
-        bool need = std::any_of(_retired.begin(), _retired.end(), [](const retired& r) { return !r.has_token; });
-        if (need) {
-            uint64_t t = rte_rcu_qsbr_start(_qsbr.get());
-            for (auto& r : _retired)
-                if (!r.has_token) {
-                    r.token = t;
-                    r.has_token = true;
-                }
-        }
-    }
-    if (all_sent) {
-        bool need = std::any_of(_leaving.begin(), _leaving.end(), [](const leaving_port& l) { return !l.has_token; });
-        if (need) {
-            uint64_t t = rte_rcu_qsbr_start(_qsbr.get());
-            for (auto& l : _leaving)
-                if (!l.has_token) {
-                    l.token = t;
-                    l.has_token = true;
-                }
-        }
-    }
-    for (auto it = _leaving.begin(); it != _leaving.end();) {
-        if (it->has_token && rte_rcu_qsbr_check(_qsbr.get(), it->token, false) == 1) {
-            dpdk::log(dpdk::log_type::control, dpdk::log_level::info, "DPDK port {}: no worker uses it any more",
-                      it->port);
-            _released.push_back(it->port);
-            it = _leaving.erase(it);
-        } else {
-            ++it;
-        }
-    }
-    while (!_retired.empty() && _retired.front().has_token &&
-           rte_rcu_qsbr_check(_qsbr.get(), _retired.front().token, false) == 1) {
-        _retired.pop_front();
-        ++_counters.snapshots_freed;
-    }
+    if (all_sent)
+        for (auto& item : std::exchange(_staged, {}))
+            _grace->defer(std::move(item));
+    _grace->reclaim();
 }
 
 void control::read_speed(size_t i, bool up) {
@@ -333,7 +309,12 @@ result<void> control::remove_member(std::string_view name, time_point now) {
     erase(_gate);
     erase(_want_dist);
     dpdk::unwatch_lsc(port);
-    _leaving.push_back({port, 0, false});
+    _leaving.push_back(port);
+    _staged.push_back(dpdk::on_grace([this, port] {
+        dpdk::log(dpdk::log_type::control, dpdk::log_level::info, "DPDK port {}: no worker uses it any more", port);
+        std::erase(_leaving, port);
+        _released.push_back(port);
+    }));
     dpdk::log(dpdk::log_type::control, dpdk::log_level::notice, "LAG {}: member {} (DPDK port {}) removed", _cfg.lag,
               name, port);
     publish(now, renumber);
@@ -343,10 +324,8 @@ result<void> control::remove_member(std::string_view name, time_point now) {
 std::vector<uint16_t> control::take_released() { return std::exchange(_released, {}); }
 
 bool control::leaving(uint16_t port) const noexcept {
-    for (const auto& l : _leaving)
-        if (l.port == port)
-            return true;
-    return std::find(_released.begin(), _released.end(), port) != _released.end();
+    return std::find(_leaving.begin(), _leaving.end(), port) != _leaving.end() ||
+           std::find(_released.begin(), _released.end(), port) != _released.end();
 }
 
 result<void> control::set_min_links(unsigned n, time_point now) {
@@ -494,9 +473,12 @@ void control::shutdown() {
     }
     for (const auto& mb : _cfg.members)
         dpdk::unwatch_lsc(mb.port);
-    _workers.clear();
-    _counters.snapshots_freed += _retired.size();
-    _retired.clear();
+    _workers.clear(); // each takes itself off the QSBR variable: no reader is left
+    if (_grace != nullptr) {
+        for (auto& item : std::exchange(_staged, {}))
+            _grace->defer(std::move(item));
+        _grace->reclaim();
+    }
 }
 
 } // namespace lag::ctl

@@ -159,7 +159,7 @@ public:
     const dp::port_counters& control_tx_counters(uint16_t port) const noexcept {
         return _own.ports[port % dp::max_ports];
     }
-    size_t snapshots_awaiting_reclaim() const noexcept { return _retired.size(); }
+    size_t snapshots_awaiting_reclaim() const noexcept { return _snapshots_awaiting; }
     bool member_link(unsigned slot) const noexcept { return _link[slot]; }
 
     // For other control-core drivers (MACsec): enqueues one message on
@@ -167,6 +167,11 @@ public:
     // is full (retry later).
     bool post(unsigned worker, const dp::control_message& m) noexcept;
     rte_rcu_qsbr* qsbr() const noexcept { return _qsbr.get(); }
+    // The one defer queue on the workers' QSBR variable: every driver frees
+    // what the workers may still read through it (dpdk/grace.hpp). Hand an
+    // item over only once every message naming its replacement is on the
+    // workers' rings.
+    dpdk::defer_queue& grace() noexcept { return *_grace; }
 
     // Call after every worker stopped: drains the punt ring and the message
     // rings and frees every retired snapshot.
@@ -185,12 +190,6 @@ private:
     unsigned drain_punt(time_point now);
     void apply_events(const model::events& ev);
 
-    struct retired {
-        std::unique_ptr<const dp::snapshot> snap;
-        uint64_t token = 0;
-        bool has_token = false;
-    };
-
     model::lag_model& _model;
     control_config _cfg;
     dpdk::qsbr_ptr _qsbr;
@@ -200,7 +199,10 @@ private:
     std::vector<std::unique_ptr<dp::worker>> _workers;
     std::vector<bool> _pending; // per worker: current snapshot not yet enqueued
     std::unique_ptr<const dp::snapshot> _current;
-    std::deque<retired> _retired;
+    // Retired snapshots and leaving ports, until the newest snapshot is on
+    // every worker's ring; then they go to _grace.
+    std::vector<std::unique_ptr<dpdk::deferred>> _staged;
+    size_t _snapshots_awaiting = 0;
     std::vector<bool> _link;       // per slot: last link state seen
     std::vector<bool> _collecting; // per slot
     bool _lsc_any = false;
@@ -210,15 +212,12 @@ private:
     std::vector<bool> _gate;        // per member slot, see set_member_gate
     std::vector<bool> _want_dist;   // what link / set_member_state asked for
     link_handler* _link_handler = nullptr;
-    struct leaving_port {
-        uint16_t port = 0;
-        uint64_t token = 0;
-        bool has_token = false;
-    };
-    std::vector<leaving_port> _leaving; // removed, some worker may still use them
-    std::vector<uint16_t> _released;    // no worker can use them any more
+    std::vector<uint16_t> _leaving;  // removed, some worker may still use them
+    std::vector<uint16_t> _released; // no worker can use them any more
     control_counters _counters;
     dp::worker_counters _own; // control_tx_counters
+    // Last: destroyed first, while what its items touch is still here.
+    std::unique_ptr<dpdk::defer_queue> _grace;
 };
 
 } // namespace lag::ctl

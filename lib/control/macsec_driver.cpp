@@ -367,18 +367,20 @@ void macsec_driver::reclaim() {
     // A token taken once every detach message is on the rings covers them:
     // a worker reports quiescence only after draining its ring.
     if (messages_pending() == 0) {
-        for (auto& r : _retired)
-            if (!r.has_token) {
-                r.token = rte_rcu_qsbr_start(_control.qsbr());
-                r.has_token = true;
-            }
+        for (auto& r : _retired) {
+            ++_tally->in_grace;
+            _control.grace().defer(dpdk::on_grace([r = std::move(r), t = _tally]() mutable {
+                t->sas += (r.tx ? 1 : 0) + (r.rx.empty() ? 0 : 1);
+                t->rx_sc_messages += r.sc ? 1 : 0;
+                --t->in_grace;
+                r = retired{}; // the SAs' destructors wipe the keys
+            }));
+        }
+        _retired.clear();
     }
-    while (!_retired.empty() && _retired.front().has_token &&
-           rte_rcu_qsbr_check(_control.qsbr(), _retired.front().token, false) == 1) {
-        _counters.sas_freed += (_retired.front().tx ? 1 : 0) + (_retired.front().rx.empty() ? 0 : 1);
-        _counters.rx_sc_messages_freed += _retired.front().sc ? 1 : 0;
-        _retired.pop_front(); // the SAs' destructors wipe the keys
-    }
+    _control.grace().reclaim();
+    _counters.sas_freed = _freed_before_grace + _tally->sas;
+    _counters.rx_sc_messages_freed = _tally->rx_sc_messages;
 }
 
 void macsec_driver::reserve_pns(port_state& ps, uint8_t an) {
@@ -408,7 +410,7 @@ void macsec_driver::reserve_pns(port_state& ps, uint8_t an) {
 }
 
 unsigned macsec_driver::poll() {
-    const size_t before = messages_pending() + _retired.size();
+    const size_t before = messages_pending() + awaiting_reclaim();
     flush();
     for (auto& ps : _ports)
         for (uint8_t an = 0; an < 4; ++an) {
@@ -420,7 +422,7 @@ unsigned macsec_driver::poll() {
                 reserve_pns(*ps, an);
         }
     reclaim();
-    const size_t after = messages_pending() + _retired.size();
+    const size_t after = messages_pending() + awaiting_reclaim();
     return static_cast<unsigned>(before - std::min(before, after));
 }
 
@@ -570,7 +572,8 @@ void macsec_driver::shutdown() {
     for (auto& q : _pending)
         q.clear();
     for (const auto& r : _retired)
-        _counters.sas_freed += (r.tx ? 1 : 0) + (r.rx.empty() ? 0 : 1);
+        _freed_before_grace += (r.tx ? 1 : 0) + (r.rx.empty() ? 0 : 1);
+    _counters.sas_freed = _freed_before_grace + _tally->sas;
     _retired.clear();
 }
 

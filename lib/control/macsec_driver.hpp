@@ -134,7 +134,7 @@ public:
     // The port's receive SAs at `an` over every peer (lowest_pn: the lowest
     // PN they all accept). nullopt: no receive SA there.
     std::optional<rx_sa_status> rx_sa_totals(uint16_t port, uint8_t an) const noexcept;
-    size_t awaiting_reclaim() const noexcept { return _retired.size(); }
+    size_t awaiting_reclaim() const noexcept { return _retired.size() + _tally->in_grace; }
     size_t messages_pending() const noexcept;
 
     // Counters summed over the workers' SecYs. The SecY and SC counters have
@@ -200,8 +200,13 @@ private:
         std::vector<std::unique_ptr<macsec::rx_sa>> rx;
         std::unique_ptr<const macsec::sci_t> sc; // an add_rx_sc message's SCI
         std::vector<std::unique_ptr<macsec::secy>> secys; // remove_port
-        uint64_t token = 0;
-        bool has_token = false;
+    };
+    // What control's defer queue freed of ours; shared, as the queue may
+    // outlive this driver.
+    struct freed_tally {
+        uint64_t sas = 0;
+        uint64_t rx_sc_messages = 0;
+        size_t in_grace = 0; // handed to the defer queue, not freed yet
     };
 
     explicit macsec_driver(control& c) : _control(c) {}
@@ -219,7 +224,9 @@ private:
     std::unique_ptr<macsec::pn_store> _pn_store;
     std::vector<std::unique_ptr<port_state>> _ports;
     std::vector<std::deque<dp::control_message>> _pending; // per worker, in order
-    std::deque<retired> _retired;
+    std::deque<retired> _retired; // until every message about them is on the rings
+    std::shared_ptr<freed_tally> _tally = std::make_shared<freed_tally>();
+    uint64_t _freed_before_grace = 0; // freed at shutdown, the workers stopped
     macsec_driver_counters _counters;
 };
 

@@ -4,6 +4,7 @@
 // Nothing above lib/dpdk creates or frees these objects by hand.
 
 #include "dpdk/eal.hpp"     // IWYU pragma: export
+#include "dpdk/grace.hpp"   // IWYU pragma: export
 #include "dpdk/link.hpp"    // IWYU pragma: export
 #include "dpdk/objects.hpp" // IWYU pragma: export
 #include "dpdk/log.hpp"     // IWYU pragma: export
