@@ -20,7 +20,7 @@
 //                      protected, every ingress frame (protected once, when
 //                      the traffic is built) verified, decrypted, stripped
 // In a MACsec cell the ingress frames are protected ones for every scenario
-// (io_fwd and the bond forward them as they are).
+// (io_fwd, the bond and the clear worker forward them as they are).
 // Reported per scenario and cell: packets per second and TSC cycles per
 // packet of the median measured round (the directions fed counted), and
 // ratios to the anchors of the same cell and direction, measured in the
@@ -574,12 +574,14 @@ int run(int argc, char** argv) {
         std::vector<spec> v = {{"io_fwd", "io_fwd", 1}};
         for (uint32_t k : o.members) v.push_back({fmt::format("bond_8023ad_l34_{}", k), "bond_8023ad", k});
         for (uint32_t k : o.members) {
-            if (macsec) {
+            // In a MACsec cell the clear worker too, fed as the MACsec one is
+            // (protected ingress frames, rewritten each round): the MACsec
+            // worker's ratio_to_worker_clear compares like with like.
+            v.push_back({fmt::format("worker_l34_{}", k), "worker", k});
+            if (macsec)
                 v.push_back({fmt::format("worker_l34_macsec_{}", k), "worker_macsec", k});
-            } else {
-                v.push_back({fmt::format("worker_l34_{}", k), "worker", k});
+            else
                 v.push_back({fmt::format("worker_l34_nichash_{}", k), "worker_nichash", k});
-            }
         }
         if (!o.only.empty())
             std::erase_if(v, [&](const spec& x) { return std::find(o.only.begin(), o.only.end(), x.name) == o.only.end(); });

@@ -27,9 +27,10 @@ const scenario_result* io_of(const std::vector<scenario_result>& rs, const scena
 const scenario_result* bond_of(const std::vector<scenario_result>& rs, const scenario_result& r) {
     return r.kind.starts_with("worker") ? find(rs, r, "bond_8023ad", r.members, r.macsec) : nullptr;
 }
-// The MACsec worker against the clear worker (same size, direction, members).
+// The MACsec worker against the clear worker of its cell (same frames and
+// feeding, same direction and members).
 const scenario_result* clear_of(const std::vector<scenario_result>& rs, const scenario_result& r) {
-    return r.kind == "worker_macsec" ? find(rs, r, "worker", r.members, false) : nullptr;
+    return r.kind == "worker_macsec" ? find(rs, r, "worker", r.members, true) : nullptr;
 }
 
 double ratio(const scenario_result& a, const scenario_result* b) {

@@ -58,11 +58,11 @@ for size in sizes:
         for direction in directions:
             key = (size, macsec, direction)
             cell = cells.get(key, {})
-            want = ["io_fwd"] + [f"bond_8023ad_l34_{k}" for k in members]
+            want = ["io_fwd"] + [f"bond_8023ad_l34_{k}" for k in members] + [f"worker_l34_{k}" for k in members]
             if macsec:
                 want += [f"worker_l34_macsec_{k}" for k in members]
             else:
-                want += [f"worker_l34_{k}" for k in members] + [f"worker_l34_nichash_{k}" for k in members]
+                want += [f"worker_l34_nichash_{k}" for k in members]
             check(sorted(cell) == sorted(want), f"{key}: scenarios {sorted(cell)}, want {sorted(want)}")
             for name in want:
                 s = cell.get(name)
