@@ -6,6 +6,8 @@
 # for the worker), divided by the frames the ports counted.
 #   ./scripts/bench-callgrind.sh [SCENARIO ...]     default: all five
 #   DIRECTIONS="both egress ingress" (default)       which --direction runs
+#   SIZE=imix (default), 64, 512 or 1518              the egress frame size (--sizes)
+# worker_l34_macsec_K runs in the MACsec cell (--macsec on), the rest clear.
 #   KEEP=DIR                                         keep callgrind.out files there
 # Under valgrind EAL cannot reserve its hugepage address space, so these runs
 # use --no-huge (the instruction counts do not depend on it).
@@ -24,14 +26,17 @@ trap 'rm -rf "$tmp"' EXIT
 printf '%-20s' scenario; for d in "${dirs[@]}"; do printf ' %14s' "$d"; done; printf '   (instructions per packet)\n'
 for sc in "${scenarios[@]}"; do
     case $sc in
-    worker_*) fn='lag::dp::worker::poll_once()' ;;
-    *) fn='lag::bench::(anonymous namespace)::port_pair_fwd::poll()' ;;
+    worker_*) fn='lag::dp::worker::poll_once()' ;;&
+    worker_l34_macsec_*) ms=on ;;
+    worker_*) ms=off ;;
+    *) ms=off; fn='lag::bench::(anonymous namespace)::port_pair_fwd::poll()' ;;
     esac
     printf '%-20s' "$sc"
     for d in "${dirs[@]}"; do
         out="$tmp/$sc.$d"
         valgrind --tool=callgrind --callgrind-out-file="$out.cg" --toggle-collect="$fn" \
             ./build/bench/harness/dpdk-lag-bench --hugepages no --only "$sc" --direction "$d" \
+            --sizes "${SIZE:-imix}" --macsec "$ms" \
             --trials 1 --seconds 0.2 --json >"$out.json" 2>"$out.err" ||
             { echo; echo "bench-callgrind: $sc $d failed:" >&2; tail -5 "$out.err" >&2; exit 1; }
         /usr/bin/python3 - "$out.json" "$out.err" <<'PY'

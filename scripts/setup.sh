@@ -9,7 +9,7 @@ packages=(
   libfmt-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libtomlplusplus-dev libcli11-dev libedit-dev nlohmann-json3-dev
   iproute2 iputils-ping tshark python3 python3-scapy python3-cryptography
-  iperf3 ethtool tmux valgrind
+  iperf3 ethtool tmux valgrind gnuplot-nox
   qemu-system-x86 wpasupplicant libteam-utils kmod cpio
   scdoc libsystemd-dev systemd debhelper dpkg-dev prometheus
 )

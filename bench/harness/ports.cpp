@@ -23,14 +23,19 @@ namespace {
 
 constexpr uint16_t ring_desc = 1024;
 
-rte_mempool* make_pool(const char* name, uint32_t n, uint32_t cache, int socket) {
-    rte_mempool* mp = rte_pktmbuf_pool_create(name, n, cache, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+// Each mbuf's private area holds the index of its frame (feed::rewrite).
+constexpr uint16_t priv_size = 8;
+static_assert(priv_size % RTE_MBUF_PRIV_ALIGN == 0);
+uint32_t& index_of(rte_mbuf* m) noexcept { return *static_cast<uint32_t*>(rte_mbuf_to_priv(m)); }
+
+rte_mempool* make_pool(const std::string& name, uint32_t n, uint32_t cache, int socket) {
+    rte_mempool* mp = rte_pktmbuf_pool_create(name.c_str(), n, cache, priv_size, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
     if (mp == nullptr) die(fmt::format("mempool {} ({} mbufs): {}", name, n, rte_strerror(rte_errno)));
     return mp;
 }
 
-rte_ring* make_ring(const char* name, uint32_t min_free, int socket) {
-    rte_ring* r = rte_ring_create(name, rte_align32pow2(min_free + 1), socket,
+rte_ring* make_ring(const std::string& name, uint32_t min_free, int socket) {
+    rte_ring* r = rte_ring_create(name.c_str(), rte_align32pow2(min_free + 1), socket,
                                   RING_F_SP_ENQ | RING_F_SC_DEQ);
     if (r == nullptr) die(fmt::format("ring {}: {}", name, rte_strerror(rte_errno)));
     return r;
@@ -47,6 +52,7 @@ std::vector<rte_mbuf*> write_frames(rte_mempool* mp, const std::vector<frame>& f
         std::memcpy(rte_pktmbuf_mtod(m[i], uint8_t*), f.data(), f.size());
         m[i]->data_len = static_cast<uint16_t>(f.size());
         m[i]->pkt_len = static_cast<uint32_t>(f.size());
+        index_of(m[i]) = static_cast<uint32_t>(i);
     }
     return m;
 }
@@ -96,23 +102,41 @@ void start_port(uint16_t port, rte_mempool* rx_pool, int socket) {
     if (rc < 0) die(fmt::format("start port {}: {}", port, rte_strerror(-rc)));
 }
 
-feed make_feed(const traffic& t, uint32_t round, int socket) {
+feed make_feed(uint32_t frames, uint32_t round, int socket) {
     feed f;
     f.round = round;
-    f.egress_frames = static_cast<uint32_t>(t.egress.size());
-    f.ingress_frames = static_cast<uint32_t>(t.ingress.size());
+    f.egress_frames = frames;
+    f.ingress_frames = frames;
     // A round must leave frames in the pool's ring: egress frames sit in the
     // pool's per-lcore cache (up to 512) too.
-    if (f.egress_frames < round + 2 * RTE_MEMPOOL_CACHE_MAX_SIZE || f.ingress_frames < round)
+    if (frames < round + 2 * RTE_MEMPOOL_CACHE_MAX_SIZE)
         die(fmt::format("--frames must be at least --round + {}", 2 * RTE_MEMPOOL_CACHE_MAX_SIZE));
+    f.access_rx = make_ring("bench_access_rx", 2 * round, socket);
+    f.access_tx = make_ring("bench_access_tx", frames, socket);
+    f.access_rxq_pool = make_pool("bench_access_rxq", 2 * ring_desc, 0, socket);
+    f.scratch.resize(round);
+    rte_ring* rx[] = {f.access_rx};
+    rte_ring* tx[] = {f.access_tx};
+    const int port = rte_eth_from_rings("bench_access", rx, 1, tx, 1, static_cast<unsigned>(socket));
+    if (port < 0) die(fmt::format("net_ring access port: {}", rte_strerror(rte_errno)));
+    f.access_port = static_cast<uint16_t>(port);
+    start_port(f.access_port, f.access_rxq_pool, socket);
+    return f;
+}
+
+void load_cell(feed& f, const traffic& t, const std::vector<frame>& ingress, bool rewrite, unsigned cell,
+               int socket) {
+    if (t.egress.size() != f.egress_frames || ingress.size() != f.ingress_frames)
+        die("a cell's traffic does not have --frames frames each way");
+    f.rewrite = rewrite;
+    f.egress_src = t.egress;
+    f.ingress_src = ingress;
     // Egress frames: a pool with the usual per-lcore cache, so members' TX
     // frees them as cheaply as with any PMD.
-    f.egress_pool = make_pool("bench_egress", f.egress_frames, RTE_MEMPOOL_CACHE_MAX_SIZE, socket);
+    f.egress_pool = make_pool(fmt::format("bench_egress_{}", cell), f.egress_frames, RTE_MEMPOOL_CACHE_MAX_SIZE,
+                              socket);
     // Ingress frames: no cache, so the feeder decides exactly what RX sees.
-    f.ingress_pool = make_pool("bench_ingress", f.ingress_frames, 0, socket);
-    f.access_rx = make_ring("bench_access_rx", 2 * round, socket);
-    f.access_tx = make_ring("bench_access_tx", f.ingress_frames, socket);
-    f.scratch.resize(round);
+    f.ingress_pool = make_pool(fmt::format("bench_ingress_{}", cell), f.ingress_frames, 0, socket);
 
     auto eg = write_frames(f.egress_pool, t.egress);
     // The RSS hash a NIC with the standard key would have written (Toeplitz
@@ -124,28 +148,51 @@ feed make_feed(const traffic& t, uint32_t round, int socket) {
         m->hash.rss = nic(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
     }
     rte_pktmbuf_free_bulk(eg.data(), static_cast<unsigned>(eg.size()));
-    auto in = write_frames(f.ingress_pool, t.ingress);
+    auto in = write_frames(f.ingress_pool, ingress);
     if (rte_ring_enqueue_bulk(f.access_tx, reinterpret_cast<void* const*>(in.data()),
                               static_cast<unsigned>(in.size()), nullptr) != in.size())
         die("ingress stash ring too small");
-
-    rte_ring* rx[] = {f.access_rx};
-    rte_ring* tx[] = {f.access_tx};
-    const int port = rte_eth_from_rings("bench_access", rx, 1, tx, 1, static_cast<unsigned>(socket));
-    if (port < 0) die(fmt::format("net_ring access port: {}", rte_strerror(rte_errno)));
-    f.access_port = static_cast<uint16_t>(port);
-    start_port(f.access_port, f.egress_pool, socket);
-    return f;
 }
+
+void unload_cell(feed& f) {
+    f.reset();
+    void** p = f.scratch.data();
+    while (rte_ring_dequeue_burst(f.access_tx, p, f.round, nullptr) != 0) {
+    }
+    rte_mempool_free(f.egress_pool);
+    rte_mempool_free(f.ingress_pool);
+    f.egress_pool = f.ingress_pool = nullptr;
+}
+
+namespace {
+// A frame as the cell built it, before protect or verify changed it.
+inline void rewrite_egress(const feed& f, rte_mbuf* m) noexcept {
+    const frame& src = f.egress_src[index_of(m)];
+    m->data_off = static_cast<uint16_t>(std::min<uint32_t>(RTE_PKTMBUF_HEADROOM, m->buf_len));
+    std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), src.data(), src.size());
+    m->data_len = static_cast<uint16_t>(src.size());
+    m->pkt_len = static_cast<uint32_t>(src.size());
+}
+// Where net_null's RX (rte_pktmbuf_alloc_bulk: data_off reset) will find it.
+inline void rewrite_ingress(const feed& f, rte_mbuf* m) noexcept {
+    const frame& src = f.ingress_src[index_of(m)];
+    std::memcpy(static_cast<uint8_t*>(m->buf_addr) + std::min<uint32_t>(RTE_PKTMBUF_HEADROOM, m->buf_len),
+                src.data(), src.size());
+}
+} // namespace
 
 bool feed::load_round() noexcept {
     void** p = scratch.data();
     if (egress_on) {
         if (rte_mempool_get_bulk(egress_pool, p, round) != 0) return false;
+        if (rewrite)
+            for (uint32_t i = 0; i < round; ++i) rewrite_egress(*this, static_cast<rte_mbuf*>(p[i]));
         if (rte_ring_enqueue_bulk(access_rx, p, round, nullptr) != round) return false;
     }
     if (ingress_on) {
         if (rte_ring_dequeue_bulk(access_tx, p, round, nullptr) != round) return false;
+        if (rewrite)
+            for (uint32_t i = 0; i < round; ++i) rewrite_ingress(*this, static_cast<rte_mbuf*>(p[i]));
         rte_mempool_put_bulk(ingress_pool, p, round);
     }
     return true;
@@ -166,6 +213,22 @@ bool feed::all_home() const noexcept {
     return rte_ring_count(access_rx) == 0 && rte_mempool_avail_count(ingress_pool) == 0 &&
            rte_ring_count(access_tx) == ingress_frames &&
            rte_mempool_avail_count(egress_pool) == egress_frames;
+}
+
+void remove_vdev(const std::string& name) noexcept {
+    uint16_t port = 0;
+    if (rte_eth_dev_get_port_by_name(name.c_str(), &port) != 0) return;
+    (void)rte_eth_dev_stop(port);
+    // A bond lets go only without members (bond_remove: -EBUSY).
+    uint16_t members[RTE_MAX_ETHPORTS];
+    const int n = rte_eth_bond_slaves_get(port, members, RTE_MAX_ETHPORTS);
+    for (int i = 0; i < n; ++i) (void)rte_eth_bond_slave_remove(port, members[i]);
+    if (n >= 0) {
+        (void)rte_eth_bond_free(name.c_str());
+        return;
+    }
+    rte_eth_dev_info info{};
+    if (rte_eth_dev_info_get(port, &info) == 0 && info.device != nullptr) (void)rte_dev_remove(info.device);
 }
 
 uint16_t make_null_port(const std::string& name, uint16_t size, rte_mempool* rx_pool, bool start,

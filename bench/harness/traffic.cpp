@@ -205,7 +205,7 @@ traffic make_traffic(const traffic_config& cfg) {
         // Every flow appears at least once, then flows are drawn at random.
         const uint32_t fi = i < nflows ? i : r.below(nflows);
         const flow_tuple& f = t.flows[fi];
-        const size_t len = static_cast<size_t>(pick_wire_size(r)) - 4;
+        const size_t len = static_cast<size_t>(cfg.wire_size != 0 ? cfg.wire_size : pick_wire_size(r)) - 4;
         t.egress.push_back(build(f, true, len, i));
         t.egress_flow.push_back(fi);
         t.ingress.push_back(build(f, false, cfg.ingress_len, i));

@@ -23,6 +23,9 @@ struct traffic_config {
     // Ingress frames all have this length in the mbuf (net_null stamps one
     // length on every frame it receives): 124 = 128 bytes on the wire.
     uint16_t ingress_len = 124;
+    // Every egress frame this long on the wire (with FCS), or its headers'
+    // length where they are longer; 0: the IMIX-like egress_size_mix.
+    uint16_t wire_size = 0;
 };
 
 // One frame as it sits in an mbuf: from the destination MAC, without FCS

@@ -113,6 +113,28 @@ TEST(bench_traffic, mix_has_every_kind) {
     EXPECT_LT(t.mean_wire_size(), 1518.0);
 }
 
+// The bench matrix's fixed-size cells: every egress frame exactly that long
+// on the wire; at 64 octets only IPv4 flows fit (an IPv6 header is 40).
+TEST(bench_traffic, fixed_wire_size) {
+    for (uint16_t size : {64, 512, 1518}) {
+        traffic_config cfg;
+        cfg.frames = 1024;
+        cfg.wire_size = size;
+        cfg.ipv6_percent = size < 100 ? 0 : 30;
+        cfg.ingress_len = static_cast<uint16_t>(size - 4);
+        const traffic t = make_traffic(cfg);
+        ASSERT_EQ(t.egress.size(), cfg.frames);
+        EXPECT_EQ(t.min_len + 4, size);
+        EXPECT_EQ(t.max_len + 4, size);
+        EXPECT_DOUBLE_EQ(t.mean_wire_size(), size);
+        for (const auto& in : t.ingress)
+            ASSERT_EQ(in.size() + 4, size);
+        if (size == 512) {
+            EXPECT_GT(t.ipv6_frames, 0u);
+        }
+    }
+}
+
 TEST(bench_traffic, deterministic_per_seed) {
     traffic_config cfg;
     cfg.frames = 1024;

@@ -398,6 +398,49 @@ TEST(secy, pns_are_never_reused_across_bursts) {
     }
 }
 
+// verify_burst looks a receive SC up once for a run of frames from one peer:
+// a burst that switches peers (A, B, B, A) must still verify each frame with
+// its own peer's SC and SA, and count it there.
+TEST(secy, one_burst_from_two_peers) {
+    secy_config c;
+    auto p = make_pair_(c);
+    constexpr sci_t other_sci = 0x0066778899AA'0001ull;
+    secy_config oc = c;
+    oc.sci = other_sci;
+    auto other = std::move(secy::create(oc).value());
+    sa_params op = params(c.suite);
+    op.key.assign(bytes(key_length(c.suite), 0x5C)); // a key of its own
+    ASSERT_TRUE(other->install_tx_sa(std::move(tx_sa::create(*p.eng, 0, op).value())).ok());
+    ASSERT_TRUE(other->set_encoding_sa(0).ok());
+    ASSERT_TRUE(p.rx->add_rx_sc(other_sci).ok());
+    ASSERT_TRUE(p.rx->install_rx_sa(other_sci, std::move(rx_sa::create(*p.eng, 0, op).value())).ok());
+    auto from_other = [&](const bytes& plain) {
+        buffer b(plain);
+        EXPECT_EQ(other->protect(*p.eng, b.f), tx_status::protected_frame);
+        return b.contents();
+    };
+    const std::vector<bytes> plain = {eth_frame(200, 1), eth_frame(120, 2), eth_frame(90, 3), eth_frame(64, 4)};
+    std::vector<bytes> in = {protect_one(p, plain[0]), from_other(plain[1]), from_other(plain[2]),
+                             protect_one(p, plain[3])};
+    std::vector<buffer> bufs;
+    for (auto& b : in)
+        bufs.emplace_back(b);
+    std::vector<frame> fr;
+    for (auto& b : bufs)
+        fr.push_back(b.f);
+    std::vector<rx_status> st(fr.size());
+    EXPECT_EQ(p.rx->verify_burst(*p.eng, fr, st), 4u);
+    for (size_t i = 0; i < fr.size(); ++i) {
+        EXPECT_EQ(st[i], rx_status::ok) << i;
+        EXPECT_EQ(bytes(fr[i].data, fr[i].data + fr[i].len), plain[i]) << i;
+    }
+    EXPECT_EQ(p.rx->rx_sc_stats(tx_sci)->in_pkts_ok, 2u);
+    EXPECT_EQ(p.rx->rx_sc_stats(other_sci)->in_pkts_ok, 2u);
+    // Each SA publishes its lowest acceptable PN once per burst, up to date.
+    EXPECT_EQ(p.rx->rx(other_sci, 0)->lowest_acceptable_pn(), 3u);
+    EXPECT_EQ(p.rx->rx(tx_sci, 0)->lowest_acceptable_pn(), 3u);
+}
+
 TEST(secy, one_burst_with_every_outcome) {
     secy_config c;
     c.suite = cipher_suite::gcm_aes_xpn_256;
