@@ -34,6 +34,7 @@ result<std::unique_ptr<defer_queue>> defer_queue::create(const std::string& name
     if (q->_dq == nullptr)
         return make_error("rcu", fmt::format("cannot create the defer queue {}: {}", name, rte_strerror(rte_errno)));
     q->_v = v;
+    q->_capacity = size;
     return q;
 }
 
@@ -46,11 +47,13 @@ defer_queue::~defer_queue() {
 }
 
 bool defer_queue::enqueue(std::unique_ptr<deferred>& item) {
+    // Never full: a full dq would reclaim on its own, out of our sight.
     deferred* raw = item.get();
-    if (rte_rcu_qsbr_dq_enqueue(_dq, &raw) != 0)
+    if (_tokens.size() >= _capacity || rte_rcu_qsbr_dq_enqueue(_dq, &raw) != 0)
         return false;
     (void)item.release();
-    ++_pending;
+    // The token the enqueue took (rte_rcu_qsbr_start); one thread enqueues.
+    _tokens.push_back(__atomic_load_n(&_v->token, __ATOMIC_RELAXED));
     return true;
 }
 
@@ -64,9 +67,13 @@ void defer_queue::defer(std::unique_ptr<deferred> item) {
 }
 
 unsigned defer_queue::reclaim() {
+    unsigned ready = 0;
+    while (ready < _tokens.size() && rte_rcu_qsbr_check(_v, _tokens[ready], false) == 1)
+        ++ready;
     unsigned freed = 0, pending = 0, available = 0;
-    if (_pending != 0 && rte_rcu_qsbr_dq_reclaim(_dq, ~0u, &freed, &pending, &available) == 0)
-        _pending -= freed;
+    if (ready != 0)
+        (void)rte_rcu_qsbr_dq_reclaim(_dq, ready, &freed, &pending, &available);
+    _tokens.erase(_tokens.begin(), _tokens.begin() + freed);
     // What waited for room goes in now, in order; its grace period starts here.
     size_t i = 0;
     while (i < _overflow.size() && enqueue(_overflow[i]))
