@@ -365,6 +365,47 @@ TEST(engine_scenario, keyed_lags_secure_and_a_moved_member_rekeys_under_its_new_
     EXPECT_TRUE(t.distributing_both({"m0", "m1", "m2"}));
 }
 
+TEST(engine_scenario, create_takes_a_keyed_member_and_delete_disassociates_the_key) {
+    two_hosts t;
+    for (host* h : {&t.A(), &t.B()})
+        ASSERT_TRUE(h->set_key("la", ckn_la, cak_of(0x1a), t.now()).ok());
+    ASSERT_TRUE(t.net.run_until_true([&] { return t.A().mka_secured("m1") && t.B().mka_secured("m1"); }, seconds(10)));
+    // lc takes m1 from keyed la (and free m3): m1's la session ends, lc
+    // has no key, so it runs none; la keeps its key on m0.
+    for (host* h : {&t.A(), &t.B()}) {
+        ASSERT_TRUE(h->create_lag({.name = "lc", .access = "acc_c", .members = {"m1", "m3"}}, t.now()).ok());
+        EXPECT_FALSE(h->mka_ckn("m1").has_value());
+        EXPECT_FALSE(h->model().model().port("m1")->key.has_value());
+        EXPECT_EQ(h->mka_ckn("m0"), ckn_la);
+        EXPECT_TRUE(h->check_invariants().ok()) << h->check_invariants().err().to_string();
+    }
+    ASSERT_TRUE(t.converge({"m0", "m1", "m2", "m3"}));
+    // Keyed lc, then delete it: every member's key and session go, and
+    // the ports are free to join another LAG with no trace of it.
+    for (host* h : {&t.A(), &t.B()})
+        ASSERT_TRUE(h->set_key("lc", ckn_lb, cak_of(0x1b), t.now()).ok());
+    ASSERT_TRUE(t.net.run_until_true([&] { return t.A().mka_secured("m3") && t.B().mka_secured("m3"); }, seconds(10)));
+    ASSERT_TRUE(t.A().delete_lag("lc", t.now()).ok());
+    for (const char* p : {"m1", "m3"}) {
+        EXPECT_FALSE(t.A().mka_ckn(p).has_value()) << p;
+        EXPECT_FALSE(t.A().model().model().port(p)->key.has_value()) << p;
+    }
+    EXPECT_TRUE(t.A().check_invariants().ok()) << t.A().check_invariants().err().to_string();
+    // A LAG of that name again starts with no key.
+    ASSERT_TRUE(t.A().create_lag({.name = "lc", .access = "acc_c", .members = {"m3"}}, t.now()).ok());
+    EXPECT_FALSE(t.A().model().model().lag("lc")->key.has_value());
+    EXPECT_FALSE(t.A().mka_ckn("m3").has_value());
+    EXPECT_TRUE(t.A().check_invariants().ok()) << t.A().check_invariants().err().to_string();
+    // set_min_links, the one operation not shown yet: taken within the
+    // members, and the LAG goes down below it.
+    ASSERT_TRUE(t.A().set_min_links("la", 1, t.now()).ok());
+    EXPECT_EQ(t.A().model().model().lag("la")->min_links, 1u);
+    t.net.set_carrier(t.cables[0], false); // m0, la's only member now
+    t.net.run_for(milliseconds(10));
+    EXPECT_FALSE(t.A().model().model().lag("la")->up);
+    EXPECT_TRUE(t.A().check_invariants().ok());
+}
+
 TEST(engine_scenario, a_refused_key_changes_nothing) {
     two_hosts t;
     ASSERT_TRUE(t.A().set_key("la", ckn_la, cak_of(0x1a), t.now()).ok());
