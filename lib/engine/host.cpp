@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/bytes.hpp"
+#include "lag/buckets.hpp"
 
 namespace lag::engine {
 
@@ -176,6 +177,27 @@ void host::flush(lacp_lag& l, time_point) {
         }
     }
     l.out.clear();
+    redistribute();
+}
+
+void host::redistribute() {
+    for (auto it = _buckets.begin(); it != _buckets.end();)
+        it = _hm.model().lag(it->first) == nullptr ? _buckets.erase(it) : std::next(it);
+    for (const auto& [name, l] : _hm.model().lags()) {
+        std::vector<uint16_t> active;
+        for (const auto& m : l.members)
+            if (const auto* p = _hm.model().port(m); p != nullptr && p->distributable)
+                if (auto o = _open.find(m); o != _open.end())
+                    active.push_back(o->second.id);
+        auto& table = _buckets[name];
+        table = model::rebuild_buckets(table, active);
+    }
+}
+
+const std::vector<uint16_t>& host::buckets(std::string_view lag) const {
+    static const std::vector<uint16_t> none;
+    auto it = _buckets.find(lag);
+    return it == _buckets.end() ? none : it->second;
 }
 
 result<model::events> host::create_lag(const lag_spec& s, time_point now) {
@@ -201,6 +223,7 @@ result<model::events> host::create_lag(const lag_spec& s, time_point now) {
         detach(m, now); // a member of another LAG leaves its group
         attach(s.name, m, now);
     }
+    redistribute();
     return ev;
 }
 
@@ -220,6 +243,7 @@ result<model::events> host::delete_lag(std::string_view lag, time_point now) {
     _lacp.erase(_lacp.find(lag));
     if (auto k = _keys.find(lag); k != _keys.end())
         _keys.erase(k); // the CAK wiped
+    redistribute();
     return ev;
 }
 
@@ -241,6 +265,7 @@ result<model::events> host::add_member(std::string_view lag, std::string_view po
     detach(p, now); // from the LAG it leaves, if any (its old key's session ends)
     attach(std::string(lag), p, now);
     install(p, std::move(*session), now);
+    redistribute();
     return ev;
 }
 
@@ -253,6 +278,7 @@ result<model::events> host::remove_member(std::string_view lag, std::string_view
     const std::string p(port);
     detach(p, now);
     close(p); // standalone: stopped
+    redistribute();
     return ev;
 }
 
@@ -448,6 +474,17 @@ result<void> host::check_invariants() const {
     for (const auto& [lag, l] : _hm.model().lags())
         if (!_lacp.contains(lag))
             return broken(fmt::format("LAG {} has no LACP group", lag));
+    // Each bucket on a distributing member of its LAG (or on none).
+    for (const auto& [lag, table] : _buckets)
+        for (uint16_t dev : table) {
+            if (dev == model::no_member)
+                continue;
+            const std::string* p = port_of(dev);
+            const auto* ps = p != nullptr ? _hm.model().port(*p) : nullptr;
+            if (ps == nullptr || ps->lag != lag || !ps->distributable)
+                return broken(fmt::format("LAG {}'s buckets name device {} ({}), not one of its distributing members",
+                                          lag, dev, p != nullptr ? *p : "no port"));
+        }
     return ok_v;
 }
 

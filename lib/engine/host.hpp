@@ -25,6 +25,7 @@
 #include "engine/engine.hpp"
 #include "engine/port_io.hpp"
 #include "lacp/lacp.hpp"
+#include "lag/buckets.hpp"
 #include "mka/mka.hpp"
 
 #include <map>
@@ -105,12 +106,18 @@ public:
     std::optional<std::string> mka_ckn(std::string_view port) const;
     // Its MKA session is secured (a live peer, a SAK in use).
     bool mka_secured(std::string_view port) const;
+    // The LAG's bucket table (flow hash bucket -> member device id, or
+    // model::no_member), rebuilt from its distributing members whenever they
+    // change (lib/lag's rebuild_buckets: buckets of a member that stays
+    // keep it). Empty for an unknown LAG.
+    const std::vector<uint16_t>& buckets(std::string_view lag) const;
     const host_counters& counters() const noexcept { return _counters; }
 
     // host_model's invariants, and: a port's device is open and started
     // exactly while it has a role; each member is in its LAG's LACP group
     // and in no other; every LACP group is a LAG's; a port runs an MKA
-    // session exactly while it is a member of a keyed LAG, under its CKN.
+    // session exactly while it is a member of a keyed LAG, under its CKN;
+    // every bucket names a distributing member of its LAG, or none.
     result<void> check_invariants() const;
 
 private:
@@ -127,6 +134,8 @@ private:
     void attach(const std::string& lag, const std::string& port, time_point now);
     void detach(const std::string& port, time_point now);
     void flush(lacp_lag& l, time_point now);
+    // Every LAG's bucket table from its distributing members now.
+    void redistribute();
     // A participant for `port` under `lag`'s key (none when it has none):
     // made before an operation commits, so a bad key refuses it.
     struct lag_key;
@@ -142,6 +151,7 @@ private:
     std::map<std::string, host_port, std::less<>> _ports;
     std::map<std::string, open_port, std::less<>> _open;
     std::map<std::string, std::unique_ptr<lacp_lag>, std::less<>> _lacp; // by LAG
+    std::map<std::string, std::vector<uint16_t>, std::less<>> _buckets;  // by LAG
     struct lag_key {
         std::string ckn; // hex
         mka::key_secret cak;
