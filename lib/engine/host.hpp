@@ -82,9 +82,12 @@ public:
     result<model::events> set_min_links(std::string_view lag, unsigned n, time_point now);
     // The LAG's MKA key (CKN as hex, CAK 16 or 32 octets, as the profile
     // allows for the LAG's speed): every member's participant restarts under
-    // it, all or none. unset_key ends them.
+    // it, all or none. unset_key ends them. `must_encrypt`: a member
+    // distributes (in the model, so in the bucket table) only while LACP
+    // lets it and its MKA session is secured; a new session (a member that
+    // joins, or a new key) closes the gate until it secures.
     result<model::events> set_key(std::string_view lag, std::string ckn_hex, const mka::key_secret& cak,
-                                  time_point now);
+                                  time_point now, bool must_encrypt = false);
     result<model::events> unset_key(std::string_view lag, time_point now);
 
     // A slow-protocols frame received on a port's device, by port id.
@@ -117,7 +120,8 @@ public:
     // exactly while it has a role; each member is in its LAG's LACP group
     // and in no other; every LACP group is a LAG's; a port runs an MKA
     // session exactly while it is a member of a keyed LAG, under its CKN;
-    // every bucket names a distributing member of its LAG, or none.
+    // every bucket names a distributing member of its LAG, or none; the
+    // model's distributable is LACP's verdict through the must_encrypt gate.
     result<void> check_invariants() const;
 
 private:
@@ -155,7 +159,13 @@ private:
     struct lag_key {
         std::string ckn; // hex
         mka::key_secret cak;
+        bool must_encrypt = false;
     };
+    // The model's distributable for a member: LACP's verdict, and under
+    // must_encrypt its session secured.
+    bool gate_open(const std::string& port) const;
+    void apply_distributable(const std::string& port);
+    std::map<std::string, bool, std::less<>> _lacp_distributing; // LACP's verdict, by member
     std::map<std::string, lag_key, std::less<>> _keys;                 // by LAG
     std::map<std::string, mka::participant, std::less<>> _participants; // by member
     std::optional<time_point> _mka_due; // the next MKA tick, while any runs

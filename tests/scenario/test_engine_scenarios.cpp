@@ -473,6 +473,45 @@ TEST(engine_scenario, create_takes_a_keyed_member_and_delete_disassociates_the_k
     EXPECT_TRUE(t.A().check_invariants().ok());
 }
 
+TEST(engine_scenario, must_encrypt_keeps_a_member_out_until_its_session_secures) {
+    two_hosts t;
+    ASSERT_TRUE(t.A().set_key("lb", ckn_lb, cak_of(0x1b), t.now(), true).ok()); // B has no key on lb yet
+    ASSERT_TRUE(t.converge({"m0", "m1", "m2"}));                          // LACP lets m2 distribute...
+    const auto& lb = t.A().model().model();
+    EXPECT_FALSE(lb.port("m2")->distributable); // ...the gate does not: no session secured
+    EXPECT_EQ(lb.operational_members("lb"), 0u);
+    EXPECT_FALSE(lb.lag("lb")->up);
+    const uint16_t m1 = t.dev(t.a, "m1"), m2 = t.dev(t.a, "m2");
+    auto on = [&](const char* lag, uint16_t dev) {
+        const auto& b = t.A().buckets(lag);
+        return std::count(b.begin(), b.end(), dev);
+    };
+    EXPECT_EQ(on("lb", m2), 0);
+    EXPECT_EQ(on("lb", model::no_member), long(model::default_bucket_count));
+    EXPECT_TRUE(t.A().check_invariants().ok()) << t.A().check_invariants().err().to_string();
+    // B takes the key: the session secures, the gate opens.
+    ASSERT_TRUE(t.B().set_key("lb", ckn_lb, cak_of(0x1b), t.now()).ok());
+    ASSERT_TRUE(t.net.run_until_true([&] { return t.A().mka_secured("m2"); }, seconds(10)));
+    EXPECT_TRUE(lb.port("m2")->distributable);
+    EXPECT_TRUE(lb.lag("lb")->up);
+    EXPECT_EQ(on("lb", m2), long(model::default_bucket_count));
+    // m1 joins lb on both: distributing in LACP at once (it moved, its
+    // link stayed), but out of the table until its new session secures.
+    for (host* h : {&t.A(), &t.B()})
+        ASSERT_TRUE(h->add_member("lb", "m1", t.now()).ok());
+    EXPECT_FALSE(lb.port("m1")->distributable);
+    EXPECT_EQ(on("lb", m1), 0);
+    EXPECT_TRUE(t.A().check_invariants().ok()) << t.A().check_invariants().err().to_string();
+    ASSERT_TRUE(t.net.run_until_true([&] { return t.A().mka_secured("m1") && lb.port("m1")->distributable; },
+                                      seconds(10)));
+    EXPECT_EQ(on("lb", m1), 128);
+    EXPECT_EQ(on("lb", m2), 128);
+    // Unset: no gate, LACP's verdict alone.
+    ASSERT_TRUE(t.A().unset_key("lb", t.now()).ok());
+    EXPECT_TRUE(lb.port("m1")->distributable);
+    EXPECT_TRUE(t.A().check_invariants().ok()) << t.A().check_invariants().err().to_string();
+}
+
 TEST(engine_scenario, a_refused_key_changes_nothing) {
     two_hosts t;
     ASSERT_TRUE(t.A().set_key("la", ckn_la, cak_of(0x1a), t.now()).ok());
