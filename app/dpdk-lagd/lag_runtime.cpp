@@ -32,33 +32,12 @@ result<void> lag_runtime::set_mtu(unsigned mtu, time_point now) {
 }
 
 result<void> lag_runtime::apply_mtu(unsigned mtu, unsigned overhead) {
-    struct change {
-        const port_row* row;
-        uint16_t mtu;
-    };
-    std::vector<change> plan;
-    for (const auto& r : _rows) {
-        if (r.role == engine::port_role::standalone)
-            continue;
-        const unsigned want = mtu + (r.role == engine::port_role::member ? overhead : 0);
-        // Every port is checked before any changes.
-        if (auto ok = _env.io->check_mtu(r.id, static_cast<uint16_t>(want)); !ok)
-            return make_error("mtu", fmt::format("port '{}': {}", r.name, ok.err().message));
-        plan.push_back({&r, static_cast<uint16_t>(want)});
-    }
-    // A device that takes the check and then refuses: the ports already
-    // changed go back to what they had.
-    std::vector<std::pair<uint16_t, uint16_t>> done;
-    for (const auto& c : plan) {
-        const uint16_t had = _env.io->mtu(c.row->id);
-        if (auto ok = _env.io->set_mtu(c.row->id, c.mtu); !ok) {
-            for (auto it = done.rbegin(); it != done.rend(); ++it)
-                (void)_env.io->set_mtu(it->first, it->second);
-            return make_error("mtu", fmt::format("port '{}': {}", c.row->name, ok.err().message));
-        }
-        done.emplace_back(c.row->id, had);
-    }
-    return ok_v;
+    std::vector<engine::mtu_change> plan;
+    for (const auto& r : _rows)
+        if (r.role != engine::port_role::standalone)
+            plan.push_back({r.name, r.id,
+                            static_cast<uint16_t>(mtu + (r.role == engine::port_role::member ? overhead : 0))});
+    return engine::apply_mtus(*_env.io, plan); // all checked first, put back if a device refuses after
 }
 
 bool lag_runtime::open_port(const std::string& name, engine::port_role role, bool control_queue) {
@@ -74,7 +53,7 @@ bool lag_runtime::open_port(const std::string& name, engine::port_role role, boo
     const bool member = role == engine::port_role::member;
     engine::port_setup s = setup(member, true);
     if (member) {
-        auto ms = member_setup(*_env.io, *id, name, s, control_queue);
+        auto ms = engine::member_setup(*_env.io, *id, name, s, control_queue);
         if (!ms) {
             fmt::print(stderr, "dpdk-lagd: {}\n", ms.err().to_string());
             return false;

@@ -7,23 +7,6 @@
 
 namespace lag::lagd {
 
-result<std::pair<engine::port_setup, bool>> member_setup(const engine::port_io& io, uint16_t id,
-                                                         const std::string& name,
-                                                         const engine::port_setup& with_control, bool required) {
-    const uint16_t room = io.max_tx_queues(id);
-    if (room >= with_control.tx_queues)
-        return std::pair{with_control, true};
-    if (required)
-        return make_error("port-queues",
-                          fmt::format("port '{}': LACP and MKA need a spare TX queue, the device has {} TX queue{} "
-                                      "for {} worker queue{}",
-                                      name, room, room == 1 ? "" : "s", with_control.tx_queues - 1,
-                                      with_control.tx_queues == 2 ? "" : "s"));
-    engine::port_setup s = with_control;
-    --s.tx_queues;
-    return std::pair{s, false};
-}
-
 port_row* runtime_topology::row(const std::string& name) {
     for (auto& r : _rows)
         if (r.name == name)
@@ -87,7 +70,7 @@ result<uint16_t> runtime_topology::add_member(const std::string& port, time_poin
     auto id = _io.reprobe(pc->device);
     if (!id)
         return make_error("device", fmt::format("port '{}': {}", port, id.err().to_string()));
-    auto setup = member_setup(_io, *id, port, _setup, _lacp != nullptr || mka.has_value());
+    auto setup = engine::member_setup(_io, *id, port, _setup, _lacp != nullptr || mka.has_value());
     if (!setup)
         return setup.err();
     // The LAG's MTU now (`set lag NAME mtu N` changes it), plus MACsec's.

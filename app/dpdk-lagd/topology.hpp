@@ -49,14 +49,6 @@ struct port_row {
     bool control_queue = false; // opened with the spare TX queue (LACPDUs, MKPDUs)
 };
 
-// A member's queue set-up: `with_control` (the workers' queues and the
-// spare one) where the device has the TX queues for it, else without the
-// spare queue, unless `required` (LACP or MKA run): then refused, naming
-// the port. The bool: the spare queue is there.
-result<std::pair<engine::port_setup, bool>> member_setup(const engine::port_io& io, uint16_t id,
-                                                         const std::string& name,
-                                                         const engine::port_setup& with_control, bool required);
-
 class runtime_topology {
 public:
     // `setup` is a member's queue set-up (workers' queues and the spare one

@@ -95,7 +95,10 @@ result<void> fake_port_io::check_mtu(uint16_t port, uint16_t mtu) const {
 result<void> fake_port_io::set_mtu(uint16_t port, uint16_t mtu) {
     if (auto ok = check_mtu(port, mtu); !ok)
         return ok;
+    if (_devs[port].refuse_set_mtu)
+        return make_error("mtu", fmt::format("{}: the device refuses MTU {} (fake)", _devs[port].name, mtu));
     _devs[port].mtu = mtu;
+    ++_devs[port].mtu_sets;
     return ok_v;
 }
 

@@ -23,6 +23,8 @@ public:
         unsigned starts = 0;
         unsigned refuse_starts = 0; // this many next configure_and_start calls refuse
         bool refuse_send = false;
+        bool refuse_set_mtu = false; // takes check_mtu, refuses set_mtu
+        unsigned mtu_sets = 0;       // set_mtu calls that changed it
         uint16_t max_tx = 16;
         uint16_t mtu = 1500;
         uint16_t max_mtu = 9600;

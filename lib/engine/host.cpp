@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/bytes.hpp"
+#include "lag/buckets.hpp"
 
 namespace lag::engine {
 
@@ -93,6 +94,7 @@ void host::install(const std::string& port, std::optional<mka::participant>&& p,
         return;
     _participants.emplace(port, std::move(*p));
     _mka_due = now; // its first MKPDU at the next tick
+    apply_distributable(port); // under must_encrypt, closed until it secures
 }
 
 void host::flush_mka(const std::string& port, mka::actions&& a) {
@@ -103,6 +105,10 @@ void host::flush_mka(const std::string& port, mka::actions&& a) {
             ++_counters.frames_out;
         else
             ++_counters.tx_failed;
+    }
+    if (!a.all<mka::secured_changed>().empty()) { // the must_encrypt gate follows
+        apply_distributable(port);
+        redistribute();
     }
     // SAs (install, enable, retire): no SecY in the engine yet.
 }
@@ -146,7 +152,24 @@ void host::detach(const std::string& port, time_point now) {
     }
     (void)_hm.set_distributable(port, false);
     (void)_hm.set_partner(port, std::nullopt);
+    _lacp_distributing.erase(port);
     _participants.erase(port); // its old key's session ends
+}
+
+bool host::gate_open(const std::string& port) const {
+    const auto* p = _hm.model().port(port);
+    const lag_key* key = p != nullptr && p->lag ? key_of(*p->lag) : nullptr;
+    if (key == nullptr || !key->must_encrypt)
+        return true;
+    auto s = _participants.find(port);
+    return s != _participants.end() && s->second.secured();
+}
+
+void host::apply_distributable(const std::string& port) {
+    auto l = _lacp_distributing.find(port);
+    const bool may = l != _lacp_distributing.end() && l->second && gate_open(port);
+    if (const auto* p = _hm.model().port(port); p != nullptr && p->distributable != may)
+        (void)_hm.set_distributable(port, may);
 }
 
 void host::flush(lacp_lag& l, time_point) {
@@ -164,7 +187,10 @@ void host::flush(lacp_lag& l, time_point) {
                 ++_counters.tx_failed;
             break;
         }
-        case lacp::action_kind::distributing: (void)_hm.set_distributable(name, a.on); break;
+        case lacp::action_kind::distributing:
+            _lacp_distributing[name] = a.on;
+            apply_distributable(name);
+            break;
         case lacp::action_kind::partner: {
             std::optional<model::partner_id> id;
             if (a.partner)
@@ -176,6 +202,27 @@ void host::flush(lacp_lag& l, time_point) {
         }
     }
     l.out.clear();
+    redistribute();
+}
+
+void host::redistribute() {
+    for (auto it = _buckets.begin(); it != _buckets.end();)
+        it = _hm.model().lag(it->first) == nullptr ? _buckets.erase(it) : std::next(it);
+    for (const auto& [name, l] : _hm.model().lags()) {
+        std::vector<uint16_t> active;
+        for (const auto& m : l.members)
+            if (const auto* p = _hm.model().port(m); p != nullptr && p->distributable)
+                if (auto o = _open.find(m); o != _open.end())
+                    active.push_back(o->second.id);
+        auto& table = _buckets[name];
+        table = model::rebuild_buckets(table, active);
+    }
+}
+
+const std::vector<uint16_t>& host::buckets(std::string_view lag) const {
+    static const std::vector<uint16_t> none;
+    auto it = _buckets.find(lag);
+    return it == _buckets.end() ? none : it->second;
 }
 
 result<model::events> host::create_lag(const lag_spec& s, time_point now) {
@@ -201,6 +248,7 @@ result<model::events> host::create_lag(const lag_spec& s, time_point now) {
         detach(m, now); // a member of another LAG leaves its group
         attach(s.name, m, now);
     }
+    redistribute();
     return ev;
 }
 
@@ -220,6 +268,7 @@ result<model::events> host::delete_lag(std::string_view lag, time_point now) {
     _lacp.erase(_lacp.find(lag));
     if (auto k = _keys.find(lag); k != _keys.end())
         _keys.erase(k); // the CAK wiped
+    redistribute();
     return ev;
 }
 
@@ -241,6 +290,7 @@ result<model::events> host::add_member(std::string_view lag, std::string_view po
     detach(p, now); // from the LAG it leaves, if any (its old key's session ends)
     attach(std::string(lag), p, now);
     install(p, std::move(*session), now);
+    redistribute();
     return ev;
 }
 
@@ -253,6 +303,7 @@ result<model::events> host::remove_member(std::string_view lag, std::string_view
     const std::string p(port);
     detach(p, now);
     close(p); // standalone: stopped
+    redistribute();
     return ev;
 }
 
@@ -261,7 +312,7 @@ result<model::events> host::set_min_links(std::string_view lag, unsigned n, time
 }
 
 result<model::events> host::set_key(std::string_view lag, std::string ckn_hex, const mka::key_secret& cak,
-                                    time_point now) {
+                                    time_point now, bool must_encrypt) {
     host_model trial = _hm;
     auto ev = trial.associate_key(lag, ckn_hex);
     if (!ev)
@@ -270,7 +321,7 @@ result<model::events> host::set_key(std::string_view lag, std::string ckn_hex, c
     if (auto ok = model::check_macsec(_hm.model().rules(), l.speed, _cfg.suite, cak.size(), true); !ok)
         return ok.err();
     // Every member's new session first: all or none.
-    lag_key key{ckn_hex, cak};
+    lag_key key{ckn_hex, cak, must_encrypt};
     std::vector<std::pair<std::string, std::optional<mka::participant>>> sessions;
     for (const auto& m : l.members) {
         auto p = participant_for(m, &key, now);
@@ -283,6 +334,7 @@ result<model::events> host::set_key(std::string_view lag, std::string ckn_hex, c
     _keys.emplace(std::string(lag), std::move(key));
     for (auto& [m, p] : sessions)
         install(m, std::move(p), now);
+    redistribute();
     return ev;
 }
 
@@ -293,8 +345,11 @@ result<model::events> host::unset_key(std::string_view lag, time_point) {
         return ev.err();
     _hm = std::move(trial);
     _keys.erase(_keys.find(lag));
-    for (const auto& m : _hm.model().lag(lag)->members)
+    for (const auto& m : _hm.model().lag(lag)->members) {
         _participants.erase(m);
+        apply_distributable(m); // no gate any more
+    }
+    redistribute();
     return ev;
 }
 
@@ -428,6 +483,15 @@ result<void> host::check_invariants() const {
         if (groups != (role == port_role::member ? 1u : 0u))
             return broken(fmt::format("port {} ({}) runs LACP in {} groups", name, to_string(role), groups));
     }
+    // The model's distributable: LACP's verdict through the gate.
+    for (const auto& [name, l] : _hm.model().lags())
+        for (const auto& m : l.members) {
+            auto v = _lacp_distributing.find(m);
+            const bool want = v != _lacp_distributing.end() && v->second && gate_open(m);
+            if (_hm.model().port(m)->distributable != want)
+                return broken(fmt::format("port {} distributable {} in the model, LACP and the gate say {}", m,
+                                          _hm.model().port(m)->distributable, want));
+        }
     // An MKA session exactly on each member of a keyed LAG, under its key.
     for (const auto& [name, hp] : _ports) {
         const auto* p = _hm.model().port(name);
@@ -448,6 +512,17 @@ result<void> host::check_invariants() const {
     for (const auto& [lag, l] : _hm.model().lags())
         if (!_lacp.contains(lag))
             return broken(fmt::format("LAG {} has no LACP group", lag));
+    // Each bucket on a distributing member of its LAG (or on none).
+    for (const auto& [lag, table] : _buckets)
+        for (uint16_t dev : table) {
+            if (dev == model::no_member)
+                continue;
+            const std::string* p = port_of(dev);
+            const auto* ps = p != nullptr ? _hm.model().port(*p) : nullptr;
+            if (ps == nullptr || ps->lag != lag || !ps->distributable)
+                return broken(fmt::format("LAG {}'s buckets name device {} ({}), not one of its distributing members",
+                                          lag, dev, p != nullptr ? *p : "no port"));
+        }
     return ok_v;
 }
 

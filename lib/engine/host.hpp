@@ -25,6 +25,7 @@
 #include "engine/engine.hpp"
 #include "engine/port_io.hpp"
 #include "lacp/lacp.hpp"
+#include "lag/buckets.hpp"
 #include "mka/mka.hpp"
 
 #include <map>
@@ -81,9 +82,12 @@ public:
     result<model::events> set_min_links(std::string_view lag, unsigned n, time_point now);
     // The LAG's MKA key (CKN as hex, CAK 16 or 32 octets, as the profile
     // allows for the LAG's speed): every member's participant restarts under
-    // it, all or none. unset_key ends them.
+    // it, all or none. unset_key ends them. `must_encrypt`: a member
+    // distributes (in the model, so in the bucket table) only while LACP
+    // lets it and its MKA session is secured; a new session (a member that
+    // joins, or a new key) closes the gate until it secures.
     result<model::events> set_key(std::string_view lag, std::string ckn_hex, const mka::key_secret& cak,
-                                  time_point now);
+                                  time_point now, bool must_encrypt = false);
     result<model::events> unset_key(std::string_view lag, time_point now);
 
     // A slow-protocols frame received on a port's device, by port id.
@@ -105,12 +109,19 @@ public:
     std::optional<std::string> mka_ckn(std::string_view port) const;
     // Its MKA session is secured (a live peer, a SAK in use).
     bool mka_secured(std::string_view port) const;
+    // The LAG's bucket table (flow hash bucket -> member device id, or
+    // model::no_member), rebuilt from its distributing members whenever they
+    // change (lib/lag's rebuild_buckets: buckets of a member that stays
+    // keep it). Empty for an unknown LAG.
+    const std::vector<uint16_t>& buckets(std::string_view lag) const;
     const host_counters& counters() const noexcept { return _counters; }
 
     // host_model's invariants, and: a port's device is open and started
     // exactly while it has a role; each member is in its LAG's LACP group
     // and in no other; every LACP group is a LAG's; a port runs an MKA
-    // session exactly while it is a member of a keyed LAG, under its CKN.
+    // session exactly while it is a member of a keyed LAG, under its CKN;
+    // every bucket names a distributing member of its LAG, or none; the
+    // model's distributable is LACP's verdict through the must_encrypt gate.
     result<void> check_invariants() const;
 
 private:
@@ -127,6 +138,8 @@ private:
     void attach(const std::string& lag, const std::string& port, time_point now);
     void detach(const std::string& port, time_point now);
     void flush(lacp_lag& l, time_point now);
+    // Every LAG's bucket table from its distributing members now.
+    void redistribute();
     // A participant for `port` under `lag`'s key (none when it has none):
     // made before an operation commits, so a bad key refuses it.
     struct lag_key;
@@ -142,10 +155,17 @@ private:
     std::map<std::string, host_port, std::less<>> _ports;
     std::map<std::string, open_port, std::less<>> _open;
     std::map<std::string, std::unique_ptr<lacp_lag>, std::less<>> _lacp; // by LAG
+    std::map<std::string, std::vector<uint16_t>, std::less<>> _buckets;  // by LAG
     struct lag_key {
         std::string ckn; // hex
         mka::key_secret cak;
+        bool must_encrypt = false;
     };
+    // The model's distributable for a member: LACP's verdict, and under
+    // must_encrypt its session secured.
+    bool gate_open(const std::string& port) const;
+    void apply_distributable(const std::string& port);
+    std::map<std::string, bool, std::less<>> _lacp_distributing; // LACP's verdict, by member
     std::map<std::string, lag_key, std::less<>> _keys;                 // by LAG
     std::map<std::string, mka::participant, std::less<>> _participants; // by member
     std::optional<time_point> _mka_due; // the next MKA tick, while any runs

@@ -17,6 +17,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace lag::engine {
 
@@ -78,5 +80,24 @@ public:
     // The port's device name ("net_ring0").
     virtual std::string name(uint16_t port) const = 0;
 };
+
+// A member's queue set-up: `with_control` (the workers' queues and a spare
+// TX queue, the last, for control frames) where the device has the TX queues
+// for it, else without the spare queue, unless `required` (LACP or MKA run):
+// then refused ("port-queues"), naming the port. The bool: the spare queue
+// is there.
+result<std::pair<port_setup, bool>> member_setup(const port_io& io, uint16_t port, const std::string& name,
+                                                 const port_setup& with_control, bool required);
+
+struct mtu_change {
+    std::string name; // the port's, for messages
+    uint16_t port;
+    uint16_t mtu;
+};
+
+// Sets each port's MTU, all or none: every one is checked first (a refusal
+// changes nothing and names the port, "mtu"); a device that takes the check
+// and then refuses puts the ports already changed back to what they had.
+result<void> apply_mtus(port_io& io, const std::vector<mtu_change>& plan);
 
 } // namespace lag::engine

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -88,10 +89,11 @@ struct host_state {
     std::vector<std::tuple<bool, bool, unsigned, uint16_t>> devices; // started, closed, starts, mtu
     std::vector<std::pair<bool, std::optional<uint16_t>>> lacp;    // distributing, key
     std::vector<std::optional<std::string>> mka;                    // each port's session's CKN
+    std::vector<std::vector<uint16_t>> buckets;                     // each LAG's
     bool operator==(const host_state&) const = default;
 };
 host_state state_of(host& h, fake_port_io& io) {
-    host_state s{h.model(), {}, {}, {}};
+    host_state s{h.model(), {}, {}, {}, {}};
     for (size_t i = 0; i < io.device_count(); ++i) {
         const auto& d = io.at(static_cast<uint16_t>(i));
         s.devices.emplace_back(d.started, d.closed, d.starts, d.mtu);
@@ -100,6 +102,8 @@ host_state state_of(host& h, fake_port_io& io) {
         s.lacp.emplace_back(h.distributing(p.name), h.lacp_key(p.name));
     for (const auto& p : h.model().ports())
         s.mka.push_back(h.mka_ckn(p.name));
+    for (const auto& [name, l] : h.model().model().lags())
+        s.buckets.push_back(h.buckets(name));
     return s;
 }
 
@@ -168,6 +172,69 @@ TEST(engine_scenario, a_member_moves_between_lags_on_both_hosts_without_a_restar
     EXPECT_EQ(t.A().model().model().operational_members("la"), 1u);
     EXPECT_EQ(t.device(t.a, "m1").starts, starts); // moved, never restarted
     EXPECT_TRUE(t.A().check_invariants().ok()) << t.A().check_invariants().err().to_string();
+}
+
+// Flows 0..255 of la (flow f in bucket f), one frame each per 10 ms from A:
+// out on the member A's bucket table names, arriving if that member
+// distributes on both hosts. While m1 moves from la to lb, no frame of a
+// flow on m0 or m3 (members that stay) is lost or changes member.
+TEST(engine_scenario, a_move_under_traffic_loses_no_frame_of_a_flow_that_stays_on_its_member) {
+    two_hosts t;
+    for (host* h : {&t.A(), &t.B()})
+        ASSERT_TRUE(h->add_member("la", "m3", t.now()).ok());
+    ASSERT_TRUE(t.converge({"m0", "m1", "m2", "m3"}));
+    const std::vector<uint16_t> before = t.A().buckets("la");
+    ASSERT_EQ(before.size(), model::default_bucket_count);
+    const uint16_t m0 = t.dev(t.a, "m0"), m1 = t.dev(t.a, "m1"), m3 = t.dev(t.a, "m3");
+    std::vector<uint16_t> last(before);
+    std::vector<unsigned> lost(before.size()), moved(before.size()), sent(before.size());
+    auto send_all = [&] {
+        const auto& table = t.A().buckets("la");
+        for (size_t f = 0; f < table.size(); ++f) {
+            ++sent[f];
+            const std::string* port = table[f] == model::no_member ? nullptr : t.A().port_of(table[f]);
+            if (port == nullptr || !t.A().distributing(*port) || !t.B().distributing(*port)) {
+                ++lost[f];
+                continue;
+            }
+            if (table[f] != last[f])
+                ++moved[f];
+            last[f] = table[f];
+        }
+    };
+    for (int step = 0; step < 500; ++step) { // 5 s
+        if (step == 100)
+            for (host* h : {&t.A(), &t.B()}) {
+                ASSERT_TRUE(h->add_member("lb", "m1", t.now()).ok());
+                t.net.settle();
+            }
+        send_all();
+        t.net.run_for(milliseconds(10));
+    }
+    unsigned stayed = 0, stayed_lost = 0, stayed_moved = 0, of_m1 = 0, m1_lost = 0;
+    for (size_t f = 0; f < before.size(); ++f) {
+        if (before[f] == m0 || before[f] == m3) {
+            ++stayed;
+            stayed_lost += lost[f];
+            stayed_moved += moved[f];
+            EXPECT_EQ(lost[f], 0u) << "flow " << f;
+            EXPECT_EQ(moved[f], 0u) << "flow " << f;
+            EXPECT_EQ(t.A().buckets("la")[f], before[f]) << "flow " << f;
+        } else {
+            EXPECT_EQ(before[f], m1);
+            ++of_m1;
+            m1_lost += lost[f];
+            EXPECT_EQ(moved[f], 1u) << "flow " << f << " of m1 goes to m0 or m3 once";
+        }
+    }
+    std::printf("move under traffic: %u flows on members that stay, %u frames each: %u lost, %u moved; "
+                "%u flows of m1 moved (%u frames lost)\n",
+                stayed, sent[0], stayed_lost, stayed_moved, of_m1, m1_lost);
+    EXPECT_GT(stayed, 150u);
+    EXPECT_GT(of_m1, 60u);
+    // lb's table now spreads over m2 and m1.
+    const auto& lb = t.A().buckets("lb");
+    EXPECT_EQ(std::count(lb.begin(), lb.end(), m1), 128);
 }
 
 TEST(engine_scenario, a_lags_last_member_moves_and_the_lag_stays_pending) {
@@ -363,6 +430,86 @@ TEST(engine_scenario, keyed_lags_secure_and_a_moved_member_rekeys_under_its_new_
     t.net.run_for(seconds(10));
     EXPECT_FALSE(t.B().mka_secured("m0")); // its peer went quiet
     EXPECT_TRUE(t.distributing_both({"m0", "m1", "m2"}));
+}
+
+TEST(engine_scenario, create_takes_a_keyed_member_and_delete_disassociates_the_key) {
+    two_hosts t;
+    for (host* h : {&t.A(), &t.B()})
+        ASSERT_TRUE(h->set_key("la", ckn_la, cak_of(0x1a), t.now()).ok());
+    ASSERT_TRUE(t.net.run_until_true([&] { return t.A().mka_secured("m1") && t.B().mka_secured("m1"); }, seconds(10)));
+    // lc takes m1 from keyed la (and free m3): m1's la session ends, lc
+    // has no key, so it runs none; la keeps its key on m0.
+    for (host* h : {&t.A(), &t.B()}) {
+        ASSERT_TRUE(h->create_lag({.name = "lc", .access = "acc_c", .members = {"m1", "m3"}}, t.now()).ok());
+        EXPECT_FALSE(h->mka_ckn("m1").has_value());
+        EXPECT_FALSE(h->model().model().port("m1")->key.has_value());
+        EXPECT_EQ(h->mka_ckn("m0"), ckn_la);
+        EXPECT_TRUE(h->check_invariants().ok()) << h->check_invariants().err().to_string();
+    }
+    ASSERT_TRUE(t.converge({"m0", "m1", "m2", "m3"}));
+    // Keyed lc, then delete it: every member's key and session go, and
+    // the ports are free to join another LAG with no trace of it.
+    for (host* h : {&t.A(), &t.B()})
+        ASSERT_TRUE(h->set_key("lc", ckn_lb, cak_of(0x1b), t.now()).ok());
+    ASSERT_TRUE(t.net.run_until_true([&] { return t.A().mka_secured("m3") && t.B().mka_secured("m3"); }, seconds(10)));
+    ASSERT_TRUE(t.A().delete_lag("lc", t.now()).ok());
+    for (const char* p : {"m1", "m3"}) {
+        EXPECT_FALSE(t.A().mka_ckn(p).has_value()) << p;
+        EXPECT_FALSE(t.A().model().model().port(p)->key.has_value()) << p;
+    }
+    EXPECT_TRUE(t.A().check_invariants().ok()) << t.A().check_invariants().err().to_string();
+    // A LAG of that name again starts with no key.
+    ASSERT_TRUE(t.A().create_lag({.name = "lc", .access = "acc_c", .members = {"m3"}}, t.now()).ok());
+    EXPECT_FALSE(t.A().model().model().lag("lc")->key.has_value());
+    EXPECT_FALSE(t.A().mka_ckn("m3").has_value());
+    EXPECT_TRUE(t.A().check_invariants().ok()) << t.A().check_invariants().err().to_string();
+    // set_min_links, the one operation not shown yet: taken within the
+    // members, and the LAG goes down below it.
+    ASSERT_TRUE(t.A().set_min_links("la", 1, t.now()).ok());
+    EXPECT_EQ(t.A().model().model().lag("la")->min_links, 1u);
+    t.net.set_carrier(t.cables[0], false); // m0, la's only member now
+    t.net.run_for(milliseconds(10));
+    EXPECT_FALSE(t.A().model().model().lag("la")->up);
+    EXPECT_TRUE(t.A().check_invariants().ok());
+}
+
+TEST(engine_scenario, must_encrypt_keeps_a_member_out_until_its_session_secures) {
+    two_hosts t;
+    ASSERT_TRUE(t.A().set_key("lb", ckn_lb, cak_of(0x1b), t.now(), true).ok()); // B has no key on lb yet
+    ASSERT_TRUE(t.converge({"m0", "m1", "m2"}));                          // LACP lets m2 distribute...
+    const auto& lb = t.A().model().model();
+    EXPECT_FALSE(lb.port("m2")->distributable); // ...the gate does not: no session secured
+    EXPECT_EQ(lb.operational_members("lb"), 0u);
+    EXPECT_FALSE(lb.lag("lb")->up);
+    const uint16_t m1 = t.dev(t.a, "m1"), m2 = t.dev(t.a, "m2");
+    auto on = [&](const char* lag, uint16_t dev) {
+        const auto& b = t.A().buckets(lag);
+        return std::count(b.begin(), b.end(), dev);
+    };
+    EXPECT_EQ(on("lb", m2), 0);
+    EXPECT_EQ(on("lb", model::no_member), long(model::default_bucket_count));
+    EXPECT_TRUE(t.A().check_invariants().ok()) << t.A().check_invariants().err().to_string();
+    // B takes the key: the session secures, the gate opens.
+    ASSERT_TRUE(t.B().set_key("lb", ckn_lb, cak_of(0x1b), t.now()).ok());
+    ASSERT_TRUE(t.net.run_until_true([&] { return t.A().mka_secured("m2"); }, seconds(10)));
+    EXPECT_TRUE(lb.port("m2")->distributable);
+    EXPECT_TRUE(lb.lag("lb")->up);
+    EXPECT_EQ(on("lb", m2), long(model::default_bucket_count));
+    // m1 joins lb on both: distributing in LACP at once (it moved, its
+    // link stayed), but out of the table until its new session secures.
+    for (host* h : {&t.A(), &t.B()})
+        ASSERT_TRUE(h->add_member("lb", "m1", t.now()).ok());
+    EXPECT_FALSE(lb.port("m1")->distributable);
+    EXPECT_EQ(on("lb", m1), 0);
+    EXPECT_TRUE(t.A().check_invariants().ok()) << t.A().check_invariants().err().to_string();
+    ASSERT_TRUE(t.net.run_until_true([&] { return t.A().mka_secured("m1") && lb.port("m1")->distributable; },
+                                      seconds(10)));
+    EXPECT_EQ(on("lb", m1), 128);
+    EXPECT_EQ(on("lb", m2), 128);
+    // Unset: no gate, LACP's verdict alone.
+    ASSERT_TRUE(t.A().unset_key("lb", t.now()).ok());
+    EXPECT_TRUE(lb.port("m1")->distributable);
+    EXPECT_TRUE(t.A().check_invariants().ok()) << t.A().check_invariants().err().to_string();
 }
 
 TEST(engine_scenario, a_refused_key_changes_nothing) {

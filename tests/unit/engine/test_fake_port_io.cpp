@@ -79,3 +79,50 @@ TEST(fake_port_io, checks_and_sets_the_mtu) {
     ASSERT_TRUE(io.set_mac(id, *mac_addr::parse("02:00:00:00:00:01")).ok());
     EXPECT_EQ(io.mac(id), mac_addr::parse("02:00:00:00:00:01"));
 }
+
+// lib/engine's port_io helpers the daemon uses, on the fake.
+TEST(port_io_helpers, member_setup_keeps_the_spare_queue_where_the_device_has_it) {
+    fake_port_io io;
+    const uint16_t roomy = io.add_device("roomy"), tight = io.add_device("tight");
+    io.at(roomy).max_tx = 3;
+    io.at(tight).max_tx = 2;
+    const port_setup want{.rx_queues = 2, .tx_queues = 3};
+    auto r = member_setup(io, roomy, "roomy", want, true);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->first.tx_queues, 3);
+    EXPECT_TRUE(r->second);
+    auto t = member_setup(io, tight, "tight", want, false); // without LACP/MKA: no spare queue
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t->first.tx_queues, 2);
+    EXPECT_FALSE(t->second);
+    auto n = member_setup(io, tight, "tight", want, true);
+    ASSERT_FALSE(n.ok());
+    EXPECT_EQ(n.err().code, "port-queues");
+    EXPECT_NE(n.err().message.find("'tight'"), std::string::npos) << n.err().message;
+}
+
+TEST(port_io_helpers, apply_mtus_is_all_or_none) {
+    fake_port_io io;
+    const uint16_t a = io.add_device("a"), b = io.add_device("b"), c = io.add_device("c");
+    io.at(c).max_mtu = 2000;
+    // A port beyond its device's range: refused before anything changes.
+    auto r = apply_mtus(io, {{"a", a, 9000}, {"b", b, 9032}, {"c", c, 9032}});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.err().code, "mtu");
+    EXPECT_NE(r.err().message.find("port 'c'"), std::string::npos) << r.err().message;
+    EXPECT_EQ(io.mtu(a), 1500);
+    EXPECT_EQ(io.mtu(b), 1500);
+    EXPECT_EQ(io.at(a).mtu_sets, 0u); // never touched, not set and put back
+    // A device that takes the check and refuses after: those changed go back.
+    io.at(c).max_mtu = 9600;
+    io.at(c).refuse_set_mtu = true;
+    r = apply_mtus(io, {{"a", a, 9000}, {"b", b, 9032}, {"c", c, 9032}});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(io.mtu(a), 1500);
+    EXPECT_EQ(io.mtu(b), 1500);
+    EXPECT_EQ(io.at(a).mtu_sets, 2u); // set, then put back
+    io.at(c).refuse_set_mtu = false;
+    ASSERT_TRUE(apply_mtus(io, {{"a", a, 9000}, {"b", b, 9032}, {"c", c, 9032}}).ok());
+    EXPECT_EQ(io.mtu(a), 9000);
+    EXPECT_EQ(io.mtu(c), 9032);
+}
