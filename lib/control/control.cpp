@@ -103,6 +103,8 @@ result<std::unique_ptr<control>> control::create(model::lag_model& model, const 
         wc.burst = cfg.burst;
         wc.tx_retries = cfg.tx_retries;
         wc.engine = c->_engines[i].get();
+        wc.io = cfg.io;
+        wc.queue_stride = static_cast<uint16_t>(cfg.workers);
         c->_workers.push_back(std::make_unique<dp::worker>(wc));
     }
     return c;
@@ -450,6 +452,13 @@ dp::port_totals control::totals(uint16_t port) const noexcept {
     // Control's own block: its MACsec outcomes and drops count with the
     // workers'; what it sent goes to control_tx_* (tx_packets stays data).
     t.add_control(_own.ports[port]);
+    if (const dp::ctl_tx_ring* r = _cfg.io != nullptr ? _cfg.io->ctl_ring(port) : nullptr; r != nullptr) {
+        const auto c = r->totals();
+        t.control_ring_enqueued = c.enqueued;
+        t.control_ring_sent = c.sent;
+        t.control_ring_full = c.ring_full;
+        t.control_ring_tx_full = c.tx_full;
+    }
     return t;
 }
 
