@@ -7,19 +7,23 @@
 namespace lag::lagd {
 
 result<std::pair<net::port_setup, bool>> member_setup(uint16_t id, const std::string& name,
-                                                      const net::port_setup& with_control, bool required) {
+                                                      const net::port_setup& with_control) {
+    (void)name;
     const uint16_t room = net::max_tx_queues(id);
     if (room >= with_control.tx_queues)
         return std::pair{with_control, true};
-    if (required)
-        return make_error("port-queues",
-                          fmt::format("port '{}': LACP and MKA need a spare TX queue, the device has {} TX queue{} "
-                                      "for {} worker queue{}",
-                                      name, room, room == 1 ? "" : "s", with_control.tx_queues - 1,
-                                      with_control.tx_queues == 2 ? "" : "s"));
     net::port_setup s = with_control;
-    --s.tx_queues;
+    --s.tx_queues; // no spare TX queue: control frames through the member's ring
     return std::pair{s, false};
+}
+
+result<void> route_port_io(dp::port_io& io, uint16_t id, bool member, bool control_queue) {
+    io.set_rx_queues(id, net::rx_queue_count(id));
+    if (!member || control_queue) {
+        io.use_own_queue(id);
+        return ok_v;
+    }
+    return io.use_ctl_ring(id);
 }
 
 port_row* runtime_topology::row(const std::string& name) {
@@ -85,7 +89,7 @@ result<uint16_t> runtime_topology::add_member(const std::string& port, time_poin
     auto id = net::reprobe(pc->device);
     if (!id)
         return make_error("device", fmt::format("port '{}': {}", port, id.err().to_string()));
-    auto setup = member_setup(*id, port, _setup, _lacp != nullptr || mka.has_value());
+    auto setup = member_setup(*id, port, _setup);
     if (!setup)
         return setup.err();
     // The LAG's MTU now (`set lag NAME mtu N` changes it), plus MACsec's.
@@ -97,6 +101,9 @@ result<uint16_t> runtime_topology::add_member(const std::string& port, time_poin
     undo.push([dev = *id] { net::stop(dev); });
     if (auto ok = net::configure_and_start(*id, setup->first); !ok)
         return make_error("device", fmt::format("port '{}': {}", port, ok.err().to_string()));
+    if (dp::port_io* io = _control.config().io; io != nullptr)
+        if (auto ok = route_port_io(*io, *id, true, setup->second); !ok)
+            return ok.err();
     // MACsec before the snapshot: the SecY and SAs are on the workers' rings
     // ahead of it, so no frame leaves this member in the clear. (A static
     // SecY stays for a later add member: no undo step.)

@@ -46,15 +46,19 @@ struct port_row {
     std::string name;
     engine::port_role role;
     uint16_t id;
-    bool control_queue = false; // opened with the spare TX queue (LACPDUs, MKPDUs)
+    bool control_queue = false; // opened with the spare TX queue (LACPDUs, MKPDUs); else its ring
 };
 
 // A member's queue set-up: `with_control` (the workers' queues and the
 // spare one) where the device has the TX queues for it, else without the
-// spare queue, unless `required` (LACP or MKA run): then refused, naming
-// the port. The bool: the spare queue is there.
+// spare queue: its LACPDUs and MKPDUs then go through its control-frame
+// ring, which a worker drains into its own TX queue (dataplane/ctl_tx.hpp).
+// The bool: the spare queue is there.
 result<std::pair<net::port_setup, bool>> member_setup(uint16_t id, const std::string& name,
-                                                      const net::port_setup& with_control, bool required);
+                                                      const net::port_setup& with_control);
+// After the port started: tells the workers how many RX queues it has, and
+// where its control frames leave (its spare TX queue, or its ring).
+result<void> route_port_io(dp::port_io& io, uint16_t id, bool member, bool control_queue);
 
 class runtime_topology {
 public:

@@ -39,7 +39,10 @@ result<uint16_t> probe(const std::string& device);
 result<uint16_t> reprobe(const std::string& device);
 
 // Configures and starts the port. Refuses (with the PMD's limits in the
-// message) a port that has fewer queues than asked for.
+// message) a port that has fewer queues than asked for. A device whose RX
+// queues its devargs made (net_af_packet qpairs=N, net_pcap's rx streams)
+// gets all of them, when it has more than rx_queues: the kernel or the
+// files deliver to each, so each must be polled (rx_queue_count).
 result<void> configure_and_start(uint16_t port, const port_setup& s);
 
 // Sets the port's MTU (configured or started): the device's limit
@@ -61,6 +64,9 @@ inline constexpr unsigned frame_overhead = 14 + 8 + 4;
 
 // The most TX queues the port's PMD takes (0 if it cannot say).
 uint16_t max_tx_queues(uint16_t port) noexcept;
+
+// The RX queues configure_and_start set up on the port (0: not started).
+uint16_t rx_queue_count(uint16_t port) noexcept;
 
 // Whether configure_and_start enabled LSC interrupts on the port.
 bool lsc_enabled(uint16_t port) noexcept;

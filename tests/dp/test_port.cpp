@@ -1,0 +1,57 @@
+// drivers/net/port on virtual devices (issue 17 §2): every RX queue a
+// device made at its probe is configured (net_pcap's rx streams).
+#include "dp_env.hpp"
+#include "port.hpp"
+
+#include <gtest/gtest.h>
+#include <rte_ethdev.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+using namespace lag;
+using namespace lag::test;
+
+namespace {
+
+// An empty capture file (the pcap global header alone).
+std::string empty_pcap(const std::string& name) {
+    std::string path = "/tmp/lag-test-port-" + std::to_string(getpid()) + "-" + name + ".pcap";
+    const uint8_t hdr[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                             0xff, 0xff, 0, 0, 1, 0, 0, 0};
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(hdr), sizeof hdr);
+    return path;
+}
+
+net::port_setup one_queue() {
+    net::port_setup s;
+    s.pool = pool();
+    s.lsc = false;
+    return s;
+}
+
+TEST(port, every_rx_stream_of_a_pcap_device_is_configured) {
+    const auto a = empty_pcap("a"), b = empty_pcap("b"), o = "/tmp/lag-test-port-" + std::to_string(getpid()) + ".out";
+    auto id = net::probe("net_pcap_rxq0,rx_pcap=" + a + ",rx_pcap=" + b + ",tx_pcap=" + o);
+    ASSERT_TRUE(id.ok()) << id.err().to_string();
+    ASSERT_TRUE(net::configure_and_start(*id, one_queue()).ok()); // one worker asks for one RX queue
+    EXPECT_EQ(net::rx_queue_count(*id), 2u) << "the second rx stream is a queue too: polled";
+    rte_eth_dev_info info{};
+    ASSERT_EQ(rte_eth_dev_info_get(*id, &info), 0);
+    EXPECT_EQ(info.nb_rx_queues, 2u);
+    net::stop_and_close(*id);
+    for (const auto& f : {a, b, o})
+        std::remove(f.c_str());
+}
+
+TEST(port, a_device_with_queues_on_demand_gets_what_is_asked) {
+    auto id = net::probe("net_null_rxq0");
+    ASSERT_TRUE(id.ok()) << id.err().to_string();
+    ASSERT_TRUE(net::configure_and_start(*id, one_queue()).ok());
+    EXPECT_EQ(net::rx_queue_count(*id), 1u) << "net_null has many queues to offer; one was asked for";
+    net::stop_and_close(*id);
+}
+
+} // namespace
