@@ -1,10 +1,13 @@
-// drivers/net/port on virtual devices (issue 17 §2): every RX queue a
-// device made at its probe is configured (net_pcap's rx streams).
+// drivers/net/port on virtual devices (issue 17 §2, §5): every RX queue a
+// device made at its probe is configured (net_pcap's rx streams), and the
+// RSS key a multi-queue port gets is symmetric (both directions of a flow
+// hash alike, so both land on one worker).
 #include "dp_env.hpp"
 #include "port.hpp"
 
 #include <gtest/gtest.h>
 #include <rte_ethdev.h>
+#include <rte_thash.h>
 
 #include <cstdio>
 #include <fstream>
@@ -51,6 +54,39 @@ TEST(port, a_device_with_queues_on_demand_gets_what_is_asked) {
     ASSERT_TRUE(id.ok()) << id.err().to_string();
     ASSERT_TRUE(net::configure_and_start(*id, one_queue()).ok());
     EXPECT_EQ(net::rx_queue_count(*id), 1u) << "net_null has many queues to offer; one was asked for";
+    net::stop_and_close(*id);
+}
+
+TEST(port, multi_queue_rss_uses_a_symmetric_key) {
+    auto id = net::probe("net_null_rss0");
+    ASSERT_TRUE(id.ok()) << id.err().to_string();
+    net::port_setup s = one_queue();
+    s.rx_queues = 2;
+    s.tx_queues = 2;
+    ASSERT_TRUE(net::configure_and_start(*id, s).ok());
+    uint8_t key[128] = {};
+    rte_eth_rss_conf rc{};
+    rc.rss_key = key;
+    rc.rss_key_len = sizeof key;
+    ASSERT_EQ(rte_eth_dev_rss_hash_conf_get(*id, &rc), 0);
+    ASSERT_GE(rc.rss_key_len, 40u);
+    EXPECT_NE(rc.rss_hf, 0u) << "RSS over IP, TCP, UDP";
+    // Both directions of a TCP flow: one hash with this key.
+    rte_ipv4_tuple fwd{}, rev{};
+    fwd.src_addr = 0x0a000001;
+    fwd.dst_addr = 0xc0a80102;
+    fwd.sport = 12345;
+    fwd.dport = 443;
+    rev.src_addr = fwd.dst_addr;
+    rev.dst_addr = fwd.src_addr;
+    rev.sport = fwd.dport;
+    rev.dport = fwd.sport;
+    const auto h = [&](const rte_ipv4_tuple& t) {
+        return rte_softrss(reinterpret_cast<uint32_t*>(const_cast<rte_ipv4_tuple*>(&t)), RTE_THASH_V4_L4_LEN, key);
+    };
+    EXPECT_EQ(h(fwd), h(rev)) << "a symmetric Toeplitz key";
+    EXPECT_EQ(key[0], 0x6d);
+    EXPECT_EQ(key[1], 0x5a);
     net::stop_and_close(*id);
 }
 
