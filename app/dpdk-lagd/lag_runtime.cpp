@@ -19,6 +19,7 @@ net::port_setup lag_runtime::setup(bool member, bool control_queue) const {
     s.rx_desc = _env.cfg->rx_desc;
     s.tx_desc = _env.cfg->tx_desc;
     s.pool = _env.pool;
+    s.pools = _env.pools;
     // The LAG's MTU on the access port; on a member, plus what MACsec adds.
     const lag_config& lc = config();
     s.mtu = static_cast<uint16_t>(lc.mtu + (member ? member_mtu_overhead(lc) : 0));

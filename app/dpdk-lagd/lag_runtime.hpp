@@ -35,6 +35,7 @@ struct runtime_env {
     unsigned workers = 0; // worker lcores (0: the main lcore polls the workers)
     unsigned queues = 1;  // RX/TX queues per port for the workers
     lcore_loop* loop = nullptr; // the worker lcores' loop (lag_host's)
+    dpdk::socket_pools* pools = nullptr; // RX mbufs on each port's NUMA socket (null: `pool` everywhere)
 };
 
 class lag_runtime {

@@ -1,5 +1,7 @@
 #include "port.hpp"
 
+#include "dpdk/dpdk.hpp"
+
 #include <rte_bus.h>
 #include <rte_dev.h>
 #include <rte_errno.h>
@@ -264,8 +266,10 @@ result<void> configure_and_start(uint16_t port, const port_setup& s) {
     int socket = rte_eth_dev_socket_id(port);
     if (socket < 0)
         socket = SOCKET_ID_ANY;
+    // RX mbufs on the port's socket where there is a pool there.
+    rte_mempool* rx_pool = s.pools != nullptr ? s.pools->for_socket(socket) : s.pool;
     for (uint16_t q = 0; q < nb_rx; ++q) {
-        rc = rte_eth_rx_queue_setup(port, q, rxd, static_cast<unsigned>(socket), nullptr, s.pool);
+        rc = rte_eth_rx_queue_setup(port, q, rxd, static_cast<unsigned>(socket), nullptr, rx_pool);
         if (rc != 0)
             return make_error("port", fmt::format("{}: RX queue {} set-up failed: {}", name, q, rte_strerror(-rc)));
     }

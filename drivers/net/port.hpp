@@ -11,6 +11,10 @@
 
 struct rte_mempool;
 
+namespace lag::dpdk {
+class socket_pools;
+}
+
 namespace lag::net {
 
 struct port_setup {
@@ -18,7 +22,10 @@ struct port_setup {
     uint16_t tx_queues = 1;
     uint16_t rx_desc = 1024;
     uint16_t tx_desc = 1024;
-    rte_mempool* pool = nullptr; // RX mbufs come from here
+    rte_mempool* pool = nullptr; // RX mbufs come from here (and its data room bounds the MTU)
+    // Where set, RX mbufs come from the pool on the port's NUMA socket
+    // instead (same data room; `pool` where that socket has none).
+    dpdk::socket_pools* pools = nullptr;
     bool lsc = true;             // ask for LSC interrupts if the PMD has them
     bool promiscuous = true;     // a bump in the wire forwards every MAC
     // The port's MTU (largest IP packet, what rte_eth_dev_set_mtu takes);

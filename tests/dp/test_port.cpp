@@ -3,10 +3,13 @@
 // RSS key a multi-queue port gets is symmetric (both directions of a flow
 // hash alike, so both land on one worker).
 #include "dp_env.hpp"
+#include "dpdk/dpdk.hpp"
 #include "port.hpp"
 
 #include <gtest/gtest.h>
 #include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
 #include <rte_thash.h>
 
 #include <cstdio>
@@ -87,6 +90,45 @@ TEST(port, multi_queue_rss_uses_a_symmetric_key) {
     EXPECT_EQ(h(fwd), h(rev)) << "a symmetric Toeplitz key";
     EXPECT_EQ(key[0], 0x6d);
     EXPECT_EQ(key[1], 0x5a);
+    net::stop_and_close(*id);
+}
+
+TEST(socket_pools, the_first_pool_serves_its_socket_and_any) {
+    auto p = dpdk::make_pktmbuf_pool("sp_first", 1023, 0, 0);
+    ASSERT_TRUE(p.ok());
+    const int here = static_cast<int>(rte_socket_id());
+    dpdk::socket_pools sp(p->get(), here, 1023, 0, 0);
+    EXPECT_EQ(sp.for_socket(-1), p->get());
+    EXPECT_EQ(sp.for_socket(here), p->get());
+    EXPECT_EQ(sp.extra(), 0u);
+}
+
+TEST(socket_pools, a_socket_without_memory_falls_back_to_the_first) {
+    auto p = dpdk::make_pktmbuf_pool("sp_fall", 1023, 0, 0);
+    ASSERT_TRUE(p.ok());
+    dpdk::socket_pools sp(p->get(), static_cast<int>(rte_socket_id()), 1023, 0, 0);
+    // --no-huge: all memory is on one socket; a pool on socket 7 cannot be made.
+    EXPECT_EQ(sp.for_socket(7), p->get());
+    EXPECT_EQ(sp.for_socket(7), p->get()) << "tried once, remembered";
+    EXPECT_EQ(sp.extra(), 0u);
+}
+
+TEST(socket_pools, a_port_takes_rx_mbufs_from_its_sockets_pool) {
+    // The socket's pool is not the setup's pool: the RX queue must use it.
+    auto local = dpdk::make_pktmbuf_pool("sp_local", 1023, 0, 0);
+    ASSERT_TRUE(local.ok());
+    dpdk::socket_pools sp(local->get(), static_cast<int>(rte_socket_id()), 1023, 0, 0);
+    auto id = net::probe("net_null_numa0");
+    ASSERT_TRUE(id.ok()) << id.err().to_string();
+    net::port_setup s = one_queue();
+    s.pools = &sp;
+    ASSERT_TRUE(net::configure_and_start(*id, s).ok());
+    rte_mbuf* m[4] = {};
+    const uint16_t n = rte_eth_rx_burst(*id, 0, m, 4);
+    ASSERT_GT(n, 0u) << "net_null receives endlessly";
+    for (uint16_t i = 0; i < n; ++i)
+        EXPECT_EQ(m[i]->pool, local->get()) << "an RX mbuf from the port's socket's pool";
+    rte_pktmbuf_free_bulk(m, n);
     net::stop_and_close(*id);
 }
 
