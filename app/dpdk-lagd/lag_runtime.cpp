@@ -92,7 +92,8 @@ bool lag_runtime::open_port(const std::string& name, engine::port_role role) {
         fmt::print(stderr, "dpdk-lagd: port '{}': {} [rule: {}]\n", name, ok.err().message, ok.err().code);
         return false;
     }
-    if (auto r = route_port_io(*_io, *id, member, _rows.back().control_queue); !r) {
+    if (auto r = route_port_io(*_io, *id, member, _rows.back().control_queue, s, lacp_runs_clear(config()), name);
+        !r) {
         fmt::print(stderr, "dpdk-lagd: port '{}': {}\n", name, r.err().to_string());
         return false;
     }
@@ -223,6 +224,13 @@ member_view lag_runtime::view(std::string_view port) const {
                 v.macsec = fmt::format("static {}{}", to_string(m.suite), m.confidentiality ? "" : " integrity-only");
             }
     }
+    for (const auto& r : _rows)
+        if (r.name == port && r.role == engine::port_role::member) {
+            const auto st = _io->steering_of(r.id);
+            v.control_rx = st.queue != dp::port_io::no_queue ? "rte_flow" : "punt";
+            v.control_rx_queue = st.queue != dp::port_io::no_queue ? st.queue : -1;
+            v.steer_refused = st.refused;
+        }
     if (_mka && (v.mka = _mka->view(port)).on)
         v.macsec = fmt::format("mka {}{}{}", v.mka.secured ? "secured" : "unsecured",
                                v.mka.an >= 0 ? fmt::format(" {} an {}", v.mka.cipher, v.mka.an) : "",

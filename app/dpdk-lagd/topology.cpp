@@ -17,7 +17,24 @@ result<std::pair<net::port_setup, bool>> member_setup(uint16_t id, const std::st
     return std::pair{s, false};
 }
 
-result<void> route_port_io(dp::port_io& io, uint16_t id, bool member, bool control_queue) {
+bool lacp_runs_clear(const lag_config& lc) {
+    return lacp_enabled(lc) && (!lc.macsec.enabled || lc.macsec.lacp == macsec_lacp::clear);
+}
+
+result<void> route_port_io(dp::port_io& io, uint16_t id, bool member, bool control_queue,
+                           const net::port_setup& s, bool clear_lacp, const std::string& name) {
+    if (member) {
+        if (auto q = net::steer_control_frames(id, s, clear_lacp); q) {
+            io.set_steered(id, *q);
+            dpdk::log(dpdk::log_type::control, dpdk::log_level::notice,
+                      "port '{}': EAPOL{} steered by rte_flow to RX queue {}, polled by control", name,
+                      clear_lacp ? " and LACP" : "", *q);
+        } else if (io.steer_refused(id)) {
+            dpdk::log(dpdk::log_type::control, dpdk::log_level::warning,
+                      "port '{}': {} [rule: rte-flow]; its control frames take the punt path", name,
+                      q.err().message);
+        }
+    }
     io.set_rx_queues(id, net::rx_queue_count(id));
     if (!member || control_queue) {
         io.use_own_queue(id);
@@ -102,7 +119,7 @@ result<uint16_t> runtime_topology::add_member(const std::string& port, time_poin
     if (auto ok = net::configure_and_start(*id, setup->first); !ok)
         return make_error("device", fmt::format("port '{}': {}", port, ok.err().to_string()));
     if (dp::port_io* io = _control.config().io; io != nullptr)
-        if (auto ok = route_port_io(*io, *id, true, setup->second); !ok)
+        if (auto ok = route_port_io(*io, *id, true, setup->second, setup->first, lacp_runs_clear(lc), port); !ok)
             return ok.err();
     // MACsec before the snapshot: the SecY and SAs are on the workers' rings
     // ahead of it, so no frame leaves this member in the clear. (A static

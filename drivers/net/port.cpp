@@ -6,6 +6,7 @@
 #include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_flow.h>
 #include <rte_mbuf.h>
 
 #include <net/if.h>
@@ -334,6 +335,87 @@ result<void> set_mtu(uint16_t port, uint16_t mtu, const rte_mempool* pool) {
         return make_error("mtu", fmt::format("{}: the device refuses MTU {} (it has {}, maximum {}): {}", name, mtu,
                                              had, info.max_mtu, rte_strerror(-rc)));
     return ok_v;
+}
+
+namespace {
+constexpr uint16_t ether_type_eapol = 0x888E;
+// One ingress rule: EtherType `et` to RX queue `queue`; validated only, or made.
+int flow_rule(uint16_t port, uint16_t et, uint16_t queue, bool create, rte_flow_error& err) {
+    rte_flow_attr attr{};
+    attr.ingress = 1;
+    rte_flow_item_eth spec{}, mask{};
+    spec.type = rte_cpu_to_be_16(et);
+    mask.type = 0xffff;
+    rte_flow_item pattern[2] = {};
+    pattern[0].type = RTE_FLOW_ITEM_TYPE_ETH;
+    pattern[0].spec = &spec;
+    pattern[0].mask = &mask;
+    pattern[1].type = RTE_FLOW_ITEM_TYPE_END;
+    rte_flow_action_queue q{};
+    q.index = queue;
+    rte_flow_action actions[2] = {};
+    actions[0].type = RTE_FLOW_ACTION_TYPE_QUEUE;
+    actions[0].conf = &q;
+    actions[1].type = RTE_FLOW_ACTION_TYPE_END;
+    if (!create)
+        return rte_flow_validate(port, &attr, pattern, actions, &err);
+    return rte_flow_create(port, &attr, pattern, actions, &err) != nullptr ? 0 : -rte_errno;
+}
+std::string flow_reason(const rte_flow_error& e, int rc) {
+    return e.message != nullptr ? std::string(e.message) : std::string(rte_strerror(rc < 0 ? -rc : rc));
+}
+} // namespace
+
+result<uint16_t> steer_control_frames(uint16_t port, const port_setup& s, bool clear_lacp) {
+    if (!rte_eth_dev_is_valid_port(port) || port >= RTE_MAX_ETHPORTS || !started[port])
+        return make_error("rte-flow", fmt::format("port {} is not started", port));
+    const std::string name = port_name(port);
+    rte_eth_dev_info info{};
+    if (int rc = rte_eth_dev_info_get(port, &info); rc != 0)
+        return make_error("rte-flow", fmt::format("{}: cannot read device info: {}", name, rte_strerror(-rc)));
+    const char* drv = info.driver_name != nullptr ? info.driver_name : "?";
+    rte_flow_error fe{};
+    if (int rc = flow_rule(port, ether_type_eapol, 0, false, fe); rc != 0)
+        return make_error("rte-flow", fmt::format("{}: the device ({}) takes no rte_flow rule steering EtherType "
+                                                  "0x888E to an RX queue: {}",
+                                                  name, drv, flow_reason(fe, rc)));
+    const uint16_t nb_rx = rxq_of[port];
+    if (info.max_rx_queues <= nb_rx)
+        return make_error("rte-flow", fmt::format("{}: the device ({}) has no RX queue to spare for control "
+                                                  "frames ({} of {} used)",
+                                                  name, drv, nb_rx, info.max_rx_queues));
+    // As configure_and_start(s) made it, on any refusal from here.
+    auto back = [&](std::string why) -> error {
+        (void)rte_flow_flush(port, &fe);
+        stop(port);
+        (void)configure_and_start(port, s);
+        return make_error("rte-flow", fmt::format("{}: {}", name, why));
+    };
+    stop(port);
+    port_setup t = s;
+    t.rx_queues = static_cast<uint16_t>(nb_rx + 1);
+    if (auto ok = configure_and_start(port, t); !ok)
+        return back(ok.err().message);
+    rxq_of[port] = nb_rx; // the workers' queues; the last is control's
+    // RSS over the workers' queues only.
+    if (rte_eth_dev_info_get(port, &info) == 0 && info.reta_size != 0) {
+        std::vector<rte_eth_rss_reta_entry64> reta((info.reta_size + RTE_ETH_RETA_GROUP_SIZE - 1) /
+                                                   RTE_ETH_RETA_GROUP_SIZE);
+        for (size_t i = 0; i < info.reta_size; ++i) {
+            reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= uint64_t{1} << (i % RTE_ETH_RETA_GROUP_SIZE);
+            reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] = static_cast<uint16_t>(i % nb_rx);
+        }
+        if (int rc = rte_eth_dev_rss_reta_update(port, reta.data(), info.reta_size); rc != 0)
+            return back(fmt::format("cannot keep RSS off the control queue: {}", rte_strerror(-rc)));
+    }
+    for (uint16_t et : {uint16_t{ether_type_eapol}, uint16_t{RTE_ETHER_TYPE_SLOW}}) {
+        if (et == RTE_ETHER_TYPE_SLOW && !clear_lacp)
+            continue;
+        if (int rc = flow_rule(port, et, nb_rx, true, fe); rc != 0)
+            return back(fmt::format("the device ({}) refuses the rule steering EtherType {:#06x} to RX queue {}: {}",
+                                    drv, et, nb_rx, flow_reason(fe, rc)));
+    }
+    return nb_rx;
 }
 
 uint16_t rx_queue_count(uint16_t port) noexcept { return port < RTE_MAX_ETHPORTS ? rxq_of[port] : 0; }

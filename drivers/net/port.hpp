@@ -72,6 +72,20 @@ inline constexpr unsigned frame_overhead = 14 + 8 + 4;
 // The most TX queues the port's PMD takes (0 if it cannot say).
 uint16_t max_tx_queues(uint16_t port) noexcept;
 
+// rte_flow steering of control frames (issue 17 §4), written for NICs whose
+// PMDs take such rules (mlx5, ice, i40e; DPDK bonding's dedicated queues do
+// the same): EAPOL (EtherType 0x888E), and with `clear_lacp` slow protocols
+// (0x8809, LACP run clear), go to an RX queue of their own that the control
+// core polls, so a saturated worker cannot starve MKA or LACP. The port,
+// started by configure_and_start(s), is first asked whether it takes such a
+// rule at all (rte_flow_validate to queue 0); then it is restarted with one
+// RX queue more (RSS's redirection table kept to the workers' queues) and
+// the rules made. Returns the control queue's index; a refusal (no flow
+// support: every virtual device here; no RX queue to spare; a rule or the
+// table refused) says why [rule: rte-flow] and leaves the port as
+// configure_and_start(s) made it: control frames stay on the punt path.
+result<uint16_t> steer_control_frames(uint16_t port, const port_setup& s, bool clear_lacp);
+
 // The RX queues configure_and_start set up on the port (0: not started).
 uint16_t rx_queue_count(uint16_t port) noexcept;
 

@@ -438,6 +438,8 @@ unsigned control::poll(time_point now) {
     ++_counters.polls;
     send_pending();
     unsigned work = poll_links(now);
+    if (_cfg.io != nullptr) // control frames rte_flow steered to a queue of their own
+        work += _cfg.io->poll_steered(*_current, _punt.get());
     work += drain_punt(now);
     reclaim();
     return work;

@@ -84,6 +84,46 @@ void port_io::set_rx_queues(uint16_t port, uint16_t n) noexcept {
         _rxq[port].store(n, std::memory_order_relaxed);
 }
 
+void port_io::set_steered(uint16_t port, uint16_t queue) noexcept {
+    if (port < max_ports)
+        _steer[port].queue = queue;
+}
+
+bool port_io::steer_refused(uint16_t port) noexcept {
+    if (port >= max_ports)
+        return false;
+    _steer[port].queue = no_queue;
+    return ++_steer[port].refused == 1;
+}
+
+port_io::steering port_io::steering_of(uint16_t port) const noexcept {
+    return port < max_ports ? _steer[port] : steering{};
+}
+
+unsigned port_io::poll_steered(const snapshot& s, rte_ring* punt) noexcept {
+    unsigned total = 0;
+    for (unsigned k = 0; k < s.member_count; ++k) {
+        const uint16_t port = s.member_ports[k];
+        if (port >= max_ports || _steer[port].queue == no_queue)
+            continue;
+        rte_mbuf* pkts[ctl_tx_ring::drain_burst];
+        const uint16_t n = rte_eth_rx_burst(port, _steer[port].queue, pkts, ctl_tx_ring::drain_burst);
+        if (n == 0)
+            continue;
+        for (uint16_t i = 0; i < n; ++i)
+            pkts[i]->port = port;
+        const unsigned queued =
+            punt != nullptr ? rte_ring_mp_enqueue_burst(punt, reinterpret_cast<void**>(pkts), n, nullptr) : 0u;
+        if (queued < n) {
+            rte_pktmbuf_free_bulk(pkts + queued, n - queued);
+            _steer[port].dropped += n - queued;
+        }
+        _steer[port].polled += n;
+        total += n;
+    }
+    return total;
+}
+
 unsigned port_io::drain(const snapshot& s, uint16_t queue) noexcept {
     unsigned sent = 0;
     for (unsigned k = 0; k < s.member_count; ++k) {

@@ -33,6 +33,7 @@
 #include <string>
 
 struct rte_mbuf;
+struct rte_ring;
 
 namespace lag::dp {
 
@@ -103,6 +104,25 @@ public:
         return port < max_ports ? _rxq[port].load(std::memory_order_relaxed) : 0;
     }
 
+    // Control frames steered by rte_flow (drivers/net steer_control_frames)
+    // to an RX queue of their own that the control core polls; elsewhere
+    // the workers punt them. Control path only.
+    static constexpr uint16_t no_queue = UINT16_MAX;
+    struct steering {
+        uint16_t queue = no_queue; // the control RX queue; no_queue: the punt path
+        uint64_t refused = 0;      // times the device refused the rules (logged the first time)
+        uint64_t polled = 0;       // frames control read off the queue
+        uint64_t dropped = 0;      // of them, dropped: the punt ring was full
+    };
+    void set_steered(uint16_t port, uint16_t queue) noexcept;
+    // Counts a refusal; true the first time for this port (log it then).
+    bool steer_refused(uint16_t port) noexcept;
+    steering steering_of(uint16_t port) const noexcept;
+    // Control core: reads the steered queues of the snapshot's members and
+    // hands the frames to the punt ring as a worker would (mbuf->port set;
+    // the ring full: freed, counted). Returns frames read.
+    unsigned poll_steered(const snapshot& s, rte_ring* punt) noexcept;
+
     // Worker path (the worker owning TX queue `queue` of every member):
     // drains the rings of the snapshot's members into that queue. Returns
     // frames sent.
@@ -114,6 +134,7 @@ private:
     std::array<bool, max_ports> _in_use{};                       // the control core's
     std::array<std::atomic<ctl_tx_ring*>, max_ports> _rings{};   // what workers drain
     std::array<std::atomic<uint16_t>, max_ports> _rxq{};
+    std::array<steering, max_ports> _steer{}; // the control core's
 };
 
 } // namespace lag::dp

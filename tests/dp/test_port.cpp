@@ -3,6 +3,7 @@
 // RSS key a multi-queue port gets is symmetric (both directions of a flow
 // hash alike, so both land on one worker).
 #include "dp_env.hpp"
+#include "dataplane/dataplane.hpp"
 #include "dpdk/dpdk.hpp"
 #include "port.hpp"
 
@@ -91,6 +92,35 @@ TEST(port, multi_queue_rss_uses_a_symmetric_key) {
     EXPECT_EQ(key[0], 0x6d);
     EXPECT_EQ(key[1], 0x5a);
     net::stop_and_close(*id);
+}
+
+TEST(port, rte_flow_steering_refused_here_leaves_the_port_as_it_was) {
+    // net_ring has no rte_flow support (nor has any virtual device here):
+    // the refusal names the device and the rule, and the port still
+    // carries frames on the queues it had.
+    wire w = make_wire("steer", 1);
+    net::port_setup s = one_queue();
+    auto q = net::steer_control_frames(w.a, s, true);
+    ASSERT_FALSE(q.ok());
+    EXPECT_EQ(q.err().code, "rte-flow");
+    EXPECT_NE(q.err().message.find("0x888E"), std::string::npos) << q.err().message;
+    EXPECT_NE(q.err().message.find("net_ring"), std::string::npos) << q.err().message;
+    EXPECT_EQ(net::rx_queue_count(w.a), 1u);
+    ASSERT_EQ(inject(w.b, {udp_frame(1, 0)}), 1u);
+    auto got = drain(w.a);
+    EXPECT_EQ(got.size(), 1u) << "the port still receives";
+    free_all(got);
+    destroy_wire(w);
+}
+
+TEST(port_io, a_refusal_is_counted_and_reported_once) {
+    dp::port_io io("steer");
+    EXPECT_EQ(io.steering_of(3).queue, dp::port_io::no_queue);
+    EXPECT_TRUE(io.steer_refused(3)) << "the first time: log it";
+    EXPECT_FALSE(io.steer_refused(3));
+    EXPECT_EQ(io.steering_of(3).refused, 2u);
+    io.set_steered(4, 2);
+    EXPECT_EQ(io.steering_of(4).queue, 2u);
 }
 
 TEST(socket_pools, the_first_pool_serves_its_socket_and_any) {

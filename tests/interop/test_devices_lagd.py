@@ -16,6 +16,11 @@ tests/interop/lagd_pair.py), LACP fast and MKA must_encrypt:
    over both sockets: DPDK telemetry's per-queue counts show frames read off
    both RX queues of every member.
 
+On every device here the rte_flow steering of EAPOL (and clear LACP) to a
+control-polled RX queue is refused: each member's refusal is logged once,
+counted (`show lacp` steer_refused 1), and its control frames take the punt
+path (`control_rx` "punt" in `show lacp` and `show macsec`).
+
 usage: test_devices_lagd.py DPDK_LAGD    (DEVICES_LAGD_KEEP=1 keeps the work folder)
 Needs root; fails, never skips, with the reason when something is missing.
 """
@@ -128,6 +133,21 @@ def run_pair(work, lagd, cak, name, device, want_ring, rx_queues=1, mka=True):
                   f"{r['lost_packets']} of {r['packets']} lost")
         for side in "ab":
             d = pair.side(side)
+            # rte_flow steering: no device here takes the rule; the refusal
+            # is counted and logged, and the punt path taken.
+            rows = d.show("lacp")
+            rows = rows.get("members", rows) if isinstance(rows, dict) else rows
+            paths = {r["port"]: (r.get("control_rx"), r.get("steer_refused")) for r in rows}
+            check(paths == {"m0": ("punt", 1), "m1": ("punt", 1)},
+                  f"{name}: {side.upper()} show lacp: control frames on the punt path, steering refused once: {paths}")
+            log = d.log.read_text(errors="replace")
+            check(log.count("[rule: rte-flow]; its control frames take the punt path") == 2,
+                  f"{name}: {side.upper()} logged the refusal once per member")
+            if mka:
+                ms = d.show("macsec")
+                ms = ms.get("members", ms) if isinstance(ms, dict) else ms
+                check(all(m.get("control_rx") == "punt" for m in ms if m.get("port") in ("m0", "m1")),
+                      f"{name}: {side.upper()} show macsec says punt for both members")
             if rx_queues > 1:
                 for i in range(2):
                     q = rx_queue_packets(d, f"net_af_packet{i}")[:rx_queues]
