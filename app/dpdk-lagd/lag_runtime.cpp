@@ -40,7 +40,7 @@ result<void> lag_runtime::apply_mtu(unsigned mtu, unsigned overhead) {
     return engine::apply_mtus(*_env.io, plan); // all checked first, put back if a device refuses after
 }
 
-bool lag_runtime::open_port(const std::string& name, engine::port_role role, bool control_queue) {
+bool lag_runtime::open_port(const std::string& name, engine::port_role role) {
     const auto* pc = _env.cfg->port(name);
     auto id = _env.io->probe(pc->device);
     if (!id) {
@@ -53,7 +53,7 @@ bool lag_runtime::open_port(const std::string& name, engine::port_role role, boo
     const bool member = role == engine::port_role::member;
     engine::port_setup s = setup(member, true);
     if (member) {
-        auto ms = engine::member_setup(*_env.io, *id, name, s, control_queue);
+        auto ms = engine::member_setup(*_env.io, *id, name, s, false);
         if (!ms) {
             fmt::print(stderr, "dpdk-lagd: {}\n", ms.err().to_string());
             return false;
@@ -66,6 +66,11 @@ bool lag_runtime::open_port(const std::string& name, engine::port_role role, boo
         // As a run-time refusal says it: the rule a device refused ([rule:
         // mtu], [rule: port-queues]), with the port.
         fmt::print(stderr, "dpdk-lagd: port '{}': {} [rule: {}]\n", name, ok.err().message, ok.err().code);
+        return false;
+    }
+    if (auto r = route_port_io(*_io, *_env.io, *id, member, _rows.back().control_queue, s, lacp_runs_clear(config()), name);
+        !r) {
+        fmt::print(stderr, "dpdk-lagd: port '{}': {}\n", name, r.err().to_string());
         return false;
     }
     if (pc->mac) {
@@ -86,9 +91,11 @@ result<std::unique_ptr<lag_runtime>> lag_runtime::start(const runtime_env& env, 
     const bool lacp = lacp_enabled(lc);
     const bool mka = mka_enabled(lc);
     std::unique_ptr<lag_runtime> rt(new lag_runtime(env, name, slot));
-    bool ok = rt->open_port(lc.access, engine::port_role::access, lacp || mka);
+    const std::string prefix = generation == 0 ? std::string("lagd") : fmt::format("lagd{}", generation);
+    rt->_io = std::make_unique<dp::port_io>(prefix);
+    bool ok = rt->open_port(lc.access, engine::port_role::access);
     for (const auto& m : lc.members)
-        ok = ok && rt->open_port(m, engine::port_role::member, lacp || mka);
+        ok = ok && rt->open_port(m, engine::port_role::member);
     if (!ok)
         return make_error("device", "cannot open the LAG's ports (see above)");
 
@@ -104,7 +111,8 @@ result<std::unique_ptr<lag_runtime>> lag_runtime::start(const runtime_env& env, 
     cc.workers = env.queues;
     cc.burst = cfg.burst;
     cc.link_poll_interval = std::chrono::milliseconds(cfg.link_poll_ms);
-    cc.name_prefix = generation == 0 ? std::string("lagd") : fmt::format("lagd{}", generation);
+    cc.name_prefix = prefix;
+    cc.io = rt->_io.get();
     cc.static_lag = !lacp;
     auto c = ctl::control::create(*env.model, cc);
     if (!c)
@@ -166,15 +174,8 @@ unsigned lag_runtime::poll(time_point now) {
 }
 
 result<void> lag_runtime::prepare_mka() {
-    // Every member sends MKPDUs on its spare TX queue.
-    for (const auto& mb : _ctl->config().members)
-        for (const auto& r : _rows)
-            if (r.id == mb.port && !r.control_queue)
-                return make_error("port-queues",
-                                  fmt::format("member '{}' was opened without a spare TX queue for MKPDUs (its "
-                                              "device has no more TX queues): remove it first, or give the device "
-                                              "one more TX queue",
-                                              r.name));
+    // Every member sends MKPDUs on its spare TX queue, or through its
+    // control-frame ring where its device has none.
     if (_mka)
         return ok_v;
     // MACsec on a LAG that started clear: the members' MTU grows by what it
@@ -198,6 +199,13 @@ member_view lag_runtime::view(std::string_view port) const {
                 v.macsec = fmt::format("static {}{}", to_string(m.suite), m.confidentiality ? "" : " integrity-only");
             }
     }
+    for (const auto& r : _rows)
+        if (r.name == port && r.role == engine::port_role::member) {
+            const auto st = _io->steering_of(r.id);
+            v.control_rx = st.queue != dp::port_io::no_queue ? "rte_flow" : "punt";
+            v.control_rx_queue = st.queue != dp::port_io::no_queue ? st.queue : -1;
+            v.steer_refused = st.refused;
+        }
     if (_mka && (v.mka = _mka->view(port)).on)
         v.macsec = fmt::format("mka {}{}{}", v.mka.secured ? "secured" : "unsecured",
                                v.mka.an >= 0 ? fmt::format(" {} an {}", v.mka.cipher, v.mka.an) : "",
@@ -277,6 +285,7 @@ void lag_runtime::stop(bool print_counters, double seconds) {
         dpdk::log(dpdk::log_type::control, dpdk::log_level::err,
                   "LAG {}: a worker lcore did not leave its workers within 5 s; not freeing them", _name);
         (void)_ctl.release();
+        (void)_io.release();
         (void)_topo.release();
         (void)_mka.release();
         (void)_msd.release();
@@ -305,6 +314,7 @@ void lag_runtime::stop(bool print_counters, double seconds) {
     _msd.reset();
     _lacp.reset();
     _ctl.reset();
+    _io.reset(); // no worker drains its rings any more
     for (const auto& r : _rows)
         _env.io->stop_and_close(r.id);
     _rows.clear();
@@ -315,7 +325,7 @@ void lag_runtime::stop(bool print_counters, double seconds) {
 lag_host::lag_host(const runtime_env& env) : _env(env), _loop(env.workers) {
     _env.loop = &_loop;
     if (_env.io == nullptr) {
-        _own_io = std::make_unique<net::ethdev_port_io>(_env.pool);
+        _own_io = std::make_unique<net::ethdev_port_io>(_env.pool, _env.pools);
         _env.io = _own_io.get();
     }
 }

@@ -39,6 +39,7 @@ struct runtime_env {
     // Every device operation (probe, queues, start/stop, MTU, link, MAC):
     // lag_host's ethdev one unless given.
     engine::port_io* io = nullptr;
+    dpdk::socket_pools* pools = nullptr; // RX mbufs on each port's NUMA socket (null: `pool` everywhere)
 };
 
 class lag_runtime {
@@ -69,7 +70,7 @@ public:
     mka_runtime* mka() noexcept { return _mka.get(); }
     bool static_macsec() const noexcept { return _msd != nullptr; }
     // MKA at run time on a LAG started without it: its runtime (MKA off until
-    // set_key), once every member has the spare TX queue.
+    // set_key); MKPDUs leave on each member's spare TX queue or its ring.
     result<void> prepare_mka();
     runtime_topology& topology() noexcept { return *_topo; }
     // `set lag NAME mtu N` on this LAG's access port and members.
@@ -80,10 +81,10 @@ public:
 private:
     lag_runtime(const runtime_env& env, std::string name, unsigned slot)
         : _env(env), _name(std::move(name)), _slot(slot) {}
-    bool open_port(const std::string& name, engine::port_role role, bool control_queue);
+    bool open_port(const std::string& name, engine::port_role role);
     // A port's queues: one RX/TX pair per worker, a member one TX queue
-    // more for LACPDUs and MKPDUs (always where the device has it: MKA may
-    // start at run time; required when the LAG runs LACP or MKA).
+    // more for LACPDUs and MKPDUs where the device has it (MKA may start at
+    // run time); a member without it sends them through its ring.
     engine::port_setup setup(bool member, bool control_queue) const;
     // The access port at `mtu`, members at `mtu` + `overhead`: every port
     // checked first, those changed put back if a device refuses after.
@@ -93,6 +94,7 @@ private:
     std::string _name;
     unsigned _slot;
     std::vector<port_row> _rows;
+    std::unique_ptr<dp::port_io> _io; // before _ctl: its workers drain its rings
     std::unique_ptr<ctl::control> _ctl;
     std::unique_ptr<lacp_runtime> _lacp;
     std::unique_ptr<ctl::macsec_driver> _msd; // static keys

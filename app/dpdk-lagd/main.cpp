@@ -34,6 +34,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
+#include <rte_eal.h>
 #include <rte_lcore.h>
 #include <rte_pause.h>
 
@@ -52,6 +53,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -301,9 +303,14 @@ int main(int argc, char** argv) {
         return 1;
     }
 
+    bool no_huge = false;
+    for (int i = 1; i < sep; ++i)
+        no_huge = no_huge || std::string_view(argv[i]) == "--no-huge";
     auto eal = lag::dpdk::eal_init(sep, argv);
     if (!eal) {
-        fmt::print(stderr, "dpdk-lagd: {}\n", eal.err().to_string());
+        fmt::print(stderr, "dpdk-lagd: {}{}\n", eal.err().to_string(),
+                   no_huge ? "" : " (without --no-huge the EAL needs hugepages: reserve them, e.g. "
+                                  "`dpdk-hugepages.py --setup 2G`, see docs/guide.md)");
         return 1;
     }
     std::signal(SIGINT, on_signal);
@@ -331,13 +338,25 @@ int main(int argc, char** argv) {
         unsigned room = RTE_MBUF_DEFAULT_DATAROOM;
         for (const auto& l : cfg->lags)
             room = std::max(room, lag::lagd::mbuf_room(l.mtu));
-        auto pool = lag::dpdk::make_pktmbuf_pool("lagd_pool", mbufs, 256, -1, room);
+        // The first pool on the main lcore's NUMA socket; a port on another
+        // socket gets its RX mbufs from a pool made there (socket_pools).
+        int main_socket = static_cast<int>(rte_socket_id());
+        auto pool = lag::dpdk::make_pktmbuf_pool("lagd_pool", mbufs, 256, main_socket, room);
+        if (!pool) { // no memory on that socket: anywhere (SOCKET_ID_ANY)
+            main_socket = -1;
+            pool = lag::dpdk::make_pktmbuf_pool("lagd_pool", mbufs, 256, -1, room);
+        }
         if (!pool) {
             fmt::print(stderr, "dpdk-lagd: {}\n", pool.err().to_string());
             lag::dpdk::eal_cleanup();
             return 1;
         }
-        lag::lagd::runtime_env env{&*cfg, &model, pool->get(), workers, queues, nullptr};
+        lag::dpdk::socket_pools pools(pool->get(), main_socket, mbufs, 256, room);
+        fmt::print("dpdk-lagd: memory: {}, {} mbufs of {} octets on {} (a port on another socket: a pool "
+                   "there)\n",
+                   rte_eal_has_hugepages() ? "hugepages" : "no hugepages (--no-huge)", mbufs, room,
+                   main_socket < 0 ? std::string("any socket") : fmt::format("socket {}", main_socket));
+        lag::lagd::runtime_env env{&*cfg, &model, pool->get(), workers, queues, nullptr, nullptr, &pools};
         lag::lagd::lag_host host(env);
         if (auto ok = host.start(now()); !ok) {
             fmt::print(stderr, "dpdk-lagd: {}\n", ok.err().to_string());

@@ -441,12 +441,16 @@ sock::reply service::show_lacp(const cli::parsed_command& c) const {
                            {"partner_system", v.partner_system},
                            {"partner_key", v.partner_key},
                            {"macsec", layer},
-                           {"macsec_tx_drops", refused}});
-            s += fmt::format("{:<10} mux {:<26} partner {}{}\n", m, v.lacp_mux,
+                           {"macsec_tx_drops", refused},
+                           {"control_rx", v.control_rx},
+                           {"control_rx_queue", v.control_rx_queue},
+                           {"steer_refused", v.steer_refused}});
+            s += fmt::format("{:<10} mux {:<26} partner {}{}  control-rx {}\n", m, v.lacp_mux,
                              v.partner_system.empty() ? "-" : fmt::format("{} key {}", v.partner_system,
                                                                            v.partner_key),
                              layer == "off" ? std::string()
-                                            : fmt::format("  macsec {} ({} refused)", layer, refused));
+                                            : fmt::format("  macsec {} ({} refused)", layer, refused),
+                             v.control_rx);
             if (status == model::member_status::speed_mismatch)
                 s += fmt::format("{:<10} speed-mismatch: link at {} Mb/s, LAG at {}\n", "",
                                  link_speed_json(m).get<uint32_t>(), model::to_string(_model.lag(l.name)->speed));
@@ -491,6 +495,8 @@ nlohmann::json service::macsec_json() const {
         mj["macsec"] = !st ? std::string("off") : p->role == engine::port_role::standalone ? std::string("leaving") : v.macsec;
         if (v.mka.on)
             mj["ckn"] = v.mka.ckn; // the CKN the member's MKA session runs with
+        mj["control_rx"] = v.control_rx; // where its EAPOL reaches control: punt or rte_flow
+        mj["steer_refused"] = v.steer_refused;
         if (st) {
             const auto& c = st->cfg;
             mj["sci"] = fmt::format("{:016x}", c.sci);
@@ -544,8 +550,9 @@ sock::reply service::show_macsec(const cli::parsed_command& c) const {
         if (c.has("port") && c.get("port") != mj["port"].get<std::string>())
             continue;
         arr.push_back(mj);
-        s += fmt::format("{:<10} {}{}\n", mj["port"].get<std::string>(), mj["macsec"].get<std::string>(),
-                         mj.contains("ckn") ? " ckn " + mj["ckn"].get<std::string>() : std::string());
+        s += fmt::format("{:<10} {}{} control-rx {}\n", mj["port"].get<std::string>(), mj["macsec"].get<std::string>(),
+                         mj.contains("ckn") ? " ckn " + mj["ckn"].get<std::string>() : std::string(),
+                         mj["control_rx"].get<std::string>());
         if (mj.contains("sci")) {
             s += fmt::format("  SecY SCI {} {} {}, offset {}, {}, validate {}, replay {} window {}\n",
                              mj["sci"].get<std::string>(), mj["suite"].get<std::string>(),

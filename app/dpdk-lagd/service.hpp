@@ -52,6 +52,13 @@ struct member_view {
     unsigned partner_key = 0;
     std::string macsec = "off";
     mka_view mka;
+    // Where its EAPOL and clear LACP frames reach control: "punt" (the
+    // workers pass them on) or "rte_flow" (steered to RX queue
+    // control_rx_queue, polled by control); steer_refused: the device
+    // refused the rules (counted; the punt path taken).
+    std::string control_rx = "punt";
+    int control_rx_queue = -1;
+    uint64_t steer_refused = 0;
 };
 
 // What the service drives below the LAG model: dpdk-lagd's LAGs (any

@@ -1,11 +1,40 @@
 #include "topology.hpp"
 
 #include "macsec_setup.hpp"
+#include "port_io_ethdev.hpp"
 #include "port_speed.hpp"
 
 #include <fmt/format.h>
 
 namespace lag::lagd {
+
+bool lacp_runs_clear(const lag_config& lc) {
+    return lacp_enabled(lc) && (!lc.macsec.enabled || lc.macsec.lacp == macsec_lacp::clear);
+}
+
+result<void> route_port_io(dp::port_io& io, engine::port_io& ports, uint16_t id, bool member, bool control_queue,
+                           const engine::port_setup& s, bool clear_lacp, const std::string& name) {
+    // Steering is ethdev's (rte_flow); another port_io (a test's) punts.
+    auto* eth = dynamic_cast<net::ethdev_port_io*>(&ports);
+    if (member && eth != nullptr) {
+        if (auto q = net::steer_control_frames(id, eth->net_setup(s), clear_lacp); q) {
+            io.set_steered(id, *q);
+            dpdk::log(dpdk::log_type::control, dpdk::log_level::notice,
+                      "port '{}': EAPOL{} steered by rte_flow to RX queue {}, polled by control", name,
+                      clear_lacp ? " and LACP" : "", *q);
+        } else if (io.steer_refused(id)) {
+            dpdk::log(dpdk::log_type::control, dpdk::log_level::warning,
+                      "port '{}': {} [rule: rte-flow]; its control frames take the punt path", name,
+                      q.err().message);
+        }
+    }
+    io.set_rx_queues(id, net::rx_queue_count(id));
+    if (!member || control_queue) {
+        io.use_own_queue(id);
+        return ok_v;
+    }
+    return io.use_ctl_ring(id);
+}
 
 port_row* runtime_topology::row(const std::string& name) {
     for (auto& r : _rows)
@@ -70,7 +99,7 @@ result<uint16_t> runtime_topology::add_member(const std::string& port, time_poin
     auto id = _io.reprobe(pc->device);
     if (!id)
         return make_error("device", fmt::format("port '{}': {}", port, id.err().to_string()));
-    auto setup = engine::member_setup(_io, *id, port, _setup, _lacp != nullptr || mka.has_value());
+    auto setup = engine::member_setup(_io, *id, port, _setup, false);
     if (!setup)
         return setup.err();
     // The LAG's MTU now (`set lag NAME mtu N` changes it), plus MACsec's.
@@ -82,6 +111,9 @@ result<uint16_t> runtime_topology::add_member(const std::string& port, time_poin
     undo.push([this, dev = *id] { _io.stop(dev); });
     if (auto ok = _io.configure_and_start(*id, setup->first); !ok)
         return make_error("device", fmt::format("port '{}': {}", port, ok.err().to_string()));
+    if (dp::port_io* io = _control.config().io; io != nullptr)
+        if (auto ok = route_port_io(*io, _io, *id, true, setup->second, setup->first, lacp_runs_clear(lc), port); !ok)
+            return ok.err();
     // MACsec before the snapshot: the SecY and SAs are on the workers' rings
     // ahead of it, so no frame leaves this member in the clear. (A static
     // SecY stays for a later add member: no undo step.)

@@ -46,8 +46,19 @@ struct port_row {
     std::string name;
     engine::port_role role;
     uint16_t id;
-    bool control_queue = false; // opened with the spare TX queue (LACPDUs, MKPDUs)
+    bool control_queue = false; // opened with the spare TX queue (LACPDUs, MKPDUs); else its ring
 };
+
+// After the port started (configure_and_start(s)): on a member, tries
+// rte_flow steering of its EAPOL (and with `clear_lacp` its LACP) frames
+// to a control-polled RX queue (a refusal is counted, logged the first
+// time, and leaves the punt path); then tells the workers how many RX
+// queues it has, and where its control frames leave (its spare TX queue,
+// or its ring).
+result<void> route_port_io(dp::port_io& io, engine::port_io& ports, uint16_t id, bool member, bool control_queue,
+                           const engine::port_setup& s, bool clear_lacp, const std::string& name);
+// LACP runs beside MACsec or without it: its frames are 0x8809 on the wire.
+bool lacp_runs_clear(const lag_config& lc);
 
 class runtime_topology {
 public:

@@ -11,6 +11,10 @@
 
 struct rte_mempool;
 
+namespace lag::dpdk {
+class socket_pools;
+}
+
 namespace lag::net {
 
 struct port_setup {
@@ -18,7 +22,10 @@ struct port_setup {
     uint16_t tx_queues = 1;
     uint16_t rx_desc = 1024;
     uint16_t tx_desc = 1024;
-    rte_mempool* pool = nullptr; // RX mbufs come from here
+    rte_mempool* pool = nullptr; // RX mbufs come from here (and its data room bounds the MTU)
+    // Where set, RX mbufs come from the pool on the port's NUMA socket
+    // instead (same data room; `pool` where that socket has none).
+    dpdk::socket_pools* pools = nullptr;
     bool lsc = true;             // ask for LSC interrupts if the PMD has them
     bool promiscuous = true;     // a bump in the wire forwards every MAC
     // The port's MTU (largest IP packet, what rte_eth_dev_set_mtu takes);
@@ -39,7 +46,10 @@ result<uint16_t> probe(const std::string& device);
 result<uint16_t> reprobe(const std::string& device);
 
 // Configures and starts the port. Refuses (with the PMD's limits in the
-// message) a port that has fewer queues than asked for.
+// message) a port that has fewer queues than asked for. A device whose RX
+// queues its devargs made (net_af_packet qpairs=N, net_pcap's rx streams)
+// gets all of them, when it has more than rx_queues: the kernel or the
+// files deliver to each, so each must be polled (rx_queue_count).
 result<void> configure_and_start(uint16_t port, const port_setup& s);
 
 // Sets the port's MTU (configured or started): the device's limit
@@ -61,6 +71,23 @@ inline constexpr unsigned frame_overhead = 14 + 8 + 4;
 
 // The most TX queues the port's PMD takes (0 if it cannot say).
 uint16_t max_tx_queues(uint16_t port) noexcept;
+
+// rte_flow steering of control frames (issue 17 §4), written for NICs whose
+// PMDs take such rules (mlx5, ice, i40e; DPDK bonding's dedicated queues do
+// the same): EAPOL (EtherType 0x888E), and with `clear_lacp` slow protocols
+// (0x8809, LACP run clear), go to an RX queue of their own that the control
+// core polls, so a saturated worker cannot starve MKA or LACP. The port,
+// started by configure_and_start(s), is first asked whether it takes such a
+// rule at all (rte_flow_validate to queue 0); then it is restarted with one
+// RX queue more (RSS's redirection table kept to the workers' queues) and
+// the rules made. Returns the control queue's index; a refusal (no flow
+// support: every virtual device here; no RX queue to spare; a rule or the
+// table refused) says why [rule: rte-flow] and leaves the port as
+// configure_and_start(s) made it: control frames stay on the punt path.
+result<uint16_t> steer_control_frames(uint16_t port, const port_setup& s, bool clear_lacp);
+
+// The RX queues configure_and_start set up on the port (0: not started).
+uint16_t rx_queue_count(uint16_t port) noexcept;
 
 // Whether configure_and_start enabled LSC interrupts on the port.
 bool lsc_enabled(uint16_t port) noexcept;

@@ -21,17 +21,22 @@ result<uint16_t> ethdev_port_io::reprobe(const std::string& device) { return net
 
 uint16_t ethdev_port_io::max_tx_queues(uint16_t port) const { return net::max_tx_queues(port); }
 
-result<void> ethdev_port_io::configure_and_start(uint16_t port, const engine::port_setup& s) {
+port_setup ethdev_port_io::net_setup(const engine::port_setup& s) const noexcept {
     port_setup ps;
     ps.rx_queues = s.rx_queues;
     ps.tx_queues = s.tx_queues;
     ps.rx_desc = s.rx_desc;
     ps.tx_desc = s.tx_desc;
     ps.pool = _pool;
+    ps.pools = _pools;
     ps.lsc = s.lsc;
     ps.promiscuous = s.promiscuous;
     ps.mtu = s.mtu;
-    auto ok = net::configure_and_start(port, ps);
+    return ps;
+}
+
+result<void> ethdev_port_io::configure_and_start(uint16_t port, const engine::port_setup& s) {
+    auto ok = net::configure_and_start(port, net_setup(s));
     if (ok && port < _started.size())
         _started[port] = true;
     return ok;

@@ -5,11 +5,15 @@
 // Control-path code: returns errors, never throws.
 
 #include "engine/port_io.hpp"
+#include "port.hpp"
 
 #include <array>
 #include <cstdint>
 
 struct rte_mempool;
+namespace lag::dpdk {
+class socket_pools;
+}
 
 namespace lag::net {
 
@@ -17,7 +21,8 @@ class ethdev_port_io final : public engine::port_io {
 public:
     // RX mbufs (and control frames sent) come from `pool`; MTUs are checked
     // against its data room.
-    explicit ethdev_port_io(rte_mempool* pool) : _pool(pool) {}
+    // `pools`, where given: RX mbufs from the pool on each port's NUMA socket.
+    explicit ethdev_port_io(rte_mempool* pool, dpdk::socket_pools* pools = nullptr) : _pool(pool), _pools(pools) {}
 
     result<uint16_t> probe(const std::string& device) override;
     result<uint16_t> reprobe(const std::string& device) override;
@@ -36,11 +41,14 @@ public:
     std::string name(uint16_t port) const override;
 
     rte_mempool* pool() const noexcept { return _pool; }
+    // drivers/net's set-up for lib/engine's (the pools this object uses).
+    port_setup net_setup(const engine::port_setup& s) const noexcept;
 
     using started_ports = std::array<bool, 32>;
 
 private:
     rte_mempool* _pool;
+    dpdk::socket_pools* _pools;
     // Started through this object (configure_and_start until stop): ethdev
     // has no public call that says it. RTE_MAX_ETHPORTS in Debian's DPDK.
     started_ports _started{};

@@ -108,6 +108,8 @@ result<std::unique_ptr<control>> control::create(model::lag_model& model, const 
         wc.burst = cfg.burst;
         wc.tx_retries = cfg.tx_retries;
         wc.engine = c->_engines[i].get();
+        wc.io = cfg.io;
+        wc.queue_stride = static_cast<uint16_t>(cfg.workers);
         c->_workers.push_back(std::make_unique<dp::worker>(wc));
     }
     return c;
@@ -437,6 +439,8 @@ unsigned control::poll(time_point now) {
     ++_counters.polls;
     send_pending();
     unsigned work = poll_links(now);
+    if (_cfg.io != nullptr) // control frames rte_flow steered to a queue of their own
+        work += _cfg.io->poll_steered(*_current, _punt.get());
     work += drain_punt(now);
     reclaim();
     return work;
@@ -451,6 +455,13 @@ dp::port_totals control::totals(uint16_t port) const noexcept {
     // Control's own block: its MACsec outcomes and drops count with the
     // workers'; what it sent goes to control_tx_* (tx_packets stays data).
     t.add_control(_own.ports[port]);
+    if (const dp::ctl_tx_ring* r = _cfg.io != nullptr ? _cfg.io->ctl_ring(port) : nullptr; r != nullptr) {
+        const auto c = r->totals();
+        t.control_ring_enqueued = c.enqueued;
+        t.control_ring_sent = c.sent;
+        t.control_ring_full = c.ring_full;
+        t.control_ring_tx_full = c.tx_full;
+    }
     return t;
 }
 

@@ -73,6 +73,9 @@ struct control_config {
     bool mirror_access_link = true;      // access link down while the LAG is down
     duration link_poll_interval{0};      // 0: every poll()
     std::string name_prefix = "lag";     // for DPDK object names (unique per process)
+    // Extra RX queues and control-frame rings of members without a spare TX
+    // queue (dataplane/ctl_tx.hpp); outlives the control. Null: none.
+    dp::port_io* io = nullptr;
 };
 
 // Control-side counters (plain: only control touches them).

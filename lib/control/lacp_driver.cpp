@@ -20,7 +20,13 @@ bool queue_tx::send(uint16_t port, std::span<const uint8_t> frame) {
         return false;
     }
     std::memcpy(p, frame.data(), frame.size());
-    if (rte_eth_tx_burst(port, _queue, &m, 1) != 1) {
+    // A member without a spare TX queue: to its ring, which a worker drains
+    // (the ring counts what it refused).
+    dp::port_io* io = _control.config().io;
+    if (dp::ctl_tx_ring* r = io != nullptr ? io->ctl_ring_in_use(port) : nullptr; r != nullptr) {
+        if (!r->enqueue(m))
+            return false;
+    } else if (rte_eth_tx_burst(port, _queue, &m, 1) != 1) {
         rte_pktmbuf_free(m);
         return false;
     }

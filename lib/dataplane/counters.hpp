@@ -90,6 +90,10 @@ struct port_totals {
     // Frames the control core sent on the port (LACPDUs, Marker PDUs,
     // MKPDUs; control::totals); tx_packets is the workers' data only.
     uint64_t control_tx_packets = 0, control_tx_bytes = 0;
+    // A member without a spare TX queue: its control frames through its
+    // ring (dataplane/ctl_tx.hpp): put on it, sent by the draining worker,
+    // dropped for a full ring, dropped for a full TX queue.
+    uint64_t control_ring_enqueued = 0, control_ring_sent = 0, control_ring_full = 0, control_ring_tx_full = 0;
     std::array<uint64_t, drop_reason_count> drops{};
     std::array<uint64_t, macsec_tx_status_count> macsec_tx{};
     std::array<uint64_t, macsec_rx_status_count> macsec_rx{};
@@ -111,6 +115,10 @@ struct port_totals {
         d.punted -= base.punted;
         d.control_tx_packets -= base.control_tx_packets;
         d.control_tx_bytes -= base.control_tx_bytes;
+        d.control_ring_enqueued -= base.control_ring_enqueued;
+        d.control_ring_sent -= base.control_ring_sent;
+        d.control_ring_full -= base.control_ring_full;
+        d.control_ring_tx_full -= base.control_ring_tx_full;
         for (size_t i = 0; i < drop_reason_count; ++i)
             d.drops[i] -= base.drops[i];
         for (size_t i = 0; i < macsec_tx_status_count; ++i)

@@ -4,6 +4,7 @@
 // and hashes are in "dataplane/flow.hpp".
 
 #include "dataplane/counters.hpp" // IWYU pragma: export
+#include "dataplane/ctl_tx.hpp"   // IWYU pragma: export
 #include "dataplane/flow.hpp"     // IWYU pragma: export
 #include "dataplane/messages.hpp" // IWYU pragma: export
 #include "dataplane/snapshot.hpp" // IWYU pragma: export

@@ -1,5 +1,6 @@
 #include "dataplane/worker.hpp"
 
+#include "dataplane/ctl_tx.hpp"
 #include "dataplane/flow_crc_pvt.hpp"
 #include "dataplane/messages.hpp"
 #include "macsec/macsec.hpp"
@@ -307,9 +308,33 @@ void worker::hash_into(const snapshot& s, uint16_t n, uint64_t* mask) noexcept {
     hash_loop<hash_policy::l2, false>(_rx, n, s, s.hash, mask);
 }
 
-unsigned worker::egress() noexcept {
+uint16_t worker::rx_queue(uint16_t port, unsigned round) const noexcept {
+    if (round == 0)
+        return _cfg.queue;
+    const unsigned q = _cfg.queue + round * _cfg.queue_stride;
+    return _cfg.io != nullptr && q < _cfg.io->rx_queues(port) ? static_cast<uint16_t>(q) : no_queue;
+}
+
+unsigned worker::rx_rounds(const snapshot& s) const noexcept {
+    if (_cfg.io == nullptr) [[likely]]
+        return 1;
+    const unsigned stride = _cfg.queue_stride == 0 ? 1 : _cfg.queue_stride;
+    auto rounds = [&](uint16_t port) noexcept {
+        const unsigned nq = _cfg.io->rx_queues(port);
+        return nq > _cfg.queue ? (nq - _cfg.queue + stride - 1) / stride : 1u;
+    };
+    unsigned r = rounds(s.access_port);
+    for (unsigned k = 0; k < s.member_count; ++k)
+        r = std::max(r, rounds(s.member_ports[k]));
+    return r;
+}
+
+unsigned worker::egress(unsigned round) noexcept {
     const snapshot& s = *_snap;
-    const uint16_t n = rte_eth_rx_burst(s.access_port, _cfg.queue, _rx, _cfg.burst);
+    const uint16_t rxq = rx_queue(s.access_port, round);
+    if (rxq == no_queue)
+        return 0;
+    const uint16_t n = rte_eth_rx_burst(s.access_port, rxq, _rx, _cfg.burst);
     if (n == 0)
         return 0;
     port_counters& ac = _counters.ports[s.access_port];
@@ -395,14 +420,17 @@ unsigned worker::egress() noexcept {
     return n;
 }
 
-unsigned worker::ingress() noexcept {
+unsigned worker::ingress(unsigned round) noexcept {
     const snapshot& s = *_snap;
     unsigned total = 0;
     uint16_t nfwd = 0;
     uint64_t fwd_bytes = 0;
     for (unsigned k = 0; k < s.member_count; ++k) {
         const uint16_t port = s.member_ports[k];
-        const uint16_t n = rte_eth_rx_burst(port, _cfg.queue, _rx, _cfg.burst);
+        const uint16_t rxq = rx_queue(port, round);
+        if (rxq == no_queue)
+            continue;
+        const uint16_t n = rte_eth_rx_burst(port, rxq, _rx, _cfg.burst);
         if (n == 0)
             continue;
         total += n;
@@ -529,8 +557,13 @@ unsigned worker::ingress() noexcept {
 unsigned worker::poll_once() noexcept {
     _counters.polls.add(1);
     apply_messages();
-    unsigned n = egress();
-    n += ingress();
+    unsigned n = 0;
+    for (unsigned r = 0, rounds = rx_rounds(*_snap); r < rounds; ++r) {
+        n += egress(r);
+        n += ingress(r);
+    }
+    if (_cfg.io != nullptr && _cfg.queue == 0)
+        _cfg.io->drain(*_snap, _cfg.queue); // control frames of members without a spare TX queue
     if (_cfg.qsbr != nullptr)
         rte_rcu_qsbr_quiescent(_cfg.qsbr, _cfg.id);
     return n;

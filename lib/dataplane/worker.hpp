@@ -32,6 +32,12 @@
 // 0x8809 and 0x888E frames are punted before verify and never protected
 // here. Each worker protects with its own crypto::engine (worker_config).
 //
+// Every RX queue of a port is polled: a device with more RX queues than
+// there are workers (net_af_packet qpairs=N) has queue q polled by worker
+// q mod W, in extra rounds of the same egress and ingress passes. After its
+// bursts, the worker owning queue 0 sends the control frames waiting on the
+// rings of members without a spare TX queue (port_io::drain).
+//
 // Between bursts the worker drains its control ring (new snapshots), and at
 // the end of every poll_once() it reports a quiescent state on the RCU QSBR
 // variable: after that it holds no pointer to any snapshot it was sent a
@@ -61,6 +67,7 @@ struct rte_rcu_qsbr;
 namespace lag::dp {
 
 struct control_message;
+class port_io;
 
 inline constexpr uint16_t max_burst = 64;
 
@@ -74,6 +81,12 @@ struct worker_config {
     uint16_t burst = 32;               // RX burst size, 1 .. max_burst
     uint16_t tx_retries = 8;           // extra TX attempts for a partially sent burst
     crypto::engine* engine = nullptr;  // this worker's ipsec-mb manager; null: MACsec messages refused
+    // Ports' extra RX queues and members' control-frame rings (ctl_tx.hpp);
+    // null: one RX queue per worker, no rings. The worker owning queue 0
+    // drains the rings. queue_stride: the number of workers (this one polls
+    // RX queues queue, queue + stride, ... of a port that has more).
+    port_io* io = nullptr;
+    uint16_t queue_stride = 1;
 };
 
 class alignas(cache_line_size) worker {
@@ -114,8 +127,16 @@ public:
 
 private:
     void apply_messages() noexcept;
-    unsigned egress() noexcept;
-    unsigned ingress() noexcept;
+    // Round r polls RX queue queue + r * queue_stride of each port that has
+    // it (round 0: the worker's own queue).
+    unsigned egress(unsigned round) noexcept;
+    unsigned ingress(unsigned round) noexcept;
+    // The rounds this poll takes: 1 unless a port has more RX queues than
+    // there are workers.
+    unsigned rx_rounds(const snapshot& s) const noexcept;
+    // RX queue of `port` for `round`; no_queue if the port has none there.
+    static constexpr uint16_t no_queue = UINT16_MAX;
+    uint16_t rx_queue(uint16_t port, unsigned round) const noexcept;
     // Sends n frames on (port, queue) with retries, frees and counts the
     // rest. `bytes` is the sum of their pkt_len (callers have it: no pass
     // over the frames here). Returns frames sent.

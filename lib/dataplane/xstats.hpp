@@ -58,13 +58,17 @@ inline constexpr std::array<std::string_view, macsec_rx_status_count> xstat_macs
 };
 // Appended last (names are only ever added): what the control core sent.
 inline constexpr std::array<std::string_view, 2> xstat_control_names{"tx_control_packets", "tx_control_bytes"};
+// Appended after those: a member's control-frame ring (no spare TX queue).
+inline constexpr std::array<std::string_view, 4> xstat_control_ring_names{
+    "tx_control_ring_enqueued", "tx_control_ring_sent", "tx_control_ring_drop_full", "tx_control_ring_drop_tx_full"};
 static_assert(static_cast<size_t>(drop_reason::macsec_rx) + 1 == drop_reason_count);
 static_assert(static_cast<size_t>(macsec::tx_status::drop_pn_unreserved) + 1 == macsec_tx_status_count);
 static_assert(static_cast<size_t>(macsec::rx_status::drop_not_valid) + 1 == macsec_rx_status_count);
 static_assert(static_cast<size_t>(macsec::rx_status::drop_late) == 10);
 
 inline constexpr size_t xstat_count = xstat_base_names.size() + drop_reason_count + macsec_tx_status_count +
-                                      macsec_rx_status_count + xstat_control_names.size();
+                                      macsec_rx_status_count + xstat_control_names.size() +
+                                      xstat_control_ring_names.size();
 
 struct xstat {
     std::string_view name;
@@ -86,6 +90,10 @@ inline std::vector<xstat> xstats(const port_totals& t) {
         v.push_back({xstat_macsec_rx_names[i], t.macsec_rx[i]});
     v.push_back({xstat_control_names[0], t.control_tx_packets});
     v.push_back({xstat_control_names[1], t.control_tx_bytes});
+    const uint64_t ring[] = {t.control_ring_enqueued, t.control_ring_sent, t.control_ring_full,
+                             t.control_ring_tx_full};
+    for (size_t i = 0; i < xstat_control_ring_names.size(); ++i)
+        v.push_back({xstat_control_ring_names[i], ring[i]});
     return v;
 }
 

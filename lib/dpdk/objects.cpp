@@ -1,6 +1,9 @@
 #include "dpdk/objects.hpp"
 
+#include "dpdk/log.hpp"
+
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -31,6 +34,27 @@ result<mempool_ptr> make_pktmbuf_pool(const std::string& name, unsigned count, u
                                                  count, rte_strerror(rte_errno)));
     return mempool_ptr(p);
 }
+
+rte_mempool* socket_pools::for_socket(int socket) {
+    if (socket < 0 || socket == _first_socket)
+        return _first;
+    for (const auto& e : _tried)
+        if (e.socket == socket)
+            return e.pool != nullptr ? e.pool : _first;
+    const std::string name = fmt::format("{}_s{}", _first->name, socket);
+    auto p = make_pktmbuf_pool(name, _count, _cache, socket, _room);
+    if (!p) {
+        log(log_type::control, log_level::warning, "mbufs for socket {} come from socket {}'s pool: {}", socket,
+            _first_socket, p.err().message);
+        _tried.push_back({socket, nullptr});
+        return _first;
+    }
+    _tried.push_back({socket, p->get()});
+    _made.push_back(std::move(*p));
+    return _made.back().get();
+}
+
+rte_mempool* socket_pools::for_port(uint16_t port) { return for_socket(rte_eth_dev_socket_id(port)); }
 
 result<ring_ptr> make_ring(const std::string& name, unsigned count, unsigned elem_size,
                            ring_sync sync, int socket) {

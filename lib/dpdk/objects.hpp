@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 struct rte_mempool;
 struct rte_ring;
@@ -45,6 +46,39 @@ result<ring_ptr> make_ring(const std::string& name, unsigned count, unsigned ele
 
 // An RCU QSBR variable for `max_threads` reader threads (ids 0..max-1).
 result<qsbr_ptr> make_qsbr(unsigned max_threads);
+
+// Mbuf pools by NUMA socket: a port's RX mbufs come from a pool on the
+// port's socket (rte_eth_dev_socket_id), so the NIC writes into local
+// memory. The pool given at construction serves its own socket and
+// SOCKET_ID_ANY; another socket's is made on first use, alike (count, cache,
+// data room), and where it cannot be (no memory there: no hugepages on that
+// socket, --no-huge) the first pool serves it, said once in the log.
+// Control path only.
+class socket_pools {
+public:
+    socket_pools(rte_mempool* first, int first_socket, unsigned count, unsigned cache_size, unsigned data_room)
+        : _first(first), _first_socket(first_socket), _count(count), _cache(cache_size), _room(data_room) {}
+    socket_pools(const socket_pools&) = delete;
+    socket_pools& operator=(const socket_pools&) = delete;
+
+    // The pool for `socket` (negative: any).
+    rte_mempool* for_socket(int socket);
+    // The pool for a port (its device's socket).
+    rte_mempool* for_port(uint16_t port);
+    // Pools made beyond the first.
+    size_t extra() const noexcept { return _made.size(); }
+
+private:
+    struct entry {
+        int socket;
+        rte_mempool* pool; // null: could not be made, the first serves
+    };
+    rte_mempool* _first;
+    int _first_socket;
+    unsigned _count, _cache, _room;
+    std::vector<entry> _tried;
+    std::vector<mempool_ptr> _made;
+};
 
 // Free mbufs in a pool / total size: the leak check of the tests.
 unsigned mempool_avail(const rte_mempool* p) noexcept;

@@ -37,6 +37,10 @@ TEST(xstats, each_counter_lands_on_its_name) {
     t.macsec_rx[static_cast<size_t>(lag::macsec::rx_status::ok)] = 10;
     t.control_tx_packets = 11;
     t.control_tx_bytes = 12;
+    t.control_ring_enqueued = 13;
+    t.control_ring_sent = 14;
+    t.control_ring_full = 15;
+    t.control_ring_tx_full = 16;
     std::map<std::string_view, uint64_t> m;
     for (const auto& x : xstats(t))
         m[x.name] = x.value;
@@ -53,6 +57,10 @@ TEST(xstats, each_counter_lands_on_its_name) {
     EXPECT_EQ(m["tx_drop_full"], 0u);
     EXPECT_EQ(m["tx_control_packets"], 11u);
     EXPECT_EQ(m["tx_control_bytes"], 12u);
+    EXPECT_EQ(m["tx_control_ring_enqueued"], 13u);
+    EXPECT_EQ(m["tx_control_ring_sent"], 14u);
+    EXPECT_EQ(m["tx_control_ring_drop_full"], 15u);
+    EXPECT_EQ(m["tx_control_ring_drop_tx_full"], 16u);
 }
 
 TEST(xstats, counts_since_a_baseline_cover_every_counter) {
@@ -63,7 +71,8 @@ TEST(xstats, counts_since_a_baseline_cover_every_counter) {
     uint64_t v = 1;
     auto fill = [&](port_totals& t, uint64_t k) {
         for (uint64_t* f : {&t.rx_packets, &t.rx_bytes, &t.tx_packets, &t.tx_bytes, &t.punted,
-                            &t.control_tx_packets, &t.control_tx_bytes})
+                            &t.control_tx_packets, &t.control_tx_bytes, &t.control_ring_enqueued,
+                            &t.control_ring_sent, &t.control_ring_full, &t.control_ring_tx_full})
             *f = k * v++;
         for (auto& d : t.drops)
             d = k * v++;
