@@ -44,7 +44,8 @@ result<key_chain> key_chain::create(key_chain_config cfg, crypto_provider& c, ti
     if (fb)
         if (auto r = kc.set_fallback(std::move(fb), now); !r)
             return r.err();
-    actions ignored; // nothing runs yet: no action can come of it
+    kc.start_due(now);
+    actions ignored; // no participant has ticked yet: no action can come of it
     kc.evaluate(now, ignored);
     return kc;
 }
@@ -60,7 +61,16 @@ result<void> key_chain::add_key(chain_key k, time_point now) {
     c.key = std::move(k);
     c.order = _next_order++;
     _cas.push_back(std::move(c));
+    start_due(now);
     return ok_v;
+}
+
+void key_chain::start_due(time_point now) {
+    for (size_t i = 0; i < _cas.size(); ++i) {
+        auto& c = _cas[i];
+        if (!c.fallback && !c.retired && !c.p && start_of(c) <= now)
+            (void)start(i, now); // checked when added: only the random source can fail, tried again next tick
+    }
 }
 
 result<actions> key_chain::remove_key(std::span<const uint8_t> ckn, time_point now) {
@@ -131,7 +141,7 @@ uint8_t key_chain::first_an_for(size_t i) const {
     for (size_t j = 0; !base && j < _cas.size(); ++j)
         if (j != i && _cas[j].p)
             base = _cas[j].p->latest_an();
-    const uint8_t a = base ? static_cast<uint8_t>((*base + 1) % 4) : 0;
+    const uint8_t a = base ? static_cast<uint8_t>((*base + 1) % 4) : static_cast<uint8_t>(_cfg.base.first_an % 4);
     for (uint8_t k = 0; k < 4; ++k) {
         const uint8_t cand = static_cast<uint8_t>((a + k) % 4);
         bool held = false;
@@ -309,11 +319,7 @@ actions key_chain::on_mkpdu(std::span<const uint8_t> frame, time_point now) {
 
 actions key_chain::tick(time_point now) {
     actions out;
-    for (size_t i = 0; i < _cas.size(); ++i) {
-        auto& c = _cas[i];
-        if (!c.fallback && !c.retired && !c.p && start_of(c) <= now)
-            (void)start(i, now); // checked when added: only the random source can fail, tried again next tick
-    }
+    start_due(now);
     for (size_t i = 0; i < _cas.size(); ++i)
         if (_cas[i].p)
             filter(i, part(i).tick(now), out);

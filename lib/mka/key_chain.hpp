@@ -65,7 +65,8 @@ struct chain_key {
 };
 
 struct key_chain_config {
-    participant_config base; // the port's; its ckn, cak and first_an are not used
+    participant_config base; // the port's; its ckn and cak are not used; first_an: the
+                             // first key server AN while no CA holds one
     std::vector<chain_key> keys; // primaries, any order; CKNs distinct
     std::optional<chain_key> fallback;
     duration fallback_after = mka_life_time;
@@ -105,8 +106,8 @@ public:
     actions set_offset(confidentiality_offset o, time_point now); // every running CA
     void set_rekey_interval(duration d);
 
-    // A primary key; its participant starts at `start` (the next tick when
-    // none or past). Refused: a bad CKN/CAK, a CKN already in the chain.
+    // A primary key; its participant starts at `start` (at once when none or
+    // past). Refused: a bad CKN/CAK, a CKN already in the chain.
     result<void> add_key(chain_key k, time_point now);
     // A primary key goes: its participant ends and its SAs retire (those
     // under an AN another CA holds excepted). Refused: no such key, or the
@@ -120,7 +121,8 @@ public:
     // The participant of the CA in use, if any.
     const participant* in_use() const;
     // In use, else the newest running primary, else any running one: for
-    // status displays (a chain always has one once create ran a tick).
+    // status displays. Never null: create starts a primary and remove_key
+    // keeps one in effect.
     const participant* current() const;
     participant* current();
     std::optional<mka::ckn> ckn_in_use() const;
@@ -151,6 +153,7 @@ private:
     participant& part(size_t i); // with the ANs the other CAs hold reserved
     void filter(size_t i, actions&& in, actions& out);
     void evaluate(time_point now, actions& out);
+    void start_due(time_point now);
     result<void> start(size_t i, time_point now);
     uint8_t first_an_for(size_t i) const;
     void retire(size_t i, actions& out);
