@@ -128,6 +128,15 @@ result<void> load_chain_keys(const daemon_config& cfg, const lag_config& l, ctl:
     return ok_v;
 }
 
+void mka_runtime::note_starts(const macsec_config& m) {
+    _starts.clear();
+    if (m.start)
+        _starts[hex_of(m.ckn)] = *m.start;
+    for (const auto& k : m.keys)
+        if (k.start)
+            _starts[hex_of(k.ckn)] = *k.start;
+}
+
 result<std::string> mka_runtime::add_key(lag_config& l, std::string_view ckn_hex, const std::string& cak_file,
                                          std::string_view start, time_point now) {
     auto ckn = parse_ckn(ckn_hex);
@@ -155,6 +164,7 @@ result<std::string> mka_runtime::add_key(lag_config& l, std::string_view ckn_hex
     if (auto ok = _mka->add_key(ck, now); !ok)
         return ok.err();
     l.macsec.keys.push_back(std::move(kc));
+    note_starts(l.macsec);
     const auto& k = l.macsec.keys.back();
     if (*k.start <= wall_now())
         return fmt::format("key {} associating on every member: traffic moves to it once it secures with the "
@@ -262,6 +272,7 @@ result<void> mka_runtime::start_driver(const lag_config& l, const secret<32>& ca
     }
     _mka = std::move(*d);
     _ever_on = true;
+    note_starts(l.macsec);
     return ok_v;
 }
 
@@ -370,6 +381,7 @@ result<std::string> mka_runtime::set_key(lag_config& l, std::string_view ckn_hex
                               : "");
     }
     l.macsec = std::move(m);
+    note_starts(l.macsec);
     return how;
 }
 
@@ -452,7 +464,9 @@ mka_view mka_runtime::view(std::string_view port) const {
             mka_view::key kv;
             kv.ckn = hex_of(k.ckn.view());
             kv.state = std::string(mka::to_string(k.state));
-            if (k.start)
+            if (auto it = _starts.find(kv.ckn); it != _starts.end())
+                kv.start = format_rfc3339(it->second);
+            else if (k.start)
                 kv.start = format_rfc3339(wall + std::chrono::duration_cast<std::chrono::seconds>(*k.start - _now).count());
             kv.fallback = k.fallback;
             v.keys.push_back(std::move(kv));

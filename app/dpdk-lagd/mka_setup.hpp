@@ -14,6 +14,7 @@
 #include "mka/ipsecmb_crypto.hpp"
 #include "service.hpp"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -132,6 +133,10 @@ private:
     std::unique_ptr<mka::ipsecmb_crypto> _crypto;
     std::unique_ptr<ctl::macsec_driver> _macsec;
     std::unique_ptr<ctl::mka_driver> _mka;
+    // The configured start (Unix seconds) by CKN in hex, for show: the
+    // chain's time_points are against the control clock.
+    std::map<std::string, int64_t> _starts;
+    void note_starts(const macsec_config& m);
 };
 
 } // namespace lag::lagd
