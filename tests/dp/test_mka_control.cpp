@@ -1028,6 +1028,47 @@ TEST_F(mka_control_test, a_key_the_far_end_never_takes_keeps_the_old_one_securin
     expect_whole_stream();
 }
 
+TEST_F(mka_control_test, mka_lost_under_clear_lacp_takes_a_must_encrypt_member_out_with_lacp_still_up) {
+    // SONiC's case: MACsec down, LACP (beside it, lacp = "clear") still up.
+    start(cak_a, true, true);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured() && lacp_all(); },
+                           std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    ASSERT_EQ(a.model.operational_members("lag0"), members);
+    // B's MKA goes (its MACsec off); LACP keeps running on both.
+    b.mka->stop(now);
+    const time_point lost = now;
+    ASSERT_TRUE(poll_until([&] { return a.model.operational_members("lag0") == 0; }, std::chrono::seconds(10)));
+    EXPECT_LE(now - lost, mka::mka_life_time + std::chrono::seconds(1)) << "out within MKA's life time";
+    for (uint16_t i = 0; i < members; ++i) {
+        EXPECT_TRUE(a.lacp->group().status(i).distributing) << "LACP still says distributing, member " << i;
+        EXPECT_FALSE(a.mka->secured(i));
+    }
+    // A sends nothing B could not take: nothing at all under must_encrypt.
+    EXPECT_EQ(cross(host_a, host_b, 16, 50), 0u);
+}
+
+TEST_F(mka_control_test, mka_lost_under_should_encrypt_goes_clear_on_both_ends) {
+    a.mode = b.mode = ctl::encryption_mode::should_encrypt;
+    start(cak_a, true, true);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured() && lacp_all(); },
+                           std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    EXPECT_EQ(cross(host_a, host_b, 16, 51), 16u); // protected
+    b.mka->stop(now); // B sends and takes the clear from now on
+    ASSERT_TRUE(poll_until([&] { return !a.mka->secured(0) && !a.mka->secured(1); }, std::chrono::seconds(10)));
+    for (int i = 0; i < 200; ++i) // past the kept keys' life time: A's transmit SAs go
+        poll_both();
+    for (uint16_t p : a.ports)
+        EXPECT_EQ(a.macsec->validate_of(p), macsec::validate_frames::check);
+    EXPECT_EQ(a.model.operational_members("lag0"), members); // should_encrypt distributes unsecured
+    // Both ways in the clear, each end taking what the other sends.
+    EXPECT_EQ(cross(host_a, host_b, 16, 52), 16u);
+    EXPECT_EQ(cross(host_b, host_a, 16, 53), 16u);
+}
+
 TEST_F(mka_control_test, stop_turns_macsec_off_and_the_clear_passes) {
     start(cak_a);
     ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
