@@ -10,6 +10,9 @@ no LACP, two member veths, must_encrypt MKA started at run time):
   of order, and no member stopped distributing;
 - a third key only A takes keeps associating while the second one secures
   the link, pings crossing;
+- a fallback key on both, then A's chain replaced by a key B lacks: the
+  fallback carries the link (shown, counted); once B takes A's key both
+  return to it and the fallback retires;
 - no CAK in any output, reply or file but the CAK files.
 
 usage: test_mka_rollover.py DPDK_LAGD    (MKA_LAGD_KEEP=1 keeps the work folder)
@@ -26,8 +29,11 @@ sys.path.insert(0, str(HERE.parent))
 from lagd_pair import LagdPair, run_test  # noqa: E402
 
 FAILS = []
-CKN1, CKN2, CKN3 = "726f6c6c31", "726f6c6c32", "726f6c6c33"  # "roll1", "roll2", "roll3"
+CKN1, CKN2, CKN3, CKN4 = "726f6c6c31", "726f6c6c32", "726f6c6c33", "726f6c6c34"  # "roll1" ...
+FB = "6662"  # "fb"
 CAKS = {
+    CKN4: "909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
+    FB: "b0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecf",
     CKN1: "303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f",
     CKN2: "505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f",
     CKN3: "707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f",
@@ -54,6 +60,16 @@ def on_key(d, ckn, ports=("m0", "m1")):
 
 def states(d, port):
     return {k["ckn"]: k["state"] for k in members(d.show("lag lag0"))[port].get("mka_keys", [])}
+
+
+def macsec_drops(d):
+    """The MACsec drop counters of every member (tx_macsec_drop_*, rx_macsec_drop_*), summed by name."""
+    out = {}
+    for m in d.show("macsec"):
+        for name, v in m.get("counters", {}).items():
+            if "macsec_drop" in name:
+                out[name] = out.get(name, 0) + v
+    return out
 
 
 def run(work, lagd):
@@ -91,7 +107,8 @@ def run(work, lagd):
                             dropped_out.append((d.name, p, m["status"], m.get("mka_reason", "")))
                 time.sleep(0.1)
         watcher = threading.Thread(target=watch)
-        streams = {src: pair.iperf_start(seconds=24, udp_rate="4M", parallel=2, src=src) for src in ("a", "b")}
+        drops0 = {d.name: macsec_drops(d) for d in (pair.a, pair.b)}
+        streams = {src: pair.iperf_start(seconds=24, udp_rate="2M", parallel=2, src=src) for src in ("a", "b")}
         watcher.start()
         try:
             time.sleep(3)
@@ -120,6 +137,10 @@ def run(work, lagd):
                   f"numbered stream from {src.upper()} across the rollover: {total} datagrams, {lost} lost, "
                   f"{ooo} out of order")
         check(not dropped_out, f"no member stopped distributing during the rollover: {dropped_out[:3]}")
+        for d in (pair.a, pair.b):
+            grew = {k: v - drops0[d.name].get(k, 0) for k, v in macsec_drops(d).items()
+                    if v != drops0[d.name].get(k, 0)}
+            check(not grew, f"{d.name}: no MACsec drop counter moved across the rollover: {grew}")
         rollovers = [m.get("mka_rollovers") for m in pair.a.show("lag lag0")["members"]]
         check(rollovers == [1, 1], f"A counts one rollover per member: {rollovers}")
 
@@ -131,6 +152,35 @@ def run(work, lagd):
         check(got == sent == 30 and on_key(pair.a, CKN2) and on_key(pair.b, CKN2)
               and all(states(pair.a, p).get(CKN3) == "associating" for p in ("m0", "m1")),
               f"{CKN3} only on A: still secured on {CKN2}, {CKN3} associating, {got}/{sent} pings")
+
+        # The fallback: set on both; A's chain replaced by a key B lacks, so
+        # no primary secures: the fallback carries the link, counted; B then
+        # takes A's key and both return to it.
+        for d in (pair.a, pair.b):
+            st, body = ctl(d, f"set lag lag0 macsec fallback ckn {FB} cak-file {files[FB]}")
+            check(st == 0, f"{d.name}: set fallback {FB}: {body.strip()}")
+        st, body = ctl(pair.a, f"set lag lag0 macsec ckn {CKN4} cak-file {files[CKN4]}")
+        check(st == 0, f"A: a new key B does not have: {body.strip()}")
+
+        def on_fallback(d):
+            ms = members(d.show("lag lag0"))
+            return all(ms[p].get("mka_fallback") and ms[p].get("mka_secured") and ms[p]["status"] == "operational"
+                       for p in ("m0", "m1"))
+        for d in (pair.a, pair.b):
+            d.wait_for(lambda d=d: on_fallback(d), 40, "the fallback carries every member")
+        sent, got = pair.ping(count=20, interval=0.02)
+        ms = members(pair.a.show("lag lag0"))
+        check(got == sent == 20 and all(ms[p].get("mka_ckn") == FB and ms[p].get("mka_fallback_activations") == 1
+                                        and states(pair.a, p).get(FB) == "associated" for p in ("m0", "m1")),
+              f"no primary secures: the fallback {FB} carries the link (counted once), {got}/{sent} pings")
+        st, body = ctl(pair.b, f"add lag lag0 macsec key ckn {CKN4} cak-file {files[CKN4]}")
+        check(st == 0, f"B: add A's key {CKN4}: {body.strip()}")
+        for d in (pair.a, pair.b):
+            d.wait_for(lambda d=d: on_key(d, CKN4), 30, f"back on the primary {CKN4}")
+            d.wait_for(lambda d=d: all(states(d, p).get(FB) == "disassociated" for p in ("m0", "m1")), 20,
+                       "the fallback retired")
+        sent, got = pair.ping(count=20, interval=0.02)
+        check(got == sent == 20, f"both back on {CKN4} as soon as it secured, the fallback retired: {got}/{sent} pings")
         outs = [pair.a.stop(), pair.b.stop()]
     texts = outs + seen + [p.read_text(errors="replace") for p in Path(work).glob("*.toml")]
     texts += [p.read_text(errors="replace") for p in Path(work).glob("*.log")]
