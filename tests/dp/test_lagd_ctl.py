@@ -267,6 +267,21 @@ def run_mka(tmp):
     with open(cak, "w") as f:
         f.write(CAK + "\n")
     refused(tmp, cfg, "128-bit CAK under the provider profile refused", "cak-length")
+    chained = os.path.join(tmp, "cak-chain.hex")
+    with open(chained, "w") as f:
+        f.write(CAK + "\n")
+    os.chmod(chained, 0o644)
+    with open(cfg, "w") as f:
+        f.write(MKA_CONFIG + '[[lag.macsec.key]]\nckn = "0102"\ncak_file = "cak-chain.hex"\n')
+    refused(tmp, cfg, "a chain key's CAK file readable by others refused", "key-file-mode")
+    os.chmod(chained, 0o600)
+    with open(chained, "w") as f:
+        f.write(CAK[:-1] + "\n")
+    refused(tmp, cfg, "a chain key's malformed CAK file refused", "key-file")
+    os.remove(chained)
+    with open(cfg, "w") as f:
+        f.write(MKA_CONFIG + 'fallback_ckn = "ff"\nfallback_cak_file = "cak-chain.hex"\n')
+    refused(tmp, cfg, "a missing fallback CAK file refused", "key-file")
     with open(cfg, "w") as f:
         f.write(MKA_CONFIG)
     p = start("lagdmka%d" % os.getpid(), sock, cfg)
