@@ -380,7 +380,10 @@ result<void> check_mka_key(const daemon_config& c, size_t cak_len) {
     return c.lags.empty() ? ok_v : check_mka_key(c, c.lags.front(), cak_len);
 }
 
-result<void> check_mka_key(const daemon_config& c, const lag_config& l, size_t cak_len) {
+// The profile's rules for every member with a CAK of `cak_len` bytes;
+// errors name `line` and `what`.
+static result<void> check_mka_profile(const daemon_config& c, const lag_config& l, size_t cak_len, unsigned line,
+                                      std::string_view what) {
     reader r{c.source};
     const macsec_config& m = l.macsec;
     const model::profile* prof = model::find_profile(c.profile);
@@ -393,8 +396,29 @@ result<void> check_mka_key(const daemon_config& c, const lag_config& l, size_t c
         if (pc == nullptr)
             continue;
         if (auto ok = model::check_macsec(*prof, pc->speed, m.suite, cak_len, true); !ok)
-            return r.fail(ok.err().code.c_str(), m.line, fmt::format("[lag.macsec]: {}", ok.err().message));
+            return r.fail(ok.err().code.c_str(), line, fmt::format("{}: {}", what, ok.err().message));
     }
+    return ok_v;
+}
+
+result<void> check_mka_key(const daemon_config& c, const lag_config& l, size_t cak_len) {
+    const macsec_config& m = l.macsec;
+    if (auto ok = check_mka_profile(c, l, cak_len, m.line, "[lag.macsec]"); !ok || m.mode != macsec_mode::mka)
+        return ok;
+    // The chain's other CAK files and the fallback's: read (and wiped at
+    // once) and checked as the first one.
+    auto other = [&](const std::string& file, unsigned line, std::string_view what) -> result<void> {
+        auto cak = load_cak_file(file);
+        if (!cak)
+            return cak.err();
+        return check_mka_profile(c, l, cak->size(), line, what);
+    };
+    for (const auto& k : m.keys)
+        if (auto ok = other(k.cak_file, k.line, "[[lag.macsec.key]]"); !ok)
+            return ok;
+    if (!m.fallback_ckn.empty())
+        if (auto ok = other(m.fallback_cak_file, m.line, "[lag.macsec] fallback_cak_file"); !ok)
+            return ok;
     return ok_v;
 }
 
@@ -405,7 +429,7 @@ static result<void> check_macsec_config(const daemon_config& c, const lag_config
     if (!m.enabled)
         return ok_v;
     if (m.mode == macsec_mode::mka) // the CAK's length is known once its file is read
-        return check_mka_key(c, l, prof.cak_256_allowed ? 32 : 16);
+        return check_mka_profile(c, l, prof.cak_256_allowed ? 32 : 16, m.line, "[lag.macsec]");
     for (const auto& mm : m.members) {
         // A [[port]] outside the LAG may have SAs too: `add member` brings it
         // in with them at run time.

@@ -166,8 +166,10 @@ result<void> check_config(const daemon_config& c, model::lag_model& model);
 
 // [lag.macsec] mode "mka": the profile's MACsec rules for every member with a
 // CAK of `cak_len` bytes (check_config uses the suite's key length; dpdk-lagd
-// calls this again once it read the CAK file, before the EAL starts). The
-// first overload checks c.lags.front().
+// calls this again once it read the CAK file, before the EAL starts), and
+// the chain's other CAK files and the fallback's: each read (mode, syntax,
+// then wiped) and its length checked the same way. The first overload
+// checks c.lags.front().
 result<void> check_mka_key(const daemon_config& c, size_t cak_len);
 result<void> check_mka_key(const daemon_config& c, const lag_config& l, size_t cak_len);
 

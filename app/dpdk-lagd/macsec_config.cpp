@@ -223,9 +223,218 @@ std::optional<std::vector<uint8_t>> parse_ckn(std::string_view hex) {
 
 namespace {
 
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+std::optional<int64_t> unix_of(int64_t y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned sec,
+                               int64_t offset_s) {
+    static constexpr unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) ||
+        h > 23 || mi > 59 || sec > 60)
+        return std::nullopt;
+    return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + std::min(sec, 59u) - offset_s;
+}
+
+} // namespace
+
+std::optional<int64_t> parse_rfc3339(std::string_view s) {
+    auto num = [&](size_t at, size_t n) -> std::optional<unsigned> {
+        if (at + n > s.size())
+            return std::nullopt;
+        unsigned v = 0;
+        for (size_t i = at; i < at + n; ++i) {
+            if (s[i] < '0' || s[i] > '9')
+                return std::nullopt;
+            v = v * 10 + static_cast<unsigned>(s[i] - '0');
+        }
+        return v;
+    };
+    // YYYY-MM-DDTHH:MM:SS
+    if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+        s[13] != ':' || s[16] != ':')
+        return std::nullopt;
+    auto y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2), sec = num(17, 2);
+    if (!y || !mo || !d || !h || !mi || !sec)
+        return std::nullopt;
+    size_t i = 19;
+    if (i < s.size() && s[i] == '.') {
+        ++i;
+        const size_t from = i;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+            ++i;
+        if (i == from)
+            return std::nullopt;
+    }
+    int64_t off = 0;
+    if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
+        ++i;
+    } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+        auto oh = num(i + 1, 2), om = num(i + 4, 2);
+        if (!oh || !om || i + 3 >= s.size() || s[i + 3] != ':' || *oh > 23 || *om > 59)
+            return std::nullopt;
+        off = (s[i] == '-' ? -1 : 1) * static_cast<int64_t>(*oh * 3600 + *om * 60);
+        i += 6;
+    } else {
+        return std::nullopt; // RFC 3339 needs the offset
+    }
+    if (i != s.size())
+        return std::nullopt;
+    return unix_of(*y, *mo, *d, *h, *mi, *sec, off);
+}
+
+std::string format_rfc3339(int64_t t) {
+    const int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+    const int64_t secs = t - days * 86400;
+    // civil_from_days
+    const int64_t z = days + 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    const int64_t y = static_cast<int64_t>(yoe) + era * 400 + (m <= 2);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, secs / 3600, secs / 60 % 60, secs % 60);
+}
+
+namespace {
+
+// A CKN and CAK file pair: `ckn_key`/`file_key` in table `t` (`where` for
+// errors). Both absent: nullopt; one without the other is refused.
+result<std::optional<mka_key_config>> read_key_pair(const rd& r, const toml::table& t, const std::string& source,
+                                                    std::string_view ckn_key, std::string_view file_key,
+                                                    std::string_view where, unsigned line, bool required) {
+    const bool has_ckn = t.get(ckn_key) != nullptr, has_file = t.get(file_key) != nullptr;
+    if (!has_ckn && !has_file && !required)
+        return std::optional<mka_key_config>{};
+    if (has_ckn != has_file || required) {
+        if (!has_ckn)
+            return r.fail("missing-key", line, fmt::format("{} needs '{}'", where, ckn_key));
+        if (!has_file)
+            return r.fail("missing-key", line, fmt::format("{} needs '{}'", where, file_key));
+    }
+    mka_key_config k;
+    k.line = line;
+    auto ckn = r.string(t, ckn_key, where, true, line);
+    if (!ckn)
+        return ckn.err();
+    auto name = parse_ckn(*ckn);
+    if (!name)
+        return r.fail("value", r.line_or(t, ckn_key, line),
+                      fmt::format("{}: '{}' must be 1 to 32 bytes of hex (2 to 64 digits)", where, ckn_key));
+    k.ckn = std::move(*name);
+    auto cf = r.string(t, file_key, where, true, line);
+    if (!cf)
+        return cf.err();
+    if (cf->empty())
+        return r.fail("value", r.line_or(t, file_key, line), fmt::format("{}: '{}' is empty", where, file_key));
+    k.cak_file = beside(source, *cf);
+    return std::optional<mka_key_config>{std::move(k)};
+}
+
+result<std::optional<int64_t>> read_start(const rd& r, const toml::table& t, std::string_view where) {
+    const toml::node* n = t.get("start");
+    if (n == nullptr)
+        return std::optional<int64_t>{};
+    if (const auto* dt = n->as_date_time()) {
+        const auto& v = dt->get();
+        if (!v.offset)
+            return r.fail("value", rd::line_of(*n),
+                          fmt::format("{}: 'start' needs a time offset (e.g. Z for UTC)", where));
+        auto u = unix_of(v.date.year, v.date.month, v.date.day, v.time.hour, v.time.minute, v.time.second,
+                         static_cast<int64_t>(v.offset->minutes) * 60);
+        if (!u)
+            return r.fail("value", rd::line_of(*n), fmt::format("{}: 'start' is not a date from 1970 on", where));
+        return std::optional<int64_t>{*u};
+    }
+    if (!n->is_string())
+        return r.fail("type", rd::line_of(*n),
+                      fmt::format("'start' in {} must be an RFC 3339 date-time or \"now\"", where));
+    const std::string s = *n->value<std::string>();
+    if (s == "now")
+        return std::optional<int64_t>{};
+    auto u = parse_rfc3339(s);
+    if (!u)
+        return r.fail("value", rd::line_of(*n),
+                      fmt::format("{}: start '{}' is not an RFC 3339 date-time (2026-12-05T02:00:00Z) or \"now\"",
+                                  where, s));
+    return std::optional<int64_t>{*u};
+}
+
+result<void> read_chain(const rd& r, const toml::table& t, const std::string& source, macsec_config& c,
+                        unsigned line) {
+    auto first = read_key_pair(r, t, source, "ckn", "cak_file", where, line, t.get("key") == nullptr);
+    if (!first)
+        return first.err();
+    if (*first) {
+        c.ckn = (*first)->ckn;
+        c.cak_file = (*first)->cak_file;
+    }
+    auto fb = read_key_pair(r, t, source, "fallback_ckn", "fallback_cak_file", where, line, false);
+    if (!fb)
+        return fb.err();
+    if (*fb) {
+        c.fallback_ckn = (*fb)->ckn;
+        c.fallback_cak_file = (*fb)->cak_file;
+        if (c.fallback_ckn == c.ckn)
+            return r.fail("value", r.line_or(t, "fallback_ckn", line),
+                          fmt::format("{}: 'fallback_ckn' is the primary key's CKN", where));
+    }
+    const toml::node* keys = t.get("key");
+    if (keys == nullptr)
+        return ok_v;
+    const toml::array* arr = keys->as_array();
+    if (arr == nullptr || !arr->is_array_of_tables())
+        return r.fail("type", rd::line_of(*keys), "'key' must be an array of tables ([[lag.macsec.key]])");
+    for (const auto& n : *arr) {
+        const toml::table& kt = *n.as_table();
+        const unsigned kl = rd::line_of(kt);
+        constexpr std::string_view kw = "[[lag.macsec.key]]";
+        if (auto ok = r.only(kt, {"ckn", "cak_file", "start"}, kw); !ok)
+            return ok.err();
+        auto k = read_key_pair(r, kt, source, "ckn", "cak_file", kw, kl, true);
+        if (!k)
+            return k.err();
+        auto st = read_start(r, kt, kw);
+        if (!st)
+            return st.err();
+        (*k)->start = *st;
+        auto dup = [&](const std::vector<uint8_t>& other) { return !other.empty() && other == (*k)->ckn; };
+        if (dup(c.ckn) || dup(c.fallback_ckn))
+            return r.fail("value", r.line_or(kt, "ckn", kl),
+                          fmt::format("{}: ckn is also {}'s; each key of a chain has its own CKN", kw,
+                                      dup(c.ckn) ? "[lag.macsec] ckn" : "fallback_ckn"));
+        for (const auto& o : c.keys)
+            if (dup(o.ckn))
+                return r.fail("value", r.line_or(kt, "ckn", kl),
+                              fmt::format("{}: ckn is also the key's at line {}; each key of a chain has its own "
+                                          "CKN",
+                                          kw, o.line));
+        c.keys.push_back(std::move(**k));
+    }
+    if (c.ckn.empty() && c.keys.empty())
+        return r.fail("missing-key", line, fmt::format("{} needs 'ckn' and 'cak_file', or [[lag.macsec.key]]", where));
+    if (c.ckn.empty()) { // no ckn beside: the first key heads the chain
+        c.ckn = c.keys.front().ckn;
+        c.cak_file = c.keys.front().cak_file;
+        c.start = c.keys.front().start;
+        c.keys.erase(c.keys.begin());
+    }
+    return ok_v;
+}
+
 result<macsec_config> parse_mka(const rd& r, const toml::table& t, const std::string& source, unsigned line) {
     if (auto ok = r.only(t, {"mode", "ckn", "cak_file", "cipher", "encryption", "key_server_priority",
-                             "rekey_interval", "confidentiality_offset", "replay_window", "lacp"},
+                             "rekey_interval", "confidentiality_offset", "replay_window", "lacp", "key",
+                             "fallback_ckn", "fallback_cak_file"},
                          "[lag.macsec] (mode \"mka\")");
         !ok)
         return ok.err();
@@ -233,20 +442,8 @@ result<macsec_config> parse_mka(const rd& r, const toml::table& t, const std::st
     c.line = line;
     c.enabled = true;
     c.mode = macsec_mode::mka;
-    auto ckn = r.string(t, "ckn", where, true, line);
-    if (!ckn)
-        return ckn.err();
-    auto name = parse_ckn(*ckn);
-    if (!name)
-        return r.fail("value", r.line_or(t, "ckn", line),
-                      fmt::format("{}: 'ckn' must be 1 to 32 bytes of hex (2 to 64 digits)", where));
-    c.ckn = std::move(*name);
-    auto cf = r.string(t, "cak_file", where, true, line);
-    if (!cf)
-        return cf.err();
-    if (cf->empty())
-        return r.fail("value", r.line_or(t, "cak_file", line), fmt::format("{}: 'cak_file' is empty", where));
-    c.cak_file = beside(source, *cf);
+    if (auto ok = read_chain(r, t, source, c, line); !ok)
+        return ok.err();
     auto suite = read_cipher(r, t, line, false);
     if (!suite)
         return suite.err();

@@ -18,6 +18,12 @@
 //   lacp = "protected"              # optional (both modes): LACPDUs and Marker PDUs protected
 //                                   # like data on the SecY's controlled port (default, 802.1AX
 //                                   # over 802.1AE), or "clear": beside MACsec, unprotected
+//   fallback_ckn = "fb01"           # optional, with fallback_cak_file: a fallback CAK, used only
+//   fallback_cak_file = "fb.hex"    # while no primary key can secure with the peer
+//   [[lag.macsec.key]]              # optional, any number: more keys of the LAG's chain (ckn and
+//   ckn = "96437a94"                # cak_file above, if given, are a key in effect from the start)
+//   cak_file = "cak2.hex"
+//   start = "2026-12-05T02:00:00Z"  # optional: RFC 3339 (a TOML date-time too), or "now" (default)
 //
 //   [lag.macsec]                    # static keys
 //   mode = "static"
@@ -98,12 +104,30 @@ std::optional<mka_encryption> parse_mka_encryption(std::string_view s) noexcept;
 enum class macsec_lacp : uint8_t { protected_, clear };
 std::string_view to_string(macsec_lacp l) noexcept;
 
+// One key of an MKA key chain ([[lag.macsec.key]], or ckn and cak_file).
+struct mka_key_config {
+    std::vector<uint8_t> ckn;
+    std::string cak_file;   // resolved against the config's directory
+    std::optional<int64_t> start; // seconds since the Unix epoch (UTC); none: now
+    unsigned line = 0;
+};
+
+// RFC 3339 date and time ("2026-12-05T02:00:00Z", "...+01:00", fractions of
+// a second dropped) as seconds since the Unix epoch; nullopt if not one.
+std::optional<int64_t> parse_rfc3339(std::string_view s);
+std::string format_rfc3339(int64_t unix_seconds); // UTC, "...Z"
+
 struct macsec_config {
     bool enabled = false;
     macsec_mode mode = macsec_mode::static_keys;
     // mode = "mka"
-    std::vector<uint8_t> ckn;
+    std::vector<uint8_t> ckn; // the chain's first key (the first [[lag.macsec.key]] without one)
     std::string cak_file; // resolved against the config's directory
+    std::optional<int64_t> start; // the key above's start (Unix seconds) when it came from a
+                                  // [[lag.macsec.key]] (the first, with no ckn beside); none: now
+    std::vector<mka_key_config> keys; // the other [[lag.macsec.key]], in file order
+    std::vector<uint8_t> fallback_ckn; // empty: no fallback
+    std::string fallback_cak_file;
     mka_encryption encryption = mka_encryption::must_encrypt;
     uint8_t key_server_priority = 16;
     uint32_t rekey_interval = 0; // seconds, MKA; 0: no periodic SAK rotation

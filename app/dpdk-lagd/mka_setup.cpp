@@ -64,6 +64,165 @@ ctl::mka_driver_config mka_driver_config_of(const daemon_config& cfg, const lag_
     return c;
 }
 
+namespace {
+
+// A CAK file read and checked as the first key's: mode, syntax, and the
+// profile's rule on its length on the LAG's members.
+result<secret<32>> load_checked_cak(const daemon_config& cfg, const lag_config& l, const std::string& path) {
+    auto cak = load_cak_file(path);
+    if (!cak)
+        return cak.err();
+    if (auto ok = check_mka_key(cfg, l, cak->size()); !ok)
+        return ok.err();
+    return cak;
+}
+
+time_point time_of(int64_t unix_s, time_point now) {
+    const auto wall = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+    return now + std::chrono::seconds(unix_s - wall);
+}
+
+int64_t wall_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string hex_of(std::span<const uint8_t> b) {
+    std::string s;
+    for (auto x : b)
+        s += fmt::format("{:02x}", x);
+    return s;
+}
+
+} // namespace
+
+result<void> load_chain_keys(const daemon_config& cfg, const lag_config& l, ctl::mka_driver_config& c,
+                             time_point now) {
+    const macsec_config& m = l.macsec;
+    if (m.start)
+        c.start = time_of(*m.start, now);
+    c.more_keys.clear();
+    for (const auto& k : m.keys) {
+        auto cak = load_checked_cak(cfg, l, k.cak_file);
+        if (!cak)
+            return cak.err();
+        mka::chain_key ck;
+        ck.ckn = k.ckn;
+        ck.cak = *cak;
+        if (k.start)
+            ck.start = time_of(*k.start, now);
+        c.more_keys.push_back(std::move(ck));
+    }
+    c.fallback.reset();
+    if (!m.fallback_ckn.empty()) {
+        auto cak = load_checked_cak(cfg, l, m.fallback_cak_file);
+        if (!cak)
+            return cak.err();
+        mka::chain_key ck;
+        ck.ckn = m.fallback_ckn;
+        ck.cak = *cak;
+        c.fallback = std::move(ck);
+    }
+    return ok_v;
+}
+
+void mka_runtime::note_starts(const macsec_config& m) {
+    _starts.clear();
+    if (m.start)
+        _starts[hex_of(m.ckn)] = *m.start;
+    for (const auto& k : m.keys)
+        if (k.start)
+            _starts[hex_of(k.ckn)] = *k.start;
+}
+
+result<std::string> mka_runtime::add_key(lag_config& l, std::string_view ckn_hex, const std::string& cak_file,
+                                         std::string_view start, time_point now) {
+    auto ckn = parse_ckn(ckn_hex);
+    if (!ckn)
+        return make_error("value", "the CKN must be 1 to 32 bytes of hex (2 to 64 digits)");
+    mka_key_config kc;
+    kc.ckn = *ckn;
+    kc.cak_file = beside(_cfg.source, cak_file);
+    if (start.empty() || start == "now") {
+        kc.start = wall_now();
+    } else if (auto u = parse_rfc3339(start)) {
+        kc.start = *u;
+    } else {
+        return make_error("value", fmt::format("start '{}' is not an RFC 3339 date-time (2026-12-05T02:00:00Z) "
+                                               "or now",
+                                               start));
+    }
+    auto cak = load_checked_cak(_cfg, l, kc.cak_file);
+    if (!cak)
+        return cak.err();
+    mka::chain_key ck;
+    ck.ckn = kc.ckn;
+    ck.cak = *cak;
+    ck.start = time_of(*kc.start, now);
+    if (auto ok = _mka->add_key(ck, now); !ok)
+        return ok.err();
+    l.macsec.keys.push_back(std::move(kc));
+    note_starts(l.macsec);
+    const auto& k = l.macsec.keys.back();
+    if (*k.start <= wall_now())
+        return fmt::format("key {} associating on every member: traffic moves to it once it secures with the "
+                           "peer\n",
+                           hex_of(k.ckn));
+    return fmt::format("key {} starts at {} on every member\n", hex_of(k.ckn), format_rfc3339(*k.start));
+}
+
+result<std::string> mka_runtime::remove_key(lag_config& l, std::string_view ckn_hex, time_point now) {
+    auto ckn = parse_ckn(ckn_hex);
+    if (!ckn)
+        return make_error("value", "the CKN must be 1 to 32 bytes of hex (2 to 64 digits)");
+    if (auto ok = _mka->remove_key(*ckn, now); !ok)
+        return ok.err();
+    macsec_config& m = l.macsec;
+    if (m.ckn == *ckn) { // the chain's head goes: the next key heads it
+        if (!m.keys.empty()) {
+            m.ckn = m.keys.front().ckn;
+            m.cak_file = m.keys.front().cak_file;
+            m.start = m.keys.front().start;
+            m.keys.erase(m.keys.begin());
+        }
+    } else {
+        std::erase_if(m.keys, [&](const mka_key_config& k) { return k.ckn == *ckn; });
+    }
+    return fmt::format("key {} removed from every member (its SAs retired)\n", hex_of(*ckn));
+}
+
+result<std::string> mka_runtime::set_fallback(lag_config& l, std::string_view ckn_hex, const std::string& cak_file,
+                                              time_point now) {
+    auto ckn = parse_ckn(ckn_hex);
+    if (!ckn)
+        return make_error("value", "the CKN must be 1 to 32 bytes of hex (2 to 64 digits)");
+    const std::string path = beside(_cfg.source, cak_file);
+    auto cak = load_checked_cak(_cfg, l, path);
+    if (!cak)
+        return cak.err();
+    mka::chain_key ck;
+    ck.ckn = *ckn;
+    ck.cak = *cak;
+    if (auto ok = _mka->set_fallback(ck, now); !ok)
+        return ok.err();
+    l.macsec.fallback_ckn = *ckn;
+    l.macsec.fallback_cak_file = path;
+    return fmt::format("fallback key {} on every member: used only while no key of the chain secures\n",
+                       hex_of(*ckn));
+}
+
+result<std::string> mka_runtime::unset_fallback(lag_config& l, time_point now) {
+    if (l.macsec.fallback_ckn.empty())
+        return make_error("no-fallback", "this LAG has no fallback key");
+    if (auto ok = _mka->set_fallback(std::nullopt, now); !ok)
+        return ok.err();
+    l.macsec.fallback_ckn.clear();
+    l.macsec.fallback_cak_file.clear();
+    return std::string("no fallback key\n");
+}
+
 result<std::unique_ptr<mka_runtime>> mka_runtime::create(const daemon_config& cfg, ctl::control& c,
                                                          rte_mempool* pool, uint16_t control_queue) {
     std::unique_ptr<mka_runtime> rt(new mka_runtime(cfg, c, pool, control_queue));
@@ -100,8 +259,10 @@ result<void> mka_runtime::start_driver(const lag_config& l, const secret<32>& ca
             return mac.err();
         mm.push_back({m.name, m.port, *mac, 1});
     }
-    auto d = ctl::mka_driver::create(_control, *_macsec, *_crypto, mka_driver_config_of(_cfg, l, cak), std::move(mm),
-                                     _tx, now);
+    auto dc = mka_driver_config_of(_cfg, l, cak);
+    if (auto ok = load_chain_keys(_cfg, l, dc, now); !ok)
+        return ok.err();
+    auto d = ctl::mka_driver::create(_control, *_macsec, *_crypto, dc, std::move(mm), _tx, now);
     if (!d) {
         for (const auto& m : _control.config().members) { // what create did before the refusal
             _macsec->remove_port(m.port);
@@ -111,6 +272,7 @@ result<void> mka_runtime::start_driver(const lag_config& l, const secret<32>& ca
     }
     _mka = std::move(*d);
     _ever_on = true;
+    note_starts(l.macsec);
     return ok_v;
 }
 
@@ -126,7 +288,10 @@ result<std::optional<ctl::mka_driver_config>> mka_runtime::prepare_member(const 
     probe.lags.front().members.push_back(port);
     if (auto ok = check_mka_key(probe, cak->size()); !ok)
         return ok.err();
-    return std::optional<ctl::mka_driver_config>{mka_driver_config_of(_cfg, probe.lags.front(), *cak)};
+    auto dc = mka_driver_config_of(_cfg, probe.lags.front(), *cak);
+    if (auto ok = load_chain_keys(probe, probe.lags.front(), dc, _now); !ok)
+        return ok.err();
+    return std::optional<ctl::mka_driver_config>{std::move(dc)};
 }
 
 result<void> mka_runtime::add_member(const ctl::member_binding& mb, const ctl::mka_driver_config& dc,
@@ -183,7 +348,11 @@ result<std::string> mka_runtime::set_key(lag_config& l, std::string_view ckn_hex
         // are the ones in use: the sessions and SAs stay.
         const bool new_key = m.ckn != l.macsec.ckn || m.cak_file != l.macsec.cak_file || m.suite != l.macsec.suite;
         if (new_key) {
+            m.keys.clear(); // the new key replaces the chain's keys (the fallback stays)
+            m.start.reset();
             auto dc = mka_driver_config_of(_cfg, next, *cak);
+            if (auto ok = load_chain_keys(_cfg, next, dc, now); !ok)
+                return ok.err();
             dc.mode = _mka->mode(); // then change_mode below
             if (auto ok = _mka->change_key(dc, now); !ok)
                 return ok.err();
@@ -212,6 +381,7 @@ result<std::string> mka_runtime::set_key(lag_config& l, std::string_view ckn_hex
                               : "");
     }
     l.macsec = std::move(m);
+    note_starts(l.macsec);
     return how;
 }
 
@@ -231,6 +401,12 @@ result<std::string> mka_runtime::command(lag_config& l, const cli::parsed_comman
     case cli::command_id::unset_macsec: return unset(l, now);
     case cli::command_id::set_macsec:
         return set_key(l, c.get("ckn"), std::string(c.get("path")), c.get("cipher"), c.get("encryption"), now);
+    case cli::command_id::add_macsec_key:
+        return add_key(l, c.get("ckn"), std::string(c.get("path")), c.get("time"), now);
+    case cli::command_id::remove_macsec_key: return remove_key(l, c.get("ckn"), now);
+    case cli::command_id::set_macsec_fallback:
+        return set_fallback(l, c.get("ckn"), std::string(c.get("path")), now);
+    case cli::command_id::unset_macsec_fallback: return unset_fallback(l, now);
     default: return make_error("internal", "not an MKA command");
     }
 }
@@ -281,7 +457,37 @@ mka_view mka_runtime::view(std::string_view port) const {
         if (ms[i].name != port)
             continue;
         const auto& p = _mka->participant(i);
+        const auto& kc = _mka->chain(i);
         v.on = true;
+        const auto wall = wall_now();
+        for (const auto& k : kc.keys()) {
+            mka_view::key kv;
+            kv.ckn = hex_of(k.ckn.view());
+            kv.state = std::string(mka::to_string(k.state));
+            if (auto it = _starts.find(kv.ckn); it != _starts.end())
+                kv.start = format_rfc3339(it->second);
+            else if (k.start)
+                kv.start = format_rfc3339(wall + std::chrono::duration_cast<std::chrono::seconds>(*k.start - _now).count());
+            kv.fallback = k.fallback;
+            v.keys.push_back(std::move(kv));
+        }
+        v.fallback = kc.using_fallback();
+        v.fallback_activations = kc.counters().fallback_activations;
+        v.rollovers = kc.counters().rollovers;
+        if (!kc.secured()) {
+            const std::string why = !p.has_live_peers() ? "no live MKA peer" : "MKA session not secured";
+            switch (_mka->mode()) {
+            case ctl::encryption_mode::must_encrypt:
+                v.reason = why + " (must_encrypt): not distributing until it secures";
+                break;
+            case ctl::encryption_mode::should_encrypt:
+                v.reason = why + " (should_encrypt): sending and taking clear frames";
+                break;
+            case ctl::encryption_mode::no_encrypt:
+                v.reason = why + " (no_encrypt): no integrity protection until it secures";
+                break;
+            }
+        }
         v.secured = p.secured();
         v.key_server = p.is_key_server();
         v.live_peers = static_cast<unsigned>(p.live_peer_count());

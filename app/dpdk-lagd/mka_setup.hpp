@@ -14,6 +14,7 @@
 #include "mka/ipsecmb_crypto.hpp"
 #include "service.hpp"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +32,13 @@ inline bool mka_enabled(const lag_config& l) noexcept {
 // first, then every other suite the profile allows on all of the LAG's
 // members with this CAK (a key server that prefers one of those is followed).
 ctl::mka_driver_config mka_driver_config_of(const daemon_config& cfg, const lag_config& l, const secret<32>& cak);
+
+// The chain's other keys ([[lag.macsec.key]]) and the fallback key, their
+// CAK files read and checked as the first one's (mode, syntax, the profile's
+// rule on the length), into `c`, with the first key's start. Start times
+// (wall clock, UTC) become time_points against `now`.
+result<void> load_chain_keys(const daemon_config& cfg, const lag_config& l, ctl::mka_driver_config& c,
+                             time_point now);
 
 class mka_runtime {
 public:
@@ -73,6 +81,18 @@ public:
                                 std::string_view cipher, std::string_view encryption, time_point now);
     // `unset lag NAME macsec`: MACsec off on every member (clear traffic).
     result<std::string> unset(lag_config& l, time_point now);
+    // `add lag NAME macsec key ckn HEX cak-file PATH [start TIME]` and
+    // `remove lag NAME macsec key ckn HEX`: the LAG's key chain on every
+    // member (mka_driver::add_key/remove_key), and `l.macsec`. TIME: RFC
+    // 3339 or now (the default).
+    result<std::string> add_key(lag_config& l, std::string_view ckn_hex, const std::string& cak_file,
+                                std::string_view start, time_point now);
+    result<std::string> remove_key(lag_config& l, std::string_view ckn_hex, time_point now);
+    // `set lag NAME macsec fallback ckn HEX cak-file PATH`, `unset lag NAME
+    // macsec fallback`.
+    result<std::string> set_fallback(lag_config& l, std::string_view ckn_hex, const std::string& cak_file,
+                                     time_point now);
+    result<std::string> unset_fallback(lag_config& l, time_point now);
     // The three commands above, from the control socket.
     result<std::string> command(lag_config& l, const cli::parsed_command& c, time_point now);
 
@@ -113,6 +133,10 @@ private:
     std::unique_ptr<mka::ipsecmb_crypto> _crypto;
     std::unique_ptr<ctl::macsec_driver> _macsec;
     std::unique_ptr<ctl::mka_driver> _mka;
+    // The configured start (Unix seconds) by CKN in hex, for show: the
+    // chain's time_points are against the control clock.
+    std::map<std::string, int64_t> _starts;
+    void note_starts(const macsec_config& m);
 };
 
 } // namespace lag::lagd

@@ -34,12 +34,22 @@ std::string hex(std::span<const uint8_t> b) {
 }
 
 // A LAG's key as `show lag` names it: null (no MACsec), {"mode": "static"}
-// (per-member keys from a key file), or {"mode": "mka", "ckn": HEX}.
+// (per-member keys from a key file), or {"mode": "mka", "ckn": HEX, "keys":
+// [{"ckn", "start"}...] (the chain's other keys), "fallback_ckn"}.
 json lag_key(const lag_config& lc) {
     if (!lc.macsec.enabled)
         return nullptr;
-    if (lc.macsec.mode == macsec_mode::mka)
-        return {{"mode", "mka"}, {"ckn", hex(lc.macsec.ckn)}};
+    if (lc.macsec.mode == macsec_mode::mka) {
+        json keys = json::array();
+        for (const auto& k : lc.macsec.keys)
+            keys.push_back({{"ckn", hex(k.ckn)}, {"start", k.start ? format_rfc3339(*k.start) : std::string()}});
+        json j = {{"mode", "mka"}, {"ckn", hex(lc.macsec.ckn)}, {"keys", std::move(keys)}};
+        if (lc.macsec.start)
+            j["start"] = format_rfc3339(*lc.macsec.start);
+        if (!lc.macsec.fallback_ckn.empty())
+            j["fallback_ckn"] = hex(lc.macsec.fallback_ckn);
+        return j;
+    }
     return {{"mode", "static"}};
 }
 
@@ -176,7 +186,11 @@ sock::reply service::run(std::string_view line, time_point now) {
     case command_id::rekey_macsec:
     case command_id::set_rekey_interval:
     case command_id::set_macsec:
-    case command_id::unset_macsec: {
+    case command_id::unset_macsec:
+    case command_id::add_macsec_key:
+    case command_id::remove_macsec_key:
+    case command_id::set_macsec_fallback:
+    case command_id::unset_macsec_fallback: {
         if (auto e = check_lag())
             return *e;
         if (!_host.has_mka(name))
@@ -336,6 +350,19 @@ nlohmann::json service::lag_json(std::string_view name) const {
             mj["mka_key_server_priority"] = v.mka.key_server_priority;
             mj["mka_rekey_interval"] = v.mka.rekey_interval;
             mj["mka_since_rekey"] = v.mka.since_rekey;
+            json keys = json::array();
+            std::string flat; // for telemetry: "CKN:state,..."
+            for (const auto& k : v.mka.keys) {
+                keys.push_back({{"ckn", k.ckn}, {"state", k.state}, {"start", k.start}, {"fallback", k.fallback}});
+                flat += fmt::format("{}{}:{}", flat.empty() ? "" : ",", k.ckn, k.state);
+            }
+            mj["mka_keys"] = std::move(keys); // the member's key chain (never a CAK)
+            mj["mka_keys_flat"] = flat;
+            mj["mka_fallback"] = v.mka.fallback;
+            mj["mka_fallback_activations"] = v.mka.fallback_activations;
+            mj["mka_rollovers"] = v.mka.rollovers;
+            if (!v.mka.reason.empty())
+                mj["mka_reason"] = v.mka.reason;
         }
         j["members"].push_back(mj);
     }
@@ -390,6 +417,14 @@ std::string service::lag_text(const nlohmann::json& j) const {
                              mj["mka_key_server_priority"].get<unsigned>(),
                              every == 0 ? std::string("off") : fmt::format("{} s", every),
                              since < 0 ? std::string("no SAK yet") : fmt::format("last SAK {} s ago", since));
+            std::string keys;
+            for (const auto& k : mj["mka_keys"])
+                keys += fmt::format("{}{}{} {}", keys.empty() ? "" : ", ", k["ckn"].get<std::string>(),
+                                    k["fallback"].get<bool>() ? " (fallback)" : "", k["state"].get<std::string>());
+            s += fmt::format("  {} mka keys: {}{}\n", mj["port"].get<std::string>(), keys,
+                             mj["mka_fallback"].get<bool>() ? "; the fallback carries the traffic" : "");
+            if (mj.contains("mka_reason"))
+                s += fmt::format("  {} mka: {}\n", mj["port"].get<std::string>(), mj["mka_reason"].get<std::string>());
         }
     return s;
 }
@@ -695,6 +730,40 @@ result<std::string> service::current_config_text() const {
             m.insert_or_assign("mode", "mka");
             m.insert_or_assign("ckn", ckn);
             m.insert_or_assign("cak_file", lc.macsec.cak_file);
+            // The chain's other keys, the fallback (add/remove lag NAME macsec key, set lag NAME macsec fallback).
+            m.erase("key");
+            toml::array keys;
+            auto key_table = [&](const std::vector<uint8_t>& ckn, const std::string& file,
+                                 const std::optional<int64_t>& start) {
+                toml::table k;
+                std::string h;
+                for (auto b : ckn)
+                    h += fmt::format("{:02x}", b);
+                k.insert_or_assign("ckn", h);
+                k.insert_or_assign("cak_file", file);
+                if (start)
+                    k.insert_or_assign("start", format_rfc3339(*start));
+                keys.push_back(std::move(k));
+            };
+            if (lc.macsec.start) { // the head came from a [[lag.macsec.key]] with a start
+                m.erase("ckn");
+                m.erase("cak_file");
+                key_table(lc.macsec.ckn, lc.macsec.cak_file, lc.macsec.start);
+            }
+            for (const auto& k : lc.macsec.keys)
+                key_table(k.ckn, k.cak_file, k.start);
+            if (!keys.empty())
+                m.insert_or_assign("key", std::move(keys));
+            if (!lc.macsec.fallback_ckn.empty()) {
+                std::string h;
+                for (auto b : lc.macsec.fallback_ckn)
+                    h += fmt::format("{:02x}", b);
+                m.insert_or_assign("fallback_ckn", h);
+                m.insert_or_assign("fallback_cak_file", lc.macsec.fallback_cak_file);
+            } else {
+                m.erase("fallback_ckn");
+                m.erase("fallback_cak_file");
+            }
             m.insert_or_assign("cipher", std::string(to_string(lc.macsec.suite)));
             m.insert_or_assign("encryption", std::string(to_string(lc.macsec.encryption)));
             m.insert_or_assign("key_server_priority", static_cast<int64_t>(lc.macsec.key_server_priority));

@@ -43,6 +43,22 @@ struct mka_view {
     unsigned key_server_priority = 0;
     uint32_t rekey_interval = 0; // seconds, 0: off
     int64_t since_rekey = -1;    // whole seconds since its latest SAK was installed, -1: none
+    // The member's key chain: each key's CKN (hex), state (associating,
+    // associated, disassociating, disassociated), start (RFC 3339, empty:
+    // from the start) and whether it is the fallback. Never a CAK.
+    struct key {
+        std::string ckn;
+        std::string state;
+        std::string start;
+        bool fallback = false;
+    };
+    std::vector<key> keys;
+    bool fallback = false;           // the CA in use is the fallback's
+    uint64_t fallback_activations = 0; // times the member moved to the fallback
+    uint64_t rollovers = 0;          // times it moved to a newer key
+    // Why MACsec keeps the member from distributing, or makes it send in the
+    // clear (empty: neither): e.g. its session lost under must_encrypt.
+    std::string reason;
 };
 
 // What protocols say about a member, for `show lag` and `show lacp`.

@@ -120,7 +120,8 @@ void add_mka_fields(rte_tel_data* d, const char* port) {
     if (m == nullptr)
         return;
     for (const char* f : {"mka_secured", "mka_key_server", "mka_live_peers", "mka_key_server_sci", "mka_an",
-                          "mka_cipher", "mka_key_server_priority", "mka_rekey_interval", "mka_since_rekey"})
+                          "mka_cipher", "mka_key_server_priority", "mka_rekey_interval", "mka_since_rekey", "mka_ckn",
+                          "mka_keys_flat", "mka_fallback", "mka_fallback_activations", "mka_rollovers"})
         if (m->contains(f))
             add_scalar(d, f, (*m)[f]);
 }

@@ -49,10 +49,10 @@ result<std::unique_ptr<mka_driver>> mka_driver::create(control& c, macsec_driver
                                                        time_point now) {
     std::unique_ptr<mka_driver> d(new mka_driver(c, macsec, crypto, cfg, std::move(members), tx));
     for (const auto& mb : d->_members) {
-        auto p = d->make_participant(mb, cfg, 0, now);
+        auto p = d->make_chain(mb, cfg, 0, now);
         if (!p)
             return p.err();
-        d->_parts.push_back(std::move(*p));
+        d->_chains.push_back(std::move(*p));
         if (auto r = d->add_secy(mb, cfg); !r)
             return r.err();
         if (cfg.mode == encryption_mode::must_encrypt) {
@@ -107,13 +107,13 @@ result<void> mka_driver::add_member(const mka_member& mb, const mka_driver_confi
     for (const auto& m : _members)
         if (m.name == mb.name || m.port == mb.port)
             return make_error("already-member", fmt::format("'{}' already runs MKA", mb.name));
-    auto p = make_participant(mb, cfg, 0, now);
+    auto p = make_chain(mb, cfg, 0, now);
     if (!p)
         return p.err();
     if (auto r = add_secy(mb, cfg); !r)
         return r.err();
     _members.push_back(mb);
-    _parts.push_back(std::move(*p));
+    _chains.push_back(std::move(*p));
     _active_an.push_back(0xFF);
     _key_offset.push_back(mka::confidentiality_offset::none);
     _legacy.emplace_back();
@@ -128,7 +128,7 @@ result<void> mka_driver::remove_member(std::string_view name) {
             continue;
         const auto at = static_cast<std::ptrdiff_t>(i);
         _members.erase(_members.begin() + at);
-        _parts.erase(_parts.begin() + at); // its ICK and KEK are wiped with it
+        _chains.erase(_chains.begin() + at); // its ICKs and KEKs are wiped with it
         _active_an.erase(_active_an.begin() + at);
         _key_offset.erase(_key_offset.begin() + at);
         _legacy.erase(_legacy.begin() + at);
@@ -160,19 +160,19 @@ result<void> mka_driver::change_mode(const mka_driver_config& cfg, time_point no
         // The offset the key server distributes follows the mode: with
         // another one than its latest SAK's, it distributes a new SAK
         // (applied like any rekey), so the peers take the change too.
-        if (auto a = _parts[i].set_offset(distributed_offset(cfg), now); !a.list.empty())
+        if (auto a = _chains[i].set_offset(distributed_offset(cfg), now); !a.list.empty())
             apply(i, a, now);
         // must_encrypt: only a secured member (or one whose previous CA's
         // SAs still carry it, change_key) distributes.
-        const bool open = _mode != encryption_mode::must_encrypt || _parts[i].secured() || _legacy[i].has_value();
+        const bool open = _mode != encryption_mode::must_encrypt || _chains[i].secured() || _legacy[i].has_value();
         if (!_control.set_member_gate(mb.name, open, now))
             ++_counters.apply_failed;
     }
     return ok_v;
 }
 
-result<mka::participant> mka_driver::make_participant(const mka_member& mb, const mka_driver_config& cfg,
-                                                      uint8_t first_an, time_point now) {
+result<mka::key_chain> mka_driver::make_chain(const mka_member& mb, const mka_driver_config& cfg, uint8_t first_an,
+                                              time_point now) {
     mka::participant_config pc;
     pc.mac = mb.mac;
     pc.port_id = mb.port_id;
@@ -190,16 +190,76 @@ result<mka::participant> mka_driver::make_participant(const mka_member& mb, cons
     }
     pc.first_an = first_an;
     pc.rekey_interval = cfg.rekey_interval;
-    auto p = mka::participant::create(std::move(pc), _crypto, now);
+    mka::key_chain_config kc;
+    kc.base = std::move(pc);
+    mka::chain_key first;
+    first.ckn = cfg.ckn;
+    first.cak = cfg.cak;
+    first.start = cfg.start;
+    kc.keys.push_back(std::move(first));
+    for (const auto& k : cfg.more_keys)
+        kc.keys.push_back(k);
+    kc.fallback = cfg.fallback;
+    auto p = mka::key_chain::create(std::move(kc), _crypto, now);
     if (!p)
         return make_error(p.err().code, fmt::format("port '{}': {}", mb.name, p.err().message));
     return std::move(*p);
 }
 
+result<void> mka_driver::add_key(const mka::chain_key& k, time_point now) {
+    if (_stopped)
+        return make_error("no-mka", "MKA is stopped on this LAG");
+    for (const auto& c : _chains) // checked first: a refusal changes nothing
+        for (const auto& s : c.keys())
+            if (std::equal(s.ckn.view().begin(), s.ckn.view().end(), k.ckn.begin(), k.ckn.end()))
+                return make_error("duplicate-ckn", "the LAG's key chain already holds a key with this CKN");
+    for (size_t i = 0; i < _chains.size(); ++i) {
+        if (auto r = _chains[i].add_key(k, now); !r)
+            return make_error(r.err().code, fmt::format("port '{}': {}", _members[i].name, r.err().message));
+    }
+    ++_counters.keys_added;
+    return ok_v;
+}
+
+result<void> mka_driver::remove_key(std::span<const uint8_t> ckn, time_point now) {
+    if (_stopped)
+        return make_error("no-mka", "MKA is stopped on this LAG");
+    if (_chains.empty())
+        return make_error("no-such-key", "no member runs MKA");
+    for (size_t i = 0; i < _chains.size(); ++i) {
+        auto r = _chains[i].remove_key(ckn, now);
+        if (!r) {
+            if (i == 0)
+                return r.err(); // the chains hold the same keys: nothing changed
+            ++_counters.apply_failed;
+            continue;
+        }
+        apply(i, *r, now);
+    }
+    ++_counters.keys_removed;
+    return ok_v;
+}
+
+result<void> mka_driver::set_fallback(const std::optional<mka::chain_key>& k, time_point now) {
+    if (_stopped)
+        return make_error("no-mka", "MKA is stopped on this LAG");
+    for (size_t i = 0; i < _chains.size(); ++i) {
+        auto r = _chains[i].set_fallback(k, now);
+        if (!r) {
+            if (i == 0)
+                return r.err();
+            ++_counters.apply_failed;
+            continue;
+        }
+        apply(i, *r, now);
+    }
+    return ok_v;
+}
+
 result<void> mka_driver::change_key(const mka_driver_config& cfg, time_point now) {
     if (cfg.mode != _mode)
         return make_error("mka-encryption", "the encryption mode cannot change at run time");
-    std::vector<mka::participant> parts;
+    std::vector<mka::key_chain> parts;
     std::vector<std::optional<legacy_keys>> legacy(_members.size());
     for (size_t i = 0; i < _members.size(); ++i) {
         // The previous CA's SAs stay in use until the new CA's session
@@ -209,23 +269,24 @@ result<void> mka_driver::change_key(const mka_driver_config& cfg, time_point now
         std::vector<uint8_t> ans;
         if (_legacy[i])
             ans = _legacy[i]->ans;
-        if (auto an = _parts[i].latest_an())
+        const auto& cur = *_chains[i].current();
+        if (auto an = cur.latest_an())
             ans.push_back(*an);
         if (_active_an[i] != 0xFF)
             ans.push_back(_active_an[i]);
         uint8_t first = 0;
         if (!ans.empty())
             first = static_cast<uint8_t>((*std::max_element(ans.begin(), ans.end()) + 1) % 4);
-        if (_parts[i].latest_an())
-            first = static_cast<uint8_t>((*_parts[i].latest_an() + 1) % 4);
-        auto p = make_participant(_members[i], cfg, first, now);
+        if (cur.latest_an())
+            first = static_cast<uint8_t>((*cur.latest_an() + 1) % 4);
+        auto p = make_chain(_members[i], cfg, first, now);
         if (!p)
             return p.err();
         parts.push_back(std::move(*p));
         if (!ans.empty())
             legacy[i] = legacy_keys{ans, std::nullopt, now + legacy_grace};
     }
-    _parts = std::move(parts);
+    _chains = std::move(parts);
     _legacy = std::move(legacy);
     ++_counters.key_changes;
     return ok_v;
@@ -233,7 +294,7 @@ result<void> mka_driver::change_key(const mka_driver_config& cfg, time_point now
 
 void mka_driver::retire_legacy(size_t i, time_point now) {
     const auto& l = *_legacy[i];
-    const auto cur = _parts[i].latest_an();
+    const auto cur = _chains[i].current()->latest_an();
     for (uint8_t an : l.ans) {
         if (cur && *cur == an)
             continue; // the new CA's key took this AN over
@@ -242,7 +303,7 @@ void mka_driver::retire_legacy(size_t i, time_point now) {
         if (_active_an[i] == an)
             _active_an[i] = 0xFF;
     }
-    if (!_parts[i].secured() && _mode == encryption_mode::must_encrypt &&
+    if (!_chains[i].secured() && _mode == encryption_mode::must_encrypt &&
         !_control.set_member_gate(_members[i].name, false, now))
         ++_counters.apply_failed;
     _legacy[i].reset();
@@ -272,7 +333,7 @@ void mka_driver::on_frame(uint16_t port, std::span<const uint8_t> frame, time_po
         ++_counters.not_a_member;
         return;
     }
-    auto a = _parts[static_cast<size_t>(i)].on_mkpdu(frame, now);
+    auto a = _chains[static_cast<size_t>(i)].on_mkpdu(frame, now);
     if (a.dropped) {
         ++_counters.frames_dropped;
         dpdk::log(dpdk::log_type::mka, dpdk::log_level::debug, "{}: MKPDU of {} octets dropped",
@@ -296,10 +357,10 @@ unsigned mka_driver::poll(time_point now) {
             retire_legacy(i, now);
             ++work;
         }
-        auto a = _parts[i].tick(now);
+        auto a = _chains[i].tick(now);
         if (_active_an[i] != 0xFF && (due || _macsec.tx_near_exhaustion(_members[i].port)))
             if (const auto* sa = _macsec.tx_sa_of(_members[i].port, _active_an[i]))
-                a.append(_parts[i].report_tx_pn(sa->next_pn(), now));
+                a.append(_chains[i].report_tx_pn(sa->next_pn(), now));
         if (due)
             watch(i, a, now);
         if (!a.list.empty())
@@ -311,15 +372,18 @@ unsigned mka_driver::poll(time_point now) {
 
 void mka_driver::watch(size_t i, mka::actions& a, time_point now) {
     auto& w = _watch[i];
-    auto& p = _parts[i];
+    auto& kc = _chains[i];
+    // The participant in use, fetched again after each call that may make
+    // the chain retire a CA.
+    auto p = [&]() -> const mka::participant& { return *kc.current(); };
     const uint16_t port = _members[i].port;
     // A member's link came back while its session lived on (the peer kept
     // us live): the peer may put its transmit SA back under the same key at
     // a PN it already used (wpa_supplicant 2.10 does, from PN 1). As key
     // server, distribute a new SAK for the member now.
     const bool up = dpdk::link_up(port);
-    if (up && !w.link && p.is_key_server() && p.latest_key()) {
-        a.append(p.rekey(now));
+    if (up && !w.link && p().is_key_server() && p().latest_key()) {
+        a.append(kc.rekey(now));
         ++_counters.link_rekeys;
         dpdk::log(dpdk::log_type::mka, dpdk::log_level::notice, "{}: link back with the MKA session alive: new SAK",
                   _members[i].name);
@@ -329,7 +393,7 @@ void mka_driver::watch(size_t i, mka::actions& a, time_point now) {
     std::array<std::optional<macsec_driver::rx_sa_status>, 4> rx;
     for (uint8_t an = 0; an < 4; ++an)
         if ((rx[an] = _macsec.rx_sa_totals(port, an)))
-            a.append(p.report_rx_pn(an, rx[an]->lowest_pn, now));
+            a.append(kc.report_rx_pn(an, rx[an]->lowest_pn, now));
     // Where the link says nothing (net_pcap, a far-end flap): the peer's
     // frames under the latest key are dropped as late while its receive SAs
     // take nothing new. That is a transmit SA restarted under the same key,
@@ -338,20 +402,20 @@ void mka_driver::watch(size_t i, mka::actions& a, time_point now) {
     // distributes one, anyone else asks the key server for one
     // (request_new_sak). At most once a life time per member (a replayer on
     // the wire can make no more of it than that).
-    const auto an = p.latest_an();
+    const auto an = p().latest_an();
     if (!an) {
         w.an = 0xFF;
         return;
     }
     const uint64_t lowest = rx[*an & 3] ? rx[*an & 3]->lowest_pn : 0;
     const uint64_t late = rx[*an & 3] ? rx[*an & 3]->late : 0;
-    if (w.an == *an && late > w.late && lowest == w.lowest && p.has_live_peers() &&
+    if (w.an == *an && late > w.late && lowest == w.lowest && p().has_live_peers() &&
         (!w.replay_rekey_at || now - *w.replay_rekey_at >= mka::mka_life_time)) {
-        a.append(p.request_new_sak(now));
+        a.append(kc.request_new_sak(now));
         ++_counters.replay_rekeys;
         dpdk::log(dpdk::log_type::mka, dpdk::log_level::notice,
                   "{}: the peer sends PNs already taken under the current key: new SAK{}", _members[i].name,
-                  p.is_key_server() ? "" : " asked of the key server");
+                  p().is_key_server() ? "" : " asked of the key server");
         w.replay_rekey_at = now;
     }
     w.an = *an;
@@ -360,14 +424,14 @@ void mka_driver::watch(size_t i, mka::actions& a, time_point now) {
 }
 
 void mka_driver::set_rekey_interval(duration d) {
-    for (auto& p : _parts)
-        p.set_rekey_interval(d);
+    for (auto& c : _chains)
+        c.set_rekey_interval(d);
 }
 
 result<void> mka_driver::rekey(size_t member, time_point now) {
-    if (member >= _parts.size())
+    if (member >= _chains.size())
         return make_error("mka-member", "no such member");
-    auto& p = _parts[member];
+    const auto& p = *_chains[member].current();
     if (!p.has_live_peers())
         return make_error("mka-no-peer", fmt::format("port '{}': no live MKA peer", _members[member].name));
     if (!p.is_key_server()) {
@@ -377,7 +441,7 @@ result<void> mka_driver::rekey(size_t member, time_point now) {
                                       _members[member].name,
                                       ks ? fmt::format(" (the key server is {})", ks->to_string()) : ""));
     }
-    auto a = p.rekey(now);
+    auto a = _chains[member].rekey(now);
     ++_counters.rekeys;
     apply(member, a, now);
     return ok_v;
@@ -450,7 +514,7 @@ void mka_driver::apply(size_t i, const mka::actions& a, time_point now) {
         // validate check while unsecured, strict once secured, so the clear
         // no longer passes. Strict once the peers protect their frames too:
         // the last clear ones they sent before that still pass.
-        const auto& p = _parts[i];
+        const auto& p = *_chains[i].current();
         sa_result(_macsec.set_validate(mb.port, p.secured() && p.peers_protect() ? macsec::validate_frames::strict
                                                                                  : macsec::validate_frames::check));
     }

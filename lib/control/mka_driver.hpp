@@ -1,6 +1,7 @@
 #pragma once
-// MKA (IEEE 802.1X-2020) on the control core: one lib/mka participant per
-// member, all keyed by the LAG's CKN/CAK, driving the members' SecYs through
+// MKA (IEEE 802.1X-2020) on the control core: one lib/mka key chain per
+// member (a participant per key in effect: the LAG's CKN/CAK, the keys
+// added beside it, the fallback), driving the members' SecYs through
 // macsec_driver.
 //
 // mka_driver registers itself with the control's punt demultiplexer for
@@ -53,6 +54,13 @@ struct mka_member {
 struct mka_driver_config {
     std::vector<uint8_t> ckn;  // 1..32 octets
     mka::key_secret cak;       // 16 or 32 octets
+    // More primary keys of the LAG's key chain (lib/mka key_chain: each
+    // key's participant runs from its start time beside the one in use, the
+    // newest secured one carries the traffic), and a fallback key, used
+    // only while no primary can secure.
+    std::optional<time_point> start; // of the key above (none: in effect now)
+    std::vector<mka::chain_key> more_keys;
+    std::optional<mka::chain_key> fallback;
     uint8_t key_server_priority = 16;
     cipher_suite suite = cipher_suite::gcm_aes_128; // preferred: distributed as key server
     // Also announced and accepted from a key server that prefers one of them
@@ -82,6 +90,8 @@ struct mka_driver_counters {
     uint64_t link_rekeys = 0;   // as key server, a new SAK when a member's link came back
     uint64_t replay_rekeys = 0; // a new SAK made or asked for when a peer sent PNs already taken
     uint64_t key_changes = 0;   // change_key() calls
+    uint64_t keys_added = 0;    // add_key() calls that took
+    uint64_t keys_removed = 0;  // remove_key() calls that took
     uint64_t apply_failed = 0; // control refused a gate change (a bug if ever non-zero)
 };
 
@@ -104,8 +114,10 @@ public:
     // near exhaustion; returns the number of members that had work.
     unsigned poll(time_point now);
 
-    bool secured(size_t member) const noexcept { return _parts[member].secured(); }
-    const mka::participant& participant(size_t member) const noexcept { return _parts[member]; }
+    bool secured(size_t member) const noexcept { return _chains[member].secured(); }
+    // The member's participant in use (else the newest running one).
+    const mka::participant& participant(size_t member) const noexcept { return *_chains[member].current(); }
+    const mka::key_chain& chain(size_t member) const noexcept { return _chains[member]; }
     const std::vector<mka_member>& members() const noexcept { return _members; }
     const mka_driver_counters& counters() const noexcept { return _counters; }
     int member_of(uint16_t port) const noexcept;
@@ -128,6 +140,14 @@ public:
     // took the new key), the old SAs are retired and the gate closes.
     result<void> change_key(const mka_driver_config& cfg, time_point now);
     static constexpr duration legacy_grace = std::chrono::seconds(30);
+    // A primary key for every member's chain (its participant runs from
+    // `start`, beside the one in use; traffic moves once it secures), or
+    // one goes (its SAs retire; not the last one in effect). A refusal on
+    // any member changes nothing: every chain is checked first.
+    result<void> add_key(const mka::chain_key& k, time_point now);
+    result<void> remove_key(std::span<const uint8_t> ckn, time_point now);
+    // The fallback key of every member (none: no fallback).
+    result<void> set_fallback(const std::optional<mka::chain_key>& k, time_point now);
     // A new encryption mode (cfg.mode; cfg.offset where the key server gave
     // none) for every member, the sessions and SAs kept: each member's SecYs
     // take the mode's policy (confidentiality, clear_without_sa, validate)
@@ -161,8 +181,8 @@ private:
         : _control(c), _macsec(m), _crypto(crypto), _mode(cfg.mode), _pn_threshold(cfg.pn_threshold),
           _members(std::move(members)), _tx(tx) {}
     void apply(size_t i, const mka::actions& a, time_point now);
-    result<mka::participant> make_participant(const mka_member& mb, const mka_driver_config& cfg, uint8_t first_an,
-                                              time_point now);
+    result<mka::key_chain> make_chain(const mka_member& mb, const mka_driver_config& cfg, uint8_t first_an,
+                                      time_point now);
     void retire_legacy(size_t i, time_point now);
     result<void> add_secy(const mka_member& mb, const mka_driver_config& cfg);
 
@@ -178,7 +198,7 @@ private:
     encryption_mode _mode;
     uint64_t _pn_threshold;
     std::vector<mka_member> _members;
-    std::vector<mka::participant> _parts;
+    std::vector<mka::key_chain> _chains;
     std::vector<uint8_t> _active_an; // per member: AN enabled for transmit, 0xFF none
     std::vector<mka::confidentiality_offset> _key_offset; // per member: the key server's, with its last SAK
     std::vector<std::optional<legacy_keys>> _legacy;

@@ -383,6 +383,13 @@ void participant::key_server_duties(time_point now, actions& out) {
     k.an = _latest ? static_cast<uint8_t>((_latest->an + 1) % 4) : _next_an;
     if (_old && _old->an == k.an)
         k.an = static_cast<uint8_t>((k.an + 1) % 4);
+    // Past the ANs another CA on this port holds (a key chain), where one is
+    // free besides the latest key's.
+    for (int tries = 0; tries < 3 && (_reserved_ans >> k.an & 1); ++tries) {
+        k.an = static_cast<uint8_t>((k.an + 1) % 4);
+        if (_latest && _latest->an == k.an)
+            k.an = static_cast<uint8_t>((k.an + 1) % 4);
+    }
     _next_an = static_cast<uint8_t>((k.an + 1) % 4);
     k.suite = *suite;
     k.offset = _cfg.offset;

@@ -203,6 +203,9 @@ public:
     // rekey-interval N`. Measured from the latest SAK's installation, so a
     // shorter interval than the latest key's age rotates at the next tick.
     void set_rekey_interval(duration d) { _cfg.rekey_interval = d; }
+    // ANs (bit n: AN n) that other CAs on this port hold (key_chain): as key
+    // server, a new SAK goes past them where another AN is free.
+    void set_reserved_ans(uint8_t mask) noexcept { _reserved_ans = static_cast<uint8_t>(mask & 0xF); }
     duration rekey_interval() const { return _cfg.rekey_interval; }
 
     // -- state, for status displays and tests (no key material) --
@@ -317,6 +320,7 @@ private:
     bool _new_info = true;
     time_point _next_hello{};
     bool _started = false;
+    uint8_t _reserved_ans = 0;
     participant_counters _counters;
 };
 

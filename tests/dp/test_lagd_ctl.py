@@ -267,6 +267,21 @@ def run_mka(tmp):
     with open(cak, "w") as f:
         f.write(CAK + "\n")
     refused(tmp, cfg, "128-bit CAK under the provider profile refused", "cak-length")
+    chained = os.path.join(tmp, "cak-chain.hex")
+    with open(chained, "w") as f:
+        f.write(CAK + "\n")
+    os.chmod(chained, 0o644)
+    with open(cfg, "w") as f:
+        f.write(MKA_CONFIG + '[[lag.macsec.key]]\nckn = "0102"\ncak_file = "cak-chain.hex"\n')
+    refused(tmp, cfg, "a chain key's CAK file readable by others refused", "key-file-mode")
+    os.chmod(chained, 0o600)
+    with open(chained, "w") as f:
+        f.write(CAK[:-1] + "\n")
+    refused(tmp, cfg, "a chain key's malformed CAK file refused", "key-file")
+    os.remove(chained)
+    with open(cfg, "w") as f:
+        f.write(MKA_CONFIG + 'fallback_ckn = "ff"\nfallback_cak_file = "cak-chain.hex"\n')
+    refused(tmp, cfg, "a missing fallback CAK file refused", "key-file")
     with open(cfg, "w") as f:
         f.write(MKA_CONFIG)
     p = start("lagdmka%d" % os.getpid(), sock, cfg)
@@ -308,6 +323,67 @@ def run_mka(tmp):
         check(m0.get("mka_secured") == 0 and m0.get("mka_live_peers") == 0 and "mka_an" in m0,
               "telemetry /lag/macsec,m0 has the MKA session")
 
+        # The LAG's key chain at run time: more keys, their states, the fallback.
+        cak3 = os.path.join(tmp, "cak3.hex")
+        with open(cak3, "w") as f:
+            f.write(CAK[1:] + CAK[0] + "\n")
+        os.chmod(cak3, 0o600)
+        rc, out, err = ctl(sock, "add lag lag0 macsec key ckn 0d0e cak-file cak3.hex start 2030-01-01T00:00:00Z")
+        check(rc == 0 and "starts at 2030-01-01T00:00:00Z" in out, "add macsec key with a start: " + (out + err).strip())
+        rc, _, err = ctl(sock, "add lag lag0 macsec key ckn 0d0e cak-file cak3.hex")
+        check(rc == 1 and "[rule: duplicate-ckn]" in err, "a CKN already in the chain refused: " + err.strip())
+        rc, _, err = ctl(sock, "add lag lag0 macsec key ckn 0d0f cak-file cak3.hex start tomorrow")
+        check(rc == 1 and "[rule: value]" in err, "a start that is not RFC 3339 refused: " + err.strip())
+        rc, out, err = ctl(sock, "add lag lag0 macsec key ckn 0f cak-file cak3.hex")
+        check(rc == 0 and "associating" in out, "add macsec key now: " + (out + err).strip())
+        ms = show_json(sock).get("members", [])
+
+        def keys_of(m):
+            return {k["ckn"]: k for k in m.get("mka_keys", [])}
+        check(len(ms) == 2 and all(keys_of(m).get("0d0e", {}).get("state") == "disassociated"
+                                   and keys_of(m)["0d0e"].get("start") == "2030-01-01T00:00:00Z"
+                                   and keys_of(m).get("0f", {}).get("state") == "associating"
+                                   and keys_of(m).get("96437a93ccf10d9dfe347846cce52c7d", {}).get("state")
+                                   == "associating"
+                                   and "must_encrypt" in m.get("mka_reason", "") and m.get("mka_fallback") is False
+                                   for m in ms),
+              "show lag json: per member the chain's keys with their states, and why it does not distribute: "
+              + json.dumps(ms[:1]))
+        rc, out, _ = ctl(sock, "show lag")
+        check(rc == 0 and "mka keys:" in out and "0f associating" in out and "no live MKA peer (must_encrypt)" in out,
+              "show lag (text): the keys and the reason")
+        tel = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        tel.connect("/var/run/dpdk/lagdmka%d/dpdk_telemetry.v2" % os.getpid())
+        json.loads(tel.recv(4096))
+        for _ in range(30):  # telemetry serves the views the main loop published last
+            tel.send(b"/lag/macsec,m0")
+            m0 = json.loads(tel.recv(65536))["/lag/macsec"]
+            if "0f:" in m0.get("mka_keys_flat", ""):
+                break
+            time.sleep(0.1)
+        tel.close()
+        check("0f:associating" in m0.get("mka_keys_flat", "") and "0d0e:disassociated" in m0.get("mka_keys_flat", ""),
+              "telemetry /lag/macsec,m0 lists the keys with their states: " + str(m0.get("mka_keys_flat")))
+        rc, out, _ = ctl(sock, "show config")
+        check(rc == 0 and "[[lag.macsec.key]]" in out and "0d0e" in out and "2030-01-01T00:00:00Z" in out
+              and "cak3.hex" in out and CAK[1:] not in out, "show config has the chain's keys, not a CAK")
+        rc, out, err = ctl(sock, "remove lag lag0 macsec key ckn 0f")
+        check(rc == 0 and all("0f" not in keys_of(m) for m in show_json(sock).get("members", [])),
+              "remove macsec key: gone from every member: " + (out + err).strip())
+        rc, _, err = ctl(sock, "remove lag lag0 macsec key ckn 99")
+        check(rc == 1 and "[rule: no-such-key]" in err, "removing a key not in the chain refused: " + err.strip())
+        rc, out, err = ctl(sock, "set lag lag0 macsec fallback ckn ff01 cak-file cak3.hex")
+        j = show_json(sock)
+        check(rc == 0 and j.get("key", {}).get("fallback_ckn") == "ff01"
+              and all(keys_of(m).get("ff01", {}).get("fallback") is True for m in j.get("members", [])),
+              "set macsec fallback: the LAG's key and every member have it: " + (out + err).strip())
+        rc, out, _ = ctl(sock, "show config")
+        check(rc == 0 and re.search(r"^\s*fallback_ckn = [\"']ff01[\"']$", out, re.M), "show config has fallback_ckn")
+        rc, _, _ = ctl(sock, "unset lag lag0 macsec fallback")
+        rc2, _, err = ctl(sock, "unset lag lag0 macsec fallback")
+        check(rc == 0 and rc2 == 1 and "[rule: no-fallback]" in err
+              and "fallback_ckn" not in show_json(sock).get("key", {}), "unset macsec fallback, once")
+
         # The LAG's key at run time.
         new_cak = os.path.join(tmp, "cak2.hex")
         with open(new_cak, "w") as f:
@@ -326,6 +402,7 @@ def run_mka(tmp):
         rc, out, _ = ctl(sock, "show config")
         check(rc == 0 and "0a0b" in out and "cak2.hex" in out and "gcm-aes-256" in out and LACP_CLEAR.search(out)
               and CAK[::-1] not in out, "show config has the new CKN, CAK file and cipher (and lacp), not the CAK")
+        check("0d0e" not in out and "lag.macsec.key" not in out, "set macsec ckn: the new key replaces the chain")
         rc, _, _ = ctl(sock, "unset lag lag0 macsec")
         j = show_json(sock)
         check(rc == 0 and all(m.get("macsec") == "off" for m in j.get("members", []))

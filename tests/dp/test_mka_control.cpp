@@ -948,6 +948,127 @@ TEST_F(mka_control_test, a_new_cak_the_far_end_never_takes_closes_the_member_aft
     EXPECT_EQ(cross(host_a, host_b, 16, 21), 0u);
 }
 
+mka::chain_key chain_key_of(const std::vector<uint8_t>& ckn, const std::vector<uint8_t>& cak, time_point start) {
+    mka::chain_key k;
+    k.ckn = ckn;
+    k.cak.assign(cak);
+    k.start = start;
+    return k;
+}
+
+constexpr char hex_digits[] = "0123456789abcdef";
+
+std::string ckn_in_use(const ctl::mka_driver& d, size_t member) {
+    auto c = d.chain(member).ckn_in_use();
+    std::string s;
+    if (c)
+        for (auto b : c->view())
+            s += hex_digits[b >> 4], s += hex_digits[b & 15];
+    return s;
+}
+
+mka::key_state state_of(const ctl::mka_driver& d, size_t member, const std::vector<uint8_t>& ckn) {
+    for (const auto& k : d.chain(member).keys())
+        if (std::equal(k.ckn.view().begin(), k.ckn.view().end(), ckn.begin(), ckn.end()))
+            return k.state;
+    ADD_FAILURE() << "no such key";
+    return mka::key_state::disassociated;
+}
+
+const std::vector<uint8_t> ckn_two = {0x96, 0x43, 0x7a, 0x94};
+
+TEST_F(mka_control_test, a_key_added_to_the_chain_on_both_ends_takes_over_without_losing_a_frame) {
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    bool gates_open = true;
+    // A takes the new key at round 10, B a little later at round 30.
+    auto [sent, got] = stream(400, 2, [&](int r) {
+        if (r == 10) {
+            EXPECT_TRUE(a.mka->add_key(chain_key_of(ckn_two, cak_new, now), now).ok());
+            EXPECT_EQ(state_of(*a.mka, 0, ckn_two), mka::key_state::associating);
+        }
+        if (r == 30) {
+            EXPECT_TRUE(b.mka->add_key(chain_key_of(ckn_two, cak_new, now), now).ok());
+        }
+        gates_open = gates_open && a.model.operational_members("lag0") == members &&
+                     b.model.operational_members("lag0") == members;
+    });
+    EXPECT_EQ(got, sent) << "frames lost across the rollover";
+    EXPECT_TRUE(gates_open) << "a member stopped distributing during the rollover";
+    for (auto* s : {&a, &b})
+        for (size_t i = 0; i < members; ++i) {
+            EXPECT_EQ(ckn_in_use(*s->mka, i), "96437a94") << "member " << i;
+            EXPECT_EQ(state_of(*s->mka, i, ckn_two), mka::key_state::associated);
+            EXPECT_EQ(state_of(*s->mka, i, {0x96, 0x43, 0x7a, 0x93}), mka::key_state::disassociated);
+            EXPECT_EQ(s->mka->chain(i).counters().rollovers, 1u);
+            EXPECT_EQ(s->mka->chain(i).participants().size(), 1u); // the old CA's participant ended
+        }
+    EXPECT_EQ(a.mka->counters().sa_failed, 0u);
+    EXPECT_EQ(b.mka->counters().sa_failed, 0u);
+    // The old key can go now; the one in use cannot be the last.
+    EXPECT_TRUE(a.mka->remove_key(std::vector<uint8_t>{0x96, 0x43, 0x7a, 0x93}, now).ok());
+    EXPECT_FALSE(a.mka->remove_key(ckn_two, now).ok());
+    expect_whole_stream();
+}
+
+TEST_F(mka_control_test, a_key_the_far_end_never_takes_keeps_the_old_one_securing) {
+    start(cak_a);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));
+    ASSERT_TRUE(a.mka->add_key(chain_key_of(ckn_two, cak_new, now), now).ok());
+    EXPECT_FALSE(a.mka->add_key(chain_key_of(ckn_two, cak_new, now), now).ok()); // one CKN once
+    poll_until([] { return false; }, std::chrono::seconds(45));
+    EXPECT_TRUE(a.all_secured() && b.all_secured());
+    EXPECT_EQ(a.model.operational_members("lag0"), members);
+    for (size_t i = 0; i < members; ++i) {
+        EXPECT_EQ(ckn_in_use(*a.mka, i), "96437a93");
+        EXPECT_EQ(state_of(*a.mka, i, ckn_two), mka::key_state::associating);
+    }
+    expect_whole_stream();
+}
+
+TEST_F(mka_control_test, mka_lost_under_clear_lacp_takes_a_must_encrypt_member_out_with_lacp_still_up) {
+    // SONiC's case: MACsec down, LACP (beside it, lacp = "clear") still up.
+    start(cak_a, true, true);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured() && lacp_all(); },
+                           std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    ASSERT_EQ(a.model.operational_members("lag0"), members);
+    // B's MKA goes (its MACsec off); LACP keeps running on both.
+    b.mka->stop(now);
+    const time_point lost = now;
+    ASSERT_TRUE(poll_until([&] { return a.model.operational_members("lag0") == 0; }, std::chrono::seconds(10)));
+    EXPECT_LE(now - lost, mka::mka_life_time + std::chrono::seconds(1)) << "out within MKA's life time";
+    for (uint16_t i = 0; i < members; ++i) {
+        EXPECT_TRUE(a.lacp->group().status(i).distributing) << "LACP still says distributing, member " << i;
+        EXPECT_FALSE(a.mka->secured(i));
+    }
+    // A sends nothing B could not take: nothing at all under must_encrypt.
+    EXPECT_EQ(cross(host_a, host_b, 16, 50), 0u);
+}
+
+TEST_F(mka_control_test, mka_lost_under_should_encrypt_goes_clear_on_both_ends) {
+    a.mode = b.mode = ctl::encryption_mode::should_encrypt;
+    start(cak_a, true, true);
+    ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured() && lacp_all(); },
+                           std::chrono::seconds(30)));
+    for (int i = 0; i < 10; ++i)
+        poll_both();
+    EXPECT_EQ(cross(host_a, host_b, 16, 51), 16u); // protected
+    b.mka->stop(now); // B sends and takes the clear from now on
+    ASSERT_TRUE(poll_until([&] { return !a.mka->secured(0) && !a.mka->secured(1); }, std::chrono::seconds(10)));
+    for (int i = 0; i < 200; ++i) // past the kept keys' life time: A's transmit SAs go
+        poll_both();
+    for (uint16_t p : a.ports)
+        EXPECT_EQ(a.macsec->validate_of(p), macsec::validate_frames::check);
+    EXPECT_EQ(a.model.operational_members("lag0"), members); // should_encrypt distributes unsecured
+    // Both ways in the clear, each end taking what the other sends.
+    EXPECT_EQ(cross(host_a, host_b, 16, 52), 16u);
+    EXPECT_EQ(cross(host_b, host_a, 16, 53), 16u);
+}
+
 TEST_F(mka_control_test, stop_turns_macsec_off_and_the_clear_passes) {
     start(cak_a);
     ASSERT_TRUE(poll_until([&] { return a.all_secured() && b.all_secured(); }, std::chrono::seconds(30)));

@@ -17,6 +17,8 @@ with `[lag.macsec] mode = "mka"` and must_encrypt, once per case:
     Distributed SAK unwrapped with python3-cryptography (tests/interop/mka/
     mka_check.py), tshark decodes them as MKA with nothing malformed;
     `set lag lag0 macsec rekey` under a running ping: new AN on both, no ping lost;
+    a second key added on dpdk-lagd's side only keeps the session secured on
+    the first (the new one associating);
   - GCM-AES-256 (256-bit CAK), dpdk-lagd the key server: MKA secures on
     both sides and a rekey reaches wpa_supplicant, but this wpa_supplicant
     (2.10, macsec_linux) made macsec0 GCM-AES-128 before any SAK and cannot
@@ -303,6 +305,25 @@ def pn_reuse(vm, d, name, lagd_ks):
           f"after {took:.1f} s, {late} frames dropped as replays meanwhile; then pings {got}/{sent}")
 
 
+def new_key_on_lagd_only(vm, d, tmp, name, cak):
+    """A second key added on dpdk-lagd's side only (wpa_supplicant holds one CAK): its participant runs
+    beside the session's and stays associating; the session stays secured on the old key, pings cross."""
+    new_ckn = "6e65772d6b6579"  # "new-key"
+    path = tmp / "cak-new.hex"
+    path.write_text(cak[::-1] + "\n")
+    os.chmod(path, 0o600)
+    st, body = d.ctl(f"add lag lag0 macsec key ckn {new_ckn} cak-file {path}")
+    time.sleep(8)  # more than a life time: a peer with that key would have secured
+    sent, got = ping(NS, VM_IP, count=20, interval=0.05)
+    j = m0(d)
+    keys = {k["ckn"]: k["state"] for k in j.get("mka_keys", [])}
+    check(st == 0 and got == sent == 20 and j.get("mka_secured") is True and j.get("mka_ckn") == CKN
+          and keys.get(CKN) == "associated" and keys.get(new_ckn) == "associating"
+          and wpa_status(vm).get("Secured") == "Yes",
+          f"{name}: a new key on dpdk-lagd only ({body.strip()}): still secured on {j.get('mka_ckn')}, "
+          f"keys {keys}, pings {got}/{sent}")
+
+
 # --- the test ---------------------------------------------------------------
 def lib_mka_alone(vm, mka_peer, tmp):
     """lib/mka's participant (no DPDK) on the TAP against wpa_supplicant."""
@@ -400,6 +421,7 @@ def case(binary, vm, tmp, vm_mac, vm_sci, name, cipher, cak, lagd_prio, wpa_prio
                 vm.cmd(f"ip macsec set macsec0 tx sa {tx} pn 3221225600 on")
             rekey_under_ping(vm, d, f"{name}, rekey from Linux (transmit PN past exhaustion)", force)
         pn_reuse(vm, d, name, lagd_ks)
+        new_key_on_lagd_only(vm, d, tmp, name, cak)
         check(stats_dropped(d) == 0, f"{name}: dpdk-lagd refused none of wpa_supplicant's MKPDUs")
     finally:
         if d is not None:
