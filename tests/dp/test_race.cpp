@@ -471,8 +471,14 @@ TEST_F(race_macsec, sas_installed_and_retired_under_traffic_of_two_workers_lose_
     EXPECT_EQ(reused_pns, 0u);
     EXPECT_EQ(delivered, sent_in);
     EXPECT_EQ(drv->awaiting_reclaim(), 0u);
-    EXPECT_EQ(c->totals(mem.a).total_drops(), 0u);
-    EXPECT_EQ(c->totals(host.b).total_drops(), 0u);
+    for (uint16_t port : {mem.a, host.b}) {
+        const auto t = c->totals(port);
+        EXPECT_EQ(t.total_drops(), 0u) << "DPDK port " << port;
+        for (size_t i = 0; i < dp::drop_reason_count; ++i)
+            if (t.drops[i] != 0)
+                ADD_FAILURE() << "DPDK port " << port << ": " << t.drops[i] << " dropped as "
+                              << dp::to_string(static_cast<dp::drop_reason>(i));
+    }
     // What the workers counted, over every SA that came and went.
     EXPECT_EQ(c->totals(mem.a).macsec_tx[static_cast<size_t>(macsec::tx_status::protected_frame)], sent_out);
 }
