@@ -7,6 +7,8 @@
 #                 FUZZ_SEED=S ./scripts/fuzz.sh SECONDS TARGET
 #   FUZZ_JOBS=N   targets run at once (default 1: a long run on a shared
 #                 machine takes one core; test.sh uses nproc)
+#   FUZZ_RUNS=N   stop a target after N executions, if that comes before
+#                 SECONDS (a long run: FUZZ_RUNS=10000000 ./scripts/fuzz.sh 3600)
 #
 # Corpora as OSS-Fuzz keeps them: the inputs that grew coverage are kept
 # outside git in build-fuzz/corpus-work/TARGET (reused by the next run);
@@ -32,7 +34,9 @@ if ((${#targets[@]} == 0)); then
 fi
 seed=${FUZZ_SEED:-$(( $(od -An -N4 -tu4 /dev/urandom) % 2000000000 + 1 ))}
 jobs=${FUZZ_JOBS:-1}
-echo "fuzz.sh: ${#targets[@]} target(s), ${secs}s each, $jobs at a time, FUZZ_SEED=$seed"
+runs=()
+[[ -n ${FUZZ_RUNS:-} ]] && runs=(-runs="$FUZZ_RUNS")
+echo "fuzz.sh: ${#targets[@]} target(s), ${secs}s each${FUZZ_RUNS:+ or $FUZZ_RUNS executions}, $jobs at a time, FUZZ_SEED=$seed"
 mkdir -p build-fuzz/crashes build-fuzz/logs
 
 run_one() { # target, seed
@@ -43,7 +47,7 @@ run_one() { # target, seed
     local rc=0
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-        ./build-fuzz/tests/fuzz/libfuzz_"$t" -seed="$s" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+        ./build-fuzz/tests/fuzz/libfuzz_"$t" -seed="$s" -max_total_time="$secs" "${runs[@]}" -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix=build-fuzz/crashes/"$t"- -print_final_stats=1 "$work" tests/fuzz/corpus/"$t" "${extra[@]}" \
         >"$log" 2>&1 || rc=$?
     local execs rate cov ft corp
