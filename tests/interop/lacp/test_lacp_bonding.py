@@ -220,7 +220,8 @@ def main():
 
         # 2. Traffic both ways, LACP steady while the worker lcore forwards
         # (it busy-polls lcore 0; control and LACP run on the main lcore 1).
-        banner = next((l for l in lagd.log.read_text().splitlines() if l.startswith("dpdk-lagd: ")), "")
+        banner = next((l for l in lagd.log.read_text().splitlines()
+                       if l.startswith("dpdk-lagd: ") and "worker lcore(s)" in l), "")
         assert "1 worker lcore(s)" in banner and "LACP on the control lcore" in banner, banner
         p0, _, _ = snapshot(lagd)
         s0 = tp.port_stats(bond)
