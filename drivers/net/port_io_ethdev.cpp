@@ -1,5 +1,6 @@
 #include "port_io_ethdev.hpp"
 
+#include "dpdk/dpdk.hpp"
 #include "port.hpp"
 
 #include <rte_ethdev.h>
@@ -93,15 +94,9 @@ std::optional<mac_addr> ethdev_port_io::mac(uint16_t port) const {
 }
 
 bool ethdev_port_io::send(uint16_t port, uint16_t queue, std::span<const uint8_t> frame) {
-    rte_mbuf* m = rte_pktmbuf_alloc(_pool);
+    rte_mbuf* m = dpdk::mbuf_copy(_pool, frame);
     if (m == nullptr)
         return false;
-    char* p = rte_pktmbuf_append(m, static_cast<uint16_t>(frame.size()));
-    if (p == nullptr) {
-        rte_pktmbuf_free(m);
-        return false;
-    }
-    std::memcpy(p, frame.data(), frame.size());
     if (rte_eth_tx_burst(port, queue, &m, 1) != 1) {
         rte_pktmbuf_free(m);
         return false;

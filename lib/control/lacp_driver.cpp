@@ -11,15 +11,9 @@
 namespace lag::ctl {
 
 bool queue_tx::send(uint16_t port, std::span<const uint8_t> frame) {
-    rte_mbuf* m = rte_pktmbuf_alloc(_pool);
+    rte_mbuf* m = dpdk::mbuf_copy(_pool, frame);
     if (m == nullptr)
         return false;
-    char* p = rte_pktmbuf_append(m, static_cast<uint16_t>(frame.size()));
-    if (p == nullptr) {
-        rte_pktmbuf_free(m);
-        return false;
-    }
-    std::memcpy(p, frame.data(), frame.size());
     // A member without a spare TX queue: to its ring, which a worker drains
     // (the ring counts what it refused).
     dp::port_io* io = _control.config().io;

@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+
 namespace lag::dpdk {
 
 void mempool_deleter::operator()(rte_mempool* p) const noexcept { rte_mempool_free(p); }
@@ -78,6 +80,19 @@ result<qsbr_ptr> make_qsbr(unsigned max_threads) {
         return make_error("rcu", fmt::format("rte_rcu_qsbr_init failed: {}", rte_strerror(rte_errno)));
     }
     return qsbr_ptr(v);
+}
+
+rte_mbuf* mbuf_copy(rte_mempool* pool, std::span<const uint8_t> frame) noexcept {
+    rte_mbuf* m = rte_pktmbuf_alloc(pool);
+    if (m == nullptr)
+        return nullptr;
+    char* p = frame.size() <= UINT16_MAX ? rte_pktmbuf_append(m, static_cast<uint16_t>(frame.size())) : nullptr;
+    if (p == nullptr) {
+        rte_pktmbuf_free(m);
+        return nullptr;
+    }
+    std::memcpy(p, frame.data(), frame.size());
+    return m;
 }
 
 unsigned mempool_avail(const rte_mempool* p) noexcept { return rte_mempool_avail_count(p); }

@@ -8,10 +8,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 struct rte_mempool;
+struct rte_mbuf;
 struct rte_ring;
 struct rte_rcu_qsbr;
 
@@ -81,6 +83,10 @@ private:
 };
 
 // Free mbufs in a pool / total size: the leak check of the tests.
+// One mbuf from `pool` holding a copy of `frame` (a control frame to send);
+// nullptr when the pool is empty or the frame does not fit one segment.
+rte_mbuf* mbuf_copy(rte_mempool* pool, std::span<const uint8_t> frame) noexcept;
+
 unsigned mempool_avail(const rte_mempool* p) noexcept;
 unsigned mempool_size(const rte_mempool* p) noexcept;
 
